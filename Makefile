@@ -1,0 +1,44 @@
+# kernelred — top-level commands.
+#   make        build (configures on first use)
+#   make demo   set up, build and run the main job (the LogSumExp seed example)
+#   make test   set up, build and run every test suite; ends with a count line
+#   make bench  run the benchmarks of bench/
+
+BUILD ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+export CUDA_HOME ?= /usr/local/cuda
+
+.PHONY: all build setup configure test demo docs bench clean
+
+all: build
+
+setup:
+	@scripts/setup.sh
+
+$(BUILD)/build.ninja:
+	cmake -G Ninja -S . -B $(BUILD) \
+	  -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
+	  -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
+	  -DCMAKE_BUILD_TYPE=Release -DLLVM_ENABLE_LLD=ON \
+	  -DPython3_EXECUTABLE=$(CURDIR)/.venv/bin/python $(CMAKE_FLAGS)
+
+configure: $(BUILD)/build.ninja
+
+build: configure
+	ninja -C $(BUILD) -j $(JOBS)
+
+docs: build
+	cp $(BUILD)/docs/Dialects/KernelredDialect.md docs/dialect.md
+
+test: setup build
+	@scripts/run_tests.sh $(BUILD)
+
+demo: setup build
+	@scripts/demo.sh $(BUILD)
+
+bench: setup build
+	.venv/bin/python bench/run.py
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,731 @@
+//===- KredOps.td - kernelred operations -------------------*- tablegen -*-===//
+//
+// Part of the kernelred project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KRED_OPS_TD
+#define KRED_OPS_TD
+
+include "dialect/KredDialect.td"
+include "dialect/KredAttrs.td"
+include "mlir/IR/OpAsmInterface.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/IR/RegionKindInterface.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
+
+/// A formula value: a small vector of floats, `vector<D x T>`.
+def Kred_Value : FixedVectorOfRankAndType<[1], [F16, BF16, F32, F64]>;
+
+/// Base class of the formula ops: pure, result type inferred from operands.
+class Kred_FormulaOp<string mnemonic, list<Trait> traits = []>
+    : Kred_Op<mnemonic, !listconcat(traits, [Pure, InferTypeOpAdaptor])> {
+  let results = (outs Kred_Value:$result);
+}
+
+//===----------------------------------------------------------------------===//
+// Constants (KEOPS_REFERENCE §1a)
+//===----------------------------------------------------------------------===//
+
+def Kred_IntCstOp : Kred_Op<"intcst", [ConstantLike, Pure]> {
+  let summary = "integer constant (KeOps `IntCst(n)`), dimension 1";
+  let description = [{
+    An integer constant compiled into the kernel. KeOps writes `IntCst(n)`,
+    and integer literals in formulas mean the same.
+
+    ```mlir
+    %two = kernelred.intcst 2 : vector<1xf32>
+    ```
+  }];
+  let arguments = (ins I64Attr:$value);
+  let results = (outs Kred_Value:$result);
+  let assemblyFormat = "$value attr-dict `:` type($result)";
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+def Kred_RatCstOp : Kred_Op<"ratcst", [ConstantLike, Pure]> {
+  let summary = "rational constant (KeOps `RatCst(p, q)`, `IntInv(n)`), dimension 1";
+  let description = [{
+    The rational number `num / den`, computed in the element type.
+    `IntInv(n)` is `RatCst(1, n)`.
+
+    ```mlir
+    %third = kernelred.ratcst 1, 3 : vector<1xf64>
+    ```
+  }];
+  let arguments = (ins I64Attr:$num, I64Attr:$den);
+  let results = (outs Kred_Value:$result);
+  let assemblyFormat = "$num `,` $den attr-dict `:` type($result)";
+  let hasFolder = 1;
+  let hasVerifier = 1;
+  let hasCanonicalizer = 1;
+}
+
+def Kred_ZeroOp : Kred_Op<"zero", [ConstantLike, Pure]> {
+  let summary = "zero vector (KeOps `Zero(d)`)";
+  let description = [{
+    ```mlir
+    %z = kernelred.zero : vector<3xf32>
+    ```
+  }];
+  let results = (outs Kred_Value:$result);
+  let assemblyFormat = "attr-dict `:` type($result)";
+  let hasFolder = 1;
+}
+
+def Kred_ConstantOp : Kred_Op<"constant", [ConstantLike, Pure,
+    AllTypesMatch<["value", "result"]>]> {
+  let summary = "float vector constant (produced by constant folding)";
+  let description = [{
+    ```mlir
+    %c = kernelred.constant dense<[1.0, 2.5]> : vector<2xf32>
+    ```
+  }];
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs Kred_Value:$result);
+  let assemblyFormat = "$value attr-dict";
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Unary ops whose result has the operand's type (§1b, §1c, §1e)
+//===----------------------------------------------------------------------===//
+
+class Kred_UnaryOp<string mnemonic, string keopsName, string meaning,
+                   list<Trait> traits = []>
+    : Kred_FormulaOp<mnemonic, traits> {
+  let summary = meaning # " (KeOps `" # keopsName # "`)";
+  let description = "Componentwise `" # keopsName # "`.\n\n"
+      # "```mlir\n%r = kernelred." # mnemonic # " %x : vector<3xf32>\n```";
+  let arguments = (ins Kred_Value:$input);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Kred_NegOp : Kred_UnaryOp<"neg", "Minus", "negation (unary -)"> {
+  let hasFolder = 1;
+}
+def Kred_InvOp : Kred_UnaryOp<"inv", "Inv", "reciprocal 1/x"> {
+  let hasFolder = 1;
+}
+def Kred_SquareOp : Kred_UnaryOp<"square", "Square", "square x*x"> {
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
+}
+def Kred_SqrtOp : Kred_UnaryOp<"sqrt", "Sqrt", "square root"> {
+  let hasFolder = 1;
+}
+def Kred_RsqrtOp : Kred_UnaryOp<"rsqrt", "Rsqrt",
+    "reciprocal square root, 0 at 0 (KeOps convention)"> {
+  let hasFolder = 1;
+}
+def Kred_ExpOp : Kred_UnaryOp<"exp", "Exp", "exponential"> {
+  let hasFolder = 1;
+}
+def Kred_LogOp : Kred_UnaryOp<"log", "Log", "natural logarithm"> {
+  let hasFolder = 1;
+}
+def Kred_XLogXOp : Kred_UnaryOp<"xlogx", "XLogX", "x*log(x), 0 at 0"> {
+  let hasFolder = 1;
+}
+def Kred_SinOp : Kred_UnaryOp<"sin", "Sin", "sine"> { let hasFolder = 1; }
+def Kred_CosOp : Kred_UnaryOp<"cos", "Cos", "cosine"> { let hasFolder = 1; }
+def Kred_SinXDivXOp : Kred_UnaryOp<"sinxdivx", "SinXDivX", "sin(x)/x, 1 at 0"> {
+  let hasFolder = 1;
+}
+def Kred_AsinOp : Kred_UnaryOp<"asin", "Asin", "arcsine"> { let hasFolder = 1; }
+def Kred_AcosOp : Kred_UnaryOp<"acos", "Acos", "arccosine"> { let hasFolder = 1; }
+def Kred_AtanOp : Kred_UnaryOp<"atan", "Atan", "arctangent"> { let hasFolder = 1; }
+def Kred_AbsOp : Kred_UnaryOp<"abs", "Abs", "absolute value"> { let hasFolder = 1; }
+def Kred_SignOp : Kred_UnaryOp<"sign", "Sign", "sign: -1, 0 or 1"> {
+  let hasFolder = 1;
+}
+def Kred_StepOp : Kred_UnaryOp<"step", "Step", "0 if x < 0 else 1"> {
+  let hasFolder = 1;
+}
+def Kred_ReLUOp : Kred_UnaryOp<"relu", "ReLU", "max(x, 0)"> { let hasFolder = 1; }
+def Kred_FloorOp : Kred_UnaryOp<"floor", "Floor", "floor"> { let hasFolder = 1; }
+def Kred_NormalizeOp : Kred_UnaryOp<"normalize", "Normalize",
+    "x / |x| (Rsqrt(SqNorm2(x)) * x)">;
+
+def Kred_PowOp : Kred_FormulaOp<"pow"> {
+  let summary = "integer power (KeOps `Pow(f, m)`)";
+  let description = [{
+    ```mlir
+    %r = kernelred.pow %x, 3 : vector<2xf32>
+    ```
+  }];
+  let arguments = (ins Kred_Value:$input, I64Attr:$exponent);
+  let assemblyFormat = "$input `,` $exponent attr-dict `:` type($input)";
+  let hasFolder = 1;
+}
+
+def Kred_RoundOp : Kred_FormulaOp<"round"> {
+  let summary = "round to `decimals` decimals (KeOps `Round(f, d)`)";
+  let description = [{
+    ```mlir
+    %r = kernelred.round %x, 2 : vector<1xf32>
+    ```
+  }];
+  let arguments = (ins Kred_Value:$input, I64Attr:$decimals);
+  let assemblyFormat = "$input `,` $decimals attr-dict `:` type($input)";
+  let hasFolder = 1;
+}
+
+def Kred_ClampIntOp : Kred_FormulaOp<"clampint"> {
+  let summary = "clamp to integer bounds (KeOps `ClampInt(f, a, b)`)";
+  let description = [{
+    ```mlir
+    %r = kernelred.clampint %x, 0, 1 : vector<3xf32>
+    ```
+  }];
+  let arguments = (ins Kred_Value:$input, I64Attr:$lo, I64Attr:$hi);
+  let assemblyFormat = "$input `,` $lo `,` $hi attr-dict `:` type($input)";
+  let hasFolder = 1;
+}
+
+def Kred_DiffClampIntOp : Kred_FormulaOp<"diffclampint"> {
+  let summary = "indicator of lo <= x <= hi (KeOps `DiffClampInt`)";
+  let description = [{
+    The derivative of `ClampInt`: 1 where `lo <= x <= hi`, 0 elsewhere.
+
+    ```mlir
+    %r = kernelred.diffclampint %x, 0, 1 : vector<3xf32>
+    ```
+  }];
+  let arguments = (ins Kred_Value:$input, I64Attr:$lo, I64Attr:$hi);
+  let assemblyFormat = "$input `,` $lo `,` $hi attr-dict `:` type($input)";
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Unary ops to dimension 1 (§1e)
+//===----------------------------------------------------------------------===//
+
+class Kred_ToScalarOp<string mnemonic, string keopsName, string meaning>
+    : Kred_FormulaOp<mnemonic> {
+  let summary = meaning # " (KeOps `" # keopsName # "`), dimension 1";
+  let description = "Reduces the components of one formula value.\n\n"
+      # "```mlir\n%r = kernelred." # mnemonic # " %x : vector<3xf32>\n```";
+  let arguments = (ins Kred_Value:$input);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasFolder = 1;
+}
+
+def Kred_SumOp : Kred_ToScalarOp<"sum", "Sum", "sum of the components">;
+def Kred_MaxOp : Kred_ToScalarOp<"max", "Max", "largest component">;
+def Kred_MinOp : Kred_ToScalarOp<"min", "Min", "smallest component">;
+def Kred_ArgMaxOp : Kred_ToScalarOp<"argmax", "ArgMax",
+    "index of the largest component, as a float">;
+def Kred_ArgMinOp : Kred_ToScalarOp<"argmin", "ArgMin",
+    "index of the smallest component, as a float">;
+def Kred_SqNorm2Op : Kred_ToScalarOp<"sqnorm2", "SqNorm2", "squared norm">;
+def Kred_Norm2Op : Kred_ToScalarOp<"norm2", "Norm2", "Euclidean norm">;
+
+//===----------------------------------------------------------------------===//
+// Shape-changing unary ops with integer parameters (§1e)
+//===----------------------------------------------------------------------===//
+
+def Kred_SumTOp : Kred_FormulaOp<"sumt"> {
+  let summary = "replicate a scalar to `dim` components (KeOps `SumT(f, d)`)";
+  let description = [{
+    The adjoint of `kernelred.sum`.
+
+    ```mlir
+    %r = kernelred.sumt %s dim 3 : vector<1xf32>
+    ```
+  }];
+  let arguments = (ins Kred_Value:$input, I64Attr:$dim);
+  let assemblyFormat = "$input `dim` $dim attr-dict `:` type($input)";
+  let hasFolder = 1;
+}
+
+def Kred_ElemOp : Kred_FormulaOp<"elem"> {
+  let summary = "component `index` (KeOps `Elem(f, m)`, LazyTensor `x[m]`)";
+  let description = [{
+    ```mlir
+    %r = kernelred.elem %x[1] : vector<3xf32>
+    ```
+  }];
+  let arguments = (ins Kred_Value:$input, I64Attr:$index);
+  let assemblyFormat = "$input `[` $index `]` attr-dict `:` type($input)";
+  let hasFolder = 1;
+}
+
+def Kred_ElemTOp : Kred_FormulaOp<"elemt"> {
+  let summary = "scalar put at `index` of a zero vector (KeOps `ElemT(f, n, m)`)";
+  let description = [{
+    ```mlir
+    %r = kernelred.elemt %s dim 3 at 1 : vector<1xf32>
+    ```
+  }];
+  let arguments = (ins Kred_Value:$input, I64Attr:$dim, I64Attr:$index);
+  let assemblyFormat =
+      "$input `dim` $dim `at` $index attr-dict `:` type($input)";
+  let hasFolder = 1;
+}
+
+def Kred_ExtractOp : Kred_FormulaOp<"extract"> {
+  let summary = "sub-vector [start, start+length) (KeOps `Extract(f, start, dim)`)";
+  let description = [{
+    ```mlir
+    %r = kernelred.extract %x[1 : 2] : vector<4xf32>
+    ```
+  }];
+  let arguments = (ins Kred_Value:$input, I64Attr:$start, I64Attr:$length);
+  let assemblyFormat =
+      "$input `[` $start `:` $length `]` attr-dict `:` type($input)";
+  let hasFolder = 1;
+}
+
+def Kred_ExtractTOp : Kred_FormulaOp<"extractt"> {
+  let summary = "embed into a zero vector of `dim` at `start` (KeOps `ExtractT(f, start, dim)`)";
+  let description = [{
+    ```mlir
+    %r = kernelred.extractt %x dim 5 at 1 : vector<2xf32>
+    ```
+  }];
+  let arguments = (ins Kred_Value:$input, I64Attr:$dim, I64Attr:$start);
+  let assemblyFormat =
+      "$input `dim` $dim `at` $start attr-dict `:` type($input)";
+  let hasFolder = 1;
+}
+
+def Kred_OneHotOp : Kred_FormulaOp<"onehot"> {
+  let summary = "one-hot vector of round(x) (KeOps `OneHot(f, D)`)";
+  let description = [{
+    ```mlir
+    %r = kernelred.onehot %s dim 4 : vector<1xf32>
+    ```
+  }];
+  let arguments = (ins Kred_Value:$input, I64Attr:$dim);
+  let assemblyFormat = "$input `dim` $dim attr-dict `:` type($input)";
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise binary ops with dim-1 broadcasting (§1b, §1c, §1d)
+//===----------------------------------------------------------------------===//
+
+class Kred_BroadcastBinaryOp<string mnemonic, string keopsName, string meaning,
+                             list<Trait> traits = []>
+    : Kred_FormulaOp<mnemonic, traits> {
+  let summary = meaning # " (KeOps `" # keopsName # "`)";
+  let description = "Componentwise `" # keopsName # "`; an operand of "
+      # "dimension 1 broadcasts.\n\n"
+      # "```mlir\n%r = kernelred." # mnemonic # " %x, %y : vector<3xf32>\n"
+      # "%s = kernelred." # mnemonic
+      # " %a, %y : vector<1xf32>, vector<3xf32>\n```";
+  let arguments = (ins Kred_Value:$lhs, Kred_Value:$rhs);
+  let assemblyFormat =
+      "$lhs `,` $rhs attr-dict `:` custom<KredTypes>(type($lhs), type($rhs))";
+}
+
+def Kred_AddOp : Kred_BroadcastBinaryOp<"add", "Add", "addition (+)",
+    [Commutative]> {
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
+}
+def Kred_SubOp : Kred_BroadcastBinaryOp<"sub", "Subtract", "subtraction (-)"> {
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
+}
+def Kred_MulOp : Kred_BroadcastBinaryOp<"mul", "Mult", "product (*)",
+    [Commutative]> {
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
+}
+def Kred_DivOp : Kred_BroadcastBinaryOp<"div", "Divide", "division (/)"> {
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
+}
+def Kred_PowfOp : Kred_BroadcastBinaryOp<"powf", "Powf", "real power x^y"> {
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
+}
+def Kred_Atan2Op : Kred_BroadcastBinaryOp<"atan2", "Atan2",
+    "two-argument arctangent atan2(y, x)"> {
+  let hasFolder = 1;
+}
+def Kred_EqualOp : Kred_BroadcastBinaryOp<"equal", "Equal",
+    "1 where x == y else 0 (==)"> {
+  let hasFolder = 1;
+}
+def Kred_NotEqualOp : Kred_BroadcastBinaryOp<"notequal", "NotEqual",
+    "1 where x != y else 0 (!=)"> {
+  let hasFolder = 1;
+}
+def Kred_LessThanOp : Kred_BroadcastBinaryOp<"lessthan", "LessThan",
+    "1 where x < y else 0 (<, and > with operands swapped)"> {
+  let hasFolder = 1;
+}
+def Kred_LessOrEqualOp : Kred_BroadcastBinaryOp<"lessorequal", "LessOrEqual",
+    "1 where x <= y else 0 (<=, and >= with operands swapped)"> {
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise ternary ops with dim-1 broadcasting (§1c)
+//===----------------------------------------------------------------------===//
+
+class Kred_BroadcastTernaryOp<string mnemonic, string keopsName,
+                              string meaning, string a, string b, string c>
+    : Kred_FormulaOp<mnemonic> {
+  let summary = meaning # " (KeOps `" # keopsName # "`)";
+  let description = "Componentwise; operands of dimension 1 broadcast.\n\n"
+      # "```mlir\n%r = kernelred." # mnemonic # " %a, %b, %c : vector<3xf32>\n"
+      # "%s = kernelred." # mnemonic
+      # " %a, %b, %s : vector<3xf32>, vector<3xf32>, vector<1xf32>\n```";
+  let assemblyFormat = "$" # a # " `,` $" # b # " `,` $" # c
+      # " attr-dict `:` custom<KredTypes>(type($" # a # "), type($" # b
+      # "), type($" # c # "))";
+}
+
+def Kred_IfElseOp : Kred_BroadcastTernaryOp<"ifelse", "IfElse",
+    "`a` where `cond` >= 0, else `b`", "cond", "a", "b"> {
+  let arguments = (ins Kred_Value:$cond, Kred_Value:$a, Kred_Value:$b);
+  let hasFolder = 1;
+}
+def Kred_ClampOp : Kred_BroadcastTernaryOp<"clamp", "Clamp",
+    "clamp `input` to [lo, hi]", "input", "lo", "hi"> {
+  let arguments = (ins Kred_Value:$input, Kred_Value:$lo, Kred_Value:$hi);
+  let hasFolder = 1;
+}
+def Kred_ModOp : Kred_BroadcastTernaryOp<"mod", "Mod",
+    "x - n*floor((x - offset)/n)", "input", "modulus", "offset"> {
+  let arguments = (ins Kred_Value:$input, Kred_Value:$modulus,
+                       Kred_Value:$offset);
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Vector-level binary and ternary ops (§1b, §1e, §1f, §1g)
+//===----------------------------------------------------------------------===//
+
+class Kred_VectorBinaryOp<string mnemonic, string keopsName, string meaning,
+                          string example>
+    : Kred_FormulaOp<mnemonic> {
+  let summary = meaning # " (KeOps `" # keopsName # "`)";
+  let description = "```mlir\n" # example # "\n```";
+  let arguments = (ins Kred_Value:$lhs, Kred_Value:$rhs);
+  let assemblyFormat =
+      "$lhs `,` $rhs attr-dict `:` custom<KredTypes>(type($lhs), type($rhs))";
+}
+
+def Kred_ScalProdOp : Kred_VectorBinaryOp<"scalprod", "Scalprod",
+    "scalar product (f|g), dimension 1; one side may be scalar",
+    "%r = kernelred.scalprod %x, %y : vector<3xf32>"> {
+  let hasFolder = 1;
+}
+def Kred_SqDistOp : Kred_VectorBinaryOp<"sqdist", "SqDist",
+    "squared distance |f-g|^2, dimension 1",
+    "%r = kernelred.sqdist %x, %y : vector<3xf32>">;
+def Kred_ConcatOp : Kred_VectorBinaryOp<"concat", "Concat",
+    "concatenation",
+    "%r = kernelred.concat %x, %y : vector<3xf32>, vector<1xf32>">;
+def Kred_MatVecMultOp : Kred_VectorBinaryOp<"matvecmult", "MatVecMult",
+    "row-major matrix (n*p) times vector (p), dimension n",
+    "%r = kernelred.matvecmult %a, %b : vector<6xf32>, vector<3xf32>">;
+def Kred_VecMatMultOp : Kred_VectorBinaryOp<"vecmatmult", "VecMatMult",
+    "vector (n) times row-major matrix (n*p), dimension p",
+    "%r = kernelred.vecmatmult %b, %a : vector<2xf32>, vector<6xf32>">;
+def Kred_TensorProdOp : Kred_VectorBinaryOp<"tensorprod", "TensorProd",
+    "outer product f g^T, row-major, dimension m*n",
+    "%r = kernelred.tensorprod %x, %y : vector<2xf32>, vector<3xf32>">;
+def Kred_WeightedSqNormOp : Kred_VectorBinaryOp<"weightedsqnorm",
+    "WeightedSqNorm",
+    "weighted squared norm: s*|f|^2 (dim s = 1), sum s_k f_k^2 (dim s = D) "
+    "or sum s_kl f_k f_l (dim s = D*D)",
+    "%r = kernelred.weightedsqnorm %s, %x : vector<1xf32>, vector<3xf32>">;
+
+def Kred_WeightedSqDistOp : Kred_FormulaOp<"weightedsqdist"> {
+  let summary = "WeightedSqNorm(s, f - g) (KeOps `WeightedSqDist(s, f, g)`)";
+  let description = [{
+    ```mlir
+    %r = kernelred.weightedsqdist %s, %x, %y : vector<9xf32>, vector<3xf32>, vector<3xf32>
+    ```
+  }];
+  let arguments = (ins Kred_Value:$weight, Kred_Value:$lhs, Kred_Value:$rhs);
+  let assemblyFormat = "$weight `,` $lhs `,` $rhs attr-dict `:` "
+      "custom<KredTypes>(type($weight), type($lhs), type($rhs))";
+}
+
+def Kred_TensorDotOp : Kred_FormulaOp<"tensordot"> {
+  let summary = "numpy-style tensordot on flat vectors (KeOps `TensorDot`)";
+  let description = [{
+    `a` and `b` are row-major tensors of shapes `dims_a` and `dims_b`; the
+    axes `contract_a[k]` of `a` and `contract_b[k]` of `b` are summed over.
+    The kept axes of `a` then of `b` form the result, optionally permuted by
+    `permute`.
+
+    ```mlir
+    %r = kernelred.tensordot %a, %v dims [3, 3] x [3] contract [1] x [0]
+           : vector<9xf32>, vector<3xf32>
+    ```
+  }];
+  let arguments = (ins Kred_Value:$lhs, Kred_Value:$rhs,
+                       DenseI64ArrayAttr:$dims_a, DenseI64ArrayAttr:$dims_b,
+                       DenseI64ArrayAttr:$contract_a,
+                       DenseI64ArrayAttr:$contract_b,
+                       OptionalAttr<DenseI64ArrayAttr>:$permute);
+  let assemblyFormat = [{
+    $lhs `,` $rhs `dims` $dims_a `x` $dims_b `contract` $contract_a `x`
+    $contract_b (`permute` $permute^)? attr-dict `:`
+    custom<KredTypes>(type($lhs), type($rhs))
+  }];
+}
+
+def Kred_KronOp : Kred_FormulaOp<"kron"> {
+  let summary = "Kronecker product of two tensors (KeOps `Kron`)";
+  let description = [{
+    Like `numpy.kron` on row-major tensors with the same number of axes.
+
+    ```mlir
+    %r = kernelred.kron %a, %b dims [2, 2] x [3, 3] : vector<4xf32>, vector<9xf32>
+    ```
+  }];
+  let arguments = (ins Kred_Value:$lhs, Kred_Value:$rhs,
+                       DenseI64ArrayAttr:$dims_a, DenseI64ArrayAttr:$dims_b);
+  let assemblyFormat = [{
+    $lhs `,` $rhs `dims` $dims_a `x` $dims_b attr-dict `:`
+    custom<KredTypes>(type($lhs), type($rhs))
+  }];
+}
+
+def Kred_BSplineOp : Kred_FormulaOp<"bspline"> {
+  let summary = "B-spline basis values at scalar x (KeOps `BSpline(knots, x, order)`)";
+  let description = [{
+    De Boor's recursion over the `knots`; the result has `dim(knots) - 1`
+    components, of which the first `dim(knots) - order - 1` are the basis
+    functions of the given order (KeOps' layout).
+
+    ```mlir
+    %r = kernelred.bspline %knots, %x order 3 : vector<8xf32>, vector<1xf32>
+    ```
+  }];
+  let arguments = (ins Kred_Value:$knots, Kred_Value:$x, I64Attr:$order);
+  let assemblyFormat = [{
+    $knots `,` $x `order` $order attr-dict `:`
+    custom<KredTypes>(type($knots), type($x))
+  }];
+}
+
+def Kred_SoftDTWSqDistOp : Kred_FormulaOp<"softdtw_sqdist"> {
+  let summary = "soft-DTW between two series with squared-Euclidean cost "
+                "(KeOps `SoftDTW_SqDist(x, y, gamma)`), dimension 1";
+  let description = [{
+    ```mlir
+    %r = kernelred.softdtw_sqdist %x, %y, %g : vector<5xf32>, vector<4xf32>, vector<1xf32>
+    ```
+  }];
+  let arguments = (ins Kred_Value:$x, Kred_Value:$y, Kred_Value:$gamma);
+  let assemblyFormat = [{
+    $x `,` $y `,` $gamma attr-dict `:`
+    custom<KredTypes>(type($x), type($y), type($gamma))
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Symbolic differential operators (§1i), eliminated by kred-autodiff
+//===----------------------------------------------------------------------===//
+
+def Kred_GradOp : Kred_FormulaOp<"grad"> {
+  let summary = "reverse-mode derivative (KeOps `Grad(F, V, E)`)";
+  let description = [{
+    The adjoint of dF/dV applied to E: a value with V's type. `var` must be a
+    variable of the enclosing `kernelred.reduce`; `dir` has F's dimension.
+
+    ```mlir
+    %g = kernelred.grad %f wrt %x dir %e : vector<1xf32>, vector<3xf32>, vector<1xf32>
+    ```
+  }];
+  let arguments = (ins Kred_Value:$formula, Kred_Value:$var, Kred_Value:$dir);
+  let assemblyFormat = [{
+    $formula `wrt` $var `dir` $dir attr-dict `:`
+    custom<KredTypes>(type($formula), type($var), type($dir))
+  }];
+  let hasVerifier = 1;
+}
+
+def Kred_DiffOp : Kred_FormulaOp<"diff"> {
+  let summary = "forward-mode directional derivative (KeOps `Diff(F, V, U)`)";
+  let description = [{
+    dF/dV applied to U: a value with F's type. `var` must be a variable of the
+    enclosing `kernelred.reduce`; `dir` has V's dimension.
+
+    ```mlir
+    %d = kernelred.diff %f wrt %x dir %u : vector<1xf32>, vector<3xf32>, vector<3xf32>
+    ```
+  }];
+  let arguments = (ins Kred_Value:$formula, Kred_Value:$var, Kred_Value:$dir);
+  let assemblyFormat = [{
+    $formula `wrt` $var `dir` $dir attr-dict `:`
+    custom<KredTypes>(type($formula), type($var), type($dir))
+  }];
+  let hasVerifier = 1;
+}
+
+def Kred_DivergenceOp : Kred_FormulaOp<"divergence"> {
+  let summary = "divergence of F w.r.t. V (KeOps `Divergence(F, V)`), dimension 1";
+  let description = [{
+    ```mlir
+    %d = kernelred.divergence %f wrt %x : vector<3xf32>, vector<3xf32>
+    ```
+  }];
+  let arguments = (ins Kred_Value:$formula, Kred_Value:$var);
+  let assemblyFormat = [{
+    $formula `wrt` $var attr-dict `:`
+    custom<KredTypes>(type($formula), type($var))
+  }];
+  let hasVerifier = 1;
+}
+
+def Kred_LaplacianOp : Kred_FormulaOp<"laplacian"> {
+  let summary = "Laplacian of scalar F w.r.t. V (KeOps `Laplacian(F, V)`), dimension 1";
+  let description = [{
+    ```mlir
+    %l = kernelred.laplacian %f wrt %x : vector<1xf32>, vector<3xf32>
+    ```
+  }];
+  let arguments = (ins Kred_Value:$formula, Kred_Value:$var);
+  let assemblyFormat = [{
+    $formula `wrt` $var attr-dict `:`
+    custom<KredTypes>(type($formula), type($var))
+  }];
+  let hasVerifier = 1;
+}
+
+def Kred_GradMatrixOp : Kred_FormulaOp<"gradmatrix"> {
+  let summary = "transposed Jacobian of F w.r.t. V (KeOps `GradMatrix(F, V)`)";
+  let description = [{
+    Dimension dim(F) * dim(V): the rows are `Grad(F, V, e_k)` for the basis
+    vectors `e_k` of F's space, concatenated.
+
+    ```mlir
+    %j = kernelred.gradmatrix %f wrt %x : vector<2xf32>, vector<3xf32>
+    ```
+  }];
+  let arguments = (ins Kred_Value:$formula, Kred_Value:$var);
+  let assemblyFormat = [{
+    $formula `wrt` $var attr-dict `:`
+    custom<KredTypes>(type($formula), type($var))
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// The reduction
+//===----------------------------------------------------------------------===//
+
+def Kred_ReduceOp : Kred_Op<"reduce", [Symbol, IsolatedFromAbove, SingleBlock,
+    DeclareOpInterfaceMethods<OpAsmOpInterface, ["getAsmBlockArgumentNames"]>]> {
+  let summary = "a kernel reduction `out = Red_{over} F(vars)`";
+  let description = [{
+    One kernel: the reduction of the formula in the region over index `j`
+    (KeOps axis = 1, one output row per i) or `i` (axis = 0). The block
+    arguments are the kernel's variables, each with a category (`i`, `j`,
+    or `p` for parameters), a position (its index in the kernel's argument
+    list, KeOps' `Var(ind, dim, cat)`) and a dimension (its type).
+
+    The region yields the formula `F`; the weighted log-sum-exp kinds and
+    `sumsoftmaxweight` yield the weight formula `G` too (KeOps `formula2`).
+
+    Output per row, with `D = dim(F)`:
+      - sum, min, max: D values; argmin, argmax: D indices;
+      - min_argmin, max_argmax: D values and D indices;
+      - kmin: K*D values, argkmin: K*D indices, kmin_argkmin: both;
+      - logsumexp: 1 value, or dim(G) with a weight;
+      - max_sumshiftexp: 2 (running max, shifted sum);
+        max_sumshiftexp_weight: 1 + dim(G); sumsoftmaxweight: dim(G).
+
+    Optional attributes: `k` (KMin family, >= 1), `acc_type` (accumulation
+    type, at least as wide as the element type), `sum_scheme`, `finalize`
+    (set by kred-online-logsumexp), `tile_i`/`tile_j`/`chunk` (set by
+    kred-tile).
+
+    ```mlir
+    kernelred.reduce @seed logsumexp over j
+        vars(%x: i[0] vector<1xf32>, %y: j[1] vector<1xf32>,
+             %a: j[2] vector<1xf32>, %p: p[3] vector<1xf32>) {
+      %d = kernelred.sub %p, %a : vector<1xf32>
+      %s = kernelred.square %d : vector<1xf32>
+      %t = kernelred.add %x, %y : vector<1xf32>
+      %e = kernelred.exp %t : vector<1xf32>
+      %f = kernelred.mul %s, %e : vector<1xf32>
+      kernelred.yield %f : vector<1xf32>
+    }
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, Kred_ReductionKind:$kind,
+                       I64Attr:$axis,
+                       DenseI32ArrayAttr:$var_categories,
+                       DenseI64ArrayAttr:$var_positions,
+                       OptionalAttr<I64Attr>:$k,
+                       OptionalAttr<TypeAttr>:$acc_type,
+                       OptionalAttr<Kred_SumSchemeAttr>:$sum_scheme,
+                       OptionalAttr<Kred_FinalizeAttr>:$finalize,
+                       OptionalAttr<I64Attr>:$tile_i,
+                       OptionalAttr<I64Attr>:$tile_j,
+                       OptionalAttr<I64Attr>:$chunk);
+  let regions = (region SizedRegion<1>:$body);
+  let hasCustomAssemblyFormat = 1;
+  let hasVerifier = 1;
+  let hasRegionVerifier = 1;
+  let skipDefaultBuilders = 1;
+  let builders = [
+    OpBuilder<(ins "::llvm::StringRef":$name, "ReductionKind":$kind,
+                   "int64_t":$axis,
+                   "::llvm::ArrayRef<VarCategory>":$categories,
+                   "::llvm::ArrayRef<int64_t>":$positions,
+                   "::llvm::ArrayRef<::mlir::Type>":$varTypes)>
+  ];
+  let extraClassDeclaration = [{
+    /// The block holding the formula.
+    ::mlir::Block &getBodyBlock() { return getBody().front(); }
+    /// The terminator yielding F (and G).
+    YieldOp getYield();
+    /// The formula F.
+    ::mlir::Value getFormula();
+    /// The weight formula G (formula2), or null.
+    ::mlir::Value getWeight();
+    /// Number of kernel variables and the category / position of one.
+    unsigned getNumVars() { return getBodyBlock().getNumArguments(); }
+    VarCategory getVarCategory(unsigned i);
+    int64_t getVarPosition(unsigned i);
+    int64_t getVarDim(unsigned i);
+    /// Number of array arguments of the kernel: 1 + the largest position.
+    int64_t getNumArgs();
+    /// The element type of the formula values.
+    ::mlir::FloatType getElementType();
+    /// The accumulation type (acc_type or the default for the element type).
+    ::mlir::FloatType getAccumulationType();
+    /// Category of the variables indexed by the output rows / reduced index.
+    VarCategory getOutputCategory() {
+      return getAxis() == 1 ? VarCategory::I : VarCategory::J;
+    }
+    VarCategory getReducedCategory() {
+      return getAxis() == 1 ? VarCategory::J : VarCategory::I;
+    }
+    /// Dimensions of the values and of the indices written per output row
+    /// (0 when the kind writes none).
+    int64_t getOutputValueDim();
+    int64_t getOutputIndexDim();
+  }];
+}
+
+def Kred_YieldOp : Kred_Op<"yield", [Pure, Terminator,
+    HasParent<"ReduceOp">, ReturnLike]> {
+  let summary = "yields the formula (and weight formula) of a reduction";
+  let description = [{
+    ```mlir
+    kernelred.yield %f : vector<1xf32>
+    kernelred.yield %f, %g : vector<1xf32>, vector<3xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<Kred_Value>:$values);
+  let assemblyFormat = "($values^ `:` type($values))? attr-dict";
+}
+
+#endif // KRED_OPS_TD

@@ -1,0 +1,494 @@
+//===- ReductionKinds.cpp - the reduction monoids, written once -----------===//
+//
+// Part of the kernelred project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialect/ReductionKinds.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::kernelred;
+
+//===----------------------------------------------------------------------===//
+// Lane helpers
+//===----------------------------------------------------------------------===//
+
+Value mlir::kernelred::buildLaneConstant(OpBuilder &b, Location loc,
+                                         Type laneType, double value) {
+  if (auto vt = dyn_cast<VectorType>(laneType)) {
+    auto elt = cast<FloatType>(vt.getElementType());
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(vt, b.getFloatAttr(elt, value)));
+  }
+  return arith::ConstantOp::create(b, loc, b.getFloatAttr(laneType, value));
+}
+
+Value mlir::kernelred::buildIndexLaneConstant(OpBuilder &b, Location loc,
+                                              Type indexLaneType,
+                                              int64_t value) {
+  if (auto vt = dyn_cast<VectorType>(indexLaneType))
+    return arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(vt, b.getIntegerAttr(vt.getElementType(),
+                                                    value)));
+  return arith::ConstantOp::create(b, loc,
+                                   b.getIntegerAttr(indexLaneType, value));
+}
+
+namespace {
+
+/// Small arithmetic builder over lane values.
+struct Lanes {
+  OpBuilder &b;
+  Location loc;
+
+  Value cst(Type t, double v) { return buildLaneConstant(b, loc, t, v); }
+  Value add(Value x, Value y) { return arith::AddFOp::create(b, loc, x, y); }
+  Value sub(Value x, Value y) { return arith::SubFOp::create(b, loc, x, y); }
+  Value mul(Value x, Value y) { return arith::MulFOp::create(b, loc, x, y); }
+  Value div(Value x, Value y) { return arith::DivFOp::create(b, loc, x, y); }
+  Value neg(Value x) { return arith::NegFOp::create(b, loc, x); }
+  Value abs(Value x) { return math::AbsFOp::create(b, loc, x); }
+  Value exp(Value x) { return math::ExpOp::create(b, loc, x); }
+  Value log(Value x) { return math::LogOp::create(b, loc, x); }
+  Value cmp(arith::CmpFPredicate p, Value x, Value y) {
+    return arith::CmpFOp::create(b, loc, p, x, y);
+  }
+  Value select(Value c, Value x, Value y) {
+    return arith::SelectOp::create(b, loc, c, x, y);
+  }
+  Value maxnum(Value x, Value y) {
+    return arith::MaxNumFOp::create(b, loc, x, y);
+  }
+  /// Kahan-compensated s += x with compensation c.
+  void kahanAdd(Value &s, Value &c, Value x) {
+    Value y = sub(x, c);
+    Value t = add(s, y);
+    c = sub(sub(t, s), y);
+    s = t;
+  }
+};
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// AccumulatorState
+//===----------------------------------------------------------------------===//
+
+SmallVector<Value> AccumulatorState::flatten() const {
+  SmallVector<Value> flat(values.begin(), values.end());
+  flat.append(indices.begin(), indices.end());
+  return flat;
+}
+
+AccumulatorState AccumulatorState::unflatten(ValueRange flat,
+                                             int64_t numValues) {
+  AccumulatorState state;
+  state.values.assign(flat.begin(), flat.begin() + numValues);
+  state.indices.assign(flat.begin() + numValues, flat.end());
+  return state;
+}
+
+//===----------------------------------------------------------------------===//
+// ReductionDescription
+//===----------------------------------------------------------------------===//
+
+ReductionDescription::ReductionDescription(ReduceOp op)
+    : ReductionDescription(
+          op.getKind(), kernelred::getFormulaDim(op.getFormula()),
+          op.getWeight() ? kernelred::getFormulaDim(op.getWeight()) : 0,
+          op.getK().value_or(1),
+          op.getSumScheme().value_or(SumScheme::BlockSum), op.getFinalize()) {}
+
+ReductionDescription::ReductionDescription(ReductionKind kind,
+                                           int64_t formulaDim,
+                                           int64_t weightDim, int64_t k,
+                                           SumScheme scheme,
+                                           std::optional<Finalize> finalize)
+    : kind(kind), formulaDim(formulaDim), weightDim(weightDim), k(k),
+      scheme(scheme) {
+  switch (kind) {
+  case ReductionKind::Sum:
+    family = MonoidFamily::Sum;
+    break;
+  case ReductionKind::Max:
+  case ReductionKind::ArgMax:
+  case ReductionKind::MaxArgMax:
+    largest = true;
+    [[fallthrough]];
+  case ReductionKind::Min:
+  case ReductionKind::ArgMin:
+  case ReductionKind::MinArgMin:
+    family = MonoidFamily::Select;
+    this->k = 1;
+    break;
+  case ReductionKind::KMin:
+  case ReductionKind::ArgKMin:
+  case ReductionKind::KMinArgKMin:
+    family = MonoidFamily::Select;
+    break;
+  case ReductionKind::LogSumExp:
+    family = MonoidFamily::RunningMaxExp;
+    expFinalize = ExpFinalize::Log;
+    break;
+  case ReductionKind::MaxSumShiftExp:
+    family = MonoidFamily::RunningMaxExp;
+    expFinalize = ExpFinalize::Raw;
+    this->weightDim = 0;
+    break;
+  case ReductionKind::MaxSumShiftExpWeight:
+    family = MonoidFamily::RunningMaxExp;
+    expFinalize = ExpFinalize::Raw;
+    if (finalize == Finalize::LogSumExp)
+      expFinalize = ExpFinalize::Log;
+    else if (finalize == Finalize::SoftMax)
+      expFinalize = ExpFinalize::SoftMax;
+    break;
+  case ReductionKind::SumSoftMaxWeight:
+    family = MonoidFamily::RunningMaxExp;
+    expFinalize = ExpFinalize::SoftMax;
+    implicitUnitWeight = true;
+    break;
+  }
+}
+
+bool ReductionDescription::compensated() const {
+  return scheme != SumScheme::Direct;
+}
+
+int64_t ReductionDescription::getNumExpSums() const {
+  int64_t sums = weightDim > 0 ? weightDim : 1;
+  return sums + (implicitUnitWeight ? 1 : 0);
+}
+
+int64_t ReductionDescription::getNumValueSlots() const {
+  switch (family) {
+  case MonoidFamily::Sum:
+    // s[D], then c[D] (Kahan, block_sum), then the block's partial b[D].
+    switch (scheme) {
+    case SumScheme::Direct:
+      return formulaDim;
+    case SumScheme::Kahan:
+      return 2 * formulaDim;
+    case SumScheme::BlockSum:
+      return 3 * formulaDim;
+    }
+    return formulaDim;
+  case MonoidFamily::Select:
+    return k * formulaDim;
+  case MonoidFamily::RunningMaxExp:
+    // m, s[S], then c[S] when compensated.
+    return 1 + getNumExpSums() * (compensated() ? 2 : 1);
+  }
+  return 0;
+}
+
+int64_t ReductionDescription::getNumIndexSlots() const {
+  return family == MonoidFamily::Select ? k * formulaDim : 0;
+}
+
+int64_t ReductionDescription::getOutputValueDim() const {
+  switch (kind) {
+  case ReductionKind::ArgMin:
+  case ReductionKind::ArgMax:
+  case ReductionKind::ArgKMin:
+    return 0;
+  default:
+    break;
+  }
+  switch (family) {
+  case MonoidFamily::Sum:
+    return formulaDim;
+  case MonoidFamily::Select:
+    return k * formulaDim;
+  case MonoidFamily::RunningMaxExp:
+    switch (expFinalize) {
+    case ExpFinalize::Raw:
+      return 1 + getNumExpSums();
+    case ExpFinalize::Log:
+      return getNumExpSums();
+    case ExpFinalize::SoftMax:
+      return getNumExpSums() - 1;
+    }
+  }
+  return 0;
+}
+
+int64_t ReductionDescription::getOutputIndexDim() const {
+  switch (kind) {
+  case ReductionKind::ArgMin:
+  case ReductionKind::ArgMax:
+  case ReductionKind::MinArgMin:
+  case ReductionKind::MaxArgMax:
+  case ReductionKind::ArgKMin:
+  case ReductionKind::KMinArgKMin:
+    return k * formulaDim;
+  default:
+    return 0;
+  }
+}
+
+AccumulatorState ReductionDescription::buildInit(OpBuilder &b, Location loc,
+                                                 Type laneType,
+                                                 Type indexLaneType) const {
+  AccumulatorState state;
+  Lanes l{b, loc};
+  switch (family) {
+  case MonoidFamily::Sum: {
+    Value zero = l.cst(laneType, 0.0);
+    state.values.assign(getNumValueSlots(), zero);
+    break;
+  }
+  case MonoidFamily::Select: {
+    Value init = l.cst(laneType, largest ? -kInf : kInf);
+    state.values.assign(getNumValueSlots(), init);
+    // -1 marks "no index selected" (N = 0, or only NaN values).
+    Value none = buildIndexLaneConstant(b, loc, indexLaneType, -1);
+    state.indices.assign(getNumIndexSlots(), none);
+    break;
+  }
+  case MonoidFamily::RunningMaxExp: {
+    state.values.push_back(l.cst(laneType, -kInf));
+    Value zero = l.cst(laneType, 0.0);
+    for (int64_t i = 1; i < getNumValueSlots(); ++i)
+      state.values.push_back(zero);
+    break;
+  }
+  }
+  return state;
+}
+
+void ReductionDescription::buildAccumulate(OpBuilder &b, Location loc,
+                                           AccumulatorState &state,
+                                           ValueRange f, ValueRange g,
+                                           Value j) const {
+  Lanes l{b, loc};
+  int64_t d = formulaDim;
+  switch (family) {
+  case MonoidFamily::Sum: {
+    for (int64_t i = 0; i < d; ++i) {
+      switch (scheme) {
+      case SumScheme::Direct:
+        state.values[i] = l.add(state.values[i], f[i]);
+        break;
+      case SumScheme::Kahan:
+        l.kahanAdd(state.values[i], state.values[d + i], f[i]);
+        break;
+      case SumScheme::BlockSum:
+        state.values[2 * d + i] = l.add(state.values[2 * d + i], f[i]);
+        break;
+      }
+    }
+    return;
+  }
+  case MonoidFamily::Select: {
+    auto pred = largest ? arith::CmpFPredicate::OGT : arith::CmpFPredicate::OLT;
+    for (int64_t c = 0; c < d; ++c) {
+      // Insert (f[c], j) into the sorted list of component c; strict
+      // comparisons keep the earlier (lower) index first on ties.
+      Value v = f[c];
+      Value idx = j;
+      for (int64_t s = 0; s < k; ++s) {
+        int64_t slot = s * d + c;
+        Value better = l.cmp(pred, v, state.values[slot]);
+        Value oldV = state.values[slot];
+        Value oldI = state.indices[slot];
+        state.values[slot] = l.select(better, v, oldV);
+        state.indices[slot] = l.select(better, idx, oldI);
+        if (s + 1 < k) {
+          v = l.select(better, oldV, v);
+          idx = l.select(better, oldI, idx);
+        }
+      }
+    }
+    return;
+  }
+  case MonoidFamily::RunningMaxExp: {
+    // One exp per pair: e = exp(-|v - m|) serves both branches.
+    //   v >  m: s <- s * e + w, m <- v
+    //   v <= m: s <- s + e * w
+    // v == m (including both infinite) gives e = 1; v = -inf adds nothing.
+    Value v = f[0];
+    Value m = state.values[0];
+    Type laneType = v.getType();
+    Value zero = l.cst(laneType, 0.0);
+    Value one = l.cst(laneType, 1.0);
+    Value equal = l.cmp(arith::CmpFPredicate::OEQ, v, m);
+    Value diff = l.select(equal, zero, l.sub(v, m));
+    Value e = l.exp(l.neg(l.abs(diff)));
+    Value isNegInf = l.cmp(arith::CmpFPredicate::OEQ, v, l.cst(laneType, -kInf));
+    e = l.select(isNegInf, zero, e);
+    Value greater = l.cmp(arith::CmpFPredicate::OGT, v, m);
+    Value scale = l.select(greater, e, one);
+    int64_t sums = getNumExpSums();
+    for (int64_t s = 0; s < sums; ++s) {
+      Value w;
+      if (implicitUnitWeight)
+        w = s == 0 ? one : g[s - 1];
+      else
+        w = weightDim > 0 ? g[s] : one;
+      Value term = l.select(greater, w, l.mul(e, w));
+      Value &sum = state.values[1 + s];
+      if (compensated()) {
+        Value &comp = state.values[1 + sums + s];
+        sum = l.mul(sum, scale);
+        comp = l.mul(comp, scale);
+        l.kahanAdd(sum, comp, term);
+      } else {
+        sum = l.add(l.mul(sum, scale), term);
+      }
+    }
+    state.values[0] = l.select(greater, v, m);
+    return;
+  }
+  }
+}
+
+void ReductionDescription::buildEndBlock(OpBuilder &b, Location loc,
+                                         AccumulatorState &state) const {
+  if (!usesBlocks())
+    return;
+  Lanes l{b, loc};
+  int64_t d = formulaDim;
+  for (int64_t i = 0; i < d; ++i) {
+    Value &partial = state.values[2 * d + i];
+    l.kahanAdd(state.values[i], state.values[d + i], partial);
+    partial = l.cst(partial.getType(), 0.0);
+  }
+}
+
+void ReductionDescription::buildMerge(OpBuilder &b, Location loc,
+                                      AccumulatorState &a,
+                                      const AccumulatorState &bState) const {
+  Lanes l{b, loc};
+  int64_t d = formulaDim;
+  switch (family) {
+  case MonoidFamily::Sum: {
+    AccumulatorState other = bState;
+    buildEndBlock(b, loc, a);
+    buildEndBlock(b, loc, other);
+    for (int64_t i = 0; i < d; ++i) {
+      if (scheme == SumScheme::Direct) {
+        a.values[i] = l.add(a.values[i], other.values[i]);
+        continue;
+      }
+      // Fold b's compensated total (s_b - c_b) into a's.
+      Value total = l.sub(other.values[i], other.values[d + i]);
+      l.kahanAdd(a.values[i], a.values[d + i], total);
+    }
+    return;
+  }
+  case MonoidFamily::Select: {
+    // Insert b's sorted entries one by one: they come after a's, so strict
+    // comparisons keep a's entries first on ties.
+    for (int64_t s = 0; s < k; ++s) {
+      SmallVector<Value> f, idx;
+      for (int64_t c = 0; c < d; ++c) {
+        f.push_back(bState.values[s * d + c]);
+        idx.push_back(bState.indices[s * d + c]);
+      }
+      auto pred =
+          largest ? arith::CmpFPredicate::OGT : arith::CmpFPredicate::OLT;
+      for (int64_t c = 0; c < d; ++c) {
+        Value v = f[c], id = idx[c];
+        for (int64_t t = 0; t < k; ++t) {
+          int64_t slot = t * d + c;
+          Value better = l.cmp(pred, v, a.values[slot]);
+          Value oldV = a.values[slot], oldI = a.indices[slot];
+          a.values[slot] = l.select(better, v, oldV);
+          a.indices[slot] = l.select(better, id, oldI);
+          v = l.select(better, oldV, v);
+          id = l.select(better, oldI, id);
+        }
+      }
+    }
+    return;
+  }
+  case MonoidFamily::RunningMaxExp: {
+    Value ma = a.values[0], mb = bState.values[0];
+    Type laneType = ma.getType();
+    Value one = l.cst(laneType, 1.0);
+    Value m = l.maxnum(ma, mb);
+    // Factors exp(m_x - m), exactly 1 when m_x == m (also for infinities).
+    Value fa = l.select(l.cmp(arith::CmpFPredicate::OEQ, ma, m), one,
+                        l.exp(l.sub(ma, m)));
+    Value fb = l.select(l.cmp(arith::CmpFPredicate::OEQ, mb, m), one,
+                        l.exp(l.sub(mb, m)));
+    int64_t sums = getNumExpSums();
+    for (int64_t s = 0; s < sums; ++s) {
+      Value sa = l.mul(a.values[1 + s], fa);
+      Value sb = l.mul(bState.values[1 + s], fb);
+      if (compensated()) {
+        Value ca = l.mul(a.values[1 + sums + s], fa);
+        Value cb = l.mul(bState.values[1 + sums + s], fb);
+        l.kahanAdd(sa, ca, l.sub(sb, cb));
+        a.values[1 + sums + s] = ca;
+      } else {
+        sa = l.add(sa, sb);
+      }
+      a.values[1 + s] = sa;
+    }
+    a.values[0] = m;
+    return;
+  }
+  }
+}
+
+void ReductionDescription::buildFinalize(OpBuilder &b, Location loc,
+                                         const AccumulatorState &state,
+                                         SmallVectorImpl<Value> &values,
+                                         SmallVectorImpl<Value> &indices) const {
+  Lanes l{b, loc};
+  int64_t d = formulaDim;
+  switch (family) {
+  case MonoidFamily::Sum: {
+    AccumulatorState s = state;
+    buildEndBlock(b, loc, s);
+    for (int64_t i = 0; i < d; ++i)
+      values.push_back(scheme == SumScheme::Direct
+                           ? s.values[i]
+                           : l.sub(s.values[i], s.values[d + i]));
+    return;
+  }
+  case MonoidFamily::Select: {
+    if (getOutputValueDim() > 0)
+      values.append(state.values.begin(), state.values.end());
+    if (getOutputIndexDim() > 0)
+      indices.append(state.indices.begin(), state.indices.end());
+    return;
+  }
+  case MonoidFamily::RunningMaxExp: {
+    int64_t sums = getNumExpSums();
+    auto sum = [&](int64_t s) {
+      Value v = state.values[1 + s];
+      return compensated() ? l.sub(v, state.values[1 + sums + s]) : v;
+    };
+    Value m = state.values[0];
+    switch (expFinalize) {
+    case ExpFinalize::Raw:
+      values.push_back(m);
+      for (int64_t s = 0; s < sums; ++s)
+        values.push_back(sum(s));
+      return;
+    case ExpFinalize::Log:
+      // m + log(s); with no terms (m = -inf, s = 0) this is -inf.
+      for (int64_t s = 0; s < sums; ++s)
+        values.push_back(l.add(m, l.log(sum(s))));
+      return;
+    case ExpFinalize::SoftMax: {
+      Value norm = sum(0);
+      for (int64_t s = 1; s < sums; ++s)
+        values.push_back(l.div(sum(s), norm));
+      return;
+    }
+    }
+  }
+  }
+}

@@ -1,0 +1,146 @@
+/*===- kred_runtime.h - the kernelred runtime C API ----------------*- C -*-===*
+ *
+ * Part of the kernelred project.
+ *
+ * The runtime runs compiled kernels on caller-owned arrays. It depends on
+ * nothing but libc, libstdc++ and (for GPUs) dlopen("libcuda.so.1"): no MLIR,
+ * no LLVM, no compiler. Ahead-of-time kernel libraries link only this.
+ *
+ * Generated-code ABI (version 1). For a kernel named NAME the compiler emits
+ * three C functions (see docs/abi.md):
+ *
+ *   void NAME_run(const void *const *args, int64_t M, int64_t N,
+ *                 int64_t r0, int64_t r1, int64_t k0, int64_t k1,
+ *                 void *out, int64_t *out_idx,
+ *                 void *state_values, int64_t *state_indices);
+ *     Reduces output rows [r0, r1) over reduced indices [k0, k1).
+ *     args[p] points at the variable of position p: row-major [M, dim] for
+ *     i-variables, [N, dim] for j-variables, [dim] for parameters (element
+ *     type = the kernel's dtype). "Output rows" are i (M of them) when
+ *     axis = 1 and j (N of them) when axis = 0.
+ *     When state_values == NULL it finalizes and writes row r of the output
+ *     at out + r * out_value_dim (dtype) and out_idx + r * out_index_dim
+ *     (int64); otherwise it writes the accumulator of row r at
+ *     state_values + (r - r0) * state_values_per_row (acc dtype) and
+ *     state_indices + (r - r0) * state_indices_per_row, unfinalized.
+ *
+ *   void NAME_merge(void *a_values, int64_t *a_indices,
+ *                   const void *b_values, const int64_t *b_indices,
+ *                   int64_t rows);
+ *     a <- a (+) b for `rows` accumulators; b covers reduced indices after
+ *     a's (ties keep a's entries: lowest index first, as KeOps).
+ *
+ *   void NAME_finalize(const void *values, const int64_t *indices,
+ *                      int64_t rows, int64_t r0, void *out, int64_t *out_idx);
+ *     Writes the output of rows [r0, r0 + rows) from their accumulators
+ *     (stored from row 0 of the state arrays).
+ *
+ *===----------------------------------------------------------------------===*/
+
+#ifndef KRED_RUNTIME_H
+#define KRED_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KRED_ABI_VERSION 1
+
+/* Element types. */
+typedef enum kred_dtype {
+  KRED_F32 = 0,
+  KRED_F64 = 1,
+  KRED_F16 = 2,
+  KRED_BF16 = 3,
+} kred_dtype;
+
+/* Variable categories (KeOps' Var(ind, dim, cat)); -1 marks a position
+ * that the formula does not use. */
+typedef enum kred_category {
+  KRED_CAT_UNUSED = -1,
+  KRED_CAT_I = 0,
+  KRED_CAT_J = 1,
+  KRED_CAT_P = 2,
+} kred_category;
+
+/* Status codes; the message of the last error of the calling thread is in
+ * kred_last_error(). */
+typedef enum kred_status {
+  KRED_OK = 0,
+  KRED_ERR_INVALID_ARGUMENT = 1,
+  KRED_ERR_UNSUPPORTED = 2,
+  KRED_ERR_NO_DEVICE = 3,
+  KRED_ERR_DEVICE = 4,
+  KRED_ERR_OUT_OF_MEMORY = 5,
+  KRED_ERR_INTERNAL = 6,
+} kred_status;
+
+typedef void (*kred_run_fn)(const void *const *args, int64_t M, int64_t N,
+                            int64_t r0, int64_t r1, int64_t k0, int64_t k1,
+                            void *out, int64_t *out_idx, void *state_values,
+                            int64_t *state_indices);
+typedef void (*kred_merge_fn)(void *a_values, int64_t *a_indices,
+                              const void *b_values, const int64_t *b_indices,
+                              int64_t rows);
+typedef void (*kred_finalize_fn)(const void *values, const int64_t *indices,
+                                 int64_t rows, int64_t r0, void *out,
+                                 int64_t *out_idx);
+
+/* What the runtime needs to know of a kernel. */
+typedef struct kred_kernel_info {
+  uint32_t abi_version;        /* KRED_ABI_VERSION */
+  const char *name;
+  const char *formula;         /* for messages */
+  int32_t axis;                /* 1: reduce over j, one output row per i */
+  int32_t dtype;               /* kred_dtype of inputs and outputs */
+  int32_t acc_dtype;           /* kred_dtype of the state values */
+  int32_t reduction;           /* ReductionKind (dialect/KredAttrs.td) */
+  int32_t num_args;            /* arrays in args[], by position */
+  const int32_t *arg_category; /* [num_args] kred_category */
+  const int64_t *arg_dim;      /* [num_args] dimension (0 when unused) */
+  int64_t out_value_dim;       /* values per output row (0: none) */
+  int64_t out_index_dim;       /* int64 indices per output row (0: none) */
+  int64_t state_values;        /* accumulator values per row (acc_dtype) */
+  int64_t state_indices;       /* accumulator indices per row */
+  int64_t row_block;           /* rows the kernel handles together */
+} kred_kernel_info;
+
+/* A kernel ready to run on the CPU. */
+typedef struct kred_kernel {
+  kred_kernel_info info;
+  kred_run_fn run;
+  kred_merge_fn merge;
+  kred_finalize_fn finalize;
+} kred_kernel;
+
+typedef struct kred_launch_options {
+  int32_t num_threads; /* 0: the runtime default (kred_set_num_threads) */
+  int32_t split;       /* -1: auto; 0: never split the reduced index;
+                          1: always split it (tests) */
+} kred_launch_options;
+
+/* Runs `kernel` on caller-owned arrays (args by position, see above),
+ * writing out ([rows, out_value_dim], dtype) and out_idx ([rows,
+ * out_index_dim], int64). options may be NULL. Returns a kred_status. */
+int kred_cpu_launch(const kred_kernel *kernel, const void *const *args,
+                    int64_t M, int64_t N, void *out, int64_t *out_idx,
+                    const kred_launch_options *options);
+
+/* Message of the last error on the calling thread ("" if none). */
+const char *kred_last_error(void);
+
+/* Threads used by launches (n <= 0: the number of hardware threads). */
+void kred_set_num_threads(int n);
+int kred_get_num_threads(void);
+
+/* Size in bytes of one element of a kred_dtype. */
+size_t kred_dtype_size(int dtype);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* KRED_RUNTIME_H */
