@@ -7,6 +7,9 @@
 #include "lib/Registration/Registration.h"
 
 #include "dialect/KredOps.h"
+#include "lib/Conversion/Passes.h"
+#include "lib/Pipelines/Pipelines.h"
+#include "lib/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -25,6 +28,7 @@ void mlir::kernelred::registerAllKredDialects(DialectRegistry &registry) {
                   gpu::GPUDialect, LLVM::LLVMDialect, NVVM::NVVMDialect,
                   math::MathDialect, memref::MemRefDialect, scf::SCFDialect,
                   vector::VectorDialect>();
+  registerAdjointRuleExternalModels(registry);
 }
 
 void mlir::kernelred::registerAllKredPasses() {
@@ -32,4 +36,7 @@ void mlir::kernelred::registerAllKredPasses() {
   mlir::registerCSEPass();
   mlir::registerSymbolDCEPass();
   mlir::registerInlinerPass();
+  registerKredTransformsPasses();
+  registerKredConversionPasses();
+  registerKredPipelines();
 }
