@@ -1,10 +1,516 @@
-// Placeholder: the CPU runtime lands with the CPU code generation issue.
+//===- kred_runtime.cpp - the kernelred CPU runtime -----------------------===//
+//
+// Part of the kernelred project.
+//
+// Runs compiled kernels (the ABI of kred_runtime.h) on caller-owned arrays:
+// checks the arguments, splits the output rows over a persistent thread
+// pool, and, when the rows are too few to keep every thread busy, splits the
+// reduced index into chunks whose partial accumulators are merged in order.
+//
+// No MLIR, no LLVM: libc and libstdc++ only.
+//
+//===----------------------------------------------------------------------===//
+
 #include "kred_runtime.h"
-size_t kred_dtype_size(int dtype) {
-  switch (dtype) {
-  case KRED_F32: return 4;
-  case KRED_F64: return 8;
-  case KRED_F16: case KRED_BF16: return 2;
-  default: return 0;
+
+#include "ThreadPool.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <new>
+#include <string>
+
+using kred::detail::ThreadPool;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Errors
+//===----------------------------------------------------------------------===//
+
+thread_local std::string lastError;
+
+/// Records a printf-style message as the calling thread's last error and
+/// returns `status`.
+[[gnu::format(printf, 2, 3)]] int fail(int status, const char *fmt, ...) {
+  char buffer[512];
+  va_list ap;
+  va_start(ap, fmt);
+  std::vsnprintf(buffer, sizeof(buffer), fmt, ap);
+  va_end(ap);
+  lastError = buffer;
+  return status;
+}
+
+//===----------------------------------------------------------------------===//
+// Reduction identities (kinds numbered as ReductionKind in
+// dialect/KredAttrs.td)
+//===----------------------------------------------------------------------===//
+
+enum ReductionKindNumber : int32_t {
+  Sum = 0,
+  LogSumExp = 1,
+  MaxSumShiftExp = 2,
+  MaxSumShiftExpWeight = 3,
+  SumSoftMaxWeight = 4,
+  Min = 5,
+  Max = 6,
+  ArgMin = 7,
+  ArgMax = 8,
+  MinArgMin = 9,
+  MaxArgMax = 10,
+  KMin = 11,
+  ArgKMin = 12,
+  KMinArgKMin = 13,
+};
+
+/// The value written at column `col` of a row of an empty reduction (see
+/// kred_cpu_launch in kred_runtime.h for the table).
+double identityValue(int32_t kind, int64_t col) {
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  switch (kind) {
+  case LogSumExp:
+    return -inf;
+  case MaxSumShiftExp:
+  case MaxSumShiftExpWeight:
+    return col == 0 ? -inf : 0.0;
+  case Min:
+  case MinArgMin:
+  case KMin:
+  case KMinArgKMin:
+    return inf;
+  case Max:
+  case MaxArgMax:
+    return -inf;
+  default: // Sum, SumSoftMaxWeight
+    return 0.0;
   }
 }
+
+uint16_t toHalf(double v) {
+  if (std::isinf(v))
+    return v > 0 ? 0x7c00 : 0xfc00;
+  return 0; // only 0 and +-inf are ever written
+}
+
+uint16_t toBFloat16(double v) {
+  if (std::isinf(v))
+    return v > 0 ? 0x7f80 : 0xff80;
+  return 0;
+}
+
+void storeValue(void *out, int32_t dtype, int64_t at, double v) {
+  switch (dtype) {
+  case KRED_F32:
+    static_cast<float *>(out)[at] = static_cast<float>(v);
+    break;
+  case KRED_F64:
+    static_cast<double *>(out)[at] = v;
+    break;
+  case KRED_F16:
+    static_cast<uint16_t *>(out)[at] = toHalf(v);
+    break;
+  case KRED_BF16:
+    static_cast<uint16_t *>(out)[at] = toBFloat16(v);
+    break;
+  }
+}
+
+/// Writes the output of a reduction over an empty range to `rows` rows.
+void writeIdentity(const kred_kernel_info &info, int64_t rows, void *out,
+                   int64_t *outIdx) {
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t c = 0; c < info.out_value_dim; ++c)
+      storeValue(out, info.dtype, r * info.out_value_dim + c,
+                 identityValue(info.reduction, c));
+    for (int64_t c = 0; c < info.out_index_dim; ++c)
+      outIdx[r * info.out_index_dim + c] = -1;
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Argument checks
+//===----------------------------------------------------------------------===//
+
+bool validDtype(int32_t dtype) {
+  return dtype >= KRED_F32 && dtype <= KRED_BF16;
+}
+
+bool misaligned(const void *p, size_t alignment) {
+  return reinterpret_cast<uintptr_t>(p) % alignment != 0;
+}
+
+/// a * b, or -1 on overflow (a, b >= 0).
+int64_t checkedMul(int64_t a, int64_t b) {
+  int64_t r;
+  if (__builtin_mul_overflow(a, b, &r))
+    return -1;
+  return r;
+}
+
+const char *kernelName(const kred_kernel_info &info) {
+  return info.name ? info.name : "<unnamed>";
+}
+
+int checkKernel(const kred_kernel *kernel) {
+  if (!kernel)
+    return fail(KRED_ERR_INVALID_ARGUMENT, "kred_cpu_launch: kernel is NULL");
+  const kred_kernel_info &info = kernel->info;
+  const char *name = kernelName(info);
+  if (info.abi_version != KRED_ABI_VERSION)
+    return fail(KRED_ERR_UNSUPPORTED,
+                "kernel '%s': ABI version %u, but this runtime implements "
+                "version %d (recompile the kernel)",
+                name, info.abi_version, KRED_ABI_VERSION);
+  if (!kernel->run || !kernel->merge || !kernel->finalize)
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': missing run/merge/finalize function", name);
+  if (!validDtype(info.dtype) || !validDtype(info.acc_dtype))
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': invalid dtype %d or accumulation dtype %d", name,
+                info.dtype, info.acc_dtype);
+  if (info.axis != 0 && info.axis != 1)
+    return fail(KRED_ERR_INVALID_ARGUMENT, "kernel '%s': invalid axis %d", name,
+                info.axis);
+  if (info.reduction < Sum || info.reduction > KMinArgKMin)
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': unknown reduction kind %d", name, info.reduction);
+  if (info.num_args < 0 ||
+      (info.num_args > 0 && (!info.arg_category || !info.arg_dim)))
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': invalid argument table", name);
+  if (info.out_value_dim < 0 || info.out_index_dim < 0 ||
+      info.state_values < 0 || info.state_indices < 0 || info.row_block < 1)
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': invalid sizes in the kernel info", name);
+  for (int32_t p = 0; p < info.num_args; ++p) {
+    int32_t cat = info.arg_category[p];
+    if (cat < KRED_CAT_UNUSED || cat > KRED_CAT_P || info.arg_dim[p] < 0)
+      return fail(KRED_ERR_INVALID_ARGUMENT,
+                  "kernel '%s': invalid category or dimension of argument %d",
+                  name, p);
+  }
+  return KRED_OK;
+}
+
+const char *categoryName(int32_t cat) {
+  switch (cat) {
+  case KRED_CAT_I:
+    return "Vi";
+  case KRED_CAT_J:
+    return "Vj";
+  default:
+    return "Pm";
+  }
+}
+
+int checkArrays(const kred_kernel_info &info, const void *const *args,
+                int64_t M, int64_t N, void *out, int64_t *outIdx,
+                int64_t rows) {
+  const char *name = kernelName(info);
+  size_t eltSize = kred_dtype_size(info.dtype);
+  if (info.num_args > 0 && !args)
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': args is NULL but the kernel takes %d arguments",
+                name, info.num_args);
+  for (int32_t p = 0; p < info.num_args; ++p) {
+    int32_t cat = info.arg_category[p];
+    if (cat == KRED_CAT_UNUSED)
+      continue;
+    int64_t count = cat == KRED_CAT_I ? M : cat == KRED_CAT_J ? N : 1;
+    int64_t elements = checkedMul(count, info.arg_dim[p]);
+    if (elements < 0)
+      return fail(KRED_ERR_INVALID_ARGUMENT,
+                  "kernel '%s': argument %d is too large", name, p);
+    if (elements == 0)
+      continue;
+    if (!args[p])
+      return fail(KRED_ERR_INVALID_ARGUMENT,
+                  "kernel '%s': argument %d (%s, dim %lld) is NULL", name, p,
+                  categoryName(cat), static_cast<long long>(info.arg_dim[p]));
+    if (misaligned(args[p], eltSize))
+      return fail(KRED_ERR_INVALID_ARGUMENT,
+                  "kernel '%s': argument %d (%s) is not aligned to its "
+                  "element size (%zu bytes)",
+                  name, p, categoryName(cat), eltSize);
+  }
+  if (checkedMul(rows, info.out_value_dim) < 0 ||
+      checkedMul(rows, info.out_index_dim) < 0)
+    return fail(KRED_ERR_INVALID_ARGUMENT, "kernel '%s': output too large",
+                name);
+  if (rows > 0 && info.out_value_dim > 0) {
+    if (!out)
+      return fail(KRED_ERR_INVALID_ARGUMENT,
+                  "kernel '%s': the output array is NULL", name);
+    if (misaligned(out, eltSize))
+      return fail(KRED_ERR_INVALID_ARGUMENT,
+                  "kernel '%s': the output array is not aligned to its "
+                  "element size (%zu bytes)",
+                  name, eltSize);
+  }
+  if (rows > 0 && info.out_index_dim > 0) {
+    if (!outIdx)
+      return fail(KRED_ERR_INVALID_ARGUMENT,
+                  "kernel '%s': the index output array is NULL", name);
+    if (misaligned(outIdx, sizeof(int64_t)))
+      return fail(KRED_ERR_INVALID_ARGUMENT,
+                  "kernel '%s': the index output array is not aligned to 8 "
+                  "bytes",
+                  name);
+  }
+  return KRED_OK;
+}
+
+//===----------------------------------------------------------------------===//
+// Work decomposition
+//===----------------------------------------------------------------------===//
+
+/// Reduced indices below which a launch is not worth splitting.
+constexpr int64_t kMinChunk = 256;
+/// Row x reduced pairs below which a launch runs on the calling thread.
+constexpr int64_t kSerialPairs = 1 << 14;
+/// Tasks per thread (load balance vs. scheduling overhead).
+constexpr int64_t kTasksPerThread = 4;
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/// How one launch is cut into tasks.
+struct Plan {
+  int threads = 1;
+  /// Rows per task (a multiple of row_block, or all rows).
+  int64_t rowBlock = 0;
+  int64_t numRowBlocks = 0;
+  /// Number of chunks of the reduced index (1: no split).
+  int64_t numChunks = 1;
+  int64_t chunk = 0;
+};
+
+Plan makePlan(const kred_kernel_info &info, int64_t rows, int64_t reduced,
+              int threads, int32_t split) {
+  Plan plan;
+  int64_t rb = info.row_block;
+  int64_t rowGroups = ceilDiv(rows, rb);
+  int64_t pairs = checkedMul(rows, reduced);
+  if (split != 1 && (threads <= 1 || (pairs >= 0 && pairs < kSerialPairs)))
+    threads = 1;
+  plan.threads = threads;
+
+  // Split the reduced index when the row groups cannot keep every thread
+  // busy (or when asked to).
+  int64_t wantTasks = static_cast<int64_t>(threads) * kTasksPerThread;
+  if (split == 1 && reduced >= 2) {
+    plan.numChunks =
+        std::min<int64_t>(reduced, std::max<int64_t>(3, wantTasks));
+  } else if (split == -1 && threads > 1 && rowGroups < 2 * threads) {
+    int64_t chunks = ceilDiv(wantTasks, rowGroups);
+    chunks = std::min(chunks, reduced / kMinChunk);
+    plan.numChunks = std::max<int64_t>(chunks, 1);
+  }
+  plan.chunk = plan.numChunks > 1 ? ceilDiv(reduced, plan.numChunks) : reduced;
+  if (plan.numChunks > 1)
+    plan.numChunks = ceilDiv(reduced, plan.chunk);
+
+  // Rows per task: enough tasks for load balance, in whole row groups.
+  int64_t rowTasks = std::max<int64_t>(1, ceilDiv(wantTasks, plan.numChunks));
+  if (threads == 1)
+    rowTasks = 1;
+  int64_t groupsPerTask = std::max<int64_t>(1, ceilDiv(rowGroups, rowTasks));
+  plan.rowBlock = groupsPerTask * rb;
+  plan.numRowBlocks = std::max<int64_t>(1, ceilDiv(rows, plan.rowBlock));
+  return plan;
+}
+
+/// 64-byte aligned scratch memory.
+struct AlignedFree {
+  void operator()(void *p) const { std::free(p); }
+};
+using Scratch = std::unique_ptr<void, AlignedFree>;
+
+Scratch allocate(size_t bytes) {
+  if (bytes == 0)
+    return Scratch(nullptr);
+  size_t rounded = (bytes + 63) / 64 * 64;
+  return Scratch(std::aligned_alloc(64, rounded));
+}
+
+int defaultThreads() {
+  static int hardware = [] {
+    if (const char *env = std::getenv("KRED_NUM_THREADS")) {
+      int n = std::atoi(env);
+      if (n > 0)
+        return n;
+    }
+    return ThreadPool::hardwareThreads();
+  }();
+  return hardware;
+}
+
+std::atomic<int> configuredThreads{0};
+
+int currentThreads() {
+  int n = configuredThreads.load(std::memory_order_relaxed);
+  return n > 0 ? n : defaultThreads();
+}
+
+int launch(const kred_kernel *kernel, const void *const *args, int64_t M,
+           int64_t N, void *out, int64_t *outIdx,
+           const kred_launch_options *options) {
+  if (int status = checkKernel(kernel))
+    return status;
+  const kred_kernel_info &info = kernel->info;
+  if (M < 0 || N < 0)
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': negative size (M = %lld, N = %lld)",
+                kernelName(info), static_cast<long long>(M),
+                static_cast<long long>(N));
+  int threads = currentThreads();
+  int32_t split = -1;
+  if (options) {
+    if (options->num_threads < 0)
+      return fail(KRED_ERR_INVALID_ARGUMENT,
+                  "kernel '%s': negative thread count %d", kernelName(info),
+                  options->num_threads);
+    if (options->num_threads > 0)
+      threads = options->num_threads;
+    if (options->split < -1 || options->split > 1)
+      return fail(KRED_ERR_INVALID_ARGUMENT,
+                  "kernel '%s': split must be -1, 0 or 1 (got %d)",
+                  kernelName(info), options->split);
+    split = options->split;
+  }
+  int64_t rows = info.axis == 1 ? M : N;
+  int64_t reduced = info.axis == 1 ? N : M;
+  if (int status = checkArrays(info, args, M, N, out, outIdx, rows))
+    return status;
+  if (rows == 0)
+    return KRED_OK;
+  if (reduced == 0) {
+    writeIdentity(info, rows, out, outIdx);
+    return KRED_OK;
+  }
+
+  Plan plan = makePlan(info, rows, reduced, threads, split);
+  kred_run_fn run = kernel->run;
+
+  if (plan.numChunks == 1) {
+    // One pass per row block, finalizing in the kernel.
+    auto task = [&](int64_t t) {
+      int64_t r0 = t * plan.rowBlock;
+      int64_t r1 = std::min(rows, r0 + plan.rowBlock);
+      run(args, M, N, r0, r1, 0, reduced, out, outIdx, nullptr, nullptr);
+    };
+    ThreadPool::get().parallelFor(plan.numRowBlocks, plan.threads, task);
+    return KRED_OK;
+  }
+
+  // Split: partial accumulators per chunk, merged in order, then finalized.
+  size_t accSize = kred_dtype_size(info.acc_dtype);
+  int64_t valuesPerChunk = checkedMul(rows, info.state_values);
+  int64_t indicesPerChunk = checkedMul(rows, info.state_indices);
+  int64_t totalValues = checkedMul(valuesPerChunk, plan.numChunks);
+  int64_t totalIndices = checkedMul(indicesPerChunk, plan.numChunks);
+  if (totalValues < 0 || totalIndices < 0 ||
+      checkedMul(totalValues, static_cast<int64_t>(accSize)) < 0)
+    return fail(KRED_ERR_OUT_OF_MEMORY,
+                "kernel '%s': partial accumulators too large",
+                kernelName(info));
+  Scratch values = allocate(static_cast<size_t>(totalValues) * accSize);
+  Scratch indices =
+      allocate(static_cast<size_t>(totalIndices) * sizeof(int64_t));
+  if ((totalValues > 0 && !values) || (totalIndices > 0 && !indices))
+    return fail(KRED_ERR_OUT_OF_MEMORY,
+                "kernel '%s': cannot allocate %lld bytes of partial "
+                "accumulators",
+                kernelName(info),
+                static_cast<long long>(totalValues * accSize +
+                                       totalIndices * sizeof(int64_t)));
+  char *valueBase = static_cast<char *>(values.get());
+  int64_t *indexBase = static_cast<int64_t *>(indices.get());
+  auto stateValues = [&](int64_t chunk, int64_t r0) -> char * {
+    return valueBase +
+           (chunk * valuesPerChunk + r0 * info.state_values) * accSize;
+  };
+  auto stateIndices = [&](int64_t chunk, int64_t r0) -> int64_t * {
+    if (!indexBase)
+      return nullptr;
+    return indexBase + chunk * indicesPerChunk + r0 * info.state_indices;
+  };
+
+  auto partial = [&](int64_t t) {
+    int64_t block = t / plan.numChunks, chunk = t % plan.numChunks;
+    int64_t r0 = block * plan.rowBlock;
+    int64_t r1 = std::min(rows, r0 + plan.rowBlock);
+    int64_t k0 = chunk * plan.chunk;
+    int64_t k1 = std::min(reduced, k0 + plan.chunk);
+    run(args, M, N, r0, r1, k0, k1, out, outIdx, stateValues(chunk, r0),
+        stateIndices(chunk, r0));
+  };
+  ThreadPool::get().parallelFor(plan.numRowBlocks * plan.numChunks,
+                                plan.threads, partial);
+
+  kred_merge_fn merge = kernel->merge;
+  kred_finalize_fn finalize = kernel->finalize;
+  auto combine = [&](int64_t block) {
+    int64_t r0 = block * plan.rowBlock;
+    int64_t n = std::min(rows, r0 + plan.rowBlock) - r0;
+    for (int64_t chunk = 1; chunk < plan.numChunks; ++chunk)
+      merge(stateValues(0, r0), stateIndices(0, r0), stateValues(chunk, r0),
+            stateIndices(chunk, r0), n);
+    finalize(stateValues(0, r0), stateIndices(0, r0), n, r0, out, outIdx);
+  };
+  ThreadPool::get().parallelFor(plan.numRowBlocks, plan.threads, combine);
+  return KRED_OK;
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// C API
+//===----------------------------------------------------------------------===//
+
+extern "C" {
+
+int kred_cpu_launch(const kred_kernel *kernel, const void *const *args,
+                    int64_t M, int64_t N, void *out, int64_t *out_idx,
+                    const kred_launch_options *options) {
+  lastError.clear();
+  try {
+    return launch(kernel, args, M, N, out, out_idx, options);
+  } catch (const std::bad_alloc &) {
+    return fail(KRED_ERR_OUT_OF_MEMORY, "kred_cpu_launch: out of memory");
+  } catch (const std::exception &e) {
+    return fail(KRED_ERR_INTERNAL, "kred_cpu_launch: %s", e.what());
+  } catch (...) {
+    return fail(KRED_ERR_INTERNAL, "kred_cpu_launch: unknown error");
+  }
+}
+
+const char *kred_last_error(void) { return lastError.c_str(); }
+
+void kred_set_num_threads(int n) {
+  configuredThreads.store(n > 0 ? n : 0, std::memory_order_relaxed);
+}
+
+int kred_get_num_threads(void) { return currentThreads(); }
+
+size_t kred_dtype_size(int dtype) {
+  switch (dtype) {
+  case KRED_F32:
+    return 4;
+  case KRED_F64:
+    return 8;
+  case KRED_F16:
+  case KRED_BF16:
+    return 2;
+  default:
+    return 0;
+  }
+}
+
+} // extern "C"

@@ -49,6 +49,13 @@ extern "C" {
 
 #define KRED_ABI_VERSION 1
 
+/* Exported functions of libkred_runtime. */
+#if defined(__GNUC__)
+#define KRED_API __attribute__((visibility("default")))
+#else
+#define KRED_API
+#endif
+
 /* Element types. */
 typedef enum kred_dtype {
   KRED_F32 = 0,
@@ -124,20 +131,47 @@ typedef struct kred_launch_options {
 
 /* Runs `kernel` on caller-owned arrays (args by position, see above),
  * writing out ([rows, out_value_dim], dtype) and out_idx ([rows,
- * out_index_dim], int64). options may be NULL. Returns a kred_status. */
-int kred_cpu_launch(const kred_kernel *kernel, const void *const *args,
+ * out_index_dim], int64). options may be NULL. Returns a kred_status.
+ *
+ * Threads: the calling thread and at most num_threads - 1 workers of a
+ * persistent pool run blocks of output rows (multiples of
+ * info.row_block). When the rows are too few to keep the threads busy and
+ * the reduced range is large (or split == 1), the reduced index is cut into
+ * chunks: NAME_run writes one partial accumulator per chunk, NAME_merge
+ * folds them in chunk order and NAME_finalize writes the output. Launches
+ * may be nested or run concurrently from several threads.
+ *
+ * Checks: a NULL kernel or function, an ABI version other than
+ * KRED_ABI_VERSION, M or N < 0, a NULL pointer for a used argument or an
+ * output that has elements, or a pointer not aligned to its element size
+ * return KRED_ERR_INVALID_ARGUMENT (KRED_ERR_UNSUPPORTED for the ABI
+ * version) with a message in kred_last_error(); nothing is written.
+ *
+ * Empty reductions (rows > 0 but the reduced range is empty, e.g. N = 0
+ * with axis = 1) write the reduction's identity without calling the kernel:
+ *   Sum, SumSoftMaxWeight                  0
+ *   LogSumExp (with or without weight)     -inf
+ *   Max_SumShiftExp(Weight)                (-inf, 0, ..., 0)
+ *   Min, KMin                              +inf
+ *   Max                                    -inf
+ *   ArgMin, ArgMax, ArgKMin (indices)      -1
+ *   Min_ArgMin, KMin_ArgKMin               +inf and -1
+ *   Max_ArgMax                             -inf and -1
+ * An empty output (no rows) writes nothing. */
+KRED_API int kred_cpu_launch(const kred_kernel *kernel, const void *const *args,
                     int64_t M, int64_t N, void *out, int64_t *out_idx,
                     const kred_launch_options *options);
 
 /* Message of the last error on the calling thread ("" if none). */
-const char *kred_last_error(void);
+KRED_API const char *kred_last_error(void);
 
-/* Threads used by launches (n <= 0: the number of hardware threads). */
-void kred_set_num_threads(int n);
-int kred_get_num_threads(void);
+/* Threads used by launches (n <= 0: the default, $KRED_NUM_THREADS or the
+ * number of CPUs the process may run on). */
+KRED_API void kred_set_num_threads(int n);
+KRED_API int kred_get_num_threads(void);
 
-/* Size in bytes of one element of a kred_dtype. */
-size_t kred_dtype_size(int dtype);
+/* Size in bytes of one element of a kred_dtype (0 for an invalid one). */
+KRED_API size_t kred_dtype_size(int dtype);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -1,0 +1,651 @@
+//===- RuntimeTest.cpp - tests of the kernelred CPU runtime ---------------===//
+//
+// Part of the kernelred project.
+//
+// Drives kred_cpu_launch with hand-written kernels that follow the ABI of
+// kred_runtime.h (so it needs no compiler): thread counts, split vs. no
+// split, the in-order merge, empty reductions, nested and concurrent
+// launches, and every error path. Run from lit (test/unit/runtime.test).
+//
+//===----------------------------------------------------------------------===//
+
+#include "kred_runtime.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <mutex>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+int failures = 0;
+
+#define EXPECT(cond)                                                           \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
+      std::fprintf(stderr, "%s:%d: EXPECT failed: %s\n", __FILE__, __LINE__,   \
+                   #cond);                                                     \
+      ++failures;                                                              \
+    }                                                                          \
+  } while (0)
+
+//===----------------------------------------------------------------------===//
+// Hand-written kernels
+//===----------------------------------------------------------------------===//
+
+// Kernel 1, "dot": out_r = sum_k x_r . y_k * w_k (x: output rows [R, D],
+// y: reduced [K, D], w: reduced [K, 1], p: param [1] added to each term).
+// Output D = 1; state: one sum value (double) per row. Rows handled four at
+// a time (row_block 4). Works for either axis: the row variable is the i
+// (axis 1) or j (axis 0) category.
+
+constexpr int64_t kDim = 3;
+
+template <typename T>
+void dotRun(const void *const *args, int64_t M, int64_t N, int64_t r0,
+            int64_t r1, int64_t k0, int64_t k1, void *out, int64_t *,
+            void *stateValues, int64_t *, int axis) {
+  // Positions: 0 = row variable, 1 = reduced variable, 2 = weight,
+  // 3 = parameter.
+  (void)M;
+  (void)N;
+  const T *x = static_cast<const T *>(args[0]);
+  const T *y = static_cast<const T *>(args[1]);
+  const T *w = static_cast<const T *>(args[2]);
+  const T *p = static_cast<const T *>(args[3]);
+  (void)axis;
+  for (int64_t r = r0; r < r1; ++r) {
+    double s = 0;
+    for (int64_t k = k0; k < k1; ++k) {
+      double d = 0;
+      for (int64_t c = 0; c < kDim; ++c)
+        d += double(x[r * kDim + c]) * double(y[k * kDim + c]);
+      s += (d + double(p[0])) * double(w[k]);
+    }
+    if (stateValues)
+      static_cast<double *>(stateValues)[r - r0] = s;
+    else
+      static_cast<T *>(out)[r] = T(s);
+  }
+}
+
+void dotMerge(void *a, int64_t *, const void *b, const int64_t *,
+              int64_t rows) {
+  for (int64_t r = 0; r < rows; ++r)
+    static_cast<double *>(a)[r] += static_cast<const double *>(b)[r];
+}
+
+template <typename T>
+void dotFinalize(const void *values, const int64_t *, int64_t rows, int64_t r0,
+                 void *out, int64_t *) {
+  for (int64_t r = 0; r < rows; ++r)
+    static_cast<T *>(out)[r0 + r] = T(static_cast<const double *>(values)[r]);
+}
+
+template <typename T>
+void dotRun1(const void *const *a, int64_t M, int64_t N, int64_t r0, int64_t r1,
+             int64_t k0, int64_t k1, void *o, int64_t *oi, void *sv,
+             int64_t *si) {
+  dotRun<T>(a, M, N, r0, r1, k0, k1, o, oi, sv, si, 1);
+}
+
+const int32_t dotCategoriesAxis1[] = {KRED_CAT_I, KRED_CAT_J, KRED_CAT_J,
+                                      KRED_CAT_P};
+const int32_t dotCategoriesAxis0[] = {KRED_CAT_J, KRED_CAT_I, KRED_CAT_I,
+                                      KRED_CAT_P};
+const int64_t dotDims[] = {kDim, kDim, 1, 1};
+
+template <typename T> kred_kernel makeDotKernel(int axis) {
+  kred_kernel k{};
+  k.info.abi_version = KRED_ABI_VERSION;
+  k.info.name = "dot";
+  k.info.formula = "((x|y)+p)*w";
+  k.info.axis = axis;
+  k.info.dtype = sizeof(T) == 4 ? KRED_F32 : KRED_F64;
+  k.info.acc_dtype = KRED_F64;
+  k.info.reduction = 0; // Sum
+  k.info.num_args = 4;
+  k.info.arg_category = axis == 1 ? dotCategoriesAxis1 : dotCategoriesAxis0;
+  k.info.arg_dim = dotDims;
+  k.info.out_value_dim = 1;
+  k.info.out_index_dim = 0;
+  k.info.state_values = 1;
+  k.info.state_indices = 0;
+  k.info.row_block = 4;
+  k.run = dotRun1<T>;
+  k.merge = dotMerge;
+  k.finalize = dotFinalize<T>;
+  return k;
+}
+
+// Kernel 2, "argmin": Min_ArgMin of F = |x_r - y_k| (D = 1, float) with
+// ties to the lowest index. State: (value float, index). The data below
+// is quantized so that ties are frequent.
+
+void argminRun(const void *const *args, int64_t, int64_t, int64_t r0,
+               int64_t r1, int64_t k0, int64_t k1, void *out, int64_t *outIdx,
+               void *stateValues, int64_t *stateIndices) {
+  const float *x = static_cast<const float *>(args[0]);
+  const float *y = static_cast<const float *>(args[1]);
+  for (int64_t r = r0; r < r1; ++r) {
+    float best = std::numeric_limits<float>::infinity();
+    int64_t at = -1;
+    for (int64_t k = k0; k < k1; ++k) {
+      float v = std::fabs(x[r] - y[k]);
+      if (v < best) {
+        best = v;
+        at = k;
+      }
+    }
+    if (stateValues) {
+      static_cast<float *>(stateValues)[r - r0] = best;
+      stateIndices[r - r0] = at;
+    } else {
+      static_cast<float *>(out)[r] = best;
+      outIdx[r] = at;
+    }
+  }
+}
+
+void argminMerge(void *a, int64_t *ai, const void *b, const int64_t *bi,
+                 int64_t rows) {
+  for (int64_t r = 0; r < rows; ++r) {
+    float bv = static_cast<const float *>(b)[r];
+    if (bv < static_cast<float *>(a)[r]) {
+      static_cast<float *>(a)[r] = bv;
+      ai[r] = bi[r];
+    }
+  }
+}
+
+void argminFinalize(const void *values, const int64_t *indices, int64_t rows,
+                    int64_t r0, void *out, int64_t *outIdx) {
+  for (int64_t r = 0; r < rows; ++r) {
+    static_cast<float *>(out)[r0 + r] = static_cast<const float *>(values)[r];
+    outIdx[r0 + r] = indices[r];
+  }
+}
+
+const int32_t argminCategories[] = {KRED_CAT_I, KRED_CAT_J};
+const int64_t argminDims[] = {1, 1};
+
+kred_kernel makeArgminKernel() {
+  kred_kernel k{};
+  k.info.abi_version = KRED_ABI_VERSION;
+  k.info.name = "argmin";
+  k.info.formula = "Abs(x-y)";
+  k.info.axis = 1;
+  k.info.dtype = KRED_F32;
+  k.info.acc_dtype = KRED_F32;
+  k.info.reduction = 9; // MinArgMin
+  k.info.num_args = 2;
+  k.info.arg_category = argminCategories;
+  k.info.arg_dim = argminDims;
+  k.info.out_value_dim = 1;
+  k.info.out_index_dim = 1;
+  k.info.state_values = 1;
+  k.info.state_indices = 1;
+  k.info.row_block = 8;
+  k.run = argminRun;
+  k.merge = argminMerge;
+  k.finalize = argminFinalize;
+  return k;
+}
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+template <typename T> std::vector<T> randomVector(size_t n, unsigned seed) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<double> dist(0.1, 1.0);
+  std::vector<T> v(n);
+  for (T &x : v)
+    x = T(dist(gen));
+  return v;
+}
+
+/// Reference of the dot kernel in double precision.
+std::vector<double> dotReference(const std::vector<double> &x,
+                                 const std::vector<double> &y,
+                                 const std::vector<double> &w, double p,
+                                 int64_t rows, int64_t reduced) {
+  std::vector<double> out(rows);
+  for (int64_t r = 0; r < rows; ++r) {
+    double s = 0;
+    for (int64_t k = 0; k < reduced; ++k) {
+      double d = 0;
+      for (int64_t c = 0; c < kDim; ++c)
+        d += x[r * kDim + c] * y[k * kDim + c];
+      s += (d + p) * w[k];
+    }
+    out[r] = s;
+  }
+  return out;
+}
+
+template <typename T>
+bool close(const std::vector<T> &got, const std::vector<double> &want,
+           double rtol) {
+  if (got.size() != want.size())
+    return false;
+  for (size_t i = 0; i < got.size(); ++i)
+    if (!(std::fabs(double(got[i]) - want[i]) <=
+          rtol * std::max(1.0, std::fabs(want[i]))))
+      return false;
+  return true;
+}
+
+//===----------------------------------------------------------------------===//
+// Tests
+//===----------------------------------------------------------------------===//
+
+template <typename T> void testDotAllPlans(int axis) {
+  kred_kernel kernel = makeDotKernel<T>(axis);
+  const int64_t sizes[][2] = {{1, 1},    {1, 5000}, {3, 4099},  {7, 1},
+                              {17, 997}, {64, 64},  {1031, 13}, {5, 20011}};
+  for (auto [rows, reduced] : sizes) {
+    auto x = randomVector<double>(rows * kDim, 1);
+    auto y = randomVector<double>(reduced * kDim, 2);
+    auto w = randomVector<double>(reduced, 3);
+    double p = 0.25;
+    auto want = dotReference(x, y, w, p, rows, reduced);
+    std::vector<T> xt(x.begin(), x.end()), yt(y.begin(), y.end()),
+        wt(w.begin(), w.end()), pt{T(p)};
+    const void *args[] = {xt.data(), yt.data(), wt.data(), pt.data()};
+    int64_t M = axis == 1 ? rows : reduced;
+    int64_t N = axis == 1 ? reduced : rows;
+    for (int threads : {1, 2, 3, 8}) {
+      for (int split : {-1, 0, 1}) {
+        std::vector<T> out(rows, T(std::nan("")));
+        kred_launch_options opts{threads, split};
+        int status =
+            kred_cpu_launch(&kernel, args, M, N, out.data(), nullptr, &opts);
+        EXPECT(status == KRED_OK);
+        double rtol = sizeof(T) == 4 ? 1e-6 : 1e-12;
+        if (!close(out, want, rtol)) {
+          std::fprintf(stderr,
+                       "dot axis=%d rows=%lld reduced=%lld threads=%d "
+                       "split=%d: wrong result\n",
+                       axis, (long long)rows, (long long)reduced, threads,
+                       split);
+          ++failures;
+        }
+      }
+    }
+  }
+}
+
+void testArgminTiesAcrossChunks() {
+  kred_kernel kernel = makeArgminKernel();
+  // Quantized data: many equal distances, so the lowest index must win
+  // across chunk boundaries too.
+  for (auto [M, N] : {std::pair<int64_t, int64_t>{1, 9973},
+                      {2, 4096},
+                      {37, 1000},
+                      {300, 300}}) {
+    std::vector<float> x(M), y(N);
+    std::mt19937 gen(7);
+    for (auto &v : x)
+      v = float(gen() % 8);
+    for (auto &v : y)
+      v = float(gen() % 16);
+    std::vector<float> wantV(M);
+    std::vector<int64_t> wantI(M);
+    for (int64_t i = 0; i < M; ++i) {
+      float best = std::numeric_limits<float>::infinity();
+      int64_t at = -1;
+      for (int64_t j = 0; j < N; ++j)
+        if (std::fabs(x[i] - y[j]) < best) {
+          best = std::fabs(x[i] - y[j]);
+          at = j;
+        }
+      wantV[i] = best;
+      wantI[i] = at;
+    }
+    const void *args[] = {x.data(), y.data()};
+    for (int threads : {1, 2, 5}) {
+      for (int split : {-1, 0, 1}) {
+        std::vector<float> out(M, -7.f);
+        std::vector<int64_t> idx(M, -7);
+        kred_launch_options opts{threads, split};
+        EXPECT(kred_cpu_launch(&kernel, args, M, N, out.data(), idx.data(),
+                               &opts) == KRED_OK);
+        EXPECT(out == wantV);
+        EXPECT(idx == wantI);
+      }
+    }
+  }
+}
+
+void testEmptyReductions() {
+  // N = 0 (axis 1): the identity, without calling the kernel.
+  kred_kernel dot = makeDotKernel<float>(1);
+  std::vector<float> x(5 * kDim, 1.f), p(1, 1.f);
+  const void *args[] = {x.data(), nullptr, nullptr, p.data()};
+  std::vector<float> out(5, 42.f);
+  EXPECT(kred_cpu_launch(&dot, args, 5, 0, out.data(), nullptr, nullptr) ==
+         KRED_OK);
+  for (float v : out)
+    EXPECT(v == 0.f);
+
+  kred_kernel argmin = makeArgminKernel();
+  std::vector<float> xv(3, 1.f), mins(3, 0.f);
+  std::vector<int64_t> idx(3, 5);
+  const void *args2[] = {xv.data(), nullptr};
+  EXPECT(kred_cpu_launch(&argmin, args2, 3, 0, mins.data(), idx.data(),
+                         nullptr) == KRED_OK);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT(std::isinf(mins[i]) && mins[i] > 0);
+    EXPECT(idx[i] == -1);
+  }
+
+  // Every kind's identity, through the argmin kernel's info with its
+  // reduction number changed (the kernel itself is never called).
+  struct Case {
+    int32_t kind;
+    int64_t values, indices;
+    double first, second;
+  };
+  const double inf = std::numeric_limits<double>::infinity();
+  const Case cases[] = {
+      {0, 2, 0, 0, 0},       {1, 1, 0, -inf, -inf},  {2, 2, 0, -inf, 0},
+      {3, 3, 0, -inf, 0},    {4, 2, 0, 0, 0},        {5, 2, 0, inf, inf},
+      {6, 2, 0, -inf, -inf}, {7, 0, 2, 0, 0},        {8, 0, 2, 0, 0},
+      {9, 1, 1, inf, inf},   {10, 1, 1, -inf, -inf}, {11, 3, 0, inf, inf},
+      {12, 0, 3, 0, 0},      {13, 3, 3, inf, inf},
+  };
+  for (const Case &c : cases) {
+    for (int32_t dtype : {KRED_F32, KRED_F64, KRED_F16, KRED_BF16}) {
+      kred_kernel k = makeArgminKernel();
+      k.info.reduction = c.kind;
+      k.info.dtype = dtype;
+      k.info.out_value_dim = c.values;
+      k.info.out_index_dim = c.indices;
+      int64_t rows = 2;
+      std::vector<unsigned char> values(rows * c.values * 8 + 8, 0x55);
+      std::vector<int64_t> indices(rows * c.indices + 1, 9);
+      std::vector<double> xd(rows, 0.5);
+      const void *a[] = {xd.data(), nullptr};
+      EXPECT(kred_cpu_launch(&k, a, rows, 0, values.data(), indices.data(),
+                             nullptr) == KRED_OK);
+      for (int64_t r = 0; r < rows; ++r) {
+        for (int64_t col = 0; col < c.values; ++col) {
+          int64_t at = r * c.values + col;
+          double want = col == 0 ? c.first : c.second;
+          double got;
+          if (dtype == KRED_F32)
+            got = reinterpret_cast<float *>(values.data())[at];
+          else if (dtype == KRED_F64)
+            got = reinterpret_cast<double *>(values.data())[at];
+          else {
+            uint16_t bits = reinterpret_cast<uint16_t *>(values.data())[at];
+            uint16_t posInf = dtype == KRED_F16 ? 0x7c00 : 0x7f80;
+            uint16_t negInf = dtype == KRED_F16 ? 0xfc00 : 0xff80;
+            got = bits == posInf   ? inf
+                  : bits == negInf ? -inf
+                  : bits == 0      ? 0.0
+                                   : std::nan("");
+          }
+          if (got != want) {
+            std::fprintf(stderr, "identity kind=%d dtype=%d col=%lld: %g\n",
+                         c.kind, dtype, (long long)col, got);
+            ++failures;
+          }
+        }
+        for (int64_t col = 0; col < c.indices; ++col)
+          EXPECT(indices[r * c.indices + col] == -1);
+      }
+      // Nothing written past the output.
+      EXPECT(indices[rows * c.indices] == 9);
+    }
+  }
+
+  // M = 0 (axis 1): no rows, nothing written, NULL outputs accepted.
+  std::vector<float> y(10 * kDim, 1.f), w(10, 1.f);
+  const void *argsN[] = {nullptr, y.data(), w.data(), p.data()};
+  EXPECT(kred_cpu_launch(&dot, argsN, 0, 10, nullptr, nullptr, nullptr) ==
+         KRED_OK);
+  // Both empty.
+  EXPECT(kred_cpu_launch(&dot, args, 0, 0, nullptr, nullptr, nullptr) ==
+         KRED_OK);
+}
+
+void expectError(int status, int wanted, const char *fragment) {
+  EXPECT(status == wanted);
+  std::string message = kred_last_error();
+  if (message.find(fragment) == std::string::npos) {
+    std::fprintf(stderr, "error message '%s' lacks '%s'\n", message.c_str(),
+                 fragment);
+    ++failures;
+  }
+}
+
+void testErrors() {
+  kred_kernel dot = makeDotKernel<float>(1);
+  std::vector<float> x(4 * kDim, 1.f), y(6 * kDim, 1.f), w(6, 1.f), p(1, 1.f);
+  std::vector<float> out(4, 3.f);
+  const void *args[] = {x.data(), y.data(), w.data(), p.data()};
+  auto untouched = [&] {
+    return std::all_of(out.begin(), out.end(),
+                       [](float v) { return v == 3.f; });
+  };
+
+  expectError(
+      kred_cpu_launch(nullptr, args, 4, 6, out.data(), nullptr, nullptr),
+      KRED_ERR_INVALID_ARGUMENT, "kernel is NULL");
+  expectError(kred_cpu_launch(&dot, args, -1, 6, out.data(), nullptr, nullptr),
+              KRED_ERR_INVALID_ARGUMENT, "negative size");
+  expectError(kred_cpu_launch(&dot, args, 4, -6, out.data(), nullptr, nullptr),
+              KRED_ERR_INVALID_ARGUMENT, "negative size");
+  expectError(
+      kred_cpu_launch(&dot, nullptr, 4, 6, out.data(), nullptr, nullptr),
+      KRED_ERR_INVALID_ARGUMENT, "args is NULL");
+  const void *nullY[] = {x.data(), nullptr, w.data(), p.data()};
+  expectError(kred_cpu_launch(&dot, nullY, 4, 6, out.data(), nullptr, nullptr),
+              KRED_ERR_INVALID_ARGUMENT, "argument 1 (Vj, dim 3) is NULL");
+  const void *nullP[] = {x.data(), y.data(), w.data(), nullptr};
+  expectError(kred_cpu_launch(&dot, nullP, 4, 6, out.data(), nullptr, nullptr),
+              KRED_ERR_INVALID_ARGUMENT, "argument 3 (Pm, dim 1) is NULL");
+  expectError(kred_cpu_launch(&dot, args, 4, 6, nullptr, nullptr, nullptr),
+              KRED_ERR_INVALID_ARGUMENT, "output array is NULL");
+  const void *misaligned[] = {reinterpret_cast<const char *>(x.data()) + 1,
+                              y.data(), w.data(), p.data()};
+  expectError(
+      kred_cpu_launch(&dot, misaligned, 4, 6, out.data(), nullptr, nullptr),
+      KRED_ERR_INVALID_ARGUMENT, "argument 0 (Vi) is not aligned");
+  expectError(kred_cpu_launch(&dot, args, 4, 6,
+                              reinterpret_cast<char *>(out.data()) + 2, nullptr,
+                              nullptr),
+              KRED_ERR_INVALID_ARGUMENT, "output array is not aligned");
+  kred_launch_options badThreads{-2, -1};
+  expectError(
+      kred_cpu_launch(&dot, args, 4, 6, out.data(), nullptr, &badThreads),
+      KRED_ERR_INVALID_ARGUMENT, "negative thread count");
+  kred_launch_options badSplit{0, 7};
+  expectError(kred_cpu_launch(&dot, args, 4, 6, out.data(), nullptr, &badSplit),
+              KRED_ERR_INVALID_ARGUMENT, "split must be");
+
+  kred_kernel old = dot;
+  old.info.abi_version = 0;
+  expectError(kred_cpu_launch(&old, args, 4, 6, out.data(), nullptr, nullptr),
+              KRED_ERR_UNSUPPORTED, "ABI version 0");
+  kred_kernel noRun = dot;
+  noRun.run = nullptr;
+  expectError(kred_cpu_launch(&noRun, args, 4, 6, out.data(), nullptr, nullptr),
+              KRED_ERR_INVALID_ARGUMENT, "missing run/merge/finalize");
+  kred_kernel badDtype = dot;
+  badDtype.info.dtype = 17;
+  expectError(
+      kred_cpu_launch(&badDtype, args, 4, 6, out.data(), nullptr, nullptr),
+      KRED_ERR_INVALID_ARGUMENT, "invalid dtype");
+  kred_kernel badBlock = dot;
+  badBlock.info.row_block = 0;
+  expectError(
+      kred_cpu_launch(&badBlock, args, 4, 6, out.data(), nullptr, nullptr),
+      KRED_ERR_INVALID_ARGUMENT, "invalid sizes");
+
+  kred_kernel argmin = makeArgminKernel();
+  std::vector<int64_t> idx(4, 0);
+  const void *args2[] = {x.data(), y.data()};
+  expectError(
+      kred_cpu_launch(&argmin, args2, 4, 6, out.data(), nullptr, nullptr),
+      KRED_ERR_INVALID_ARGUMENT, "index output array is NULL");
+  expectError(kred_cpu_launch(&argmin, args2, 4, 6, out.data(),
+                              reinterpret_cast<int64_t *>(
+                                  reinterpret_cast<char *>(idx.data()) + 4),
+                              nullptr),
+              KRED_ERR_INVALID_ARGUMENT, "not aligned to 8 bytes");
+  EXPECT(untouched());
+
+  // The message is per thread, and a success clears it.
+  EXPECT(std::string(kred_last_error()) != "");
+  std::thread([] { EXPECT(std::string(kred_last_error()).empty()); }).join();
+  EXPECT(kred_cpu_launch(&dot, args, 4, 6, out.data(), nullptr, nullptr) ==
+         KRED_OK);
+  EXPECT(std::string(kred_last_error()).empty());
+}
+
+// Kernel whose run records the threads it runs on.
+std::mutex seenMutex;
+std::set<std::thread::id> seen;
+
+void recordingRun(const void *const *a, int64_t M, int64_t N, int64_t r0,
+                  int64_t r1, int64_t k0, int64_t k1, void *o, int64_t *oi,
+                  void *sv, int64_t *si) {
+  {
+    std::lock_guard<std::mutex> lock(seenMutex);
+    seen.insert(std::this_thread::get_id());
+  }
+  // Enough work for the other threads to pick up tasks.
+  std::this_thread::sleep_for(std::chrono::microseconds(200));
+  dotRun1<double>(a, M, N, r0, r1, k0, k1, o, oi, sv, si);
+}
+
+void testThreadCounts() {
+  kred_set_num_threads(3);
+  EXPECT(kred_get_num_threads() == 3);
+  kred_set_num_threads(0);
+  EXPECT(kred_get_num_threads() >= 1);
+
+  kred_kernel k = makeDotKernel<double>(1);
+  k.run = recordingRun;
+  int64_t M = 4096, N = 64;
+  auto x = randomVector<double>(M * kDim, 1);
+  auto y = randomVector<double>(N * kDim, 2);
+  auto w = randomVector<double>(N, 3);
+  double p = 0.5;
+  auto want = dotReference(x, y, w, p, M, N);
+  const void *args[] = {x.data(), y.data(), w.data(), &p};
+  for (int threads : {1, 2, 4}) {
+    kred_set_num_threads(threads);
+    for (int split : {-1, 1}) {
+      seen.clear();
+      std::vector<double> out(M, std::nan(""));
+      kred_launch_options opts{0, split};
+      EXPECT(kred_cpu_launch(&k, args, M, N, out.data(), nullptr, &opts) ==
+             KRED_OK);
+      EXPECT(close(out, want, 1e-12));
+      if (seen.size() > size_t(threads)) {
+        std::fprintf(stderr, "threads=%d split=%d: ran on %zu threads\n",
+                     threads, split, seen.size());
+        ++failures;
+      }
+      if (threads > 1 && seen.size() < 2)
+        std::fprintf(stderr, "note: threads=%d used one thread only\n",
+                     threads);
+    }
+  }
+  kred_set_num_threads(0);
+}
+
+// Nested launches: each row of the outer kernel launches an inner kernel.
+kred_kernel innerKernel;
+std::vector<double> innerX, innerY, innerW;
+
+void nestingRun(const void *const *a, int64_t M, int64_t N, int64_t r0,
+                int64_t r1, int64_t k0, int64_t k1, void *o, int64_t *oi,
+                void *sv, int64_t *si) {
+  double p = 0;
+  const void *args[] = {innerX.data(), innerY.data(), innerW.data(), &p};
+  std::vector<double> out(64);
+  kred_launch_options opts{4, 1};
+  if (kred_cpu_launch(&innerKernel, args, 64, 2000, out.data(), nullptr,
+                      &opts) != KRED_OK)
+    ++failures;
+  dotRun1<double>(a, M, N, r0, r1, k0, k1, o, oi, sv, si);
+}
+
+void testNestedAndConcurrent() {
+  innerKernel = makeDotKernel<double>(1);
+  innerX = randomVector<double>(64 * kDim, 4);
+  innerY = randomVector<double>(2000 * kDim, 5);
+  innerW = randomVector<double>(2000, 6);
+
+  kred_kernel outer = makeDotKernel<double>(1);
+  outer.run = nestingRun;
+  int64_t M = 100, N = 3000;
+  auto x = randomVector<double>(M * kDim, 1);
+  auto y = randomVector<double>(N * kDim, 2);
+  auto w = randomVector<double>(N, 3);
+  double p = 0.5;
+  auto want = dotReference(x, y, w, p, M, N);
+  const void *args[] = {x.data(), y.data(), w.data(), &p};
+
+  std::atomic<int> bad{0};
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 4; ++t)
+    callers.emplace_back([&, t] {
+      for (int rep = 0; rep < 5; ++rep) {
+        std::vector<double> out(M, std::nan(""));
+        kred_launch_options opts{3, rep % 2 ? 1 : -1};
+        if (kred_cpu_launch(&outer, args, M, N, out.data(), nullptr, &opts) !=
+                KRED_OK ||
+            !close(out, want, 1e-12))
+          ++bad;
+        (void)t;
+      }
+    });
+  for (auto &c : callers)
+    c.join();
+  EXPECT(bad == 0);
+}
+
+void testDtypeSize() {
+  EXPECT(kred_dtype_size(KRED_F32) == 4);
+  EXPECT(kred_dtype_size(KRED_F64) == 8);
+  EXPECT(kred_dtype_size(KRED_F16) == 2);
+  EXPECT(kred_dtype_size(KRED_BF16) == 2);
+  EXPECT(kred_dtype_size(42) == 0);
+  EXPECT(kred_dtype_size(-1) == 0);
+}
+
+} // namespace
+
+int main() {
+  testDtypeSize();
+  testDotAllPlans<float>(1);
+  testDotAllPlans<double>(1);
+  testDotAllPlans<float>(0);
+  testDotAllPlans<double>(0);
+  testArgminTiesAcrossChunks();
+  testEmptyReductions();
+  testErrors();
+  testThreadCounts();
+  testNestedAndConcurrent();
+  if (failures) {
+    std::printf("FAILED: %d\n", failures);
+    return 1;
+  }
+  std::printf("runtime tests: OK\n");
+  return 0;
+}
