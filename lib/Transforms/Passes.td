@@ -25,7 +25,38 @@ def KredOnlineLogSumExpPass : Pass<"kred-online-logsumexp", "ModuleOp"> {
   let description = [{
     Rewrites `logsumexp` (with or without weight) and `sumsoftmaxweight`
     reductions into `max_sumshiftexp_weight` reductions with an explicit
-    `finalize` step.
+    `finalize` step, so that every backend sees one monoid: the running
+    maximum `m` and the shifted sums `s_k = sum_j exp(F_j - m) * W_jk`,
+    updated with one exponential per pair (dialect/ReductionKinds.h).
+
+    The implicit weight is materialized in the region: `IntCst(1)` for an
+    unweighted `logsumexp`, `Concat(IntCst(1), G)` for `sumsoftmaxweight`
+    (its first sum is the normalizer).
+
+    Before:
+
+    ```mlir
+    kernelred.reduce @k logsumexp over j
+        vars(%x: i[0] vector<1xf32>, %y: j[1] vector<1xf32>) {
+      %f = kernelred.mul %x, %y : vector<1xf32>
+      kernelred.yield %f : vector<1xf32>
+    }
+    ```
+
+    After:
+
+    ```mlir
+    kernelred.reduce @k max_sumshiftexp_weight over j
+        vars(%x: i[0] vector<1xf32>, %y: j[1] vector<1xf32>)
+        attributes {finalize = #kernelred.finalize<logsumexp>} {
+      %f = kernelred.mul %x, %y : vector<1xf32>
+      %one = kernelred.intcst 1 : vector<1xf32>
+      kernelred.yield %f, %one : vector<1xf32>, vector<1xf32>
+    }
+    ```
+
+    The output per row is unchanged: `m + log(s_k)` for `logsumexp`,
+    `s_k / s_0` (k >= 1) for `sumsoftmaxweight`.
   }];
   let dependentDialects = ["::mlir::kernelred::KredDialect"];
 }
@@ -33,9 +64,43 @@ def KredOnlineLogSumExpPass : Pass<"kred-online-logsumexp", "ModuleOp"> {
 def KredTilePass : Pass<"kred-tile", "ModuleOp"> {
   let summary = "Choose the i/j tiles of every reduction for the target";
   let description = [{
-    Sets `tile_i`, `tile_j` (and `chunk` for very large dimensions) on every
-    `kernelred.reduce` that does not have them yet.
+    Sets `tile_i` (output rows per block: SIMD lanes times `row-vectors`
+    vectors, fewer when the accumulator is large), `tile_j` (reduced
+    indices per tile; `block_sum` flushes its partial sums at the end of
+    each tile) and, when a variable or formula value has more than
+    `chunk-threshold` components, `chunk` (components handled per step of
+    the chunked dot-product loops) on every `kernelred.reduce` that does not
+    have them yet. Attributes already present are kept.
+
+    The lane count is `vector-bits` divided by the width of the compute
+    type: f32 for f16, bf16 and f32 kernels, f64 for f64 kernels.
+
+    Before:
+
+    ```mlir
+    kernelred.reduce @g sum over j vars(%x: i[0] vector<3xf32>, ...) {...}
+    ```
+
+    After (`vector-bits=512 row-vectors=2 tile-j=256`):
+
+    ```mlir
+    kernelred.reduce @g sum over j vars(%x: i[0] vector<3xf32>, ...)
+        attributes {tile_i = 32 : i64, tile_j = 256 : i64} {...}
+    ```
   }];
+  let options = [
+    Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"512",
+           "Width in bits of the target's SIMD registers (128, 256 or 512)">,
+    Option<"rowVectors", "row-vectors", "int64_t", /*default=*/"2",
+           "SIMD vectors of output rows per block (register tiling); "
+           "reduced to 1 for large accumulators">,
+    Option<"tileJ", "tile-j", "int64_t", /*default=*/"256",
+           "Reduced indices per j-tile (block_sum flush period)">,
+    Option<"chunkThreshold", "chunk-threshold", "int64_t", /*default=*/"128",
+           "Dimensions above which dot-product-like ops are chunked">,
+    Option<"chunkSize", "chunk", "int64_t", /*default=*/"32",
+           "Components per chunk of a chunked dot-product loop">,
+  ];
   let dependentDialects = ["::mlir::kernelred::KredDialect"];
 }
 
