@@ -1,0 +1,1 @@
+"""Framework-independent parts of kred: parsing, compile cache, Genred core, LazyTensor, solver."""

@@ -1,0 +1,51 @@
+"""In-process memo of compiled kernels.
+
+Keyed by everything that changes the generated code: (formula, aliases,
+reduction, axis, dtype, opt_arg, formula2, dtype_acc, sum_scheme). The
+on-disk cache lives in C++ (kred._C); this memo only saves the Python ->
+C++ round trip and the parse on repeated calls.
+"""
+
+import threading
+
+from kred.common._cext import extension
+
+_lock = threading.Lock()
+_kernels = {}
+_stats = {"hits": 0, "misses": 0}
+
+
+def make_key(formula, aliases, reduction, axis, dtype, opt_arg, formula2, dtype_acc, sum_scheme):
+    return (formula, tuple(aliases), reduction, int(axis), dtype, opt_arg, formula2 or "", dtype_acc, sum_scheme)
+
+
+def get_kernel(formula, aliases, reduction, axis, dtype, opt_arg=None, formula2="", dtype_acc="auto", sum_scheme="auto"):
+    """Returns the compiled ``_C.Kernel`` for this specification (compiling it once)."""
+    key = make_key(formula, aliases, reduction, axis, dtype, opt_arg, formula2, dtype_acc, sum_scheme)
+    kernel = _kernels.get(key)
+    if kernel is not None:
+        _stats["hits"] += 1
+        return kernel
+    with _lock:
+        kernel = _kernels.get(key)
+        if kernel is None:
+            _stats["misses"] += 1
+            kernel = extension().compile(
+                formula, list(aliases), reduction, int(axis), dtype, opt_arg, formula2 or "", dtype_acc, sum_scheme
+            )
+            _kernels[key] = kernel
+        else:
+            _stats["hits"] += 1
+    return kernel
+
+
+def clear():
+    """Forgets every kernel compiled in this process (the disk cache stays)."""
+    with _lock:
+        _kernels.clear()
+        _stats["hits"] = _stats["misses"] = 0
+
+
+def stats():
+    """{'hits': ..., 'misses': ..., 'size': ...} of the in-process memo."""
+    return dict(_stats, size=len(_kernels))

@@ -1,0 +1,375 @@
+"""The framework-independent part of Genred: checks, batching, launch, output shapes.
+
+``kred.numpy.Genred`` and ``kred.torch.Genred`` hold a :class:`GenredSpec` and
+call :func:`run` with their array "tools" (see ``kred/numpy/_tools.py`` and
+``kred/torch/_tools.py``): every argument is checked against the compiled
+kernel's signature (``Kernel.info``) before anything is launched, and errors
+name the argument by alias and position.
+"""
+
+import math
+
+from kred.common import cache
+from kred.common.backends import resolve_backend
+from kred.common.parse import (
+    FLOAT_DTYPES,
+    INDEX_REDUCTIONS,
+    K_REDUCTIONS,
+    TUPLE_REDUCTIONS,
+    argument_names,
+    canonical_reduction,
+    check_acc_dtype,
+    check_options,
+    describe_argument,
+    normalize_aliases,
+)
+
+_CAT_LABEL = {0: "Vi", 1: "Vj", 2: "Pm"}
+
+
+class GenredSpec:
+    """What a Genred object is: formula, aliases, reduction and options (no dtype yet)."""
+
+    def __init__(
+        self,
+        formula,
+        aliases,
+        reduction_op="Sum",
+        axis=0,
+        opt_arg=None,
+        formula2=None,
+        dtype_acc="auto",
+        use_double_acc=False,
+        sum_scheme="auto",
+    ):
+        if not isinstance(formula, str):
+            raise TypeError(f"formula must be a string, got {type(formula).__name__}")
+        if isinstance(axis, bool) or axis not in (0, 1):
+            raise ValueError(f"axis must be 0 (reduce over i) or 1 (reduce over j), got {axis!r}")
+        self.formula = formula
+        self.reduction_op = reduction_op
+        self.reduction = canonical_reduction(reduction_op)
+        self.axis = int(axis)
+        self.aliases = normalize_aliases(list(aliases))
+        self.formula2, self.opt_arg, self.dtype_acc, self.sum_scheme = check_options(
+            self.reduction, formula2, opt_arg, dtype_acc, use_double_acc, sum_scheme
+        )
+        self.names = argument_names(self.aliases, self.formula, self.formula2)
+
+    def describe(self, pos):
+        return describe_argument(self.names, pos)
+
+    def kernel(self, dtype):
+        """The compiled kernel for inputs of `dtype` (memoized)."""
+        check_acc_dtype(self.dtype_acc, dtype)
+        return cache.get_kernel(
+            self.formula,
+            self.aliases,
+            self.reduction,
+            self.axis,
+            dtype,
+            self.opt_arg,
+            self.formula2,
+            self.dtype_acc,
+            self.sum_scheme,
+        )
+
+    def __repr__(self):
+        return (
+            f"Genred(formula={self.formula!r}, aliases={self.aliases!r}, reduction_op={self.reduction_op!r}, "
+            f"axis={self.axis})"
+        )
+
+
+def _identity(reduction, vd, idd):
+    """Output of a reduction over an empty index set: (values per column, index)."""
+    inf = math.inf
+    if reduction == "Sum":
+        return [0.0] * vd, None
+    if reduction in ("LogSumExp", "LogSumExpWeight"):
+        return [-inf] * vd, None
+    if reduction == "SumSoftMaxWeight":
+        return [math.nan] * vd, None
+    if reduction in ("Max_SumShiftExp", "Max_SumShiftExpWeight"):
+        return [-inf] + [0.0] * (vd - 1), None
+    if reduction in ("Min", "Min_ArgMin", "KMin", "KMin_ArgKMin", "ArgMin", "ArgKMin"):
+        return [inf] * vd, -1
+    return [-inf] * vd, -1  # Max, ArgMax, Max_ArgMax
+
+
+def output_shapes(spec, batch, rows, vd, idd):
+    """(raw value shape, raw index shape, final shape(s)) of one call."""
+    raw_v = tuple(batch) + (rows, vd) if vd else None
+    raw_i = tuple(batch) + (rows, idd) if idd else None
+    red = spec.reduction
+    if red in K_REDUCTIONS:
+        K = spec.opt_arg
+        D = (vd or idd) // K
+        tail = (K,) if D == 1 else (K, D)
+        fin = tuple(batch) + (rows,) + tail
+        return raw_v, raw_i, fin
+    if red in INDEX_REDUCTIONS:
+        return raw_v, raw_i, raw_i
+    if red in TUPLE_REDUCTIONS:
+        return raw_v, raw_i, raw_v
+    return raw_v, raw_i, raw_v
+
+
+def _prepare_out(spec, tools, out, fin_shape, dtype, device_like, raw_v, raw_i, describe_out="out"):
+    """Checks a user `out=` array; returns (values_raw, indices_raw)."""
+    red = spec.reduction
+    if red in TUPLE_REDUCTIONS:
+        raise ValueError(f"out= is not supported for the {red} reduction, which returns two arrays")
+    if not tools.is_array(out):
+        raise TypeError(f"out must be a {tools.array_name}, got {type(out).__name__}")
+    want_dtype = "int64" if red in INDEX_REDUCTIONS else dtype
+    if tools.dtype_name(out) != want_dtype:
+        raise TypeError(f"out has dtype {tools.dtype_name(out)}, expected {want_dtype}")
+    if tools.device(out) != tools.device(device_like):
+        raise ValueError(f"out is on device {tools.device(out)}, expected {tools.device(device_like)}")
+    if tuple(tools.shape(out)) != tuple(fin_shape):
+        raise ValueError(f"out has shape {tuple(tools.shape(out))}, expected {tuple(fin_shape)}")
+    if not tools.is_contiguous(out):
+        raise ValueError("out must be C-contiguous")
+    if red in INDEX_REDUCTIONS:
+        return None, tools.reshape(out, raw_i)
+    return tools.reshape(out, raw_v), None
+
+
+def postprocess(spec, tools, values, indices, fin_shape):
+    """Raw kernel outputs -> what pykeops returns (tuples, K x D reshapes)."""
+    red = spec.reduction
+    if red in K_REDUCTIONS:
+        if values is not None:
+            values = tools.reshape(values, fin_shape)
+        if indices is not None:
+            indices = tools.reshape(indices, fin_shape)
+    if red in TUPLE_REDUCTIONS:
+        return values, indices
+    if red in INDEX_REDUCTIONS:
+        return indices
+    return values
+
+
+def _broadcast(shapes, describe):
+    """numpy broadcasting of batch shapes (all of the same length), naming the culprit."""
+    if not shapes:
+        return ()
+    n = len(shapes[0][1])
+    out = [1] * n
+    owner = [None] * n
+    for pos, s in shapes:
+        for k, d in enumerate(s):
+            if d == 1:
+                continue
+            if out[k] == 1:
+                out[k], owner[k] = d, pos
+            elif out[k] != d:
+                raise ValueError(
+                    f"incompatible batch dimensions: {describe(pos)} has batch shape {tuple(s)}, "
+                    f"which does not broadcast with {describe(owner[k])} (size {out[k]} at batch dim {k})"
+                )
+    return tuple(out)
+
+
+def run(spec, tools, args, backend="auto", device_id=-1, ranges=None, out=None, caller="Genred"):
+    """Checks `args`, runs the reduction and returns raw (values, indices, final_shape).
+
+    values: batch + (rows, out_value_dim) array of the inputs' dtype or None;
+    indices: batch + (rows, out_index_dim) int64 array or None.
+    """
+    describe = spec.describe
+    if ranges is not None:
+        raise NotImplementedError(
+            f"{caller}: ranges= (block-sparse reductions) is not supported by kred yet; "
+            "drop it to compute the dense reduction"
+        )
+    for pos, a in enumerate(args):
+        if not tools.is_array(a):
+            raise TypeError(f"{caller}: {describe(pos)} must be a {tools.array_name}, got {type(a).__name__}")
+    backend_obj = resolve_backend(backend, [(pos, tools.device(a)) for pos, a in enumerate(args)], describe)
+
+    # The dtype comes from the inputs (the first floating point one).
+    dtype, ref = None, None
+    for pos, a in enumerate(args):
+        dn = tools.dtype_name(a)
+        if dn in FLOAT_DTYPES:
+            dtype, ref = dn, pos
+            break
+    if dtype is None:
+        if args:
+            raise TypeError(
+                f"{caller}: {describe(0)} has dtype {tools.dtype_name(args[0])}; kred needs floating point "
+                "inputs (float16, bfloat16, float32 or float64)"
+            )
+        dtype = "float32"
+
+    kernel = spec.kernel(dtype)
+    info = kernel.info
+    nargs = int(info["num_args"])
+    cats = list(info["arg_category"])
+    dims = list(info["arg_dim"])
+    if len(args) != nargs:
+        listed = ", ".join(describe(p).replace("argument ", "", 1) for p in range(nargs))
+        raise ValueError(f"{caller}: expected {nargs} arguments ({listed}), got {len(args)}")
+
+    # Shapes, dtypes and sizes.
+    shapes = [tuple(tools.shape(a)) for a in args]
+    for pos in range(nargs):
+        cat = cats[pos]
+        if cat < 0:
+            continue
+        dn = tools.dtype_name(args[pos])
+        if dn != dtype:
+            raise TypeError(
+                f"{caller}: {describe(pos)} has dtype {dn}, but {describe(ref)} has dtype {dtype}; "
+                "all inputs must have the same dtype"
+            )
+        s, d = shapes[pos], dims[pos]
+        label = f"{_CAT_LABEL[cat]}({d})"
+        if cat in (0, 1):
+            n = "M" if cat == 0 else "N"
+            if len(s) < 2:
+                raise ValueError(
+                    f"{caller}: {describe(pos)} is a {label} variable: expected an array of shape ({n}, {d}) "
+                    f"(or (..., {n}, {d}) with batch dimensions), got shape {s}"
+                )
+        else:
+            if len(s) == 0 and d == 1:
+                continue
+            if len(s) < 1:
+                raise ValueError(
+                    f"{caller}: {describe(pos)} is a {label} parameter: expected an array of shape ({d},), got shape {s}"
+                )
+        if s[-1] != d:
+            raise ValueError(
+                f"{caller}: {describe(pos)} is a {label} {'parameter' if cat == 2 else 'variable'}: "
+                f"its last dimension should be {d}, got shape {s}"
+            )
+
+    used = [p for p in range(nargs) if cats[p] >= 0]
+    ij = [p for p in used if cats[p] in (0, 1)]
+    if ij:
+        nbatch = max(len(shapes[p]) - 2 for p in ij)
+    else:
+        nbatch = max([len(shapes[p]) - 1 for p in used] + [0])
+
+    sizes = {0: None, 1: None}
+    owner = {0: None, 1: None}
+    batch_shapes = []
+    for p in used:
+        s = shapes[p]
+        if cats[p] == 2:
+            s = s if len(s) else (1,)
+            b = s[:-1]
+            if len(b) > nbatch:
+                extra = b[: len(b) - nbatch]
+                if any(x != 1 for x in extra):
+                    raise ValueError(
+                        f"{caller}: {describe(p)} has shape {s}, with more batch dimensions than the "
+                        f"i- and j-variables ({nbatch})"
+                    )
+                b = b[len(b) - nbatch :]
+        else:
+            b = s[:-2]
+            n = s[-2]
+            c = cats[p]
+            if sizes[c] is None:
+                sizes[c], owner[c] = n, p
+            elif sizes[c] != n:
+                which = "M (rows of the i-variables)" if c == 0 else "N (rows of the j-variables)"
+                raise ValueError(
+                    f"{caller}: {describe(p)} has {n} rows but {describe(owner[c])} has {sizes[c]}: "
+                    f"all {_CAT_LABEL[c]} variables must share {which}"
+                )
+        batch_shapes.append((p, (1,) * (nbatch - len(b)) + tuple(b)))
+    batch = _broadcast(batch_shapes, describe)
+    M = sizes[0] if sizes[0] is not None else 1
+    N = sizes[1] if sizes[1] is not None else 1
+    axis = spec.axis
+    rows, red_n = (M, N) if axis == 1 else (N, M)
+
+    vd = int(info["out_value_dim"])
+    idd = int(info["out_index_dim"])
+    raw_v, raw_i, fin = output_shapes(spec, batch, rows, vd, idd)
+    like = args[ref] if ref is not None else None
+    if out is not None:
+        values, indices = _prepare_out(spec, tools, out, fin, dtype, like, raw_v, raw_i)
+        if raw_v is not None and values is None:
+            values = tools.empty(raw_v, dtype, like)
+        if raw_i is not None and indices is None:
+            indices = tools.empty(raw_i, "int64", like)
+    else:
+        values = tools.empty(raw_v, dtype, like) if raw_v is not None else None
+        indices = tools.empty(raw_i, "int64", like) if raw_i is not None else None
+
+    nb = math.prod(batch)
+    if rows == 0 or nb == 0:
+        return values, indices, fin
+    if red_n == 0:
+        vals, idx = _identity(spec.reduction, vd, idd)
+        if values is not None:
+            tools.fill_columns(values, vals)
+        if indices is not None:
+            tools.fill(indices, idx)
+        return values, indices, fin
+
+    # Contiguous inputs (copies only where needed) and per-batch pointers.
+    keep = []  # keeps the contiguous copies alive during the launch
+    bases, strides = [], []
+    for p in range(nargs):
+        a = args[p]
+        if cats[p] < 0:
+            bases.append(tools.data_ptr(a) if tools.numel(a) else 0)
+            strides.append(None)
+            continue
+        a = tools.contiguous(a)
+        keep.append(a)
+        bases.append(tools.data_ptr(a))
+        if nbatch == 0:
+            strides.append(None)
+            continue
+        s = shapes[p] if shapes[p] else (1,)
+        inner = s[-1] if cats[p] == 2 else s[-2] * s[-1]
+        b = dict(batch_shapes)[p]
+        st, acc = [], inner * tools.itemsize(a)
+        for d in reversed(b):
+            st.append(0 if d == 1 else acc)
+            acc *= d
+        strides.append(tuple(reversed(st)))
+
+    v_ptr0 = tools.data_ptr(values) if values is not None else 0
+    i_ptr0 = tools.data_ptr(indices) if indices is not None else 0
+    v_step = rows * vd * (tools.itemsize(values) if values is not None else 0)
+    i_step = rows * idd * 8
+    if nbatch == 0:
+        backend_obj.launch(kernel, bases, M, N, v_ptr0, i_ptr0)
+    else:
+        import itertools
+
+        for flat, idx in enumerate(itertools.product(*[range(d) for d in batch])):
+            ptrs = []
+            for p in range(nargs):
+                st = strides[p]
+                if st is None:
+                    ptrs.append(bases[p])
+                else:
+                    ptrs.append(bases[p] + sum(i * s for i, s in zip(idx, st)))
+            backend_obj.launch(
+                kernel,
+                ptrs,
+                M,
+                N,
+                v_ptr0 + flat * v_step if values is not None else 0,
+                i_ptr0 + flat * i_step if indices is not None else 0,
+            )
+    del keep
+    return values, indices, fin
+
+
+def call(spec, tools, args, backend="auto", device_id=-1, ranges=None, out=None, caller="Genred"):
+    """run() followed by postprocess(): what Genred.__call__ returns."""
+    values, indices, fin = run(spec, tools, args, backend, device_id, ranges, out, caller)
+    if out is not None:
+        return out
+    return postprocess(spec, tools, values, indices, fin)

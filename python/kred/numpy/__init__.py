@@ -1,0 +1,23 @@
+"""kred.numpy: the numpy binding, a drop-in for pykeops.numpy."""
+
+from kred.common.generic_ops import make_generic_ops
+from kred.numpy.genred import Genred
+from kred.numpy.lazytensor import LazyTensor, Pm, Var, Vi, Vj
+from kred.numpy.operations import KernelSolve
+
+generic_sum, generic_logsumexp, generic_argmin, generic_argkmin = make_generic_ops(Genred)
+
+__all__ = sorted(
+    [
+        "Genred",
+        "generic_sum",
+        "generic_logsumexp",
+        "generic_argmin",
+        "generic_argkmin",
+        "KernelSolve",
+        "LazyTensor",
+        "Vi",
+        "Vj",
+        "Pm",
+    ]
+)

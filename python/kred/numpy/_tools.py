@@ -1,0 +1,110 @@
+"""Array helpers of the numpy binding (what kred.common needs from a framework)."""
+
+import numpy as np
+
+_NP_DTYPES = {"float16": np.float16, "float32": np.float32, "float64": np.float64, "int64": np.int64}
+
+
+class NumpyTools:
+    name = "numpy"
+    array_name = "numpy.ndarray"
+    arraytype = np.ndarray
+    float_types = (float, np.floating)
+
+    @staticmethod
+    def is_array(x):
+        return isinstance(x, np.ndarray)
+
+    @staticmethod
+    def dtype_name(x):
+        return x.dtype.name
+
+    @staticmethod
+    def device(x):
+        return "cpu"
+
+    @staticmethod
+    def shape(x):
+        return x.shape
+
+    @staticmethod
+    def numel(x):
+        return x.size
+
+    @staticmethod
+    def itemsize(x):
+        return x.dtype.itemsize
+
+    @staticmethod
+    def is_contiguous(x):
+        return x.flags.c_contiguous and x.flags.aligned and x.dtype.isnative
+
+    @staticmethod
+    def contiguous(x):
+        """C-contiguous, aligned, native byte order: the array itself when it already is."""
+        if x.flags.c_contiguous and x.flags.aligned and x.dtype.isnative:
+            return x
+        if not x.dtype.isnative:
+            x = x.astype(x.dtype.newbyteorder("="))
+        return np.ascontiguousarray(x)
+
+    @staticmethod
+    def data_ptr(x):
+        return x.ctypes.data
+
+    @staticmethod
+    def empty(shape, dtype, like=None):
+        return np.empty(shape, dtype=_NP_DTYPES[dtype])
+
+    @staticmethod
+    def fill(x, value):
+        x.fill(value)
+
+    @staticmethod
+    def fill_columns(x, values):
+        x[...] = np.asarray(values, dtype=x.dtype)
+
+    @staticmethod
+    def reshape(x, shape):
+        return x.reshape(shape)
+
+    # --- used by LazyTensor and the solver -------------------------------
+    @staticmethod
+    def dtype_of(x):
+        return x.dtype.name
+
+    @staticmethod
+    def array(values, dtype, device=None):
+        if dtype not in _NP_DTYPES:
+            raise TypeError(f"numpy has no dtype {dtype}")
+        return np.array(values, dtype=_NP_DTYPES[dtype])
+
+    @staticmethod
+    def view(x, shape):
+        return x.reshape(shape)
+
+    @staticmethod
+    def detect_complex(x):
+        if isinstance(x, complex):
+            return True
+        if isinstance(x, np.ndarray):
+            return np.iscomplexobj(x)
+        if isinstance(x, list):
+            return any(isinstance(v, complex) for v in x)
+        return False
+
+    @staticmethod
+    def copy(x):
+        return x.copy()
+
+    @staticmethod
+    def vdot(a, b):
+        return float(np.vdot(a.ravel(), b.ravel()))
+
+    @staticmethod
+    def size(x):
+        return x.size
+
+    @staticmethod
+    def zeros_like(x):
+        return np.zeros_like(x)

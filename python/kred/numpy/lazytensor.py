@@ -1,0 +1,54 @@
+"""kred.numpy.LazyTensor and the Vi / Vj / Pm helpers."""
+
+from kred.common.lazy_tensor import GenericLazyTensor
+from kred.numpy._tools import NumpyTools
+
+
+class LazyTensor(GenericLazyTensor):
+    r"""Symbolic wrapper for numpy arrays (pykeops.numpy.LazyTensor's API).
+
+    ``LazyTensor(x[:, None, :])`` is an i-indexed variable, ``LazyTensor(y[None, :, :])``
+    a j-indexed one, ``LazyTensor(p)`` with p of shape (D,) a parameter, a float or a
+    list of floats a parameter, an int an integer constant, ``(ind, dim, cat)`` a
+    symbolic variable. Leading dimensions before (M, N, D) are batch dimensions.
+    """
+
+    def __init__(self, x=None, axis=None):
+        super().__init__(x=x, axis=axis)
+
+    def get_tools(self):
+        self.tools = NumpyTools
+
+    def lt_constructor(self, x=None, axis=None):
+        return LazyTensor(x=x, axis=axis)
+
+    def _genred_class(self):
+        from kred.numpy.genred import Genred
+
+        return Genred
+
+    def _kernelsolve_class(self):
+        from kred.numpy.operations import KernelSolve
+
+        return KernelSolve
+
+
+def Var(x_or_ind, dim=None, cat=None):
+    if dim is None:
+        return LazyTensor(x_or_ind, axis=cat)
+    return LazyTensor((x_or_ind, dim, cat))
+
+
+def Vi(x_or_ind, dim=None):
+    """An i-indexed variable: Vi(array of shape (M, D)) or symbolic Vi(ind, dim)."""
+    return Var(x_or_ind, dim, 0)
+
+
+def Vj(x_or_ind, dim=None):
+    """A j-indexed variable: Vj(array of shape (N, D)) or symbolic Vj(ind, dim)."""
+    return Var(x_or_ind, dim, 1)
+
+
+def Pm(x_or_ind, dim=None):
+    """A parameter: Pm(array of shape (D,)), Pm(float) or symbolic Pm(ind, dim)."""
+    return Var(x_or_ind, dim, 2)

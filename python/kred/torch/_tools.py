@@ -1,0 +1,111 @@
+"""Tensor helpers of the torch binding (what kred.common needs from a framework)."""
+
+import torch
+
+_TORCH_DTYPES = {
+    "float16": torch.float16,
+    "bfloat16": torch.bfloat16,
+    "float32": torch.float32,
+    "float64": torch.float64,
+    "int64": torch.int64,
+}
+
+
+class TorchTools:
+    name = "torch"
+    array_name = "torch.Tensor"
+    arraytype = torch.Tensor
+    float_types = (float,)
+
+    @staticmethod
+    def is_array(x):
+        return isinstance(x, torch.Tensor)
+
+    @staticmethod
+    def dtype_name(x):
+        return str(x.dtype).split(".")[-1]
+
+    @staticmethod
+    def device(x):
+        if x is None:
+            return "cpu"
+        d = x.device
+        return "cpu" if d.type == "cpu" else str(d)
+
+    @staticmethod
+    def shape(x):
+        return tuple(x.shape)
+
+    @staticmethod
+    def numel(x):
+        return x.numel()
+
+    @staticmethod
+    def itemsize(x):
+        return x.element_size()
+
+    @staticmethod
+    def is_contiguous(x):
+        return x.is_contiguous()
+
+    @staticmethod
+    def contiguous(x):
+        # .detach(): the kernel reads raw memory, autograd is handled around it.
+        x = x.detach()
+        if x.is_conj():
+            x = x.resolve_conj()
+        if x.is_neg():
+            x = x.resolve_neg()
+        return x.contiguous()
+
+    @staticmethod
+    def data_ptr(x):
+        return x.data_ptr()
+
+    @staticmethod
+    def empty(shape, dtype, like=None):
+        device = like.device if like is not None else "cpu"
+        return torch.empty(shape, dtype=_TORCH_DTYPES[dtype], device=device)
+
+    @staticmethod
+    def fill(x, value):
+        x.fill_(value)
+
+    @staticmethod
+    def fill_columns(x, values):
+        x[...] = torch.tensor(values, dtype=x.dtype, device=x.device)
+
+    @staticmethod
+    def reshape(x, shape):
+        return x.view(shape)
+
+    # --- used by LazyTensor and the solver -------------------------------
+    @staticmethod
+    def array(values, dtype, device=None):
+        return torch.tensor(values, dtype=_TORCH_DTYPES[dtype], device=device or "cpu")
+
+    @staticmethod
+    def view(x, shape):
+        return x.reshape(shape)
+
+    @staticmethod
+    def detect_complex(x):
+        if isinstance(x, complex):
+            return True
+        if isinstance(x, torch.Tensor):
+            return x.is_complex()
+        if isinstance(x, list):
+            return any(isinstance(v, complex) for v in x)
+        return False
+
+    @staticmethod
+    def copy(x):
+        return x.clone()
+
+    @staticmethod
+    def size(x):
+        return x.numel()
+
+    @staticmethod
+    def zeros_like(x):
+        return torch.zeros_like(x)
