@@ -50,7 +50,7 @@ class GenredSpec:
         self.reduction_op = reduction_op
         self.reduction = canonical_reduction(reduction_op)
         self.axis = int(axis)
-        self.aliases = normalize_aliases(list(aliases))
+        self.aliases = normalize_aliases(aliases if isinstance(aliases, str) else list(aliases))
         self.formula2, self.opt_arg, self.dtype_acc, self.sum_scheme = check_options(
             self.reduction, formula2, opt_arg, dtype_acc, use_double_acc, sum_scheme
         )

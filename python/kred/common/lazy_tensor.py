@@ -429,8 +429,9 @@ class GenericLazyTensor:
         """Solves ``sum(self * var) = other`` (or ``self(var) = other``) by conjugate gradient."""
         if not hasattr(other, "__GenericLazyTensor__"):
             other = self.lt_constructor(x=other, axis=0)
-        if len(other.symbolic_variables) == 0 and len(self.symbolic_variables) != 0:
-            raise ValueError("If 'self' has symbolic variables, so should 'other'.")
+        unknown = set(var.symbolic_variables) if var is not None else set()
+        if len(other.symbolic_variables) == 0 and set(self.symbolic_variables) - unknown:
+            raise ValueError("If 'self' has symbolic variables (other than 'var'), so should 'other'.")
         if other.axis not in (0, 1):
             raise ValueError("the right-hand side of solve() must be an i- or j-indexed variable")
         axis = 1 - other.axis
