@@ -17,8 +17,10 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/Error.h"
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace mlir::kernelred {
 
@@ -32,7 +34,43 @@ struct CompileOptions {
   /// Tile sizes (0: the target's defaults).
   int64_t tileRows = 0;
   int64_t tileCols = 0;
+  /// Directory of the on-disk cache of compileKernel: "" for the default
+  /// ($KRED_CACHE_DIR, else $XDG_CACHE_HOME/kred or ~/.cache/kred), "off" to
+  /// disable it.
+  std::string cacheDir;
 };
+
+class ReduceOp;
+
+/// What the runtime needs to know of one kernel (kred_kernel_info), owning
+/// the strings and arrays the info points into.
+struct KernelDescription {
+  std::string name;
+  std::string formula;
+  int32_t axis = 1;
+  int32_t dtype = KRED_F32;
+  int32_t accDtype = KRED_F32;
+  /// ReductionKind (dialect/KredAttrs.td) of the kernel as written.
+  int32_t reduction = 0;
+  /// By position: kred_category (KRED_CAT_UNUSED for unused positions) and
+  /// dimension (0 when unused).
+  std::vector<int32_t> argCategory;
+  std::vector<int64_t> argDim;
+  int64_t outValueDim = 0;
+  int64_t outIndexDim = 0;
+  int64_t stateValues = 0;
+  int64_t stateIndices = 0;
+  int64_t rowBlock = 1;
+
+  /// A kred_kernel_info viewing this description (valid while it lives and
+  /// is not modified).
+  kred_kernel_info getInfo() const;
+};
+
+/// Describes the kernel `op` (kernelred IR, before lowering) as compiled
+/// with `options`: signature, output and state sizes, rows per block.
+llvm::Expected<KernelDescription> describeKernel(ReduceOp op,
+                                                 const CompileOptions &options);
 
 /// Lowers `module` (kernelred IR, modified in place) to LLVM IR text.
 llvm::Expected<std::string> emitLLVMIR(ModuleOp module,
@@ -57,15 +95,46 @@ llvm::Error buildKernelLibrary(llvm::StringRef specPath,
 /// A kernel compiled in process, ready for kred_cpu_launch.
 class JitKernel {
 public:
+  /// Where the kernel's machine code came from when it was created.
+  enum class Source { Compiled, DiskCache };
+
   virtual ~JitKernel();
   virtual const kred_kernel &getKernel() const = 0;
   /// The kernelred IR of the kernel before lowering.
   virtual llvm::StringRef getIR() const = 0;
+  virtual const KernelDescription &getDescription() const = 0;
+  virtual Source getSource() const = 0;
+  /// Wall time spent creating it (parse, lower, optimize, emit, link), ms.
+  virtual double getCreationMilliseconds() const = 0;
 };
 
-/// Compiles `spec` in process (with the on-disk cache).
+/// Compiles `spec` in process: an in-process memo (same spec and options:
+/// same kernel), then the on-disk cache (keyed by the canonical IR, the
+/// target, the options and the compiler version), then the compiler. Bad
+/// input gives a FormulaError (lib/Frontend/FormulaParser.h).
 llvm::Expected<std::shared_ptr<JitKernel>>
 compileKernel(const KernelSpec &spec, const CompileOptions &options);
+
+/// Counters of compileKernel in this process.
+struct CompileStatistics {
+  int64_t memoryHits = 0;
+  int64_t diskHits = 0;
+  int64_t compiled = 0;
+  int64_t diskWrites = 0;
+};
+CompileStatistics getCompileStatistics();
+
+/// Forgets the in-process memo (kernels in use stay valid).
+void clearKernelMemo();
+
+/// The on-disk cache directory `options.cacheDir` resolves to ("" when the
+/// cache is disabled).
+std::string getCacheDirectory(const CompileOptions &options);
+
+/// The compiler build identifier that cache keys include: the kred and LLVM
+/// versions, the kernel ABI version and a stamp of the binary holding the
+/// compiler (a rebuilt compiler never reuses another build's entries).
+const std::string &getCompilerVersion();
 
 } // namespace mlir::kernelred
 

@@ -1,0 +1,398 @@
+//===- Backend.cpp - kernelred IR to native code, in memory ---------------===//
+//
+// Part of the kernelred project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Compiler/Backend.h"
+
+#include "lib/Pipelines/Pipelines.h"
+#include "lib/Registration/Registration.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+#include "llvm/Config/llvm-config.h"
+#include "llvm/ExecutionEngine/Orc/LLJIT.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Verifier.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
+
+#include <atomic>
+#include <dlfcn.h>
+#include <mutex>
+#include <sys/stat.h>
+
+using namespace mlir;
+using namespace mlir::kernelred;
+
+#ifndef KRED_VERSION
+#define KRED_VERSION "unknown"
+#endif
+
+static llvm::Error makeError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+//===----------------------------------------------------------------------===//
+// Targets
+//===----------------------------------------------------------------------===//
+
+static void initializeNativeTarget() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    llvm::InitializeNativeTargetAsmParser();
+  });
+}
+
+std::string TargetInfo::getKey() const {
+  return triple + "|" + cpu + "|" + features;
+}
+
+/// The host's features as an LLVM feature string, sorted (stable keys).
+static std::string getHostFeatureString() {
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  std::vector<std::string> list;
+  for (const auto &f : features)
+    list.push_back((f.second ? "+" : "-") + f.first().str());
+  llvm::sort(list);
+  return llvm::join(list, ",");
+}
+
+static llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
+createTargetMachine(const TargetInfo &target, int optLevel) {
+  initializeNativeTarget();
+  std::string error;
+  llvm::Triple triple(target.triple);
+  const llvm::Target *llvmTarget =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!llvmTarget)
+    return makeError("no LLVM target for '" + target.triple + "': " + error);
+  llvm::CodeGenOptLevel level = optLevel <= 0   ? llvm::CodeGenOptLevel::None
+                                : optLevel == 1 ? llvm::CodeGenOptLevel::Less
+                                : optLevel == 2
+                                    ? llvm::CodeGenOptLevel::Default
+                                    : llvm::CodeGenOptLevel::Aggressive;
+  llvm::TargetOptions targetOptions;
+  std::unique_ptr<llvm::TargetMachine> machine(llvmTarget->createTargetMachine(
+      triple, target.cpu, target.features, targetOptions, llvm::Reloc::PIC_,
+      llvm::CodeModel::Small, level));
+  if (!machine)
+    return makeError("cannot create a target machine for CPU '" + target.cpu +
+                     "'");
+  return machine;
+}
+
+llvm::Expected<TargetInfo>
+mlir::kernelred::resolveTarget(const CompileOptions &options) {
+  if (options.target != "cpu")
+    return makeError("unsupported target '" + options.target +
+                     "' (this build supports 'cpu')");
+  initializeNativeTarget();
+  TargetInfo target;
+  target.triple = llvm::sys::getProcessTriple();
+  if (options.cpu.empty() || options.cpu == "native" || options.cpu == "host") {
+    target.cpu = llvm::sys::getHostCPUName().str();
+    target.features = getHostFeatureString();
+  } else {
+    target.cpu = options.cpu;
+  }
+  // Check the CPU name and find the widest float vector it has.
+  std::string error;
+  const llvm::Target *llvmTarget =
+      llvm::TargetRegistry::lookupTarget(llvm::Triple(target.triple), error);
+  if (!llvmTarget)
+    return makeError("no LLVM target for '" + target.triple + "': " + error);
+  // (Validated on a generic subtarget first: creating one for an unknown
+  // CPU prints a warning.)
+  std::unique_ptr<llvm::MCSubtargetInfo> generic(
+      llvmTarget->createMCSubtargetInfo(llvm::Triple(target.triple), "", ""));
+  if (!generic || !generic->isCPUStringValid(target.cpu))
+    return makeError("unknown CPU '" + target.cpu + "' for " + target.triple +
+                     " (try 'native', 'x86-64-v3' or 'x86-64-v4')");
+  std::unique_ptr<llvm::MCSubtargetInfo> subtarget(
+      llvmTarget->createMCSubtargetInfo(llvm::Triple(target.triple), target.cpu,
+                                        target.features));
+  if (!subtarget)
+    return makeError("cannot describe CPU '" + target.cpu + "'");
+  if (llvm::Triple(target.triple).isX86()) {
+    if (subtarget->checkFeatures("+avx512f"))
+      target.vectorBits = 512;
+    else if (subtarget->checkFeatures("+avx"))
+      target.vectorBits = 256;
+  }
+  return target;
+}
+
+//===----------------------------------------------------------------------===//
+// MLIR
+//===----------------------------------------------------------------------===//
+
+void mlir::kernelred::registerCompilerDialects(DialectRegistry &registry) {
+  registerAllKredDialects(registry);
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+}
+
+std::unique_ptr<MLIRContext> mlir::kernelred::createCompilerContext() {
+  DialectRegistry registry;
+  registerCompilerDialects(registry);
+  auto context =
+      std::make_unique<MLIRContext>(registry, MLIRContext::Threading::DISABLED);
+  context->loadAllAvailableDialects();
+  return context;
+}
+
+namespace {
+/// Collects the diagnostics emitted while it lives, as text.
+class DiagnosticCollector {
+public:
+  explicit DiagnosticCollector(MLIRContext *context)
+      : handler(context, [this](Diagnostic &diag) {
+          llvm::raw_string_ostream os(text);
+          if (!text.empty())
+            os << "\n";
+          switch (diag.getSeverity()) {
+          case DiagnosticSeverity::Error:
+            os << "error: ";
+            break;
+          case DiagnosticSeverity::Warning:
+            os << "warning: ";
+            break;
+          case DiagnosticSeverity::Note:
+            os << "note: ";
+            break;
+          case DiagnosticSeverity::Remark:
+            os << "remark: ";
+            break;
+          }
+          os << diag;
+          return success();
+        }) {}
+
+  const std::string &getText() const { return text; }
+
+private:
+  std::string text;
+  ScopedDiagnosticHandler handler;
+};
+} // namespace
+
+llvm::Error mlir::kernelred::lowerToLLVMDialect(ModuleOp module,
+                                                const CompileOptions &options,
+                                                const TargetInfo &target) {
+  (void)options;
+  (void)target;
+  MLIRContext *context = module.getContext();
+  DiagnosticCollector diagnostics(context);
+  PassManager pm = PassManager::on<ModuleOp>(context);
+  KredToLLVMCPUOptions pipelineOptions;
+  buildKredToLLVMCPUPipeline(pm, pipelineOptions);
+  if (failed(pm.run(module)))
+    return makeError("kred-to-llvm-cpu failed" +
+                     (diagnostics.getText().empty()
+                          ? llvm::Twine()
+                          : llvm::Twine(":\n") + diagnostics.getText()));
+  return llvm::Error::success();
+}
+
+//===----------------------------------------------------------------------===//
+// LLVM IR, optimization, objects
+//===----------------------------------------------------------------------===//
+
+static llvm::Error optimizeModule(llvm::Module &module,
+                                  llvm::TargetMachine &machine, int optLevel) {
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PipelineTuningOptions tuning;
+  tuning.LoopVectorization = optLevel >= 2;
+  tuning.SLPVectorization = optLevel >= 2;
+  llvm::PassBuilder builder(&machine, tuning);
+  builder.registerModuleAnalyses(mam);
+  builder.registerCGSCCAnalyses(cgam);
+  builder.registerFunctionAnalyses(fam);
+  builder.registerLoopAnalyses(lam);
+  builder.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::OptimizationLevel level = optLevel <= 0   ? llvm::OptimizationLevel::O0
+                                  : optLevel == 1 ? llvm::OptimizationLevel::O1
+                                  : optLevel == 2 ? llvm::OptimizationLevel::O2
+                                                  : llvm::OptimizationLevel::O3;
+  llvm::ModulePassManager mpm =
+      level == llvm::OptimizationLevel::O0
+          ? builder.buildO0DefaultPipeline(level)
+          : builder.buildPerModuleDefaultPipeline(level);
+  mpm.run(module, mam);
+  return llvm::Error::success();
+}
+
+llvm::Expected<std::unique_ptr<llvm::Module>>
+mlir::kernelred::translateAndOptimize(ModuleOp module,
+                                      llvm::LLVMContext &llvmContext,
+                                      const CompileOptions &options,
+                                      const TargetInfo &target) {
+  DiagnosticCollector diagnostics(module.getContext());
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, llvmContext, "kred");
+  if (!llvmModule)
+    return makeError("cannot translate the kernel to LLVM IR" +
+                     (diagnostics.getText().empty()
+                          ? llvm::Twine()
+                          : llvm::Twine(":\n") + diagnostics.getText()));
+  auto machine = createTargetMachine(target, options.optLevel);
+  if (!machine)
+    return machine.takeError();
+  llvmModule->setTargetTriple(llvm::Triple(target.triple));
+  llvmModule->setDataLayout((*machine)->createDataLayout());
+  // Every function is compiled for the target CPU (inlining and the
+  // vectorizers look at these attributes).
+  for (llvm::Function &f : *llvmModule) {
+    if (f.isDeclaration())
+      continue;
+    f.addFnAttr("target-cpu", target.cpu);
+    if (!target.features.empty())
+      f.addFnAttr("target-features", target.features);
+  }
+  if (llvm::verifyModule(*llvmModule, &llvm::errs()))
+    return makeError("the generated LLVM IR is invalid");
+  if (llvm::Error err =
+          optimizeModule(*llvmModule, **machine, options.optLevel))
+    return std::move(err);
+  return llvmModule;
+}
+
+llvm::Expected<std::string>
+mlir::kernelred::emitObjectFile(llvm::Module &module,
+                                const CompileOptions &options,
+                                const TargetInfo &target) {
+  auto machine = createTargetMachine(target, options.optLevel);
+  if (!machine)
+    return machine.takeError();
+  module.setDataLayout((*machine)->createDataLayout());
+  llvm::SmallVector<char, 0> buffer;
+  llvm::raw_svector_ostream os(buffer);
+  llvm::legacy::PassManager codegen;
+  if ((*machine)->addPassesToEmitFile(codegen, os, nullptr,
+                                      llvm::CodeGenFileType::ObjectFile))
+    return makeError("the target cannot emit object files");
+  codegen.run(module);
+  return std::string(buffer.begin(), buffer.end());
+}
+
+llvm::Expected<std::string> mlir::kernelred::compileLLVMDialectToObject(
+    ModuleOp module, const CompileOptions &options, const TargetInfo &target) {
+  llvm::LLVMContext llvmContext;
+  auto llvmModule = translateAndOptimize(module, llvmContext, options, target);
+  if (!llvmModule)
+    return llvmModule.takeError();
+  return emitObjectFile(**llvmModule, options, target);
+}
+
+//===----------------------------------------------------------------------===//
+// JIT
+//===----------------------------------------------------------------------===//
+
+LoadedObject::~LoadedObject() = default;
+
+namespace {
+
+/// The process-wide LLJIT (created on first use, never destroyed: objects
+/// may be in use until the process exits).
+llvm::Expected<llvm::orc::LLJIT &> getJIT() {
+  static std::mutex mutex;
+  static llvm::orc::LLJIT *jit = nullptr;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (jit)
+    return *jit;
+  initializeNativeTarget();
+  auto created = llvm::orc::LLJITBuilder().create();
+  if (!created)
+    return created.takeError();
+  jit = created->release();
+  return *jit;
+}
+
+class JITObject : public LoadedObject {
+public:
+  JITObject(llvm::orc::LLJIT &jit, llvm::orc::JITDylib &dylib)
+      : jit(jit), dylib(dylib) {}
+  ~JITObject() override {
+    llvm::consumeError(jit.getExecutionSession().removeJITDylib(dylib));
+  }
+
+  llvm::Expected<void *> lookup(llvm::StringRef name) override {
+    auto address = jit.lookup(dylib, name);
+    if (!address)
+      return address.takeError();
+    return address->toPtr<void *>();
+  }
+
+private:
+  llvm::orc::LLJIT &jit;
+  llvm::orc::JITDylib &dylib;
+};
+
+} // namespace
+
+llvm::Expected<std::unique_ptr<LoadedObject>>
+mlir::kernelred::loadObject(llvm::StringRef object, llvm::StringRef label) {
+  auto jit = getJIT();
+  if (!jit)
+    return jit.takeError();
+  static std::atomic<uint64_t> counter{0};
+  std::string name =
+      ("kred." + label + "." + llvm::Twine(counter.fetch_add(1))).str();
+  auto dylib = jit->createJITDylib(name);
+  if (!dylib)
+    return dylib.takeError();
+  auto result = std::make_unique<JITObject>(*jit, *dylib);
+  if (llvm::Error err = jit->addObjectFile(
+          *dylib, llvm::MemoryBuffer::getMemBufferCopy(object, name)))
+    return std::move(err);
+  return std::unique_ptr<LoadedObject>(std::move(result));
+}
+
+//===----------------------------------------------------------------------===//
+// Compiler version
+//===----------------------------------------------------------------------===//
+
+const std::string &mlir::kernelred::getCompilerVersion() {
+  static const std::string version = [] {
+    std::string v = "kred " KRED_VERSION " llvm " LLVM_VERSION_STRING " abi " +
+                    std::to_string(KRED_ABI_VERSION);
+    // The binary holding this code: its size and modification time change
+    // with every rebuild of the compiler (or of its pipelines).
+    // (dladdr names the main executable as it was started, possibly
+    // without a directory: then /proc/self/exe is the file.)
+    struct stat st;
+    Dl_info info;
+    bool found = dladdr(reinterpret_cast<void *>(&getCompilerVersion), &info) &&
+                 info.dli_fname && ::stat(info.dli_fname, &st) == 0;
+    if (!found)
+      found = ::stat("/proc/self/exe", &st) == 0;
+    if (found)
+      v += " build " + std::to_string(static_cast<long long>(st.st_size)) +
+           "-" + std::to_string(static_cast<long long>(st.st_mtim.tv_sec)) +
+           "." + std::to_string(static_cast<long long>(st.st_mtim.tv_nsec));
+    return v;
+  }();
+  return version;
+}

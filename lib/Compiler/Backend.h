@@ -1,0 +1,94 @@
+//===- Backend.h - kernelred IR to native code, in memory -------*- C++ -*-===//
+//
+// Part of the kernelred project.
+//
+// The stages behind lib/Compiler/Compiler.h, exposed for the compiler's own
+// files and its unit tests:
+//   kernelred IR --kred-to-llvm-cpu--> LLVM dialect --translate--> LLVM IR
+//   --O3 for the target CPU--> relocatable object (bytes)
+//   --ORC (LLJIT, JITLink)--> functions in this process.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KRED_LIB_COMPILER_BACKEND_H
+#define KRED_LIB_COMPILER_BACKEND_H
+
+#include "lib/Compiler/Compiler.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/Error.h"
+
+#include <memory>
+#include <string>
+
+namespace mlir {
+class DialectRegistry;
+class MLIRContext;
+} // namespace mlir
+
+namespace mlir::kernelred {
+
+/// The machine code is generated for.
+struct TargetInfo {
+  std::string triple;
+  /// LLVM CPU name ("native" resolved to the host's).
+  std::string cpu;
+  /// LLVM feature string ("+avx2,+fma,..."; the host's for "native").
+  std::string features;
+  /// Widest SIMD register usable for floats, in bits (128, 256 or 512).
+  int64_t vectorBits = 128;
+
+  /// A string identifying the target, for cache keys.
+  std::string getKey() const;
+};
+
+/// Resolves options.target / options.cpu (errors on unknown ones).
+llvm::Expected<TargetInfo> resolveTarget(const CompileOptions &options);
+
+/// Registers what a kernelred compilation needs in `registry`: the kernelred
+/// dialects and the translations of the LLVM and builtin dialects to LLVM IR.
+void registerCompilerDialects(DialectRegistry &registry);
+
+/// A new MLIRContext with registerCompilerDialects(), without threads.
+std::unique_ptr<MLIRContext> createCompilerContext();
+
+/// Runs the kred-to-llvm-cpu pipeline on `module` (in place). Diagnostics
+/// become the error's message.
+llvm::Error lowerToLLVMDialect(ModuleOp module, const CompileOptions &options,
+                               const TargetInfo &target);
+
+/// Translates an LLVM-dialect module to LLVM IR and optimizes it for
+/// `target` at options.optLevel.
+llvm::Expected<std::unique_ptr<llvm::Module>>
+translateAndOptimize(ModuleOp module, llvm::LLVMContext &llvmContext,
+                     const CompileOptions &options, const TargetInfo &target);
+
+/// Emits `module` (already optimized) as a relocatable ELF object.
+llvm::Expected<std::string> emitObjectFile(llvm::Module &module,
+                                           const CompileOptions &options,
+                                           const TargetInfo &target);
+
+/// LLVM-dialect module -> object bytes (translate, optimize, emit).
+llvm::Expected<std::string>
+compileLLVMDialectToObject(ModuleOp module, const CompileOptions &options,
+                           const TargetInfo &target);
+
+/// A relocatable object loaded in this process by the JIT. Unloaded when
+/// destroyed.
+class LoadedObject {
+public:
+  virtual ~LoadedObject();
+  /// The address of the (unmangled) symbol `name`.
+  virtual llvm::Expected<void *> lookup(llvm::StringRef name) = 0;
+};
+
+/// Links `object` into this process (ORC LLJIT with JITLink; symbols of the
+/// process, e.g. libm, resolve). `label` names it in messages.
+llvm::Expected<std::unique_ptr<LoadedObject>> loadObject(llvm::StringRef object,
+                                                         llvm::StringRef label);
+
+} // namespace mlir::kernelred
+
+#endif // KRED_LIB_COMPILER_BACKEND_H

@@ -1,0 +1,277 @@
+//===- CompilerModule.cpp - kred._C.compiler ------------------------------===//
+//
+// Part of the kernelred project.
+//
+// compile(...) -> Kernel (info, ir, launch), FormulaError, and the compile
+// cache's information. Errors of the frontend become FormulaError (a
+// ValueError carrying the rendered caret message), errors of the runtime and
+// of the compiler RuntimeError.
+//
+//===----------------------------------------------------------------------===//
+
+#include "python/src/Bindings.h"
+
+#include "lib/Compiler/Compiler.h"
+#include "lib/Frontend/FormulaParser.h"
+#include "lib/Runtime/kred_runtime.h"
+
+#include <pybind11/stl.h>
+
+#include "llvm/ADT/SmallVector.h"
+
+#include <optional>
+
+namespace py = pybind11;
+using namespace mlir::kernelred;
+
+namespace {
+
+/// The Python class FormulaError (set up once with the module; the module
+/// keeps it alive).
+PyObject *formulaErrorType = nullptr;
+
+const char *dtypeName(int32_t dtype) {
+  switch (dtype) {
+  case KRED_F32:
+    return "float32";
+  case KRED_F64:
+    return "float64";
+  case KRED_F16:
+    return "float16";
+  case KRED_BF16:
+    return "bfloat16";
+  default:
+    return "?";
+  }
+}
+
+/// KeOps' reduction_op names, by ReductionKind number.
+const char *reductionName(int32_t kind) {
+  static const char *const names[] = {"Sum",
+                                      "LogSumExp",
+                                      "Max_SumShiftExp",
+                                      "Max_SumShiftExpWeight",
+                                      "SumSoftMaxWeight",
+                                      "Min",
+                                      "Max",
+                                      "ArgMin",
+                                      "ArgMax",
+                                      "Min_ArgMin",
+                                      "Max_ArgMax",
+                                      "KMin",
+                                      "ArgKMin",
+                                      "KMin_ArgKMin"};
+  if (kind < 0 || kind >= static_cast<int32_t>(std::size(names)))
+    return "?";
+  return names[kind];
+}
+
+/// Raises the Python exception for `err`: FormulaError for bad user input,
+/// RuntimeError otherwise.
+[[noreturn]] void raise(llvm::Error err) {
+  std::optional<FormulaDiagnostic> diagnostic;
+  std::string message;
+  llvm::handleAllErrors(
+      std::move(err),
+      [&](const FormulaError &e) { diagnostic = e.getDiagnostic(); },
+      [&](const llvm::ErrorInfoBase &e) {
+        if (!message.empty())
+          message += "\n";
+        message += e.message();
+      });
+  if (diagnostic) {
+    py::object instance = py::reinterpret_borrow<py::object>(formulaErrorType)(
+        diagnostic->render());
+    instance.attr("source") = diagnostic->source;
+    instance.attr("column") = diagnostic->column;
+    instance.attr("text") = diagnostic->text;
+    instance.attr("reason") = diagnostic->message;
+    PyErr_SetObject(formulaErrorType, instance.ptr());
+    throw py::error_already_set();
+  }
+  throw std::runtime_error(message);
+}
+
+/// An address from a Python int (None or 0: NULL).
+void *toPointer(py::handle h, const char *what) {
+  if (h.is_none())
+    return nullptr;
+  if (!PyLong_Check(h.ptr()))
+    throw py::type_error(
+        std::string(what) + " must be an int address (or None), got " +
+        std::string(py::str(py::type::of(h).attr("__name__"))));
+  void *p = PyLong_AsVoidPtr(h.ptr());
+  if (!p && PyErr_Occurred())
+    throw py::error_already_set();
+  return p;
+}
+
+/// A compiled kernel as seen from Python.
+class Kernel {
+public:
+  explicit Kernel(std::shared_ptr<JitKernel> kernel)
+      : kernel(std::move(kernel)) {}
+
+  py::dict getInfo() {
+    if (!info) {
+      const KernelDescription &d = kernel->getDescription();
+      py::dict dict;
+      dict["name"] = d.name;
+      dict["formula"] = d.formula;
+      dict["axis"] = d.axis;
+      dict["dtype"] = dtypeName(d.dtype);
+      dict["acc_dtype"] = dtypeName(d.accDtype);
+      dict["reduction"] = reductionName(d.reduction);
+      dict["num_args"] = d.argCategory.size();
+      dict["arg_category"] = d.argCategory;
+      dict["arg_dim"] = d.argDim;
+      dict["out_value_dim"] = d.outValueDim;
+      dict["out_index_dim"] = d.outIndexDim;
+      dict["state_values"] = d.stateValues;
+      dict["state_indices"] = d.stateIndices;
+      dict["row_block"] = d.rowBlock;
+      dict["source"] = kernel->getSource() == JitKernel::Source::Compiled
+                           ? "compiled"
+                           : "disk";
+      dict["compile_ms"] = kernel->getCreationMilliseconds();
+      info = std::move(dict);
+    }
+    return *info;
+  }
+
+  std::string getIR() const { return kernel->getIR().str(); }
+
+  void launch(py::sequence argPtrs, int64_t M, int64_t N, py::handle outPtr,
+              py::handle outIdxPtr, int numThreads, int split) {
+    const kred_kernel &k = kernel->getKernel();
+    size_t numArgs = static_cast<size_t>(k.info.num_args);
+    size_t given = py::len(argPtrs);
+    if (given != numArgs)
+      throw py::value_error("kernel '" + kernel->getDescription().name +
+                            "' takes " + std::to_string(numArgs) +
+                            " argument pointers, got " + std::to_string(given));
+    llvm::SmallVector<const void *, 16> args(numArgs);
+    for (size_t p = 0; p < numArgs; ++p)
+      args[p] = toPointer(argPtrs[p], "argument pointer");
+    void *out = toPointer(outPtr, "out_ptr");
+    auto *outIdx = static_cast<int64_t *>(toPointer(outIdxPtr, "out_idx_ptr"));
+    kred_launch_options options{numThreads, split};
+    int status;
+    std::string message;
+    {
+      py::gil_scoped_release release;
+      status = kred_cpu_launch(&k, args.data(), M, N, out, outIdx, &options);
+      if (status != KRED_OK)
+        message = kred_last_error();
+    }
+    if (status != KRED_OK)
+      throw std::runtime_error(message);
+  }
+
+  std::string repr() const {
+    const KernelDescription &d = kernel->getDescription();
+    return "<kred._C.Kernel " + d.name + ": " + reductionName(d.reduction) +
+           " of " + d.formula + " (" + dtypeName(d.dtype) + ", axis " +
+           std::to_string(d.axis) + ")>";
+  }
+
+private:
+  std::shared_ptr<JitKernel> kernel;
+  std::optional<py::dict> info;
+};
+
+} // namespace
+
+void kred::python::populateCompilerModule(py::module_ &m) {
+  static py::exception<FormulaError> formulaError(m, "FormulaError",
+                                                  PyExc_ValueError);
+  formulaErrorType = formulaError.ptr();
+  formulaError.attr("__doc__") =
+      "A formula or alias error; str(e) is the message with the input line "
+      "and a caret under the column. Attributes: source, column, text, "
+      "reason.";
+
+  py::class_<Kernel>(m, "Kernel", "A kernel compiled in this process.")
+      .def_property_readonly("info", &Kernel::getInfo,
+                             "Signature and sizes (dict).")
+      .def_property_readonly("ir", &Kernel::getIR,
+                             "The kernelred IR of the kernel.")
+      .def("launch", &Kernel::launch, py::arg("arg_ptrs"), py::arg("M"),
+           py::arg("N"), py::arg("out_ptr"), py::arg("out_idx_ptr"),
+           py::arg("num_threads") = 0, py::arg("split") = -1,
+           "Runs the kernel on C-contiguous arrays given by address (numpy "
+           "a.ctypes.data, torch t.data_ptr()), one per argument position "
+           "(None for unused ones). Releases the GIL. split: -1 auto, 0 "
+           "never, 1 always split the reduced index.")
+      .def("__repr__", &Kernel::repr);
+
+  m.def(
+      "compile",
+      [](std::string formula, std::vector<std::string> aliases,
+         std::string reduction, int axis, std::string dtype,
+         std::optional<int64_t> optArg, std::optional<std::string> formula2,
+         std::string dtypeAcc, std::string sumScheme, std::string name,
+         std::string cpu, int optLevel, std::string cacheDir) {
+        KernelSpec spec;
+        spec.name = std::move(name);
+        spec.formula = std::move(formula);
+        spec.aliases = std::move(aliases);
+        spec.reduction = std::move(reduction);
+        spec.axis = axis;
+        spec.dtype = std::move(dtype);
+        spec.optArg = optArg;
+        spec.formula2 = formula2.value_or("");
+        spec.dtypeAcc = std::move(dtypeAcc);
+        spec.sumScheme = std::move(sumScheme);
+        CompileOptions options;
+        options.cpu = std::move(cpu);
+        options.optLevel = optLevel;
+        options.cacheDir = std::move(cacheDir);
+        llvm::Expected<std::shared_ptr<JitKernel>> kernel =
+            std::shared_ptr<JitKernel>();
+        {
+          py::gil_scoped_release release;
+          kernel = compileKernel(spec, options);
+        }
+        if (!kernel)
+          raise(kernel.takeError());
+        return Kernel(std::move(*kernel));
+      },
+      py::arg("formula"), py::arg("aliases"), py::arg("reduction") = "Sum",
+      py::arg("axis") = 1, py::arg("dtype") = "float32",
+      py::arg("opt_arg") = py::none(), py::arg("formula2") = "",
+      py::arg("dtype_acc") = "auto", py::arg("sum_scheme") = "auto",
+      py::kw_only(), py::arg("name") = "kernel", py::arg("cpu") = "native",
+      py::arg("opt_level") = 3, py::arg("cache_dir") = "",
+      "Compiles a KeOps reduction (Genred's arguments) for this CPU. Uses "
+      "an in-process memo and the on-disk cache ($KRED_CACHE_DIR, default "
+      "~/.cache/kred; 'off' disables it). Raises FormulaError on bad input.");
+
+  m.def(
+      "compiler_version", [] { return getCompilerVersion(); },
+      "The compiler build identifier used in cache keys.");
+  m.def(
+      "cache_dir",
+      [](std::string dir) {
+        CompileOptions options;
+        options.cacheDir = std::move(dir);
+        return getCacheDirectory(options);
+      },
+      py::arg("dir") = "",
+      "The on-disk cache directory in use ('' when disabled).");
+  m.def(
+      "cache_stats",
+      [] {
+        CompileStatistics s = getCompileStatistics();
+        py::dict d;
+        d["memory_hits"] = s.memoryHits;
+        d["disk_hits"] = s.diskHits;
+        d["compiled"] = s.compiled;
+        d["disk_writes"] = s.diskWrites;
+        return d;
+      },
+      "Counters of compile() in this process.");
+  m.def(
+      "clear_memo", [] { clearKernelMemo(); },
+      "Forgets the in-process memo (the disk cache stays).");
+}

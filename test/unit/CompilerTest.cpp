@@ -1,0 +1,371 @@
+//===- CompilerTest.cpp - tests of the compiler's backend and cache -------===//
+//
+// Part of the kernelred project.
+//
+// Tests lib/Compiler below the frontend and the kred-to-llvm-cpu pipeline:
+// a hand-written kernel in the LLVM dialect (following the ABI of
+// kred_runtime.h) goes through translation, O3, object emission and the ORC
+// JIT, then runs through kred_cpu_launch; the on-disk cache's format,
+// damage detection and concurrent writers; target resolution. Run from lit
+// (test/unit/compiler.test).
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Compiler/Compiler.h"
+#include "lib/Compiler/Backend.h"
+#include "lib/Compiler/DiskCache.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <thread>
+#include <vector>
+
+using namespace mlir;
+using namespace mlir::kernelred;
+
+namespace {
+
+int failures = 0;
+
+#define EXPECT(cond)                                                           \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
+      std::fprintf(stderr, "%s:%d: EXPECT failed: %s\n", __FILE__, __LINE__,   \
+                   #cond);                                                     \
+      ++failures;                                                              \
+    }                                                                          \
+  } while (0)
+
+/// Prints and counts an unexpected error; returns true if there was one.
+bool failed(llvm::Error err, const char *what) {
+  if (!err)
+    return false;
+  std::fprintf(stderr, "%s: %s\n", what,
+               llvm::toString(std::move(err)).c_str());
+  ++failures;
+  return true;
+}
+
+/// out_i = sum_j x_i * y_j (f32, dimension 1, state: one f32 per row), in
+/// the LLVM dialect, with the kernel ABI.
+const char *kHandKernel = R"mlir(
+module {
+  llvm.func @dot_run(%args: !llvm.ptr, %M: i64, %N: i64, %r0: i64, %r1: i64,
+                     %k0: i64, %k1: i64, %out: !llvm.ptr, %oi: !llvm.ptr,
+                     %sv: !llvm.ptr, %si: !llvm.ptr) {
+    %c1 = llvm.mlir.constant(1 : i64) : i64
+    %zero = llvm.mlir.constant(0.0 : f32) : f32
+    %null = llvm.mlir.zero : !llvm.ptr
+    %xa = llvm.getelementptr %args[0] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+    %x = llvm.load %xa : !llvm.ptr -> !llvm.ptr
+    %ya = llvm.getelementptr %args[1] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+    %y = llvm.load %ya : !llvm.ptr -> !llvm.ptr
+    llvm.br ^rows(%r0 : i64)
+  ^rows(%r: i64):
+    %rc = llvm.icmp "slt" %r, %r1 : i64
+    llvm.cond_br %rc, ^rowbody, ^exit
+  ^rowbody:
+    %xrp = llvm.getelementptr %x[%r] : (!llvm.ptr, i64) -> !llvm.ptr, f32
+    %xr = llvm.load %xrp : !llvm.ptr -> f32
+    llvm.br ^cols(%k0, %zero : i64, f32)
+  ^cols(%k: i64, %acc: f32):
+    %kc = llvm.icmp "slt" %k, %k1 : i64
+    llvm.cond_br %kc, ^colbody, ^rowend
+  ^colbody:
+    %ykp = llvm.getelementptr %y[%k] : (!llvm.ptr, i64) -> !llvm.ptr, f32
+    %yk = llvm.load %ykp : !llvm.ptr -> f32
+    %prod = llvm.fmul %xr, %yk : f32
+    %acc2 = llvm.fadd %acc, %prod : f32
+    %k2 = llvm.add %k, %c1 : i64
+    llvm.br ^cols(%k2, %acc2 : i64, f32)
+  ^rowend:
+    %final = llvm.icmp "eq" %sv, %null : !llvm.ptr
+    llvm.cond_br %final, ^tofinal, ^tostate
+  ^tofinal:
+    %op = llvm.getelementptr %out[%r] : (!llvm.ptr, i64) -> !llvm.ptr, f32
+    llvm.store %acc, %op : f32, !llvm.ptr
+    llvm.br ^next
+  ^tostate:
+    %rel = llvm.sub %r, %r0 : i64
+    %sp = llvm.getelementptr %sv[%rel] : (!llvm.ptr, i64) -> !llvm.ptr, f32
+    llvm.store %acc, %sp : f32, !llvm.ptr
+    llvm.br ^next
+  ^next:
+    %rn = llvm.add %r, %c1 : i64
+    llvm.br ^rows(%rn : i64)
+  ^exit:
+    llvm.return
+  }
+
+  llvm.func @dot_merge(%a: !llvm.ptr, %ai: !llvm.ptr, %b: !llvm.ptr,
+                       %bi: !llvm.ptr, %rows: i64) {
+    %c0 = llvm.mlir.constant(0 : i64) : i64
+    %c1 = llvm.mlir.constant(1 : i64) : i64
+    llvm.br ^loop(%c0 : i64)
+  ^loop(%r: i64):
+    %c = llvm.icmp "slt" %r, %rows : i64
+    llvm.cond_br %c, ^body, ^exit
+  ^body:
+    %ap = llvm.getelementptr %a[%r] : (!llvm.ptr, i64) -> !llvm.ptr, f32
+    %bp = llvm.getelementptr %b[%r] : (!llvm.ptr, i64) -> !llvm.ptr, f32
+    %av = llvm.load %ap : !llvm.ptr -> f32
+    %bv = llvm.load %bp : !llvm.ptr -> f32
+    %s = llvm.fadd %av, %bv : f32
+    llvm.store %s, %ap : f32, !llvm.ptr
+    %rn = llvm.add %r, %c1 : i64
+    llvm.br ^loop(%rn : i64)
+  ^exit:
+    llvm.return
+  }
+
+  llvm.func @dot_finalize(%v: !llvm.ptr, %vi: !llvm.ptr, %rows: i64,
+                          %r0: i64, %out: !llvm.ptr, %oi: !llvm.ptr) {
+    %c0 = llvm.mlir.constant(0 : i64) : i64
+    %c1 = llvm.mlir.constant(1 : i64) : i64
+    llvm.br ^loop(%c0 : i64)
+  ^loop(%r: i64):
+    %c = llvm.icmp "slt" %r, %rows : i64
+    llvm.cond_br %c, ^body, ^exit
+  ^body:
+    %vp = llvm.getelementptr %v[%r] : (!llvm.ptr, i64) -> !llvm.ptr, f32
+    %x = llvm.load %vp : !llvm.ptr -> f32
+    %at = llvm.add %r, %r0 : i64
+    %op = llvm.getelementptr %out[%at] : (!llvm.ptr, i64) -> !llvm.ptr, f32
+    llvm.store %x, %op : f32, !llvm.ptr
+    %rn = llvm.add %r, %c1 : i64
+    llvm.br ^loop(%rn : i64)
+  ^exit:
+    llvm.return
+  }
+}
+)mlir";
+
+void testJitHandWrittenKernel() {
+  std::unique_ptr<MLIRContext> context = createCompilerContext();
+  OwningOpRef<ModuleOp> module =
+      parseSourceString<ModuleOp>(kHandKernel, context.get());
+  EXPECT(module);
+  if (!module)
+    return;
+  CompileOptions options;
+  auto target = resolveTarget(options);
+  if (failed(target.takeError(), "resolveTarget"))
+    return;
+  auto object = compileLLVMDialectToObject(*module, options, *target);
+  if (failed(object.takeError(), "compileLLVMDialectToObject"))
+    return;
+  EXPECT(object->size() > 64 && object->compare(0, 4,
+                                                "\x7f"
+                                                "ELF") == 0);
+
+  auto loaded = loadObject(*object, "dot");
+  if (failed(loaded.takeError(), "loadObject"))
+    return;
+  auto run = (*loaded)->lookup("dot_run");
+  auto merge = (*loaded)->lookup("dot_merge");
+  auto finalize = (*loaded)->lookup("dot_finalize");
+  if (failed(run.takeError(), "lookup") ||
+      failed(merge.takeError(), "lookup") ||
+      failed(finalize.takeError(), "lookup"))
+    return;
+  auto missing = (*loaded)->lookup("dot_nothing");
+  EXPECT(!missing);
+  if (!missing)
+    return;
+  llvm::consumeError(missing.takeError());
+
+  KernelDescription desc;
+  desc.name = "dot";
+  desc.formula = "x*y";
+  desc.argCategory = {KRED_CAT_I, KRED_CAT_J};
+  desc.argDim = {1, 1};
+  desc.outValueDim = 1;
+  desc.stateValues = 1;
+  desc.rowBlock = 1;
+  kred_kernel kernel{};
+  kernel.info = desc.getInfo();
+  kernel.run = reinterpret_cast<kred_run_fn>(*run);
+  kernel.merge = reinterpret_cast<kred_merge_fn>(*merge);
+  kernel.finalize = reinterpret_cast<kred_finalize_fn>(*finalize);
+
+  for (auto [M, N] : {std::pair<int64_t, int64_t>{1, 1},
+                      {3, 10007},
+                      {1000, 17},
+                      {0, 5},
+                      {5, 0}}) {
+    std::vector<float> x(M), y(N);
+    for (int64_t i = 0; i < M; ++i)
+      x[i] = 0.5f + 0.001f * float(i % 97);
+    for (int64_t j = 0; j < N; ++j)
+      y[j] = 0.25f + 0.002f * float(j % 89);
+    const void *args[] = {x.data(), y.data()};
+    for (int split : {-1, 0, 1}) {
+      std::vector<float> out(M, std::nanf(""));
+      kred_launch_options opts{2, split};
+      EXPECT(kred_cpu_launch(&kernel, args, M, N, out.data(), nullptr, &opts) ==
+             KRED_OK);
+      for (int64_t i = 0; i < M; ++i) {
+        double want = 0;
+        for (int64_t j = 0; j < N; ++j)
+          want += double(x[i]) * double(y[j]);
+        if (!(std::fabs(out[i] - want) <= 1e-4 * std::max(1.0, want))) {
+          std::fprintf(stderr, "JIT dot M=%lld N=%lld: row %lld: %g vs %g\n",
+                       (long long)M, (long long)N, (long long)i, out[i], want);
+          ++failures;
+          break;
+        }
+      }
+    }
+  }
+
+  // Two objects defining the same symbols coexist (one JITDylib each).
+  auto again = loadObject(*object, "dot");
+  if (!failed(again.takeError(), "loadObject (second)")) {
+    auto run2 = (*again)->lookup("dot_run");
+    if (!failed(run2.takeError(), "lookup (second)"))
+      EXPECT(*run2 != *run);
+  }
+}
+
+void testTargets() {
+  CompileOptions options;
+  auto host = resolveTarget(options);
+  if (failed(host.takeError(), "resolveTarget(native)"))
+    return;
+  EXPECT(!host->cpu.empty() && host->cpu != "native");
+  EXPECT(host->vectorBits >= 128);
+
+  options.cpu = "x86-64-v3";
+  auto v3 = resolveTarget(options);
+  if (!failed(v3.takeError(), "resolveTarget(x86-64-v3)"))
+    EXPECT(v3->vectorBits == 256 && v3->getKey() != host->getKey());
+  options.cpu = "x86-64-v4";
+  auto v4 = resolveTarget(options);
+  if (!failed(v4.takeError(), "resolveTarget(x86-64-v4)"))
+    EXPECT(v4->vectorBits == 512);
+
+  options.cpu = "pentium-9000";
+  auto bad = resolveTarget(options);
+  EXPECT(!bad);
+  if (!bad) {
+    std::string message = llvm::toString(bad.takeError());
+    EXPECT(message.find("unknown CPU 'pentium-9000'") != std::string::npos);
+  }
+  options.cpu = "native";
+  options.target = "tpu";
+  auto badTarget = resolveTarget(options);
+  EXPECT(!badTarget);
+  if (!badTarget)
+    EXPECT(llvm::toString(badTarget.takeError()).find("unsupported target") !=
+           std::string::npos);
+}
+
+void testDiskCache() {
+  llvm::SmallString<128> dir;
+  if (llvm::sys::fs::createUniqueDirectory("kred-cache-test", dir)) {
+    ++failures;
+    return;
+  }
+  DiskCache cache(std::string(dir.str()));
+  EXPECT(cache.isEnabled());
+  std::string key = DiskCache::computeKey("some IR");
+  EXPECT(key.size() == 32);
+  EXPECT(key != DiskCache::computeKey("some IR "));
+  EXPECT(!cache.load(key));
+
+  std::string object(100000, '\0');
+  for (size_t i = 0; i < object.size(); ++i)
+    object[i] = static_cast<char>(i * 7919 % 251);
+  EXPECT(cache.store(key, object));
+  auto loaded = cache.load(key);
+  EXPECT(loaded && *loaded == object);
+
+  // A damaged entry (truncated, or one byte changed) is a miss.
+  std::string path = cache.getPath(key);
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(path, ec);
+    os << "KREDOBJ1 truncated";
+  }
+  EXPECT(!cache.load(key));
+  EXPECT(cache.store(key, object));
+  {
+    auto buffer = llvm::MemoryBuffer::getFile(path);
+    std::string bytes = (*buffer)->getBuffer().str();
+    bytes[bytes.size() / 2] ^= 1;
+    std::error_code ec;
+    llvm::raw_fd_ostream os(path, ec);
+    os << bytes;
+  }
+  EXPECT(!cache.load(key));
+
+  // An entry stored under another key (e.g. a copied file) is a miss.
+  std::string other = DiskCache::computeKey("other IR");
+  EXPECT(cache.store(other, object));
+  llvm::sys::fs::create_directories(llvm::sys::path::parent_path(path));
+  llvm::sys::fs::copy_file(cache.getPath(other), path);
+  EXPECT(!cache.load(key));
+
+  // Concurrent writers and readers of one key: every read is a miss or the
+  // exact object, and no temporary file is left behind.
+  std::atomic<int> bad{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) {
+        if (t % 2 == 0) {
+          if (!cache.store(key, object))
+            ++bad;
+        } else if (auto got = cache.load(key); got && *got != object) {
+          ++bad;
+        }
+      }
+    });
+  for (auto &t : threads)
+    t.join();
+  EXPECT(bad == 0);
+  auto final = cache.load(key);
+  EXPECT(final && *final == object);
+  std::error_code ec;
+  int leftovers = 0;
+  for (llvm::sys::fs::recursive_directory_iterator it(dir, ec), end;
+       it != end && !ec; it.increment(ec))
+    if (llvm::StringRef(it->path()).ends_with(".tmp"))
+      ++leftovers;
+  EXPECT(leftovers == 0);
+
+  // "off" disables the cache.
+  DiskCache off("off");
+  EXPECT(!off.isEnabled() && !off.store(key, object) && !off.load(key));
+
+  llvm::sys::fs::remove_directories(dir);
+}
+
+void testCompilerVersion() {
+  const std::string &version = getCompilerVersion();
+  EXPECT(version.find("kred ") == 0);
+  EXPECT(version.find(" build ") != std::string::npos);
+}
+
+} // namespace
+
+int main() {
+  testTargets();
+  testDiskCache();
+  testCompilerVersion();
+  testJitHandWrittenKernel();
+  if (failures) {
+    std::printf("FAILED: %d\n", failures);
+    return 1;
+  }
+  std::printf("compiler tests: OK\n");
+  return 0;
+}
