@@ -1,4 +1,4 @@
-//===- Pipelines.cpp - named kernelred pipelines (placeholder) ------------===//
+//===- Pipelines.cpp - named kernelred pipelines --------------------------===//
 //
 // Part of the kernelred project.
 //
@@ -6,7 +6,101 @@
 
 #include "lib/Pipelines/Pipelines.h"
 
-void mlir::kernelred::buildKredToLLVMCPUPipeline(
-    OpPassManager &, const KredToLLVMCPUOptions &) {}
+#include "dialect/ReductionKinds.h"
+#include "lib/Conversion/Passes.h"
+#include "lib/Transforms/Passes.h"
+#include "lib/Transforms/Tile.h"
 
-void mlir::kernelred::registerKredPipelines() {}
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/TargetParser/Host.h"
+
+using namespace mlir;
+using namespace mlir::kernelred;
+
+static KredTileConfig getTileConfig(const KredToLLVMCPUOptions &options) {
+  KredTileConfig config;
+  config.vectorBits = options.vectorBits;
+  config.rowVectors = options.rowVectors;
+  config.tileJ = options.tileJ;
+  config.chunkThreshold = options.chunkThreshold;
+  config.chunkSize = options.chunk;
+  return config;
+}
+
+void mlir::kernelred::buildKredToLLVMCPUPipeline(
+    OpPassManager &pm, const KredToLLVMCPUOptions &options) {
+  // kernelred -> kernelred.
+  pm.addPass(createKredAutodiffPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createKredOnlineLogSumExpPass());
+  KredTilePassOptions tile;
+  tile.vectorBits = options.vectorBits;
+  tile.rowVectors = options.rowVectors;
+  tile.tileJ = options.tileJ;
+  tile.chunkThreshold = options.chunkThreshold;
+  tile.chunkSize = options.chunk;
+  pm.addPass(createKredTilePass(tile));
+
+  // kernelred -> scf + vector + math + llvm memory ops.
+  ConvertKredToSCFPassOptions toSCF;
+  toSCF.vectorBits = options.vectorBits;
+  toSCF.defaultTileJ = options.tileJ;
+  pm.addPass(createConvertKredToSCFPass(toSCF));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createKredApproximateMathPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+
+  // -> LLVM dialect.
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void mlir::kernelred::registerKredPipelines() {
+  PassPipelineRegistration<KredToLLVMCPUOptions>(
+      "kred-to-llvm-cpu",
+      "Lower kernelred IR to the LLVM dialect for the CPU (kernel ABI "
+      "functions @NAME_run/_merge/_finalize, SIMD lanes over output rows, "
+      "no libm calls)",
+      buildKredToLLVMCPUPipeline);
+}
+
+CPUKernelLayout
+mlir::kernelred::getCPUKernelLayout(ReduceOp op,
+                                    const KredToLLVMCPUOptions &options) {
+  ReductionDescription desc(op);
+  CPUKernelLayout layout;
+  layout.stateValues = desc.getNumValueSlots();
+  layout.stateIndices = desc.getNumIndexSlots();
+  layout.outValueDim = desc.getOutputValueDim();
+  layout.outIndexDim = desc.getOutputIndexDim();
+  layout.lanes = getKredLanes(op, options.vectorBits);
+  int64_t tileI = op.getTileI().value_or(
+      chooseKredTileSizes(op, getTileConfig(options)).tileI);
+  layout.rowBlock = std::max<int64_t>(1, tileI / layout.lanes) * layout.lanes;
+  layout.elementType = op.getElementType();
+  layout.accumulationType = op.getAccumulationType();
+  return layout;
+}
+
+int64_t mlir::kernelred::getHostVectorBits() {
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  if (features.lookup("avx512f"))
+    return 512;
+  if (features.lookup("avx2") || features.lookup("avx"))
+    return 256;
+  return 128;
+}

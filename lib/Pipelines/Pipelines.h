@@ -2,10 +2,29 @@
 //
 // Part of the kernelred project.
 //
+// kred-to-llvm-cpu: kernelred IR -> LLVM dialect for the CPU, ready for
+// mlir::translateModuleToLLVMIR. Every `kernelred.reduce @NAME` becomes the
+// three external functions of the kernel ABI (lib/Runtime/kred_runtime.h):
+//
+//   void NAME_run(const void *const *args, int64_t M, int64_t N, int64_t r0,
+//                 int64_t r1, int64_t k0, int64_t k1, void *out,
+//                 int64_t *out_idx, void *state_values,
+//                 int64_t *state_indices);
+//   void NAME_merge(void *a_values, int64_t *a_indices, const void *b_values,
+//                   const int64_t *b_indices, int64_t rows);
+//   void NAME_finalize(const void *values, const int64_t *indices,
+//                      int64_t rows, int64_t r0, void *out, int64_t *out_idx);
+//
+// The functions use only libc-free code: no libm calls (elementary functions
+// are expanded into polynomials), no runtime library; they need an FMA-capable
+// target (x86-64-v3 or later) to avoid fma() calls.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef KRED_LIB_PIPELINES_PIPELINES_H
 #define KRED_LIB_PIPELINES_PIPELINES_H
+
+#include "dialect/KredOps.h"
 
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
@@ -14,15 +33,67 @@ namespace mlir::kernelred {
 
 /// Options of kred-to-llvm-cpu.
 struct KredToLLVMCPUOptions
-    : public PassPipelineOptions<KredToLLVMCPUOptions> {};
+    : public PassPipelineOptions<KredToLLVMCPUOptions> {
+  PassOptions::Option<int64_t> vectorBits{
+      *this, "vector-bits",
+      llvm::cl::desc("Width in bits of the target's SIMD registers: 512 for "
+                     "AVX-512, 256 for AVX2 (see getHostVectorBits)"),
+      llvm::cl::init(512)};
+  PassOptions::Option<int64_t> rowVectors{
+      *this, "row-vectors",
+      llvm::cl::desc("SIMD vectors of output rows per block (register "
+                     "tiling)"),
+      llvm::cl::init(2)};
+  PassOptions::Option<int64_t> tileJ{
+      *this, "tile-j",
+      llvm::cl::desc("Reduced indices per j-tile (block_sum flush period)"),
+      llvm::cl::init(256)};
+  PassOptions::Option<int64_t> chunkThreshold{
+      *this, "chunk-threshold",
+      llvm::cl::desc("Dimensions above which dot-product-like ops are "
+                     "chunked"),
+      llvm::cl::init(128)};
+  PassOptions::Option<int64_t> chunk{
+      *this, "chunk", llvm::cl::desc("Components per chunk"),
+      llvm::cl::init(32)};
+};
 
-/// kernelred IR -> LLVM dialect for the CPU (autodiff, canonicalize,
-/// online log-sum-exp, tiling, convert-kred-to-scf, lowering to LLVM).
+/// kernelred IR -> LLVM dialect for the CPU: kred-autodiff, canonicalize,
+/// cse, kred-online-logsumexp, kred-tile, convert-kred-to-scf,
+/// kred-approximate-math, then scf/vector/math/arith/cf/func to LLVM.
 void buildKredToLLVMCPUPipeline(OpPassManager &pm,
                                 const KredToLLVMCPUOptions &options);
 
 /// Registers the named pipelines with the pass registry.
 void registerKredPipelines();
+
+/// What the runtime must know of a kernel compiled by kred-to-llvm-cpu
+/// (the fields of kred_kernel_info that depend on lowering decisions).
+struct CPUKernelLayout {
+  /// Accumulator values per row (of the accumulation type) and indices.
+  int64_t stateValues = 0;
+  int64_t stateIndices = 0;
+  /// Values (element type) and int64 indices written per output row.
+  int64_t outValueDim = 0;
+  int64_t outIndexDim = 0;
+  /// Output rows one block of @NAME_run handles together (tile_i); the
+  /// runtime should give each thread multiples of it.
+  int64_t rowBlock = 0;
+  /// SIMD lanes (rows per vector).
+  int64_t lanes = 0;
+  /// Element type of inputs and outputs, and of the accumulators.
+  FloatType elementType;
+  FloatType accumulationType;
+};
+
+/// The layout `op` gets from kred-to-llvm-cpu with `options`. Call it on the
+/// kernelred IR before running the pipeline (which erases the op); the
+/// answer does not depend on kred-autodiff or canonicalization.
+CPUKernelLayout getCPUKernelLayout(ReduceOp op,
+                                   const KredToLLVMCPUOptions &options);
+
+/// SIMD width of the host: 512 with AVX-512F, 256 with AVX2, else 128.
+int64_t getHostVectorBits();
 
 } // namespace mlir::kernelred
 

@@ -60,16 +60,15 @@ LogicalResult mlir::kernelred::verifyKredTileConfig(
   return success();
 }
 
-/// The largest dimension of a variable or formula value of `op`.
+/// The largest dimension of a variable or of the yielded formulas of `op`.
+/// Intermediate values are left out on purpose: the decision must not change
+/// with kred-autodiff or canonicalization (the pipelines predict it).
 static int64_t getLargestDim(ReduceOp op) {
   int64_t largest = 1;
   for (BlockArgument arg : op.getBodyBlock().getArguments())
     largest = std::max(largest, getFormulaDim(arg));
-  op.getBodyBlock().walk([&](Operation *inner) {
-    for (Value result : inner->getResults())
-      if (isa<VectorType>(result.getType()))
-        largest = std::max(largest, getFormulaDim(result));
-  });
+  for (Value v : op.getYield().getValues())
+    largest = std::max(largest, getFormulaDim(v));
   return largest;
 }
 

@@ -1,0 +1,770 @@
+//===- ReduceToFunctions.cpp - kernelred.reduce -> kernel ABI functions ---===//
+//
+// Part of the kernelred project.
+//
+// kernelred.reduce @NAME becomes the three functions of the kernel ABI
+// (lib/Runtime/kred_runtime.h), with raw pointers and i64 sizes:
+//
+//   @NAME_run(args, M, N, r0, r1, k0, k1, out, out_idx, state_values,
+//             state_indices)
+//     for each block of tile_i output rows in [r0, r1):
+//       gather the output-row variables of the block (tail rows clamped)
+//       evaluate the per-row part of the formula, init the accumulators
+//       for each j-tile of [k0, k1):            (block_sum only)
+//         for each reduced index j of the tile:
+//           load the reduced-index variables (scalars), evaluate the
+//           per-j part, then per SIMD group the per-pair part, accumulate
+//         end the block (block_sum)
+//       finalize and store the valid rows, or store the accumulators
+//   @NAME_merge(a_values, a_indices, b_values, b_indices, rows)
+//   @NAME_finalize(values, indices, rows, r0, out, out_idx)
+//
+// Each SIMD lane owns one output row; a block holds `groups` vectors of
+// `lanes` rows (register tiling). Init, accumulate, end-of-block, merge and
+// finalize all come from ReductionDescription. K-selections with K > 1 keep
+// their sorted lists in a stack buffer: per pair, only the current worst
+// entry is compared, and the insertion runs when any lane improves.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Conversion/KredToSCF/KredToSCF.h"
+
+#include "dialect/ReductionKinds.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/TypeUtilities.h"
+
+using namespace mlir;
+using namespace mlir::kernelred;
+
+namespace {
+
+/// Builds the ABI functions of one reduction.
+class KernelBuilder {
+public:
+  KernelBuilder(ReduceOp op, const KredToSCFOptions &options,
+                const FormulaLowerings &lowerings, OpBuilder &builder);
+
+  LogicalResult buildRun();
+  void buildMerge();
+  void buildFinalize();
+
+private:
+  //===--------------------------------------------------------------------===//
+  // Memory and index helpers
+  //===--------------------------------------------------------------------===//
+
+  Value i64(int64_t v) {
+    return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(v));
+  }
+  Value addI(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value subI(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
+  Value mulI(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
+  Value minI(Value x, Value y) { return arith::MinSIOp::create(b, loc, x, y); }
+  /// &base[index] for elements of `elem`.
+  Value gep(Value base, Type elem, Value index) {
+    return LLVM::GEPOp::create(b, loc, ptrType, elem, base,
+                               ValueRange{index});
+  }
+  Value load(Type type, Value ptr, unsigned align) {
+    return LLVM::LoadOp::create(b, loc, type, ptr, align);
+  }
+  void store(Value v, Value ptr, unsigned align) {
+    LLVM::StoreOp::create(b, loc, v, ptr, align);
+  }
+  /// A stack buffer of `count` elements, allocated in the entry block.
+  Value allocaBuffer(Type elem, int64_t count);
+  /// Alignment (bytes) of one scalar of `type`.
+  static unsigned alignOf(Type type) {
+    return std::max<unsigned>(1, type.getIntOrFloatBitWidth() / 8);
+  }
+  /// `v` converted to float type `to`, keeping its shape.
+  Value convert(Value v, FloatType to);
+
+  /// scf.for over [lb, ub) with step; `body(iv, iterArgs)` returns the
+  /// yielded values.
+  scf::ForOp
+  buildFor(Value lb, Value ub, Value step, ValueRange init,
+           function_ref<SmallVector<Value>(Value, ValueRange)> body);
+
+  //===--------------------------------------------------------------------===//
+  // Pieces of @NAME_run
+  //===--------------------------------------------------------------------===//
+
+  /// True when the K sorted entries live in memory (K-selections, K > 1).
+  bool selectInMemory() const {
+    return desc.getFamily() == MonoidFamily::Select && desc.getK() > 1;
+  }
+  /// Copies rows [rowBase, rowBase + count) of a row-major [*, dim] array at
+  /// `rows` to / from a lane-major buffer [dim][rowBlock]; `stride` is the
+  /// row length in the array.
+  void copyRowsToLanes(Value src, Type elem, int64_t dim, Value rowBase,
+                       Value lastRow, Value dst);
+  void copyLanesToRows(Value src, Type elem, int64_t dim, Value count,
+                       Value dst, Value dstRowBase);
+
+  /// Loads the reduced-index variables at `j` and evaluates the per-j and
+  /// per-pair parts of the formula; then accumulates every group.
+  SmallVector<Value> buildPairStep(Value j, ValueRange flatState);
+  /// The K-selection insertion of one group with the state in memory.
+  void buildSelectInMemory(int64_t group, const Components &f, Value jLanes);
+  /// The j loop over [lb, ub) carrying `flatState`.
+  SmallVector<Value> buildReducedLoop(Value lb, Value ub,
+                                      ValueRange flatState);
+
+  /// Offsets of group `u`, slot `s` in the lane-major buffers.
+  Value slotOffset(int64_t slot, int64_t group) {
+    return i64(slot * rowBlock + group * lanes);
+  }
+
+  ReduceOp op;
+  ReductionDescription desc;
+  /// The description of one component of a K-selection (formula dim 1).
+  ReductionDescription componentDesc;
+  FormulaEvaluator evaluator;
+  OpBuilder &b;
+  Location loc;
+  Type ptrType;
+
+  FloatType eltType, computeType, accType;
+  IntegerType indexType;
+  int64_t lanes, groups, rowBlock, tileJ;
+  VectorType computeLanes, accLanes, indexLanes;
+  int64_t numValues, numIndices, outValues, outIndices, formulaDim;
+
+  // State of the @NAME_run being built.
+  func::FuncOp func;
+  /// Base pointers of the variables, by block argument number.
+  SmallVector<Value> varPtrs;
+  /// Lane-major buffers of the output-row variables, by argument number.
+  DenseMap<unsigned, Value> rowBuffers;
+  Value stateBuf, stateIdxBuf, formulaBuf;
+  DenseMap<Value, Components> uniformValues, reducedValues;
+  SmallVector<DenseMap<Value, Components>> rowValues, pairValues;
+};
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Setup and helpers
+//===----------------------------------------------------------------------===//
+
+KernelBuilder::KernelBuilder(ReduceOp op, const KredToSCFOptions &options,
+                             const FormulaLowerings &lowerings,
+                             OpBuilder &builder)
+    : op(op), desc(op),
+      componentDesc(op.getKind(), 1, 0, op.getK().value_or(1),
+                    op.getSumScheme().value_or(SumScheme::BlockSum),
+                    op.getFinalize()),
+      evaluator(op, lowerings), b(builder), loc(op.getLoc()) {
+  MLIRContext *ctx = op.getContext();
+  ptrType = LLVM::LLVMPointerType::get(ctx);
+  eltType = op.getElementType();
+  computeType =
+      eltType.getWidth() < 32 ? Float32Type::get(ctx) : eltType;
+  accType = op.getAccumulationType();
+  indexType = IntegerType::get(ctx, 64);
+  lanes = std::max<int64_t>(1, options.vectorBits / computeType.getWidth());
+  int64_t tileI = op.getTileI().value_or(lanes);
+  groups = std::max<int64_t>(1, tileI / lanes);
+  rowBlock = lanes * groups;
+  tileJ = op.getTileJ().value_or(options.defaultTileJ);
+  computeLanes = VectorType::get({lanes}, computeType);
+  accLanes = VectorType::get({lanes}, accType);
+  indexLanes = VectorType::get({lanes}, indexType);
+  numValues = desc.getNumValueSlots();
+  numIndices = desc.getNumIndexSlots();
+  outValues = desc.getOutputValueDim();
+  outIndices = desc.getOutputIndexDim();
+  formulaDim = desc.getFormulaDim();
+}
+
+Value KernelBuilder::allocaBuffer(Type elem, int64_t count) {
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&func.getBody().front());
+  Value n = i64(std::max<int64_t>(count, 1));
+  return LLVM::AllocaOp::create(b, loc, ptrType, elem, n, /*alignment=*/64);
+}
+
+Value KernelBuilder::convert(Value v, FloatType to) {
+  Type type = to;
+  if (auto vt = dyn_cast<VectorType>(v.getType()))
+    type = VectorType::get(vt.getShape(), to);
+  if (type == v.getType())
+    return v;
+  auto from = cast<FloatType>(getElementTypeOrSelf(v.getType()));
+  if (from.getWidth() < to.getWidth())
+    return arith::ExtFOp::create(b, loc, type, v);
+  return arith::TruncFOp::create(b, loc, type, v);
+}
+
+scf::ForOp KernelBuilder::buildFor(
+    Value lb, Value ub, Value step, ValueRange init,
+    function_ref<SmallVector<Value>(Value, ValueRange)> body) {
+  return scf::ForOp::create(
+      b, loc, lb, ub, step, init,
+      [&](OpBuilder &, Location, Value iv, ValueRange args) {
+        SmallVector<Value> next = body(iv, args);
+        scf::YieldOp::create(b, loc, next);
+      });
+}
+
+void KernelBuilder::copyRowsToLanes(Value src, Type elem, int64_t dim,
+                                    Value rowBase, Value lastRow, Value dst) {
+  Value one = i64(1);
+  buildFor(i64(0), i64(rowBlock), one, {}, [&](Value l, ValueRange) {
+    // Tail lanes repeat the last valid row (their results are dropped).
+    Value row = minI(addI(rowBase, l), lastRow);
+    Value srcRow = mulI(row, i64(dim));
+    buildFor(i64(0), i64(dim), one, {}, [&](Value d, ValueRange) {
+      Value v = load(elem, gep(src, elem, addI(srcRow, d)), alignOf(elem));
+      store(v, gep(dst, elem, addI(mulI(d, i64(rowBlock)), l)), alignOf(elem));
+      return SmallVector<Value>{};
+    });
+    return SmallVector<Value>{};
+  });
+}
+
+void KernelBuilder::copyLanesToRows(Value src, Type elem, int64_t dim,
+                                    Value count, Value dst,
+                                    Value dstRowBase) {
+  Value one = i64(1);
+  buildFor(i64(0), count, one, {}, [&](Value l, ValueRange) {
+    Value dstRow = mulI(addI(dstRowBase, l), i64(dim));
+    buildFor(i64(0), i64(dim), one, {}, [&](Value d, ValueRange) {
+      Value v = load(elem, gep(src, elem, addI(mulI(d, i64(rowBlock)), l)),
+                     alignOf(elem));
+      store(v, gep(dst, elem, addI(dstRow, d)), alignOf(elem));
+      return SmallVector<Value>{};
+    });
+    return SmallVector<Value>{};
+  });
+}
+
+//===----------------------------------------------------------------------===//
+// @NAME_run
+//===----------------------------------------------------------------------===//
+
+void KernelBuilder::buildSelectInMemory(int64_t group, const Components &f,
+                                        Value jLanes) {
+  int64_t k = desc.getK();
+  auto pred = desc.selectsLargest() ? arith::CmpFPredicate::OGT
+                                    : arith::CmpFPredicate::OLT;
+  unsigned valueAlign = alignOf(accType);
+  // Early out: does any lane beat its current worst entry (slot K - 1)?
+  Value any;
+  for (int64_t c = 0; c < formulaDim; ++c) {
+    Value worst =
+        load(accLanes,
+             gep(stateBuf, accType, slotOffset((k - 1) * formulaDim + c, group)),
+             valueAlign);
+    Value better = arith::CmpFOp::create(b, loc, pred, f[c], worst);
+    any = any ? arith::OrIOp::create(b, loc, any, better).getResult() : better;
+  }
+  Value anyLane =
+      vector::ReductionOp::create(b, loc, vector::CombiningKind::OR, any);
+  auto ifOp = scf::IfOp::create(b, loc, anyLane, /*withElseRegion=*/false);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  // Insert component by component (each has its own sorted list).
+  for (int64_t c = 0; c < formulaDim; ++c)
+    store(f[c], gep(formulaBuf, accType, i64(c * lanes)), valueAlign);
+  buildFor(i64(0), i64(formulaDim), i64(1), {}, [&](Value c, ValueRange) {
+    AccumulatorState state;
+    SmallVector<Value> valuePtrs, indexPtrs;
+    for (int64_t s = 0; s < k; ++s) {
+      // Slot s * D + c of group `group`.
+      Value slot = addI(i64(s * formulaDim), c);
+      Value off = addI(mulI(slot, i64(rowBlock)), i64(group * lanes));
+      valuePtrs.push_back(gep(stateBuf, accType, off));
+      indexPtrs.push_back(gep(stateIdxBuf, indexType, off));
+      state.values.push_back(load(accLanes, valuePtrs.back(), valueAlign));
+      state.indices.push_back(load(indexLanes, indexPtrs.back(), 8));
+    }
+    Value fc = load(accLanes, gep(formulaBuf, accType, mulI(c, i64(lanes))),
+                    valueAlign);
+    componentDesc.buildAccumulate(b, loc, state, {fc}, {}, jLanes);
+    for (int64_t s = 0; s < k; ++s) {
+      store(state.values[s], valuePtrs[s], valueAlign);
+      store(state.indices[s], indexPtrs[s], 8);
+    }
+    return SmallVector<Value>{};
+  });
+}
+
+SmallVector<Value> KernelBuilder::buildPairStep(Value j,
+                                                ValueRange flatState) {
+  // Reduced-index variables: scalars, loaded once per j.
+  reducedValues.clear();
+  LaneBuilder lanesBuilder(b, loc, computeLanes);
+  for (BlockArgument arg : op.getBodyBlock().getArguments()) {
+    if (evaluator.getStage(arg) != FormulaStage::Reduced)
+      continue;
+    int64_t dim = getFormulaDim(arg);
+    Value base = mulI(j, i64(dim));
+    Components comps;
+    for (int64_t d = 0; d < dim; ++d) {
+      Value v = load(eltType, gep(varPtrs[arg.getArgNumber()], eltType,
+                                  addI(base, i64(d))),
+                     alignOf(eltType));
+      comps.push_back(convert(v, computeType));
+    }
+    reducedValues[arg] = std::move(comps);
+  }
+  FormulaEvaluator::Env env;
+  env.uniform = &uniformValues;
+  env.reduced = &reducedValues;
+  env.rows = &rowValues[0];
+  env.pair = &pairValues[0];
+  (void)evaluator.evaluate(FormulaStage::Reduced, lanesBuilder, env);
+
+  Value jLanes = vector::BroadcastOp::create(b, loc, indexLanes, j);
+  int64_t perGroup = numValues + numIndices;
+  SmallVector<Value> next;
+  for (int64_t u = 0; u < groups; ++u) {
+    pairValues[u].clear();
+    env.rows = &rowValues[u];
+    env.pair = &pairValues[u];
+    (void)evaluator.evaluate(FormulaStage::Pair, lanesBuilder, env);
+    auto toAcc = [&](Value v) {
+      return convert(lanesBuilder.splat(v), accType);
+    };
+    Components f, g;
+    for (Value c : evaluator.lookup(op.getFormula(), env))
+      f.push_back(toAcc(c));
+    if (Value w = op.getWeight())
+      for (Value c : evaluator.lookup(w, env))
+        g.push_back(toAcc(c));
+    if (selectInMemory()) {
+      buildSelectInMemory(u, f, jLanes);
+      continue;
+    }
+    AccumulatorState state = AccumulatorState::unflatten(
+        flatState.slice(u * perGroup, perGroup), numValues);
+    desc.buildAccumulate(b, loc, state, f, g, jLanes);
+    llvm::append_range(next, state.flatten());
+  }
+  return next;
+}
+
+SmallVector<Value> KernelBuilder::buildReducedLoop(Value lb, Value ub,
+                                                   ValueRange flatState) {
+  scf::ForOp loop =
+      buildFor(lb, ub, i64(1), flatState, [&](Value j, ValueRange state) {
+        return buildPairStep(j, state);
+      });
+  return SmallVector<Value>(loop.getResults());
+}
+
+LogicalResult KernelBuilder::buildRun() {
+  MLIRContext *ctx = op.getContext();
+  Type i64Type = indexType;
+  auto fnType = FunctionType::get(
+      ctx,
+      {ptrType, i64Type, i64Type, i64Type, i64Type, i64Type, i64Type, ptrType,
+       ptrType, ptrType, ptrType},
+      {});
+  func = func::FuncOp::create(b, loc, (op.getSymName() + "_run").str(),
+                              fnType);
+  Block *entry = func.addEntryBlock();
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(entry);
+  Value args = entry->getArgument(0);
+  Value r0 = entry->getArgument(3), r1 = entry->getArgument(4);
+  Value k0 = entry->getArgument(5), k1 = entry->getArgument(6);
+  Value out = entry->getArgument(7), outIdx = entry->getArgument(8);
+  Value stateValues = entry->getArgument(9);
+  Value stateIndices = entry->getArgument(10);
+
+  // Variable pointers and parameters.
+  Block &body = op.getBodyBlock();
+  varPtrs.assign(body.getNumArguments(), Value());
+  for (BlockArgument arg : body.getArguments()) {
+    unsigned n = arg.getArgNumber();
+    varPtrs[n] = load(ptrType, gep(args, ptrType, i64(op.getVarPosition(n))),
+                      8);
+  }
+  LaneBuilder lanesBuilder(b, loc, computeLanes);
+  for (BlockArgument arg : body.getArguments()) {
+    if (op.getVarCategory(arg.getArgNumber()) != VarCategory::Param)
+      continue;
+    Components comps;
+    for (int64_t d = 0, e = getFormulaDim(arg); d < e; ++d)
+      comps.push_back(convert(
+          load(eltType, gep(varPtrs[arg.getArgNumber()], eltType, i64(d)),
+               alignOf(eltType)),
+          computeType));
+    uniformValues[arg] = std::move(comps);
+  }
+  rowValues.clear();
+  rowValues.resize(groups);
+  pairValues.clear();
+  pairValues.resize(groups);
+  FormulaEvaluator::Env env;
+  env.uniform = &uniformValues;
+  env.reduced = &reducedValues;
+  env.rows = &rowValues[0];
+  env.pair = &pairValues[0];
+  if (failed(evaluator.evaluate(FormulaStage::Uniform, lanesBuilder, env)))
+    return failure();
+
+  // Buffers.
+  for (BlockArgument arg : body.getArguments())
+    if (evaluator.getStage(arg) == FormulaStage::Rows)
+      rowBuffers[arg.getArgNumber()] =
+          allocaBuffer(eltType, getFormulaDim(arg) * rowBlock);
+  stateBuf = allocaBuffer(accType, numValues * rowBlock);
+  stateIdxBuf = allocaBuffer(indexType, numIndices * rowBlock);
+  Value outBuf = allocaBuffer(eltType, outValues * rowBlock);
+  Value outIdxBuf = allocaBuffer(indexType, outIndices * rowBlock);
+  if (selectInMemory())
+    formulaBuf = allocaBuffer(accType, formulaDim * lanes);
+
+  buildFor(r0, r1, i64(rowBlock), {}, [&](Value rowBase, ValueRange) {
+    Value lastRow = subI(r1, i64(1));
+    Value count = minI(i64(rowBlock), subI(r1, rowBase));
+
+    // Output-row variables, per group of lanes.
+    for (int64_t u = 0; u < groups; ++u)
+      rowValues[u].clear();
+    for (BlockArgument arg : body.getArguments()) {
+      auto it = rowBuffers.find(arg.getArgNumber());
+      if (it == rowBuffers.end())
+        continue;
+      int64_t dim = getFormulaDim(arg);
+      copyRowsToLanes(varPtrs[arg.getArgNumber()], eltType, dim, rowBase,
+                      lastRow, it->second);
+      VectorType eltLanes = VectorType::get({lanes}, eltType);
+      for (int64_t u = 0; u < groups; ++u) {
+        Components comps;
+        for (int64_t d = 0; d < dim; ++d)
+          comps.push_back(convert(load(eltLanes,
+                                       gep(it->second, eltType,
+                                           slotOffset(d, u)),
+                                       alignOf(eltType)),
+                                  computeType));
+        rowValues[u][arg] = std::move(comps);
+      }
+    }
+    for (int64_t u = 0; u < groups; ++u) {
+      FormulaEvaluator::Env rowEnv = env;
+      rowEnv.rows = &rowValues[u];
+      rowEnv.pair = &pairValues[u];
+      (void)evaluator.evaluate(FormulaStage::Rows, lanesBuilder, rowEnv);
+    }
+
+    // Accumulators.
+    SmallVector<Value> flat;
+    for (int64_t u = 0; u < groups; ++u) {
+      AccumulatorState init = desc.buildInit(b, loc, accLanes, indexLanes);
+      if (!selectInMemory()) {
+        llvm::append_range(flat, init.flatten());
+        continue;
+      }
+      for (int64_t s = 0; s < numValues; ++s)
+        store(init.values[s], gep(stateBuf, accType, slotOffset(s, u)),
+              alignOf(accType));
+      for (int64_t s = 0; s < numIndices; ++s)
+        store(init.indices[s], gep(stateIdxBuf, indexType, slotOffset(s, u)),
+              8);
+    }
+
+    // The reduced index, in tiles when the scheme flushes per block.
+    if (desc.usesBlocks()) {
+      scf::ForOp tiles = buildFor(
+          k0, k1, i64(tileJ), flat, [&](Value tileBase, ValueRange state) {
+            Value tileEnd = minI(addI(tileBase, i64(tileJ)), k1);
+            SmallVector<Value> next =
+                buildReducedLoop(tileBase, tileEnd, state);
+            int64_t perGroup = numValues + numIndices;
+            SmallVector<Value> ended;
+            for (int64_t u = 0; u < groups; ++u) {
+              AccumulatorState s = AccumulatorState::unflatten(
+                  ArrayRef<Value>(next).slice(u * perGroup, perGroup),
+                  numValues);
+              desc.buildEndBlock(b, loc, s);
+              llvm::append_range(ended, s.flatten());
+            }
+            return ended;
+          });
+      flat.assign(tiles.getResults().begin(), tiles.getResults().end());
+    } else {
+      flat = buildReducedLoop(k0, k1, flat);
+    }
+
+    // Register accumulators go to the state buffer (lane-major).
+    int64_t perGroup = numValues + numIndices;
+    if (!selectInMemory()) {
+      for (int64_t u = 0; u < groups; ++u) {
+        AccumulatorState s = AccumulatorState::unflatten(
+            ArrayRef<Value>(flat).slice(u * perGroup, perGroup), numValues);
+        for (int64_t i = 0; i < numValues; ++i)
+          store(s.values[i], gep(stateBuf, accType, slotOffset(i, u)),
+                alignOf(accType));
+        for (int64_t i = 0; i < numIndices; ++i)
+          store(s.indices[i], gep(stateIdxBuf, indexType, slotOffset(i, u)),
+                8);
+      }
+    }
+
+    // Finalize into `out`, or hand the accumulators to the caller.
+    Value null = LLVM::ZeroOp::create(b, loc, ptrType);
+    Value finalize = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq,
+                                          stateValues, null);
+    auto ifOp = scf::IfOp::create(b, loc, finalize, /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+      for (int64_t u = 0; u < groups; ++u) {
+        AccumulatorState s;
+        for (int64_t i = 0; i < numValues; ++i)
+          s.values.push_back(load(accLanes,
+                                  gep(stateBuf, accType, slotOffset(i, u)),
+                                  alignOf(accType)));
+        for (int64_t i = 0; i < numIndices; ++i)
+          s.indices.push_back(load(
+              indexLanes, gep(stateIdxBuf, indexType, slotOffset(i, u)), 8));
+        SmallVector<Value> values, indices;
+        desc.buildFinalize(b, loc, s, values, indices);
+        for (auto [i, v] : llvm::enumerate(values))
+          store(convert(v, eltType), gep(outBuf, eltType, slotOffset(i, u)),
+                alignOf(eltType));
+        for (auto [i, v] : llvm::enumerate(indices))
+          store(v, gep(outIdxBuf, indexType, slotOffset(i, u)), 8);
+      }
+      if (outValues > 0)
+        copyLanesToRows(outBuf, eltType, outValues, count, out, rowBase);
+      if (outIndices > 0)
+        copyLanesToRows(outIdxBuf, indexType, outIndices, count, outIdx,
+                        rowBase);
+    }
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(ifOp.elseBlock());
+      Value stateRow = subI(rowBase, r0);
+      copyLanesToRows(stateBuf, accType, numValues, count, stateValues,
+                      stateRow);
+      if (numIndices > 0)
+        copyLanesToRows(stateIdxBuf, indexType, numIndices, count,
+                        stateIndices, stateRow);
+    }
+    return SmallVector<Value>{};
+  });
+  func::ReturnOp::create(b, loc);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// @NAME_merge and @NAME_finalize
+//===----------------------------------------------------------------------===//
+
+void KernelBuilder::buildMerge() {
+  MLIRContext *ctx = op.getContext();
+  auto fnType = FunctionType::get(
+      ctx, {ptrType, ptrType, ptrType, ptrType, indexType}, {});
+  auto merge = func::FuncOp::create(
+      b, loc, (op.getSymName() + "_merge").str(), fnType);
+  Block *entry = merge.addEntryBlock();
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(entry);
+  Value aValues = entry->getArgument(0), aIndices = entry->getArgument(1);
+  Value bValues = entry->getArgument(2), bIndices = entry->getArgument(3);
+  Value rows = entry->getArgument(4);
+  unsigned valueAlign = alignOf(accType);
+
+  buildFor(i64(0), rows, i64(1), {}, [&](Value r, ValueRange) {
+    Value valueRow = mulI(r, i64(numValues));
+    Value indexRow = mulI(r, i64(numIndices));
+    // The slots of one merge: all of them, or those of one component of a
+    // K-selection (its K sorted entries).
+    auto mergeSlots = [&](const ReductionDescription &d,
+                          function_ref<Value(int64_t)> slotOf, int64_t n) {
+      AccumulatorState a, bs;
+      SmallVector<Value> aValuePtrs, aIndexPtrs;
+      for (int64_t s = 0; s < n; ++s) {
+        Value slot = slotOf(s);
+        aValuePtrs.push_back(gep(aValues, accType, addI(valueRow, slot)));
+        a.values.push_back(load(accType, aValuePtrs.back(), valueAlign));
+        bs.values.push_back(load(
+            accType, gep(bValues, accType, addI(valueRow, slot)), valueAlign));
+        if (d.getNumIndexSlots() == 0)
+          continue;
+        aIndexPtrs.push_back(gep(aIndices, indexType, addI(indexRow, slot)));
+        a.indices.push_back(load(indexType, aIndexPtrs.back(), 8));
+        bs.indices.push_back(load(
+            indexType, gep(bIndices, indexType, addI(indexRow, slot)), 8));
+      }
+      d.buildMerge(b, loc, a, bs);
+      for (int64_t s = 0; s < n; ++s) {
+        store(a.values[s], aValuePtrs[s], valueAlign);
+        if (d.getNumIndexSlots() > 0)
+          store(a.indices[s], aIndexPtrs[s], 8);
+      }
+    };
+    if (selectInMemory()) {
+      buildFor(i64(0), i64(formulaDim), i64(1), {}, [&](Value c, ValueRange) {
+        mergeSlots(
+            componentDesc,
+            [&](int64_t s) { return addI(i64(s * formulaDim), c); },
+            desc.getK());
+        return SmallVector<Value>{};
+      });
+    } else {
+      // Value slots and index slots are paired one to one (Select) or
+      // there are no index slots.
+      AccumulatorState a, bs;
+      SmallVector<Value> aValuePtrs, aIndexPtrs;
+      for (int64_t s = 0; s < numValues; ++s) {
+        aValuePtrs.push_back(gep(aValues, accType, addI(valueRow, i64(s))));
+        a.values.push_back(load(accType, aValuePtrs.back(), valueAlign));
+        bs.values.push_back(load(accType,
+                                 gep(bValues, accType, addI(valueRow, i64(s))),
+                                 valueAlign));
+      }
+      for (int64_t s = 0; s < numIndices; ++s) {
+        aIndexPtrs.push_back(gep(aIndices, indexType, addI(indexRow, i64(s))));
+        a.indices.push_back(load(indexType, aIndexPtrs.back(), 8));
+        bs.indices.push_back(load(
+            indexType, gep(bIndices, indexType, addI(indexRow, i64(s))), 8));
+      }
+      desc.buildMerge(b, loc, a, bs);
+      for (int64_t s = 0; s < numValues; ++s)
+        store(a.values[s], aValuePtrs[s], valueAlign);
+      for (int64_t s = 0; s < numIndices; ++s)
+        store(a.indices[s], aIndexPtrs[s], 8);
+    }
+    return SmallVector<Value>{};
+  });
+  func::ReturnOp::create(b, loc);
+}
+
+void KernelBuilder::buildFinalize() {
+  MLIRContext *ctx = op.getContext();
+  auto fnType = FunctionType::get(
+      ctx, {ptrType, ptrType, indexType, indexType, ptrType, ptrType}, {});
+  auto fin = func::FuncOp::create(
+      b, loc, (op.getSymName() + "_finalize").str(), fnType);
+  Block *entry = fin.addEntryBlock();
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(entry);
+  Value values = entry->getArgument(0), indices = entry->getArgument(1);
+  Value rows = entry->getArgument(2), r0 = entry->getArgument(3);
+  Value out = entry->getArgument(4), outIdx = entry->getArgument(5);
+  unsigned valueAlign = alignOf(accType);
+
+  buildFor(i64(0), rows, i64(1), {}, [&](Value r, ValueRange) {
+    Value valueRow = mulI(r, i64(numValues));
+    Value indexRow = mulI(r, i64(numIndices));
+    Value outRow = addI(r0, r);
+    Value outValueRow = mulI(outRow, i64(outValues));
+    Value outIndexRow = mulI(outRow, i64(outIndices));
+    auto finalizeSlots = [&](const ReductionDescription &d,
+                             function_ref<Value(int64_t)> slotOf, int64_t n) {
+      AccumulatorState s;
+      for (int64_t i = 0; i < n; ++i) {
+        Value slot = slotOf(i);
+        s.values.push_back(load(
+            accType, gep(values, accType, addI(valueRow, slot)), valueAlign));
+        if (d.getNumIndexSlots() > 0)
+          s.indices.push_back(load(
+              indexType, gep(indices, indexType, addI(indexRow, slot)), 8));
+      }
+      SmallVector<Value> outV, outI;
+      d.buildFinalize(b, loc, s, outV, outI);
+      // Outputs follow the slots' layout.
+      for (auto [i, v] : llvm::enumerate(outV))
+        store(convert(v, eltType),
+              gep(out, eltType, addI(outValueRow, slotOf(i))),
+              alignOf(eltType));
+      for (auto [i, v] : llvm::enumerate(outI))
+        store(v, gep(outIdx, indexType, addI(outIndexRow, slotOf(i))), 8);
+    };
+    if (selectInMemory()) {
+      buildFor(i64(0), i64(formulaDim), i64(1), {}, [&](Value c, ValueRange) {
+        finalizeSlots(
+            componentDesc,
+            [&](int64_t s) { return addI(i64(s * formulaDim), c); },
+            desc.getK());
+        return SmallVector<Value>{};
+      });
+    } else {
+      AccumulatorState s;
+      for (int64_t i = 0; i < numValues; ++i)
+        s.values.push_back(load(accType,
+                                gep(values, accType, addI(valueRow, i64(i))),
+                                valueAlign));
+      for (int64_t i = 0; i < numIndices; ++i)
+        s.indices.push_back(load(
+            indexType, gep(indices, indexType, addI(indexRow, i64(i))), 8));
+      SmallVector<Value> outV, outI;
+      desc.buildFinalize(b, loc, s, outV, outI);
+      for (auto [i, v] : llvm::enumerate(outV))
+        store(convert(v, eltType),
+              gep(out, eltType, addI(outValueRow, i64(i))), alignOf(eltType));
+      for (auto [i, v] : llvm::enumerate(outI))
+        store(v, gep(outIdx, indexType, addI(outIndexRow, i64(i))), 8);
+    }
+    return SmallVector<Value>{};
+  });
+  func::ReturnOp::create(b, loc);
+}
+
+//===----------------------------------------------------------------------===//
+// Pattern
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+mlir::kernelred::verifyKredReduceLowerable(ReduceOp op,
+                                           const KredToSCFOptions &options) {
+  if (options.vectorBits < 64 || (options.vectorBits & (options.vectorBits - 1)))
+    return op.emitError("convert-kred-to-scf: vector-bits must be a power "
+                        "of two >= 64, got ")
+           << options.vectorBits;
+  FormulaLowerings lowerings;
+  populateAllKredFormulaLowerings(lowerings);
+  FormulaEvaluator evaluator(op, lowerings);
+  if (failed(evaluator.verifyLowerable()))
+    return failure();
+  FloatType elt = op.getElementType();
+  int64_t width = elt.getWidth() < 32 ? 32 : elt.getWidth();
+  int64_t lanes = std::max<int64_t>(1, options.vectorBits / width);
+  if (auto tileI = op.getTileI(); tileI && *tileI % lanes != 0)
+    return op.emitOpError("tile_i = ")
+           << *tileI << " is not a multiple of the " << lanes
+           << " SIMD lanes of a " << options.vectorBits << "-bit vector";
+  return success();
+}
+
+namespace {
+struct ReduceToFunctions : OpRewritePattern<ReduceOp> {
+  ReduceToFunctions(MLIRContext *ctx, const KredToSCFOptions &options)
+      : OpRewritePattern(ctx), options(options) {
+    populateAllKredFormulaLowerings(lowerings);
+  }
+
+  LogicalResult matchAndRewrite(ReduceOp op,
+                                PatternRewriter &rewriter) const override {
+    rewriter.setInsertionPoint(op);
+    KernelBuilder builder(op, options, lowerings, rewriter);
+    // verifyKredReduceLowerable ran first: the formula lowers.
+    LogicalResult built = builder.buildRun();
+    assert(succeeded(built) && "formula failed to lower after verification");
+    (void)built;
+    builder.buildMerge();
+    builder.buildFinalize();
+    rewriter.eraseOp(op);
+    return success();
+  }
+
+  KredToSCFOptions options;
+  FormulaLowerings lowerings;
+};
+} // namespace
+
+void mlir::kernelred::populateKredReduceToSCFPatterns(
+    RewritePatternSet &patterns, const KredToSCFOptions &options) {
+  patterns.add<ReduceToFunctions>(patterns.getContext(), options);
+}
