@@ -65,6 +65,18 @@ struct Lanes {
   Value maxnum(Value x, Value y) {
     return arith::MaxNumFOp::create(b, loc, x, y);
   }
+  /// True where (v, vi) comes before (w, wi) in a K-selection: a better
+  /// value (smaller, or larger with `largest`), or an equal value with a
+  /// lower index, so that ties keep the lowest index wherever entries meet.
+  Value selectsBefore(bool largest, Value v, Value vi, Value w, Value wi) {
+    Value better = cmp(largest ? arith::CmpFPredicate::OGT
+                               : arith::CmpFPredicate::OLT,
+                       v, w);
+    Value tie = arith::AndIOp::create(
+        b, loc, cmp(arith::CmpFPredicate::OEQ, v, w),
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, vi, wi));
+    return arith::OrIOp::create(b, loc, better, tie);
+  }
   /// Kahan-compensated s += x with compensation c.
   void kahanAdd(Value &s, Value &c, Value x) {
     Value y = sub(x, c);
@@ -291,13 +303,18 @@ void ReductionDescription::buildAccumulate(OpBuilder &b, Location loc,
   case MonoidFamily::Select: {
     auto pred = largest ? arith::CmpFPredicate::OGT : arith::CmpFPredicate::OLT;
     for (int64_t c = 0; c < d; ++c) {
-      // Insert (f[c], j) into the sorted list of component c; strict
-      // comparisons keep the earlier (lower) index first on ties.
+      // Insert (f[c], j) into the list of component c, sorted by value then
+      // index. The new entry has the highest index so far (j increases), so
+      // a strict comparison places it; an entry it pushes down may have a
+      // lower index than an equal value below it, hence the tie-break.
       Value v = f[c];
       Value idx = j;
       for (int64_t s = 0; s < k; ++s) {
         int64_t slot = s * d + c;
-        Value better = l.cmp(pred, v, state.values[slot]);
+        Value better =
+            s == 0 ? l.cmp(pred, v, state.values[slot])
+                   : l.selectsBefore(largest, v, idx, state.values[slot],
+                                     state.indices[slot]);
         Value oldV = state.values[slot];
         Value oldI = state.indices[slot];
         state.values[slot] = l.select(better, v, oldV);
@@ -386,21 +403,20 @@ void ReductionDescription::buildMerge(OpBuilder &b, Location loc,
     return;
   }
   case MonoidFamily::Select: {
-    // Insert b's sorted entries one by one: they come after a's, so strict
-    // comparisons keep a's entries first on ties.
+    // Insert b's sorted entries one by one, ordering by value then index:
+    // b's entries come after a's, and entries pushed down keep their order.
     for (int64_t s = 0; s < k; ++s) {
       SmallVector<Value> f, idx;
       for (int64_t c = 0; c < d; ++c) {
         f.push_back(bState.values[s * d + c]);
         idx.push_back(bState.indices[s * d + c]);
       }
-      auto pred =
-          largest ? arith::CmpFPredicate::OGT : arith::CmpFPredicate::OLT;
       for (int64_t c = 0; c < d; ++c) {
         Value v = f[c], id = idx[c];
         for (int64_t t = 0; t < k; ++t) {
           int64_t slot = t * d + c;
-          Value better = l.cmp(pred, v, a.values[slot]);
+          Value better = l.selectsBefore(largest, v, id, a.values[slot],
+                                         a.indices[slot]);
           Value oldV = a.values[slot], oldI = a.indices[slot];
           a.values[slot] = l.select(better, v, oldV);
           a.indices[slot] = l.select(better, id, oldI);

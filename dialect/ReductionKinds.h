@@ -98,7 +98,10 @@ public:
 
   /// state <- state (+) (F, G) at reduced index `j`. `f` holds formulaDim
   /// lane values, `g` weightDim lane values (empty without a weight), `j`
-  /// is an index lane value. Values are of the state's lane type.
+  /// is an index lane value. Values are of the state's lane type. On one
+  /// state, j must increase from call to call (use buildMerge to combine
+  /// states over other ranges): the K-selections rely on it to keep the
+  /// lowest index among equal values, as KeOps does.
   void buildAccumulate(OpBuilder &b, Location loc, AccumulatorState &state,
                        ValueRange f, ValueRange g, Value j) const;
 
