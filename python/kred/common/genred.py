@@ -55,30 +55,57 @@ class GenredSpec:
             self.reduction, formula2, opt_arg, dtype_acc, use_double_acc, sum_scheme
         )
         self.names = argument_names(self.aliases, self.formula, self.formula2)
+        self._signatures = {}
 
     def describe(self, pos):
         return describe_argument(self.names, pos)
 
     def kernel(self, dtype):
         """The compiled kernel for inputs of `dtype` (memoized)."""
-        check_acc_dtype(self.dtype_acc, dtype)
-        return cache.get_kernel(
-            self.formula,
-            self.aliases,
-            self.reduction,
-            self.axis,
-            dtype,
-            self.opt_arg,
-            self.formula2,
-            self.dtype_acc,
-            self.sum_scheme,
-        )
+        return self.signature(dtype).kernel
+
+    def signature(self, dtype):
+        """The kernel for `dtype` and what the checks need from its info (memoized here too)."""
+        sig = self._signatures.get(dtype)
+        if sig is None:
+            check_acc_dtype(self.dtype_acc, dtype)
+            kernel = cache.get_kernel(
+                self.formula,
+                self.aliases,
+                self.reduction,
+                self.axis,
+                dtype,
+                self.opt_arg,
+                self.formula2,
+                self.dtype_acc,
+                self.sum_scheme,
+            )
+            sig = _Signature(kernel)
+            self._signatures[dtype] = sig
+        return sig
 
     def __repr__(self):
         return (
             f"Genred(formula={self.formula!r}, aliases={self.aliases!r}, reduction_op={self.reduction_op!r}, "
             f"axis={self.axis})"
         )
+
+
+class _Signature:
+    """A compiled kernel and its signature, read once from Kernel.info."""
+
+    __slots__ = ("kernel", "nargs", "cats", "dims", "used", "ij", "vd", "idd")
+
+    def __init__(self, kernel):
+        info = kernel.info
+        self.kernel = kernel
+        self.nargs = int(info["num_args"])
+        self.cats = [int(c) for c in info["arg_category"]]
+        self.dims = [int(d) for d in info["arg_dim"]]
+        self.used = [p for p in range(self.nargs) if self.cats[p] >= 0]
+        self.ij = [p for p in self.used if self.cats[p] in (0, 1)]
+        self.vd = int(info["out_value_dim"])
+        self.idd = int(info["out_index_dim"])
 
 
 def _identity(reduction, vd, idd):
@@ -204,11 +231,9 @@ def run(spec, tools, args, backend="auto", device_id=-1, ranges=None, out=None, 
             )
         dtype = "float32"
 
-    kernel = spec.kernel(dtype)
-    info = kernel.info
-    nargs = int(info["num_args"])
-    cats = list(info["arg_category"])
-    dims = list(info["arg_dim"])
+    sig = spec.signature(dtype)
+    kernel = sig.kernel
+    nargs, cats, dims = sig.nargs, sig.cats, sig.dims
     if len(args) != nargs:
         listed = ", ".join(describe(p).replace("argument ", "", 1) for p in range(nargs))
         raise ValueError(f"{caller}: expected {nargs} arguments ({listed}), got {len(args)}")
@@ -247,8 +272,7 @@ def run(spec, tools, args, backend="auto", device_id=-1, ranges=None, out=None, 
                 f"its last dimension should be {d}, got shape {s}"
             )
 
-    used = [p for p in range(nargs) if cats[p] >= 0]
-    ij = [p for p in used if cats[p] in (0, 1)]
+    used, ij = sig.used, sig.ij
     if ij:
         nbatch = max(len(shapes[p]) - 2 for p in ij)
     else:
@@ -289,8 +313,7 @@ def run(spec, tools, args, backend="auto", device_id=-1, ranges=None, out=None, 
     axis = spec.axis
     rows, red_n = (M, N) if axis == 1 else (N, M)
 
-    vd = int(info["out_value_dim"])
-    idd = int(info["out_index_dim"])
+    vd, idd = sig.vd, sig.idd
     raw_v, raw_i, fin = output_shapes(spec, batch, rows, vd, idd)
     like = args[ref] if ref is not None else None
     if out is not None:

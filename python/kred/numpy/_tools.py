@@ -3,6 +3,8 @@
 import numpy as np
 
 _NP_DTYPES = {"float16": np.float16, "float32": np.float32, "float64": np.float64, "int64": np.int64}
+# dtype -> name, without numpy's slow dtype.name (hot path of every call)
+_NAMES = {np.dtype(t): n for n, t in _NP_DTYPES.items()}
 
 
 class NumpyTools:
@@ -17,7 +19,9 @@ class NumpyTools:
 
     @staticmethod
     def dtype_name(x):
-        return x.dtype.name
+        d = x.dtype
+        n = _NAMES.get(d)
+        return n if n is not None else d.name
 
     @staticmethod
     def device(x):

@@ -9,6 +9,7 @@ _TORCH_DTYPES = {
     "float64": torch.float64,
     "int64": torch.int64,
 }
+_NAMES = {t: n for n, t in _TORCH_DTYPES.items()}
 
 
 class TorchTools:
@@ -23,14 +24,16 @@ class TorchTools:
 
     @staticmethod
     def dtype_name(x):
-        return str(x.dtype).split(".")[-1]
+        n = _NAMES.get(x.dtype)
+        return n if n is not None else str(x.dtype).split(".")[-1]
 
     @staticmethod
     def device(x):
         if x is None:
             return "cpu"
-        d = x.device
-        return "cpu" if d.type == "cpu" else str(d)
+        if not x.is_cuda and x.device.type == "cpu":
+            return "cpu"
+        return str(x.device)
 
     @staticmethod
     def shape(x):
@@ -51,6 +54,8 @@ class TorchTools:
     @staticmethod
     def contiguous(x):
         # .detach(): the kernel reads raw memory, autograd is handled around it.
+        if x.is_contiguous() and not x.requires_grad and not x.is_conj() and not x.is_neg():
+            return x
         x = x.detach()
         if x.is_conj():
             x = x.resolve_conj()
