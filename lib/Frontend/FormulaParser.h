@@ -15,6 +15,7 @@
 #include "llvm/Support/Error.h"
 
 #include <string>
+#include <vector>
 
 namespace mlir::kernelred {
 
@@ -54,6 +55,13 @@ llvm::Expected<ReduceOp> buildKernel(ModuleOp module, const KernelSpec &spec);
 /// A new module holding the kernelred.reduce of `spec`.
 llvm::Expected<OwningOpRef<ModuleOp>> buildKernelModule(MLIRContext *context,
                                                         const KernelSpec &spec);
+
+/// The operation names a formula may call (KeOps spellings), e.g. for
+/// documentation, completion or fuzzing dictionaries.
+std::vector<std::string> getFormulaOperationNames();
+
+/// The reduction names KernelSpec::reduction accepts.
+std::vector<std::string> getReductionNames();
 
 } // namespace mlir::kernelred
 
