@@ -180,7 +180,7 @@ std::string mlir::kernelred::frontend::describeToken(const Token &token) {
     unsigned char c = static_cast<unsigned char>(token.text.front());
     if (llvm::isPrint(c))
       return std::string("'") + static_cast<char>(c) + "'";
-    return "the byte 0x" + llvm::utohexstr(c, /*LowerCase=*/false, 2);
+    return "byte 0x" + llvm::utohexstr(c, /*LowerCase=*/false, 2);
   }
   llvm::StringRef text = token.text;
   if (text.size() > 32)

@@ -394,13 +394,20 @@ private:
     case TokenKind::Unsupported:
       return fail(t.column, unsupportedOperator(t));
     case TokenKind::Invalid:
-      return fail(t.column, "unexpected character " + describeToken(t));
+      return fail(t.column, invalidCharacter(t));
     case TokenKind::Assign:
       return fail(t.column, "unexpected '='; use '==' for an elementwise "
                             "comparison");
     default:
       return fail(t.column, "unexpected " + describeToken(t) + " " + context);
     }
+  }
+
+  static std::string invalidCharacter(const Token &t) {
+    if (llvm::isPrint(t.text.front()))
+      return "unexpected character " + describeToken(t);
+    return "unexpected " + describeToken(t) +
+           " (formulas are written in ASCII)";
   }
 
   static std::string unsupportedOperator(const Token &t) {
@@ -1172,7 +1179,7 @@ private:
     case TokenKind::Unsupported:
       return fail(t.column, unsupportedOperator(t));
     case TokenKind::Invalid:
-      return fail(t.column, "unexpected character " + describeToken(t));
+      return fail(t.column, invalidCharacter(t));
     case TokenKind::Assign:
       return fail(t.column,
                   "unexpected '='; use '==' for an elementwise comparison");
