@@ -15,12 +15,13 @@ namespace mlir::kernelred {
 
 /// Expansions of math.exp, log, sin, cos, atan, atan2, asin and acos on f64
 /// (scalars and vectors) into arith/math.fma code: Cody-Waite range
-/// reductions and Taylor polynomials accurate to about 1 ulp (sin and cos
-/// for |x| < 1e6).
+/// reductions and Taylor polynomials accurate to 1-2 ulp (sin and cos for
+/// |x| < 2^30, NaN beyond).
 void populateKredF64MathApproximationPatterns(RewritePatternSet &patterns);
 
-/// The same functions on f32 through MLIR's polynomial approximations, and
-/// on f16/bf16 through f32.
+/// The same functions on f32, f16 and bf16: exp and log through MLIR's
+/// polynomial approximations (in f32), the trigonometric functions through
+/// the f64 expansions (MLIR's f32 ones lack relative accuracy near zeros).
 void populateKredF32MathApproximationPatterns(RewritePatternSet &patterns);
 
 } // namespace mlir::kernelred

@@ -187,14 +187,17 @@ Value buildLog(F64Builder &f, Value x) {
   return f.select(f.isNaN(x), x, result);
 }
 
-/// sin(x) or cos(x): x = k pi/2 + r with a three-part pi/2, |r| <= pi/4.
+/// sin(x) or cos(x): x = k pi/2 + r with a three-part pi/2, |r| <= pi/4;
+/// accurate for |x| < 2^30, NaN beyond.
 Value buildSinCos(F64Builder &f, Value x, bool isSin) {
   constexpr double kPio2Part1 = 1.5707963267341256;
   constexpr double kPio2Part2 = 6.077100506303966e-11;
   constexpr double kPio2Part3 = 2.0222662487959506e-21;
   constexpr double kTwoOverPi = 0.6366197723675814;
   using P = arith::CmpFPredicate;
-  Value finite = f.cmp(P::OLT, f.abs(x), f.cst(kInf));
+  // Beyond 2^30 the three-part pi/2 no longer gives r to 1 ulp (that needs
+  // Payne-Hanek); such arguments, infinities and NaN give NaN.
+  Value finite = f.cmp(P::OLT, f.abs(x), f.cst(1073741824.0));
   Value safe = f.select(finite, x, f.cst(0));
   Value k = f.floor(f.fma(safe, f.cst(kTwoOverPi), f.cst(0.5)));
   Value r = f.fma(k, f.cst(-kPio2Part1), safe);

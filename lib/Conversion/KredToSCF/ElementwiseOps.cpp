@@ -18,12 +18,13 @@ using P = arith::CmpFPredicate;
 static void populateConstants(FormulaLowerings &l) {
   l.add<IntCstOp>([](IntCstOp op, ArrayRef<Components>, LaneBuilder &lanes,
                      Components &result) {
-    result.push_back(lanes.cst((double)op.getValue()));
+    result.push_back(lanes.cst((double)(int64_t)op.getValue()));
     return success();
   });
   l.add<RatCstOp>([](RatCstOp op, ArrayRef<Components>, LaneBuilder &lanes,
                      Components &result) {
-    result.push_back(lanes.cst((double)op.getNum() / (double)op.getDen()));
+    result.push_back(lanes.cst((double)(int64_t)op.getNum() /
+                                   (double)(int64_t)op.getDen()));
     return success();
   });
   l.add<ZeroOp>([](ZeroOp op, ArrayRef<Components>, LaneBuilder &lanes,
@@ -95,8 +96,8 @@ static void populateSelections(FormulaLowerings &l) {
   addComponentwise<ClampIntOp>(
       l, [](ClampIntOp op, LaneBuilder &b, ArrayRef<Value> a) {
         Value x = a[0];
-        Value lo = b.cstLike(x, (double)op.getLo());
-        Value hi = b.cstLike(x, (double)op.getHi());
+        Value lo = b.cstLike(x, (double)(int64_t)op.getLo());
+        Value hi = b.cstLike(x, (double)(int64_t)op.getHi());
         Value upper = b.select(b.cmp(P::OGT, x, hi), hi, x);
         return b.select(b.cmp(P::OLT, x, lo), lo, upper);
       });
@@ -104,8 +105,8 @@ static void populateSelections(FormulaLowerings &l) {
       l, [](DiffClampIntOp op, LaneBuilder &b, ArrayRef<Value> a) {
         Value x = a[0];
         Value outside =
-            b.orI(b.cmp(P::OLT, x, b.cstLike(x, (double)op.getLo())),
-                  b.cmp(P::OGT, x, b.cstLike(x, (double)op.getHi())));
+            b.orI(b.cmp(P::OLT, x, b.cstLike(x, (double)(int64_t)op.getLo())),
+                  b.cmp(P::OGT, x, b.cstLike(x, (double)(int64_t)op.getHi())));
         return b.select(outside, b.cstLike(x, 0.0), b.cstLike(x, 1.0));
       });
   addComponentwise<ClampOp>(l, [](ClampOp, LaneBuilder &b, ArrayRef<Value> a) {

@@ -8,6 +8,7 @@
 
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/TypeUtilities.h"
 
 using namespace mlir;
 using namespace mlir::kernelred;
@@ -131,7 +132,17 @@ Value LaneBuilder::orI(Value x, Value y) {
 }
 
 Value LaneBuilder::exp(Value x) { return math::ExpOp::create(b, loc, x); }
-Value LaneBuilder::log(Value x) { return math::LogOp::create(b, loc, x); }
+Value LaneBuilder::log(Value x) {
+  if (!getElementTypeOrSelf(x.getType()).isF32())
+    return math::LogOp::create(b, loc, x);
+  // MLIR's f32 approximation treats subnormal inputs as the smallest
+  // normal: scale them by 2^24 first.
+  Value tiny = cmp(arith::CmpFPredicate::OLT, x,
+                   cstLike(x, 1.1754943508222875e-38));
+  Value scaled = select(tiny, mul(x, cstLike(x, 16777216.0)), x);
+  Value l = math::LogOp::create(b, loc, scaled);
+  return select(tiny, sub(l, cstLike(x, 16.635532333438686)), l);
+}
 Value LaneBuilder::sin(Value x) { return math::SinOp::create(b, loc, x); }
 Value LaneBuilder::cos(Value x) { return math::CosOp::create(b, loc, x); }
 Value LaneBuilder::asin(Value x) { return math::AsinOp::create(b, loc, x); }

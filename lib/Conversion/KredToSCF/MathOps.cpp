@@ -130,7 +130,7 @@ void mlir::kernelred::populateKredMathLowerings(FormulaLowerings &l) {
     return b.select(b.cmp(P::OEQ, x, zero), zero, r);
   });
   addComponentwise<PowOp>(l, [](PowOp op, LaneBuilder &b, ArrayRef<Value> a) {
-    return buildIntegerPower(b, a[0], op.getExponent());
+    return buildIntegerPower(b, a[0], (int64_t)op.getExponent());
   });
   addComponentwise<PowfOp>(l, [](PowfOp, LaneBuilder &b, ArrayRef<Value> a) {
     return buildPowf(b, a[0], a[1]);
@@ -140,7 +140,7 @@ void mlir::kernelred::populateKredMathLowerings(FormulaLowerings &l) {
   });
   addComponentwise<RoundOp>(l, [](RoundOp op, LaneBuilder &b,
                                   ArrayRef<Value> a) {
-    int64_t d = op.getDecimals();
+    int64_t d = (int64_t)op.getDecimals();
     if (d == 0)
       return b.round(a[0]);
     Value scale = b.cstLike(a[0], std::pow(10.0, (double)d));

@@ -262,7 +262,10 @@ static void reference(const kernel *k, double **data, int64_t M, int64_t N,
           double x = ref->fall[j * k->fdim + c];
           int64_t xi = j;
           for (int s = 0; s < nk; ++s) {
-            int better = largest(k) ? x > bv[s] : x < bv[s];
+            /* Order by value, then index: entries pushed down may have a
+               lower index than an equal value below them. */
+            int better = (largest(k) ? x > bv[s] : x < bv[s]) ||
+                         (x == bv[s] && xi >= 0 && xi < bi[s]);
             if (better) {
               double tv = bv[s];
               int64_t ti = bi[s];

@@ -1,0 +1,155 @@
+/*===- stability.c - driver of stability.mlir ----------------------*- C -*-===*
+ *
+ * Part of the kernelred project.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#include "harness.h"
+
+#define DECLARE_KERNEL(name)                                                   \
+  void name##_run(const void *const *, int64_t, int64_t, int64_t, int64_t,   \
+                  int64_t, int64_t, void *, int64_t *, void *, int64_t *);     \
+  void name##_merge(void *, int64_t *, const void *, const int64_t *,          \
+                    int64_t);                                                  \
+  void name##_finalize(const void *, const int64_t *, int64_t, int64_t,       \
+                       void *, int64_t *);
+#define KERNEL_FNS(name) name##_run, name##_merge, name##_finalize
+
+DECLARE_KERNEL(lse_f32)
+DECLARE_KERNEL(lse_f64)
+DECLARE_KERNEL(lse_weight_f32)
+DECLARE_KERNEL(softmax_f32)
+DECLARE_KERNEL(lse_axis0_f32)
+DECLARE_KERNEL(sum_f32)
+DECLARE_KERNEL(min_argmin_ties_f32)
+DECLARE_KERNEL(max_argmax_ties_f32)
+DECLARE_KERNEL(argkmin5_ties_f32)
+DECLARE_KERNEL(kmin_argkmin10_ties_f32)
+DECLARE_KERNEL(kmin_argkmin64_ties_f64)
+
+static void f_add(const kernel *k, const double *const *v, double *f,
+                  double *g) {
+  f[0] = v[0][0] + v[1][0];
+  for (int c = 0; c < k->gdim; ++c)
+    g[c] = v[2][c];
+}
+
+static void f_add_expw(const kernel *k, const double *const *v, double *f,
+                       double *g) {
+  f[0] = v[0][0] + v[1][0];
+  for (int c = 0; c < k->gdim; ++c)
+    g[c] = exp(v[2][c]);
+}
+
+static void f_mul(const kernel *k, const double *const *v, double *f,
+                  double *g) {
+  f[0] = v[0][0] * v[1][0];
+}
+
+static void f_absdiff(const kernel *k, const double *const *v, double *f,
+                      double *g) {
+  for (int c = 0; c < k->fdim; ++c)
+    f[c] = fabs(v[0][c] - v[1][c]);
+}
+
+/* The reduced-index variable (position 1) of each case; position 0 small
+ * random values, position 2 (weights) random. */
+static void init_big(int p, int64_t n, int dim, double *x, unsigned *s) {
+  for (int64_t i = 0; i < n * dim; ++i)
+    x[i] = p == 1 ? (rnd(s) < 0.5 ? 1e30 : -1e30) : rnd_nonzero(s);
+}
+
+static void init_huge_both(int p, int64_t n, int dim, double *x, unsigned *s) {
+  for (int64_t i = 0; i < n * dim; ++i)
+    x[i] = p <= 1 ? (rnd(s) < 0.5 ? 1e30 : -1e30) : rnd_nonzero(s);
+}
+
+static void init_neginf(int p, int64_t n, int dim, double *x, unsigned *s) {
+  for (int64_t i = 0; i < n * dim; ++i)
+    x[i] = (p == 1 && i % 3 != 1) ? -INFINITY : rnd_nonzero(s);
+}
+
+static void init_all_neginf(int p, int64_t n, int dim, double *x,
+                            unsigned *s) {
+  for (int64_t i = 0; i < n * dim; ++i)
+    x[i] = p == 1 ? -INFINITY : rnd_nonzero(s);
+}
+
+static void init_equal(int p, int64_t n, int dim, double *x, unsigned *s) {
+  for (int64_t i = 0; i < n * dim; ++i)
+    x[i] = p == 1 ? 0.7 : rnd_nonzero(s);
+}
+
+/* Small integers: many exact ties. */
+static void init_ties(int p, int64_t n, int dim, double *x, unsigned *s) {
+  for (int64_t i = 0; i < n * dim; ++i)
+    x[i] = floor(rnd(s) * 5);
+}
+
+#define F32 KRED_F32
+#define F64 KRED_F64
+#define CI KRED_CAT_I
+#define CJ KRED_CAT_J
+
+static const kernel kernels[] = {
+    {"lse_f32/big", KERNEL_FNS(lse_f32), REF_LSE, 1, F32, F32, 2, {CI, CJ},
+     {1, 1}, 1, 0, 1, f_add, init_big, 1e-6, 1e-6, 0},
+    {"lse_f32/huge_both", KERNEL_FNS(lse_f32), REF_LSE, 1, F32, F32, 2,
+     {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_huge_both, 1e-6, 1e-6, 0},
+    {"lse_f32/neginf", KERNEL_FNS(lse_f32), REF_LSE, 1, F32, F32, 2, {CI, CJ},
+     {1, 1}, 1, 0, 1, f_add, init_neginf, 1e-6, 1e-6, 0},
+    {"lse_f32/all_neginf", KERNEL_FNS(lse_f32), REF_LSE, 1, F32, F32, 2,
+     {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_all_neginf, 1e-6, 1e-6, 0},
+    {"lse_f32/equal", KERNEL_FNS(lse_f32), REF_LSE, 1, F32, F32, 2, {CI, CJ},
+     {1, 1}, 1, 0, 1, f_add, init_equal, 1e-6, 1e-6, 0},
+    {"lse_f64/big", KERNEL_FNS(lse_f64), REF_LSE, 1, F64, F64, 2, {CI, CJ},
+     {1, 1}, 1, 0, 1, f_add, init_big, 1e-14, 1e-14, 0},
+    {"lse_f64/neginf", KERNEL_FNS(lse_f64), REF_LSE, 1, F64, F64, 2, {CI, CJ},
+     {1, 1}, 1, 0, 1, f_add, init_neginf, 1e-14, 1e-14, 0},
+    {"lse_f64/all_neginf", KERNEL_FNS(lse_f64), REF_LSE, 1, F64, F64, 2,
+     {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_all_neginf, 1e-14, 1e-14, 0},
+    {"lse_f64/equal", KERNEL_FNS(lse_f64), REF_LSE, 1, F64, F64, 2, {CI, CJ},
+     {1, 1}, 1, 0, 1, f_add, init_equal, 1e-14, 1e-14, 0},
+    {"lse_weight_f32/big", KERNEL_FNS(lse_weight_f32), REF_LSE, 1, F32, F32,
+     3, {CI, CJ, CJ}, {1, 1, 2}, 1, 2, 1, f_add_expw, init_big, 1e-6, 1e-6, 0},
+    {"lse_weight_f32/neginf", KERNEL_FNS(lse_weight_f32), REF_LSE, 1, F32,
+     F32, 3, {CI, CJ, CJ}, {1, 1, 2}, 1, 2, 1, f_add_expw, init_neginf, 1e-6,
+     1e-6, 0},
+    {"softmax_f32/big", KERNEL_FNS(softmax_f32), REF_SOFTMAX, 1, F32, F32, 3,
+     {CI, CJ, CJ}, {1, 1, 2}, 1, 2, 1, f_add, init_big, 1e-5, 1e-6, 0},
+    {"softmax_f32/neginf", KERNEL_FNS(softmax_f32), REF_SOFTMAX, 1, F32, F32,
+     3, {CI, CJ, CJ}, {1, 1, 2}, 1, 2, 1, f_add, init_neginf, 1e-5, 1e-6, 0},
+    {"softmax_f32/equal", KERNEL_FNS(softmax_f32), REF_SOFTMAX, 1, F32, F32, 3,
+     {CI, CJ, CJ}, {1, 1, 2}, 1, 2, 1, f_add, init_equal, 1e-5, 1e-6, 0},
+    {"softmax_f32/all_neginf", KERNEL_FNS(softmax_f32), REF_SOFTMAX, 1, F32,
+     F32, 3, {CI, CJ, CJ}, {1, 1, 2}, 1, 2, 1, f_add, init_all_neginf, 1e-5,
+     1e-6, 0},
+    {"lse_axis0_f32/big", KERNEL_FNS(lse_axis0_f32), REF_LSE, 0, F32, F32, 2,
+     {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_huge_both, 1e-6, 1e-6, 0},
+    {"sum_f32", KERNEL_FNS(sum_f32), REF_SUM, 1, F32, F32, 2, {CI, CJ},
+     {1, 1}, 1, 0, 1, f_mul, NULL, 1e-5, 0, 0},
+    {"min_argmin_ties_f32", KERNEL_FNS(min_argmin_ties_f32), REF_MIN_ARGMIN,
+     1, F32, F32, 2, {CI, CJ}, {2, 2}, 2, 0, 1, f_absdiff, init_ties, 0, 0, 1},
+    {"max_argmax_ties_f32", KERNEL_FNS(max_argmax_ties_f32), REF_MAX_ARGMAX,
+     1, F32, F32, 2, {CI, CJ}, {2, 2}, 2, 0, 1, f_absdiff, init_ties, 0, 0, 1},
+    {"argkmin5_ties_f32", KERNEL_FNS(argkmin5_ties_f32), REF_ARGKMIN, 1, F32,
+     F32, 2, {CI, CJ}, {2, 2}, 2, 0, 5, f_absdiff, init_ties, 0, 0, 1},
+    {"kmin_argkmin10_ties_f32", KERNEL_FNS(kmin_argkmin10_ties_f32),
+     REF_KMIN_ARGKMIN, 0, F32, F32, 2, {CI, CJ}, {1, 1}, 1, 0, 10, f_absdiff,
+     init_ties, 0, 0, 1},
+    {"kmin_argkmin64_ties_f64", KERNEL_FNS(kmin_argkmin64_ties_f64),
+     REF_KMIN_ARGKMIN, 1, F64, F64, 2, {CI, CJ}, {1, 1}, 1, 0, 64, f_absdiff,
+     init_ties, 0, 0, 1},
+};
+
+/* Sizes, including empty reductions (identities: Sum 0, LSE -inf, Min +inf
+ * with index -1). */
+static const int64_t sizes[][2] = {{1, 1},   {5, 0},  {0, 5},   {13, 300},
+                                   {61, 17}, {97, 1031}, {3, 200}};
+
+int main(void) {
+  for (size_t i = 0; i < sizeof(kernels) / sizeof(kernels[0]); ++i)
+    for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); ++s)
+      check_kernel(&kernels[i], sizes[s][0], sizes[s][1], 7u + (unsigned)s);
+  return report();
+}
