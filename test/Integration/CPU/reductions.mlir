@@ -95,6 +95,15 @@ kernelred.reduce @sum_xy_17_f64 sum over j
   kernelred.yield %f : vector<17xf64>
 }
 
+kernelred.reduce @sum_gauss_3_f32_acc_f64 sum over j
+    vars(%a0: i[0] vector<3xf32>, %a1: j[1] vector<3xf32>, %a2: j[2] vector<1xf32>) attributes {acc_type = f64} {
+  %d = kernelred.sqdist %a0, %a1 : vector<3xf32>
+  %n = kernelred.neg %d : vector<1xf32>
+  %e = kernelred.exp %n : vector<1xf32>
+  %f = kernelred.mul %e, %a2 : vector<1xf32>
+  kernelred.yield %f : vector<1xf32>
+}
+
 kernelred.reduce @logsumexp_negsqd_3_f32 logsumexp over j
     vars(%a0: i[0] vector<3xf32>, %a1: j[1] vector<3xf32>) {
   %d = kernelred.sqdist %a0, %a1 : vector<3xf32>

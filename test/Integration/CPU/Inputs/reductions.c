@@ -70,6 +70,7 @@ DECLARE_KERNEL(sum_gauss_3_f32_axis0)
 DECLARE_KERNEL(sum_gauss_3_f64)
 DECLARE_KERNEL(sum_gauss_3_f16)
 DECLARE_KERNEL(sum_xy_17_f64)
+DECLARE_KERNEL(sum_gauss_3_f32_acc_f64)
 DECLARE_KERNEL(logsumexp_negsqd_3_f32)
 DECLARE_KERNEL(logsumexp_negsqd_17_f64)
 DECLARE_KERNEL(logsumexp_negsqd_3_f32_axis0)
@@ -116,6 +117,7 @@ static const kernel kernels[] = {
   {"sum_gauss_3_f64", KERNEL_FNS(sum_gauss_3_f64), REF_SUM, 1, KRED_F64, KRED_F64, 3, {KRED_CAT_I, KRED_CAT_J, KRED_CAT_J}, {3, 3, 1}, 1, 0, 1, f_gauss, NULL, 1e-13, 0.0, 0},
   {"sum_gauss_3_f16", KERNEL_FNS(sum_gauss_3_f16), REF_SUM, 1, KRED_F16, KRED_F32, 3, {KRED_CAT_I, KRED_CAT_J, KRED_CAT_J}, {3, 3, 1}, 1, 0, 1, f_gauss, NULL, 0.002, 0.001, 0},
   {"sum_xy_17_f64", KERNEL_FNS(sum_xy_17_f64), REF_SUM, 1, KRED_F64, KRED_F64, 2, {KRED_CAT_I, KRED_CAT_J}, {17, 17}, 17, 0, 1, f_xy, NULL, 1e-12, 0.0, 0},
+  {"sum_gauss_3_f32_acc_f64", KERNEL_FNS(sum_gauss_3_f32_acc_f64), REF_SUM, 1, KRED_F32, KRED_F64, 3, {KRED_CAT_I, KRED_CAT_J, KRED_CAT_J}, {3, 3, 1}, 1, 0, 1, f_gauss, NULL, 2e-07, 0.0, 0},
   {"logsumexp_negsqd_3_f32", KERNEL_FNS(logsumexp_negsqd_3_f32), REF_LSE, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 1, 0, 1, f_negsqd, NULL, 1e-06, 1e-06, 0},
   {"logsumexp_negsqd_17_f64", KERNEL_FNS(logsumexp_negsqd_17_f64), REF_LSE, 1, KRED_F64, KRED_F64, 2, {KRED_CAT_I, KRED_CAT_J}, {17, 17}, 1, 0, 1, f_negsqd, NULL, 1e-13, 1e-13, 0},
   {"logsumexp_negsqd_3_f32_axis0", KERNEL_FNS(logsumexp_negsqd_3_f32_axis0), REF_LSE, 0, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 1, 0, 1, f_negsqd, NULL, 1e-06, 1e-06, 0},
