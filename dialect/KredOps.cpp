@@ -20,6 +20,7 @@
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 using namespace mlir;
@@ -361,7 +362,11 @@ LogicalResult ExtractOp::inferReturnTypes(MLIRContext *,
                                           SmallVectorImpl<Type> &types) {
   int64_t d = getFormulaDim(adaptor.getInput());
   int64_t start = adaptor.getStart(), len = adaptor.getLength();
-  if (start < 0 || len < 1 || start + len > d)
+  if (len < 1)
+    return emitOptionalError(loc, "'kernelred.extract' length must be >= 1, "
+                                  "got ",
+                             len);
+  if (start < 0 || start + len > d)
     return emitOptionalError(loc, "'kernelred.extract' range [", start, ", ",
                              start + len,
                              ") is out of range for a value of dimension ", d);
@@ -545,10 +550,12 @@ getTensorDotShape(std::optional<Location> loc, int64_t dimA, int64_t dimB,
   if (permute) {
     SmallVector<int64_t> sorted(permute->begin(), permute->end());
     llvm::sort(sorted);
+    bool isPermutation = sorted.size() == shape.size();
     for (auto [i, p] : llvm::enumerate(sorted))
-      if (p != (int64_t)i || sorted.size() != shape.size())
-        return fail("permutation must reorder the " + Twine(shape.size()) +
-                    " kept axes");
+      isPermutation &= p == (int64_t)i;
+    if (!isPermutation)
+      return fail("permutation must reorder the " + Twine(shape.size()) +
+                  " kept axes");
   }
   return shape;
 }
@@ -575,6 +582,10 @@ LogicalResult KronOp::inferReturnTypes(MLIRContext *,
                                        Adaptor adaptor,
                                        SmallVectorImpl<Type> &types) {
   ArrayRef<int64_t> dimsA = adaptor.getDimsA(), dimsB = adaptor.getDimsB();
+  if (llvm::any_of(dimsA, [](int64_t d) { return d < 1; }) ||
+      llvm::any_of(dimsB, [](int64_t d) { return d < 1; }))
+    return emitOptionalError(loc, "'kernelred.kron' tensor dimensions must "
+                                  "be >= 1");
   if (dimsA.size() != dimsB.size())
     return emitOptionalError(loc, "'kernelred.kron' operands must have the "
                                   "same number of axes (",
@@ -1119,7 +1130,9 @@ struct NormalizeRatCst : OpRewritePattern<RatCstOp> {
   LogicalResult matchAndRewrite(RatCstOp op,
                                 PatternRewriter &rewriter) const override {
     int64_t p = op.getNum(), q = op.getDen();
-    if (q == 0)
+    // INT64_MIN has no positive counterpart: leave such constants alone.
+    if (q == 0 || p == std::numeric_limits<int64_t>::min() ||
+        q == std::numeric_limits<int64_t>::min())
       return failure();
     int64_t g = std::gcd(p, q);
     if (g == 0)
@@ -1642,10 +1655,11 @@ LogicalResult ReduceOp::verifyRegions() {
       return emitOpError("variable position ") << pos[i] << " is used twice";
     auto vt = dyn_cast<VectorType>(block.getArgument(i).getType());
     if (!vt || vt.getRank() != 1 || vt.isScalable() ||
-        !isa<FloatType>(vt.getElementType()))
+        !isa<Float16Type, BFloat16Type, Float32Type, Float64Type>(
+            vt.getElementType()))
       return emitOpError("variable #")
-             << i << " must be a vector<D x float>, got "
-             << block.getArgument(i).getType();
+             << i << " must be a vector<D x T> with T in f16, bf16, f32, "
+             << "f64, got " << block.getArgument(i).getType();
     if (vt.getElementType() != elt)
       return emitOpError("variable #")
              << i << " has element type " << vt.getElementType()

@@ -16,6 +16,14 @@ include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/Interfaces/ControlFlowInterfaces.td"
 
+/// A 64-bit integer attribute stored as `i64` (like I64Attr) whose accessor
+/// returns a signed `int64_t`. I64Attr's accessors zero-extend to `uint64_t`,
+/// which turns negative constants, bounds and exponents into huge numbers.
+def Kred_I64Attr : TypedSignlessIntegerAttrBase<I64, "int64_t",
+    "64-bit integer attribute"> {
+  let convertFromStorage = "$_self.getValue().getSExtValue()";
+}
+
 /// A formula value: a small vector of floats, `vector<D x T>`.
 def Kred_Value : FixedVectorOfRankAndType<[1], [F16, BF16, F32, F64]>;
 
@@ -39,7 +47,7 @@ def Kred_IntCstOp : Kred_Op<"intcst", [ConstantLike, Pure]> {
     %two = kernelred.intcst 2 : vector<1xf32>
     ```
   }];
-  let arguments = (ins I64Attr:$value);
+  let arguments = (ins Kred_I64Attr:$value);
   let results = (outs Kred_Value:$result);
   let assemblyFormat = "$value attr-dict `:` type($result)";
   let hasFolder = 1;
@@ -56,7 +64,7 @@ def Kred_RatCstOp : Kred_Op<"ratcst", [ConstantLike, Pure]> {
     %third = kernelred.ratcst 1, 3 : vector<1xf64>
     ```
   }];
-  let arguments = (ins I64Attr:$num, I64Attr:$den);
+  let arguments = (ins Kred_I64Attr:$num, Kred_I64Attr:$den);
   let results = (outs Kred_Value:$result);
   let assemblyFormat = "$num `,` $den attr-dict `:` type($result)";
   let hasFolder = 1;
@@ -157,7 +165,7 @@ def Kred_PowOp : Kred_FormulaOp<"pow"> {
     %r = kernelred.pow %x, 3 : vector<2xf32>
     ```
   }];
-  let arguments = (ins Kred_Value:$input, I64Attr:$exponent);
+  let arguments = (ins Kred_Value:$input, Kred_I64Attr:$exponent);
   let assemblyFormat = "$input `,` $exponent attr-dict `:` type($input)";
   let hasFolder = 1;
 }
@@ -169,7 +177,7 @@ def Kred_RoundOp : Kred_FormulaOp<"round"> {
     %r = kernelred.round %x, 2 : vector<1xf32>
     ```
   }];
-  let arguments = (ins Kred_Value:$input, I64Attr:$decimals);
+  let arguments = (ins Kred_Value:$input, Kred_I64Attr:$decimals);
   let assemblyFormat = "$input `,` $decimals attr-dict `:` type($input)";
   let hasFolder = 1;
 }
@@ -181,7 +189,8 @@ def Kred_ClampIntOp : Kred_FormulaOp<"clampint"> {
     %r = kernelred.clampint %x, 0, 1 : vector<3xf32>
     ```
   }];
-  let arguments = (ins Kred_Value:$input, I64Attr:$lo, I64Attr:$hi);
+  let arguments = (ins Kred_Value:$input, Kred_I64Attr:$lo,
+                       Kred_I64Attr:$hi);
   let assemblyFormat = "$input `,` $lo `,` $hi attr-dict `:` type($input)";
   let hasFolder = 1;
 }
@@ -195,7 +204,8 @@ def Kred_DiffClampIntOp : Kred_FormulaOp<"diffclampint"> {
     %r = kernelred.diffclampint %x, 0, 1 : vector<3xf32>
     ```
   }];
-  let arguments = (ins Kred_Value:$input, I64Attr:$lo, I64Attr:$hi);
+  let arguments = (ins Kred_Value:$input, Kred_I64Attr:$lo,
+                       Kred_I64Attr:$hi);
   let assemblyFormat = "$input `,` $lo `,` $hi attr-dict `:` type($input)";
   let hasFolder = 1;
 }
@@ -237,7 +247,7 @@ def Kred_SumTOp : Kred_FormulaOp<"sumt"> {
     %r = kernelred.sumt %s dim 3 : vector<1xf32>
     ```
   }];
-  let arguments = (ins Kred_Value:$input, I64Attr:$dim);
+  let arguments = (ins Kred_Value:$input, Kred_I64Attr:$dim);
   let assemblyFormat = "$input `dim` $dim attr-dict `:` type($input)";
   let hasFolder = 1;
 }
@@ -249,7 +259,7 @@ def Kred_ElemOp : Kred_FormulaOp<"elem"> {
     %r = kernelred.elem %x[1] : vector<3xf32>
     ```
   }];
-  let arguments = (ins Kred_Value:$input, I64Attr:$index);
+  let arguments = (ins Kred_Value:$input, Kred_I64Attr:$index);
   let assemblyFormat = "$input `[` $index `]` attr-dict `:` type($input)";
   let hasFolder = 1;
 }
@@ -261,7 +271,8 @@ def Kred_ElemTOp : Kred_FormulaOp<"elemt"> {
     %r = kernelred.elemt %s dim 3 at 1 : vector<1xf32>
     ```
   }];
-  let arguments = (ins Kred_Value:$input, I64Attr:$dim, I64Attr:$index);
+  let arguments = (ins Kred_Value:$input, Kred_I64Attr:$dim,
+                       Kred_I64Attr:$index);
   let assemblyFormat =
       "$input `dim` $dim `at` $index attr-dict `:` type($input)";
   let hasFolder = 1;
@@ -274,7 +285,8 @@ def Kred_ExtractOp : Kred_FormulaOp<"extract"> {
     %r = kernelred.extract %x[1 : 2] : vector<4xf32>
     ```
   }];
-  let arguments = (ins Kred_Value:$input, I64Attr:$start, I64Attr:$length);
+  let arguments = (ins Kred_Value:$input, Kred_I64Attr:$start,
+                       Kred_I64Attr:$length);
   let assemblyFormat =
       "$input `[` $start `:` $length `]` attr-dict `:` type($input)";
   let hasFolder = 1;
@@ -287,7 +299,8 @@ def Kred_ExtractTOp : Kred_FormulaOp<"extractt"> {
     %r = kernelred.extractt %x dim 5 at 1 : vector<2xf32>
     ```
   }];
-  let arguments = (ins Kred_Value:$input, I64Attr:$dim, I64Attr:$start);
+  let arguments = (ins Kred_Value:$input, Kred_I64Attr:$dim,
+                       Kred_I64Attr:$start);
   let assemblyFormat =
       "$input `dim` $dim `at` $start attr-dict `:` type($input)";
   let hasFolder = 1;
@@ -300,7 +313,7 @@ def Kred_OneHotOp : Kred_FormulaOp<"onehot"> {
     %r = kernelred.onehot %s dim 4 : vector<1xf32>
     ```
   }];
-  let arguments = (ins Kred_Value:$input, I64Attr:$dim);
+  let arguments = (ins Kred_Value:$input, Kred_I64Attr:$dim);
   let assemblyFormat = "$input `dim` $dim attr-dict `:` type($input)";
   let hasFolder = 1;
 }
@@ -458,7 +471,9 @@ def Kred_TensorDotOp : Kred_FormulaOp<"tensordot"> {
     `a` and `b` are row-major tensors of shapes `dims_a` and `dims_b`; the
     axes `contract_a[k]` of `a` and `contract_b[k]` of `b` are summed over.
     The kept axes of `a` then of `b` form the result, optionally permuted by
-    `permute`.
+    `permute` as in KeOps: kept axis `q` becomes axis `permute[q]` of the
+    result (so `kernelred.kron` is a tensordot without contraction and with
+    `permute = [0, 2, 4, ..., 1, 3, 5, ...]`).
 
     ```mlir
     %r = kernelred.tensordot %a, %v dims [3, 3] x [3] contract [1] x [0]
@@ -505,7 +520,7 @@ def Kred_BSplineOp : Kred_FormulaOp<"bspline"> {
     %r = kernelred.bspline %knots, %x order 3 : vector<8xf32>, vector<1xf32>
     ```
   }];
-  let arguments = (ins Kred_Value:$knots, Kred_Value:$x, I64Attr:$order);
+  let arguments = (ins Kred_Value:$knots, Kred_Value:$x, Kred_I64Attr:$order);
   let assemblyFormat = [{
     $knots `,` $x `order` $order attr-dict `:`
     custom<KredTypes>(type($knots), type($x))
@@ -659,16 +674,16 @@ def Kred_ReduceOp : Kred_Op<"reduce", [Symbol, IsolatedFromAbove, SingleBlock,
     ```
   }];
   let arguments = (ins SymbolNameAttr:$sym_name, Kred_ReductionKind:$kind,
-                       I64Attr:$axis,
+                       Kred_I64Attr:$axis,
                        DenseI32ArrayAttr:$var_categories,
                        DenseI64ArrayAttr:$var_positions,
-                       OptionalAttr<I64Attr>:$k,
+                       OptionalAttr<Kred_I64Attr>:$k,
                        OptionalAttr<TypeAttr>:$acc_type,
                        OptionalAttr<Kred_SumSchemeAttr>:$sum_scheme,
                        OptionalAttr<Kred_FinalizeAttr>:$finalize,
-                       OptionalAttr<I64Attr>:$tile_i,
-                       OptionalAttr<I64Attr>:$tile_j,
-                       OptionalAttr<I64Attr>:$chunk);
+                       OptionalAttr<Kred_I64Attr>:$tile_i,
+                       OptionalAttr<Kred_I64Attr>:$tile_j,
+                       OptionalAttr<Kred_I64Attr>:$chunk);
   let regions = (region SizedRegion<1>:$body);
   let hasCustomAssemblyFormat = 1;
   let hasVerifier = 1;
