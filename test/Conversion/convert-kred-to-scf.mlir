@@ -140,3 +140,27 @@ kernelred.reduce @double logsumexp over j
   %f = kernelred.mul %x, %y : vector<1xf64>
   kernelred.yield %f : vector<1xf64>
 }
+
+// -----
+
+// With `chunk`, a dot product over 200 components is a loop over chunks of
+// 32 (components loaded at run-time offsets) plus an unrolled remainder of 8.
+
+// CHECK-LABEL: func.func @chunked_run(
+// CHECK-DAG:     %[[C192:.*]] = arith.constant 192 : i64
+// CHECK-DAG:     %[[C32:.*]] = arith.constant 32 : i64
+// CHECK:         scf.for %[[J:.*]] = {{.*}} iter_args
+// CHECK:           %[[DOT:.*]] = scf.for %[[C:.*]] = %{{.*}} to %[[C192]] step %[[C32]] iter_args(%[[ACC:.*]] = %{{.*}}) -> (vector<16xf32>) : i64 {
+// CHECK:             %[[K:.*]] = arith.addi %[[C]], %{{.*}} : i64
+// CHECK:             math.fma %{{.*}}, %{{.*}}, %[[ACC]] : vector<16xf32>
+// CHECK:             scf.yield
+// CHECK-COUNT-8:   math.fma %{{.*}}, %{{.*}}, %{{.*}} : vector<16xf32>
+// CHECK-NOT:       math.fma
+// CHECK:           arith.addf
+kernelred.reduce @chunked sum over j
+    vars(%x: i[0] vector<200xf32>, %y: j[1] vector<200xf32>)
+    attributes {chunk = 32 : i64, tile_i = 16 : i64,
+                sum_scheme = #kernelred.sum_scheme<direct_sum>} {
+  %f = kernelred.scalprod %x, %y : vector<200xf32>
+  kernelred.yield %f : vector<1xf32>
+}

@@ -26,6 +26,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 
 #include <functional>
 
@@ -164,14 +165,18 @@ inline Value getComponent(const Components &c, int64_t k) {
 }
 
 /// Registers a lowering of `OpTy` applying `fn` to every component of its
-/// operands (dimension-1 operands broadcast).
+/// operands (dimension-1 operands broadcast). The number of components is
+/// that of the widest operand, so the lowering also applies to a slice of
+/// the components (chunked evaluation).
 template <typename OpTy>
 void addComponentwise(
     FormulaLowerings &lowerings,
     std::function<Value(OpTy, LaneBuilder &, ArrayRef<Value>)> fn) {
   lowerings.add<OpTy>([fn](OpTy op, ArrayRef<Components> operands,
                            LaneBuilder &lanes, Components &result) {
-    int64_t dim = getFormulaDim(op->getResult(0));
+    int64_t dim = 1;
+    for (const Components &operand : operands)
+      dim = std::max<int64_t>(dim, operand.size());
     SmallVector<Value, 3> args(operands.size());
     for (int64_t k = 0; k < dim; ++k) {
       for (auto [i, operand] : llvm::enumerate(operands))
@@ -220,6 +225,9 @@ public:
     DenseMap<Value, Components> *rows = nullptr;
     DenseMap<Value, Components> *reduced = nullptr;
     DenseMap<Value, Components> *pair = nullptr;
+    /// Loads component `index` (an i64 computed at run time) of a variable
+    /// for the current group and reduced index: used by chunked loops.
+    std::function<Value(BlockArgument var, Value index)> loadComponent;
   };
 
   FormulaEvaluator(ReduceOp op, const FormulaLowerings &lowerings);
@@ -227,6 +235,16 @@ public:
   /// Checks that every op of the formula can be lowered (diagnostics on the
   /// offending op).
   LogicalResult verifyLowerable();
+
+  /// Plans chunked loops of `chunk` components for the dot-product-like ops
+  /// (scalprod, sqdist, sqnorm2, norm2, sum, weighted squared norms and
+  /// distances with a scalar or diagonal weight) whose operands have more
+  /// than `chunk` components and are componentwise expressions of variables
+  /// and scalars: those expressions are then evaluated chunk by chunk inside
+  /// an scf.for instead of being unrolled over every component.
+  void planChunks(int64_t chunk);
+  /// Ops evaluated in chunked loops (the dot-product-like roots).
+  int64_t getNumChunkedOps() const { return chunkRoots.size(); }
 
   FormulaStage getStage(Value v) const;
 
@@ -237,9 +255,23 @@ public:
   const Components &lookup(Value v, const Env &env) const;
 
 private:
+  /// Evaluates a chunked root (see planChunks).
+  LogicalResult evaluateChunked(Operation *root, LaneBuilder &lanes,
+                                Env &env);
+  /// The components [begin, begin + width) of `v` inside a chunked
+  /// expression; `leaf` gives those of a variable.
+  Components evaluateSlice(Value v, LaneBuilder &lanes, const Env &env,
+                           function_ref<Components(BlockArgument)> leaf,
+                           DenseMap<Value, Components> &memo);
+
   ReduceOp op;
   const FormulaLowerings &lowerings;
   DenseMap<Value, FormulaStage> stages;
+  int64_t chunk = 0;
+  /// Chunked roots with their chunked dimension.
+  DenseMap<Operation *, int64_t> chunkRoots;
+  /// Componentwise ops only evaluated inside chunked loops.
+  DenseSet<Operation *> chunkInternal;
 };
 
 //===----------------------------------------------------------------------===//

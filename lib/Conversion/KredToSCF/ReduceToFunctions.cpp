@@ -144,6 +144,12 @@ private:
   Value stateBuf, stateIdxBuf, formulaBuf;
   DenseMap<Value, Components> uniformValues, reducedValues;
   SmallVector<DenseMap<Value, Components>> rowValues, pairValues;
+  /// The reduced index of the pair step being built.
+  Value currentJ;
+
+  /// Loads one component (index known at run time) of a variable for SIMD
+  /// group `group`: the chunked loops of large dimensions use it.
+  std::function<Value(BlockArgument, Value)> makeComponentLoader(int64_t group);
 };
 
 } // namespace
@@ -180,6 +186,35 @@ KernelBuilder::KernelBuilder(ReduceOp op, const KredToSCFOptions &options,
   outValues = desc.getOutputValueDim();
   outIndices = desc.getOutputIndexDim();
   formulaDim = desc.getFormulaDim();
+  if (auto chunk = op.getChunk())
+    evaluator.planChunks(*chunk);
+}
+
+std::function<Value(BlockArgument, Value)>
+KernelBuilder::makeComponentLoader(int64_t group) {
+  return [this, group](BlockArgument arg, Value index) -> Value {
+    Value base = varPtrs[arg.getArgNumber()];
+    switch (evaluator.getStage(arg)) {
+    case FormulaStage::Rows: {
+      Value buffer = rowBuffers.lookup(arg.getArgNumber());
+      Value offset = addI(mulI(index, i64(rowBlock)), i64(group * lanes));
+      VectorType eltLanes = VectorType::get({lanes}, eltType);
+      return convert(load(eltLanes, gep(buffer, eltType, offset),
+                          alignOf(eltType)),
+                     computeType);
+    }
+    case FormulaStage::Reduced: {
+      Value offset = addI(mulI(currentJ, i64(getFormulaDim(arg))), index);
+      return convert(load(eltType, gep(base, eltType, offset),
+                          alignOf(eltType)),
+                     computeType);
+    }
+    default:
+      return convert(load(eltType, gep(base, eltType, index),
+                          alignOf(eltType)),
+                     computeType);
+    }
+  };
 }
 
 Value KernelBuilder::allocaBuffer(Type elem, int64_t count) {
@@ -298,6 +333,7 @@ void KernelBuilder::buildSelectInMemory(int64_t group, const Components &f,
 SmallVector<Value> KernelBuilder::buildPairStep(Value j,
                                                 ValueRange flatState) {
   // Reduced-index variables: scalars, loaded once per j.
+  currentJ = j;
   reducedValues.clear();
   LaneBuilder lanesBuilder(b, loc, computeLanes);
   for (BlockArgument arg : op.getBodyBlock().getArguments()) {
@@ -319,6 +355,7 @@ SmallVector<Value> KernelBuilder::buildPairStep(Value j,
   env.reduced = &reducedValues;
   env.rows = &rowValues[0];
   env.pair = &pairValues[0];
+  env.loadComponent = makeComponentLoader(0);
   (void)evaluator.evaluate(FormulaStage::Reduced, lanesBuilder, env);
 
   Value jLanes = vector::BroadcastOp::create(b, loc, indexLanes, j);
@@ -328,6 +365,7 @@ SmallVector<Value> KernelBuilder::buildPairStep(Value j,
     pairValues[u].clear();
     env.rows = &rowValues[u];
     env.pair = &pairValues[u];
+    env.loadComponent = makeComponentLoader(u);
     (void)evaluator.evaluate(FormulaStage::Pair, lanesBuilder, env);
     auto toAcc = [&](Value v) {
       return convert(lanesBuilder.splat(v), accType);
@@ -408,14 +446,15 @@ LogicalResult KernelBuilder::buildRun() {
   env.reduced = &reducedValues;
   env.rows = &rowValues[0];
   env.pair = &pairValues[0];
-  if (failed(evaluator.evaluate(FormulaStage::Uniform, lanesBuilder, env)))
-    return failure();
+  env.loadComponent = makeComponentLoader(0);
 
   // Buffers.
   for (BlockArgument arg : body.getArguments())
     if (evaluator.getStage(arg) == FormulaStage::Rows)
       rowBuffers[arg.getArgNumber()] =
           allocaBuffer(eltType, getFormulaDim(arg) * rowBlock);
+  if (failed(evaluator.evaluate(FormulaStage::Uniform, lanesBuilder, env)))
+    return failure();
   stateBuf = allocaBuffer(accType, numValues * rowBlock);
   stateIdxBuf = allocaBuffer(indexType, numIndices * rowBlock);
   Value outBuf = allocaBuffer(eltType, outValues * rowBlock);
@@ -453,6 +492,7 @@ LogicalResult KernelBuilder::buildRun() {
       FormulaEvaluator::Env rowEnv = env;
       rowEnv.rows = &rowValues[u];
       rowEnv.pair = &pairValues[u];
+      rowEnv.loadComponent = makeComponentLoader(u);
       (void)evaluator.evaluate(FormulaStage::Rows, lanesBuilder, rowEnv);
     }
 
