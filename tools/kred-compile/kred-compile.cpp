@@ -17,9 +17,9 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "lib/Compiler/Backend.h"
 #include "lib/Compiler/Compiler.h"
 #include "lib/Frontend/FormulaParser.h"
-#include "lib/Registration/Registration.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -30,8 +30,6 @@
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
-
-#include <optional>
 
 using namespace mlir;
 using namespace mlir::kernelred;
@@ -197,8 +195,10 @@ int main(int argc, char **argv) {
   kernel.dtypeAcc = dtypeAcc;
   kernel.sumScheme = sumScheme;
 
+  // The kernelred dialects and the translations to LLVM IR that the
+  // compiler API needs for --emit=llvm|obj|so.
   DialectRegistry registry;
-  registerAllKredDialects(registry);
+  registerCompilerDialects(registry);
   MLIRContext context(registry);
 
   llvm::Expected<OwningOpRef<ModuleOp>> module =
