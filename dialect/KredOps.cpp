@@ -807,6 +807,38 @@ Attribute foldVector(Type resultType, Attribute operand,
   return makeConst(resultType, fn(*v));
 }
 
+/// The branch an IfElse takes for every component when its condition is a
+/// constant that is >= 0 everywhere (`a`) or nowhere (`b`); null otherwise.
+Value chooseIfElseBranch(IfElseOp op, Attribute cond) {
+  auto vals = getConstValues(cond);
+  if (!vals)
+    return {};
+  if (llvm::all_of(*vals, [](double c) { return c >= 0; }))
+    return op.getA();
+  if (llvm::none_of(*vals, [](double c) { return c >= 0; }))
+    return op.getB();
+  return {};
+}
+
+/// Row-major strides of a tensor of shape `dims`.
+SmallVector<int64_t> getStrides(ArrayRef<int64_t> dims) {
+  SmallVector<int64_t> strides(dims.size(), 1);
+  for (int64_t i = (int64_t)dims.size() - 2; i >= 0; --i)
+    strides[i] = strides[i + 1] * dims[i + 1];
+  return strides;
+}
+
+/// Row-major multi-index of the flat index `flat` in a tensor of shape
+/// `dims`.
+SmallVector<int64_t> delinearize(int64_t flat, ArrayRef<int64_t> dims) {
+  SmallVector<int64_t> index(dims.size());
+  for (int64_t i = (int64_t)dims.size() - 1; i >= 0; --i) {
+    index[i] = flat % dims[i];
+    flat /= dims[i];
+  }
+  return index;
+}
+
 double keopsRsqrt(double x) { return x == 0 ? 0 : 1 / std::sqrt(x); }
 double keopsSign(double x) { return x > 0 ? 1 : (x < 0 ? -1 : 0); }
 double keopsRound(double x, int64_t d) {
@@ -855,11 +887,7 @@ KRED_FOLD_UNARY(SinXDivXOp, x == 0 ? 1.0 : std::sin(x) / x)
 KRED_FOLD_UNARY(AsinOp, std::asin(x))
 KRED_FOLD_UNARY(AcosOp, std::acos(x))
 KRED_FOLD_UNARY(AtanOp, std::atan(x))
-KRED_FOLD_UNARY(AbsOp, std::fabs(x))
-KRED_FOLD_UNARY(SignOp, keopsSign(x))
 KRED_FOLD_UNARY(StepOp, x < 0 ? 0.0 : 1.0)
-KRED_FOLD_UNARY(ReLUOp, x < 0 ? 0.0 : x)
-KRED_FOLD_UNARY(FloorOp, std::floor(x))
 KRED_FOLD_UNARY(SquareOp, x *x)
 KRED_FOLD_UNARY(RoundOp, keopsRound(x, getDecimals()))
 KRED_FOLD_UNARY(ClampIntOp,
@@ -867,6 +895,23 @@ KRED_FOLD_UNARY(ClampIntOp,
                             : (x > getHi() ? (double)getHi() : x))
 KRED_FOLD_UNARY(DiffClampIntOp, (x < getLo() || x > getHi()) ? 0.0 : 1.0)
 #undef KRED_FOLD_UNARY
+
+// Idempotent componentwise ops: f(f(x)) = f(x).
+#define KRED_FOLD_IDEMPOTENT(OP, EXPR)                                         \
+  OpFoldResult OP::fold(FoldAdaptor adaptor) {                                 \
+    if (getInput().getDefiningOp<OP>())                                        \
+      return getInput();                                                       \
+    return foldComponentwise(getType(), {adaptor.getInput()},                  \
+                             [&](ArrayRef<double> a) -> double {               \
+                               double x = a[0];                                \
+                               return EXPR;                                    \
+                             });                                               \
+  }
+KRED_FOLD_IDEMPOTENT(AbsOp, std::fabs(x))
+KRED_FOLD_IDEMPOTENT(SignOp, keopsSign(x))
+KRED_FOLD_IDEMPOTENT(ReLUOp, x < 0 ? 0.0 : x)
+KRED_FOLD_IDEMPOTENT(FloorOp, std::floor(x))
+#undef KRED_FOLD_IDEMPOTENT
 
 OpFoldResult NegOp::fold(FoldAdaptor adaptor) {
   if (auto inner = getInput().getDefiningOp<NegOp>())
@@ -1022,6 +1067,192 @@ OpFoldResult ScalProdOp::fold(FoldAdaptor adaptor) {
   return makeConst(getType(), {s});
 }
 
+OpFoldResult NormalizeOp::fold(FoldAdaptor adaptor) {
+  return foldVector(getType(), adaptor.getInput(), [](ArrayRef<double> v) {
+    double s = 0;
+    for (double x : v)
+      s += x * x;
+    // Rsqrt(SqNorm2(x)) * x, with KeOps' Rsqrt(0) = 0.
+    double r = keopsRsqrt(s);
+    SmallVector<double> out;
+    for (double x : v)
+      out.push_back(r * x);
+    return out;
+  });
+}
+
+OpFoldResult SqDistOp::fold(FoldAdaptor adaptor) {
+  // KeOps: SqDist(f, f) = SqNorm2(f - f) = SqNorm2(Zero) = 0.
+  if (getLhs() == getRhs())
+    return makeConst(getType(), {0.0});
+  auto a = getConstValues(adaptor.getLhs());
+  auto b = getConstValues(adaptor.getRhs());
+  if (!a || !b)
+    return {};
+  size_t n = std::max(a->size(), b->size());
+  double s = 0;
+  for (size_t i = 0; i < n; ++i) {
+    double d = (*a)[a->size() == 1 ? 0 : i] - (*b)[b->size() == 1 ? 0 : i];
+    s += d * d;
+  }
+  return makeConst(getType(), {s});
+}
+
+OpFoldResult ConcatOp::fold(FoldAdaptor adaptor) {
+  auto a = getConstValues(adaptor.getLhs());
+  auto b = getConstValues(adaptor.getRhs());
+  if (!a || !b)
+    return {};
+  SmallVector<double> out(*a);
+  out.append(b->begin(), b->end());
+  return makeConst(getType(), out);
+}
+
+OpFoldResult MatVecMultOp::fold(FoldAdaptor adaptor) {
+  auto a = getConstValues(adaptor.getLhs());
+  auto b = getConstValues(adaptor.getRhs());
+  if (!a || !b)
+    return {};
+  int64_t p = b->size(), n = a->size() / p;
+  SmallVector<double> out(n, 0.0);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t k = 0; k < p; ++k)
+      out[i] += (*a)[i * p + k] * (*b)[k];
+  return makeConst(getType(), out);
+}
+
+OpFoldResult VecMatMultOp::fold(FoldAdaptor adaptor) {
+  auto b = getConstValues(adaptor.getLhs());
+  auto a = getConstValues(adaptor.getRhs());
+  if (!a || !b)
+    return {};
+  int64_t n = b->size(), p = a->size() / n;
+  SmallVector<double> out(p, 0.0);
+  for (int64_t i = 0; i < p; ++i)
+    for (int64_t k = 0; k < n; ++k)
+      out[i] += (*b)[k] * (*a)[k * p + i];
+  return makeConst(getType(), out);
+}
+
+OpFoldResult TensorProdOp::fold(FoldAdaptor adaptor) {
+  auto f = getConstValues(adaptor.getLhs());
+  auto g = getConstValues(adaptor.getRhs());
+  if (!f || !g)
+    return {};
+  SmallVector<double> out;
+  for (double x : *f)
+    for (double y : *g)
+      out.push_back(x * y);
+  return makeConst(getType(), out);
+}
+
+/// WeightedSqNorm(s, f) by the dimension of s: 1 (isotropic), dim(f)
+/// (diagonal) or dim(f)^2 (full, row-major).
+static double weightedSqNorm(ArrayRef<double> s, ArrayRef<double> f) {
+  size_t d = f.size();
+  double r = 0;
+  if (s.size() == 1) {
+    for (double x : f)
+      r += x * x;
+    return s[0] * r;
+  }
+  if (s.size() == d) {
+    for (size_t k = 0; k < d; ++k)
+      r += s[k] * f[k] * f[k];
+    return r;
+  }
+  for (size_t k = 0; k < d; ++k)
+    for (size_t l = 0; l < d; ++l)
+      r += s[k * d + l] * f[k] * f[l];
+  return r;
+}
+
+OpFoldResult WeightedSqNormOp::fold(FoldAdaptor adaptor) {
+  auto s = getConstValues(adaptor.getLhs());
+  auto f = getConstValues(adaptor.getRhs());
+  if (!s || !f)
+    return {};
+  return makeConst(getType(), {weightedSqNorm(*s, *f)});
+}
+
+OpFoldResult WeightedSqDistOp::fold(FoldAdaptor adaptor) {
+  auto s = getConstValues(adaptor.getWeight());
+  auto f = getConstValues(adaptor.getLhs());
+  auto g = getConstValues(adaptor.getRhs());
+  if (!s || !f || !g)
+    return {};
+  size_t n = std::max(f->size(), g->size());
+  SmallVector<double> diff(n);
+  for (size_t i = 0; i < n; ++i)
+    diff[i] = (*f)[f->size() == 1 ? 0 : i] - (*g)[g->size() == 1 ? 0 : i];
+  return makeConst(getType(), {weightedSqNorm(*s, diff)});
+}
+
+OpFoldResult TensorDotOp::fold(FoldAdaptor adaptor) {
+  auto a = getConstValues(adaptor.getLhs());
+  auto b = getConstValues(adaptor.getRhs());
+  if (!a || !b)
+    return {};
+  ArrayRef<int64_t> dimsA = getDimsA(), dimsB = getDimsB();
+  ArrayRef<int64_t> contA = getContractA(), contB = getContractB();
+  // Kept axes of a then b, as (operand, axis).
+  SmallVector<std::pair<int, int64_t>> kept;
+  for (int64_t i = 0, e = dimsA.size(); i < e; ++i)
+    if (!llvm::is_contained(contA, i))
+      kept.push_back({0, i});
+  for (int64_t i = 0, e = dimsB.size(); i < e; ++i)
+    if (!llvm::is_contained(contB, i))
+      kept.push_back({1, i});
+  // Kept axis q becomes axis permute[q] of the result (KeOps' convention).
+  SmallVector<int64_t> perm = llvm::to_vector(llvm::seq<int64_t>(0, kept.size()));
+  if (auto permute = getPermute())
+    perm.assign(permute->begin(), permute->end());
+  SmallVector<int64_t> outDims(kept.size());
+  for (auto [q, axis] : llvm::enumerate(kept))
+    outDims[perm[q]] = (axis.first == 0 ? dimsA : dimsB)[axis.second];
+  SmallVector<int64_t> outStrides = getStrides(outDims);
+  SmallVector<double> out(getFormulaDim(getType()), 0.0);
+  for (int64_t i = 0, ea = a->size(); i < ea; ++i) {
+    SmallVector<int64_t> ia = delinearize(i, dimsA);
+    for (int64_t j = 0, eb = b->size(); j < eb; ++j) {
+      SmallVector<int64_t> ib = delinearize(j, dimsB);
+      if (llvm::any_of(llvm::zip(contA, contB), [&](auto pair) {
+            return ia[std::get<0>(pair)] != ib[std::get<1>(pair)];
+          }))
+        continue;
+      int64_t o = 0;
+      for (auto [q, axis] : llvm::enumerate(kept))
+        o += (axis.first == 0 ? ia : ib)[axis.second] * outStrides[perm[q]];
+      out[o] += (*a)[i] * (*b)[j];
+    }
+  }
+  return makeConst(getType(), out);
+}
+
+OpFoldResult KronOp::fold(FoldAdaptor adaptor) {
+  auto a = getConstValues(adaptor.getLhs());
+  auto b = getConstValues(adaptor.getRhs());
+  if (!a || !b)
+    return {};
+  ArrayRef<int64_t> dimsA = getDimsA(), dimsB = getDimsB();
+  SmallVector<int64_t> outDims;
+  for (auto [da, db] : llvm::zip(dimsA, dimsB))
+    outDims.push_back(da * db);
+  SmallVector<int64_t> outStrides = getStrides(outDims);
+  SmallVector<double> out(getFormulaDim(getType()), 0.0);
+  for (int64_t i = 0, ea = a->size(); i < ea; ++i) {
+    SmallVector<int64_t> ia = delinearize(i, dimsA);
+    for (int64_t j = 0, eb = b->size(); j < eb; ++j) {
+      SmallVector<int64_t> ib = delinearize(j, dimsB);
+      int64_t o = 0;
+      for (size_t k = 0; k < dimsA.size(); ++k)
+        o += (ia[k] * dimsB[k] + ib[k]) * outStrides[k];
+      out[o] = (*a)[i] * (*b)[j];
+    }
+  }
+  return makeConst(getType(), out);
+}
+
 //===----------------------------------------------------------------------===//
 // Folders: binary and ternary componentwise ops
 //===----------------------------------------------------------------------===//
@@ -1038,6 +1269,9 @@ OpFoldResult AddOp::fold(FoldAdaptor adaptor) {
 OpFoldResult SubOp::fold(FoldAdaptor adaptor) {
   if (isConstSplat(adaptor.getRhs(), 0.0) && getLhs().getType() == getType())
     return getLhs();
+  // KeOps simplifies f - f to Zero symbolically.
+  if (getLhs() == getRhs())
+    return makeConst(getType(), {0.0});
   return foldComponentwise(getType(), {adaptor.getLhs(), adaptor.getRhs()},
                            [](ArrayRef<double> a) { return a[0] - a[1]; });
 }
@@ -1057,6 +1291,9 @@ OpFoldResult MulOp::fold(FoldAdaptor adaptor) {
 OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
   if (isConstSplat(adaptor.getRhs(), 1.0) && getLhs().getType() == getType())
     return getLhs();
+  // KeOps propagates Zero symbolically: 0 / g = 0.
+  if (isConstSplat(adaptor.getLhs(), 0.0))
+    return makeConst(getType(), {0.0});
   return foldComponentwise(getType(), {adaptor.getLhs(), adaptor.getRhs()},
                            [](ArrayRef<double> a) { return a[0] / a[1]; });
 }
@@ -1091,12 +1328,11 @@ KRED_FOLD_COMPARE(LessOrEqualOp, <=)
 #undef KRED_FOLD_COMPARE
 
 OpFoldResult IfElseOp::fold(FoldAdaptor adaptor) {
-  auto cond = getConstValues(adaptor.getCond());
-  if (cond && cond->size() == 1) {
-    Value chosen = (*cond)[0] >= 0 ? getA() : getB();
-    if (chosen.getType() == getType())
-      return chosen;
-  }
+  if (getA() == getB() && getA().getType() == getType())
+    return getA();
+  if (Value chosen = chooseIfElseBranch(*this, adaptor.getCond());
+      chosen && chosen.getType() == getType())
+    return chosen;
   return foldComponentwise(
       getType(), {adaptor.getCond(), adaptor.getA(), adaptor.getB()},
       [](ArrayRef<double> a) { return a[0] >= 0 ? a[1] : a[2]; });
@@ -1285,6 +1521,502 @@ struct SquareOfNeg : OpRewritePattern<SquareOp> {
   }
 };
 
+
+/// `value` with the type `type`: itself, or replicated with SumT when it is a
+/// scalar (KeOps' broadcasting); null when neither applies.
+static Value broadcastTo(PatternRewriter &rewriter, Location loc, Value value,
+                         Type type) {
+  if (value.getType() == type)
+    return value;
+  if (getFormulaDim(value) != 1)
+    return {};
+  return SumTOp::create(rewriter, loc, value, getFormulaDim(type));
+}
+
+/// True when `value` is a constant whose components all equal `splat`.
+static bool isConstantSplat(Value value, double splat) {
+  Attribute attr;
+  return matchPattern(value, m_Constant(&attr)) && isConstSplat(attr, splat);
+}
+
+/// x op identity -> x, broadcast to the result type with SumT when x is a
+/// scalar (the folders handle the case without broadcasting). `Commutes`
+/// also matches the identity on the left.
+template <typename OpTy, bool Commutes>
+struct BinaryIdentity : OpRewritePattern<OpTy> {
+  BinaryIdentity(MLIRContext *context, double identity)
+      : OpRewritePattern<OpTy>(context), identity(identity) {}
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const override {
+    Value x;
+    if (isConstantSplat(op.getRhs(), identity))
+      x = op.getLhs();
+    else if (Commutes && isConstantSplat(op.getLhs(), identity))
+      x = op.getRhs();
+    if (!x || x.getType() == op.getType())
+      return failure();
+    Value result = broadcastTo(rewriter, op.getLoc(), x, op.getType());
+    if (!result)
+      return failure();
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+  double identity;
+};
+
+/// x * -1 -> -x (KeOps' Mult simplification).
+struct MulByMinusOne : OpRewritePattern<MulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MulOp op,
+                                PatternRewriter &rewriter) const override {
+    Value x;
+    if (isConstantSplat(op.getRhs(), -1.0))
+      x = op.getLhs();
+    else if (isConstantSplat(op.getLhs(), -1.0))
+      x = op.getRhs();
+    if (!x)
+      return failure();
+    Value b = broadcastTo(rewriter, op.getLoc(), x, op.getType());
+    if (!b)
+      return failure();
+    rewriter.replaceOpWithNewOp<NegOp>(op, b);
+    return success();
+  }
+};
+
+/// A negation in a product moves to the cheaper place: out of the product
+/// when both factors have the same dimension, (-a) * b -> -(a * b) (KeOps'
+/// Mult simplification, so that negations meet and cancel), and onto the
+/// scalar factor otherwise, (-a) * s -> a * (-s); -s * a stays.
+struct MulOfNeg : OpRewritePattern<MulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MulOp op,
+                                PatternRewriter &rewriter) const override {
+    auto lhs = op.getLhs().getDefiningOp<NegOp>();
+    auto rhs = op.getRhs().getDefiningOp<NegOp>();
+    if ((lhs && rhs) || (!lhs && !rhs))
+      return failure(); // MulOfNegs, or nothing to move.
+    Value negated = lhs ? lhs.getInput() : rhs.getInput();
+    Value other = lhs ? op.getRhs() : op.getLhs();
+    int64_t dimNegated = getFormulaDim(negated), dimOther = getFormulaDim(other);
+    if (dimNegated < dimOther)
+      return failure(); // Already on the scalar factor.
+    Location loc = op.getLoc();
+    if (dimOther < dimNegated) {
+      Value negOther = NegOp::create(rewriter, loc, other);
+      if (lhs)
+        rewriter.replaceOpWithNewOp<MulOp>(op, negated, negOther);
+      else
+        rewriter.replaceOpWithNewOp<MulOp>(op, negOther, negated);
+      return success();
+    }
+    Value product = lhs ? MulOp::create(rewriter, loc, negated, other)
+                        : MulOp::create(rewriter, loc, other, negated);
+    rewriter.replaceOpWithNewOp<NegOp>(op, product);
+    return success();
+  }
+};
+
+/// c1 * (c2 * x) -> (c1 * c2) * x for constants c1, c2.
+struct MulOfConstants : OpRewritePattern<MulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MulOp op,
+                                PatternRewriter &rewriter) const override {
+    for (auto [c1, other] : {std::make_pair(op.getLhs(), op.getRhs()),
+                             std::make_pair(op.getRhs(), op.getLhs())}) {
+      auto inner = other.getDefiningOp<MulOp>();
+      if (!inner || !matchPattern(c1, m_Constant()))
+        continue;
+      for (auto [c2, x] : {std::make_pair(inner.getLhs(), inner.getRhs()),
+                           std::make_pair(inner.getRhs(), inner.getLhs())}) {
+        if (!matchPattern(c2, m_Constant()) || matchPattern(x, m_Constant()))
+          continue;
+        Value c = MulOp::create(rewriter, op.getLoc(), c1, c2);
+        rewriter.replaceOpWithNewOp<MulOp>(op, c, x);
+        return success();
+      }
+    }
+    return failure();
+  }
+};
+
+/// x * Inv(y) -> x / y (one rounding instead of two).
+struct MulOfInv : OpRewritePattern<MulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MulOp op,
+                                PatternRewriter &rewriter) const override {
+    if (auto inv = op.getRhs().getDefiningOp<InvOp>()) {
+      rewriter.replaceOpWithNewOp<DivOp>(op, op.getLhs(), inv.getInput());
+      return success();
+    }
+    if (auto inv = op.getLhs().getDefiningOp<InvOp>()) {
+      rewriter.replaceOpWithNewOp<DivOp>(op, op.getRhs(), inv.getInput());
+      return success();
+    }
+    return failure();
+  }
+};
+
+/// Exp(a) / Exp(b) -> Exp(a - b).
+struct DivOfExps : OpRewritePattern<DivOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(DivOp op,
+                                PatternRewriter &rewriter) const override {
+    auto a = op.getLhs().getDefiningOp<ExpOp>();
+    auto b = op.getRhs().getDefiningOp<ExpOp>();
+    if (!a || !b)
+      return failure();
+    Value diff =
+        SubOp::create(rewriter, op.getLoc(), a.getInput(), b.getInput());
+    rewriter.replaceOpWithNewOp<ExpOp>(op, diff);
+    return success();
+  }
+};
+
+/// -(a - b) -> b - a.
+struct NegOfSub : OpRewritePattern<NegOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(NegOp op,
+                                PatternRewriter &rewriter) const override {
+    auto sub = op.getInput().getDefiningOp<SubOp>();
+    if (!sub)
+      return failure();
+    rewriter.replaceOpWithNewOp<SubOp>(op, sub.getRhs(), sub.getLhs());
+    return success();
+  }
+};
+
+/// Pow(x, 2) -> Square(x); Pow(x, -1) -> Inv(x); Pow(Pow(x, a), b) and
+/// Pow(Square(x), b) -> Pow(x, a * b).
+struct SimplifyPow : OpRewritePattern<PowOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(PowOp op,
+                                PatternRewriter &rewriter) const override {
+    int64_t n = op.getExponent();
+    if (n == 2) {
+      rewriter.replaceOpWithNewOp<SquareOp>(op, op.getInput());
+      return success();
+    }
+    if (n == -1) {
+      rewriter.replaceOpWithNewOp<InvOp>(op, op.getInput());
+      return success();
+    }
+    Value base;
+    int64_t inner = 0;
+    if (auto pow = op.getInput().getDefiningOp<PowOp>()) {
+      base = pow.getInput();
+      inner = pow.getExponent();
+    } else if (auto square = op.getInput().getDefiningOp<SquareOp>()) {
+      base = square.getInput();
+      inner = 2;
+    }
+    int64_t product;
+    if (!base || llvm::MulOverflow(inner, n, product))
+      return failure();
+    rewriter.replaceOpWithNewOp<PowOp>(op, base, product);
+    return success();
+  }
+};
+
+/// Square(|x|) -> Square(x).
+struct SquareOfAbs : OpRewritePattern<SquareOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SquareOp op,
+                                PatternRewriter &rewriter) const override {
+    auto abs = op.getInput().getDefiningOp<AbsOp>();
+    if (!abs)
+      return failure();
+    rewriter.replaceOpWithNewOp<SquareOp>(op, abs.getInput());
+    return success();
+  }
+};
+
+/// Sqrt(Square(x)) -> |x|.
+struct SqrtOfSquare : OpRewritePattern<SqrtOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SqrtOp op,
+                                PatternRewriter &rewriter) const override {
+    auto square = op.getInput().getDefiningOp<SquareOp>();
+    if (!square)
+      return failure();
+    rewriter.replaceOpWithNewOp<AbsOp>(op, square.getInput());
+    return success();
+  }
+};
+
+/// Log(Exp(x)) -> x.
+struct LogOfExp : OpRewritePattern<LogOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LogOp op,
+                                PatternRewriter &rewriter) const override {
+    auto exp = op.getInput().getDefiningOp<ExpOp>();
+    if (!exp)
+      return failure();
+    rewriter.replaceOp(op, exp.getInput());
+    return success();
+  }
+};
+
+/// |-x| -> |x|.
+struct AbsOfNeg : OpRewritePattern<AbsOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AbsOp op,
+                                PatternRewriter &rewriter) const override {
+    auto neg = op.getInput().getDefiningOp<NegOp>();
+    if (!neg)
+      return failure();
+    rewriter.replaceOpWithNewOp<AbsOp>(op, neg.getInput());
+    return success();
+  }
+};
+
+/// Sum identities: Sum(SumT(x, d)) -> d * x; Sum(ElemT(x, n, m)) -> x;
+/// Sum(ExtractT(x, n, s)) -> Sum(x); Sum(-x) -> -Sum(x); and KeOps' Sum of a
+/// product: Sum(s * v) -> s * Sum(v) for a scalar s, Sum(u * v) ->
+/// Scalprod(u, v).
+struct SimplifySum : OpRewritePattern<SumOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SumOp op,
+                                PatternRewriter &rewriter) const override {
+    Value input = op.getInput();
+    Location loc = op.getLoc();
+    if (getFormulaDim(input) == 1)
+      return failure(); // Folded.
+    if (auto sumt = input.getDefiningOp<SumTOp>()) {
+      Value d = IntCstOp::create(rewriter, loc, op.getType(), sumt.getDim());
+      rewriter.replaceOpWithNewOp<MulOp>(op, d, sumt.getInput());
+      return success();
+    }
+    if (auto elemt = input.getDefiningOp<ElemTOp>()) {
+      rewriter.replaceOp(op, elemt.getInput());
+      return success();
+    }
+    if (auto extractt = input.getDefiningOp<ExtractTOp>()) {
+      rewriter.replaceOpWithNewOp<SumOp>(op, extractt.getInput());
+      return success();
+    }
+    if (auto neg = input.getDefiningOp<NegOp>()) {
+      Value sum = SumOp::create(rewriter, loc, neg.getInput());
+      rewriter.replaceOpWithNewOp<NegOp>(op, sum);
+      return success();
+    }
+    if (auto mul = input.getDefiningOp<MulOp>()) {
+      Value a = mul.getLhs(), b = mul.getRhs();
+      if (getFormulaDim(b) == 1)
+        std::swap(a, b);
+      if (getFormulaDim(a) == 1) {
+        Value sum = SumOp::create(rewriter, loc, b);
+        rewriter.replaceOpWithNewOp<MulOp>(op, a, sum);
+      } else {
+        rewriter.replaceOpWithNewOp<ScalProdOp>(op, a, b);
+      }
+      return success();
+    }
+    return failure();
+  }
+};
+
+/// The slice [start, start + length) of `value` read by an Elem or Extract
+/// op.
+struct Slice {
+  Value source;
+  int64_t start;
+  int64_t length;
+};
+static std::optional<Slice> getSlice(Value value) {
+  if (auto elem = value.getDefiningOp<ElemOp>())
+    return Slice{elem.getInput(), elem.getIndex(), 1};
+  if (auto extract = value.getDefiningOp<ExtractOp>())
+    return Slice{extract.getInput(), extract.getStart(), extract.getLength()};
+  return std::nullopt;
+}
+
+/// A zero of type `type`.
+static Value createZero(PatternRewriter &rewriter, Location loc, Type type) {
+  return ZeroOp::create(rewriter, loc, type);
+}
+
+/// Elem(x, k) of a value built by SumT, ElemT, Extract, ExtractT or Concat
+/// -> the component it reads.
+struct SimplifyElem : OpRewritePattern<ElemOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ElemOp op,
+                                PatternRewriter &rewriter) const override {
+    Value input = op.getInput();
+    int64_t k = op.getIndex();
+    Location loc = op.getLoc();
+    Type type = op.getType();
+    auto elemOf = [&](Value x, int64_t i) {
+      rewriter.replaceOpWithNewOp<ElemOp>(op, x, i);
+      return success();
+    };
+    if (getFormulaDim(input) == 1)
+      return failure(); // Folded.
+    if (auto sumt = input.getDefiningOp<SumTOp>()) {
+      rewriter.replaceOp(op, sumt.getInput());
+      return success();
+    }
+    if (auto elemt = input.getDefiningOp<ElemTOp>()) {
+      rewriter.replaceOp(op, elemt.getIndex() == k
+                                 ? elemt.getInput()
+                                 : createZero(rewriter, loc, type));
+      return success();
+    }
+    if (auto extract = input.getDefiningOp<ExtractOp>())
+      return elemOf(extract.getInput(), extract.getStart() + k);
+    if (auto extractt = input.getDefiningOp<ExtractTOp>()) {
+      int64_t i = k - extractt.getStart();
+      if (i < 0 || i >= getFormulaDim(extractt.getInput())) {
+        rewriter.replaceOp(op, createZero(rewriter, loc, type));
+        return success();
+      }
+      return elemOf(extractt.getInput(), i);
+    }
+    if (auto concat = input.getDefiningOp<ConcatOp>()) {
+      int64_t da = getFormulaDim(concat.getLhs());
+      return k < da ? elemOf(concat.getLhs(), k)
+                    : elemOf(concat.getRhs(), k - da);
+    }
+    return failure();
+  }
+};
+
+/// Extract identities: Extract(x, s, 1) -> Elem(x, s); nested extracts
+/// compose; Extract of a Concat that stays in one operand, of a SumT, or
+/// of the ExtractT that placed exactly that range.
+struct SimplifyExtract : OpRewritePattern<ExtractOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ExtractOp op,
+                                PatternRewriter &rewriter) const override {
+    Value input = op.getInput();
+    int64_t s = op.getStart(), l = op.getLength();
+    if (input.getType() == op.getType())
+      return failure(); // Folded.
+    if (l == 1) {
+      rewriter.replaceOpWithNewOp<ElemOp>(op, input, s);
+      return success();
+    }
+    if (auto inner = input.getDefiningOp<ExtractOp>()) {
+      rewriter.replaceOpWithNewOp<ExtractOp>(op, inner.getInput(),
+                                             inner.getStart() + s, l);
+      return success();
+    }
+    if (auto concat = input.getDefiningOp<ConcatOp>()) {
+      int64_t da = getFormulaDim(concat.getLhs());
+      if (s + l <= da) {
+        rewriter.replaceOpWithNewOp<ExtractOp>(op, concat.getLhs(), s, l);
+        return success();
+      }
+      if (s >= da) {
+        rewriter.replaceOpWithNewOp<ExtractOp>(op, concat.getRhs(), s - da, l);
+        return success();
+      }
+      return failure();
+    }
+    if (auto sumt = input.getDefiningOp<SumTOp>()) {
+      rewriter.replaceOpWithNewOp<SumTOp>(op, sumt.getInput(), l);
+      return success();
+    }
+    if (auto extractt = input.getDefiningOp<ExtractTOp>();
+        extractt && extractt.getStart() == s &&
+        extractt.getInput().getType() == op.getType()) {
+      rewriter.replaceOp(op, extractt.getInput());
+      return success();
+    }
+    return failure();
+  }
+};
+
+/// Concat(x[s : l1], x[s + l1 : l2]) -> x[s : l1 + l2] (Elem counts as a
+/// slice of length 1).
+struct ConcatOfSlices : OpRewritePattern<ConcatOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ConcatOp op,
+                                PatternRewriter &rewriter) const override {
+    std::optional<Slice> a = getSlice(op.getLhs());
+    std::optional<Slice> b = getSlice(op.getRhs());
+    if (!a || !b || a->source != b->source || a->start + a->length != b->start)
+      return failure();
+    rewriter.replaceOpWithNewOp<ExtractOp>(op, a->source, a->start,
+                                           a->length + b->length);
+    return success();
+  }
+};
+
+/// Scalprod(x, x) -> SqNorm2(x); with a scalar side, KeOps' s * Sum(v).
+struct SimplifyScalProd : OpRewritePattern<ScalProdOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ScalProdOp op,
+                                PatternRewriter &rewriter) const override {
+    Value a = op.getLhs(), b = op.getRhs();
+    if (a == b) {
+      rewriter.replaceOpWithNewOp<SqNorm2Op>(op, a);
+      return success();
+    }
+    if (getFormulaDim(a) == 1 && getFormulaDim(b) == 1) {
+      rewriter.replaceOpWithNewOp<MulOp>(op, a, b);
+      return success();
+    }
+    if (getFormulaDim(a) == 1 || getFormulaDim(b) == 1) {
+      if (getFormulaDim(b) == 1)
+        std::swap(a, b);
+      Value sum = SumOp::create(rewriter, op.getLoc(), b);
+      rewriter.replaceOpWithNewOp<MulOp>(op, a, sum);
+      return success();
+    }
+    return failure();
+  }
+};
+
+/// SqNorm2 of a scalar -> Square.
+struct SqNorm2OfScalar : OpRewritePattern<SqNorm2Op> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SqNorm2Op op,
+                                PatternRewriter &rewriter) const override {
+    if (getFormulaDim(op.getInput()) != 1)
+      return failure();
+    rewriter.replaceOpWithNewOp<SquareOp>(op, op.getInput());
+    return success();
+  }
+};
+
+/// Norm2 of a scalar -> Abs.
+struct Norm2OfScalar : OpRewritePattern<Norm2Op> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(Norm2Op op,
+                                PatternRewriter &rewriter) const override {
+    if (getFormulaDim(op.getInput()) != 1)
+      return failure();
+    rewriter.replaceOpWithNewOp<AbsOp>(op, op.getInput());
+    return success();
+  }
+};
+
+/// IfElse with a branch known for every component (constant condition, or
+/// both branches equal) whose value is a scalar -> SumT of that branch (the
+/// folder handles the branches of the result type).
+struct IfElseBroadcastBranch : OpRewritePattern<IfElseOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(IfElseOp op,
+                                PatternRewriter &rewriter) const override {
+    Value chosen;
+    if (op.getA() == op.getB()) {
+      chosen = op.getA();
+    } else {
+      Attribute cond;
+      if (matchPattern(op.getCond(), m_Constant(&cond)))
+        chosen = chooseIfElseBranch(op, cond);
+    }
+    if (!chosen || chosen.getType() == op.getType())
+      return failure();
+    Value b = broadcastTo(rewriter, op.getLoc(), chosen, op.getType());
+    if (!b)
+      return failure();
+    rewriter.replaceOp(op, b);
+    return success();
+  }
+};
+
 } // namespace
 
 void RatCstOp::getCanonicalizationPatterns(RewritePatternSet &results,
@@ -1293,27 +2025,85 @@ void RatCstOp::getCanonicalizationPatterns(RewritePatternSet &results,
 }
 void MulOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                         MLIRContext *context) {
-  results.add<MulOfExps, MulSelfToSquare, MulOfNegs>(context);
+  results.add<MulOfExps, MulSelfToSquare, MulOfNegs, MulOfNeg, MulByMinusOne,
+              MulOfConstants, MulOfInv>(context);
+  results.add<BinaryIdentity<MulOp, true>>(context, 1.0);
 }
 void AddOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                         MLIRContext *context) {
   results.add<AddOfNeg>(context);
+  results.add<BinaryIdentity<AddOp, true>>(context, 0.0);
 }
 void SubOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                         MLIRContext *context) {
   results.add<SubOfNeg>(context);
+  results.add<BinaryIdentity<SubOp, false>>(context, 0.0);
 }
 void DivOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                         MLIRContext *context) {
-  results.add<DivOfOne>(context);
+  results.add<DivOfOne, DivOfExps>(context);
+  results.add<BinaryIdentity<DivOp, false>>(context, 1.0);
 }
 void PowfOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                          MLIRContext *context) {
   results.add<PowfOfConstant>(context);
+  results.add<BinaryIdentity<PowfOp, false>>(context, 1.0);
 }
 void SquareOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                            MLIRContext *context) {
-  results.add<SquareOfNeg>(context);
+  results.add<SquareOfNeg, SquareOfAbs>(context);
+}
+void NegOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                        MLIRContext *context) {
+  results.add<NegOfSub>(context);
+}
+void PowOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                        MLIRContext *context) {
+  results.add<SimplifyPow>(context);
+}
+void SqrtOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                         MLIRContext *context) {
+  results.add<SqrtOfSquare>(context);
+}
+void LogOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                        MLIRContext *context) {
+  results.add<LogOfExp>(context);
+}
+void AbsOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                        MLIRContext *context) {
+  results.add<AbsOfNeg>(context);
+}
+void SumOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                        MLIRContext *context) {
+  results.add<SimplifySum>(context);
+}
+void ElemOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                         MLIRContext *context) {
+  results.add<SimplifyElem>(context);
+}
+void ExtractOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                            MLIRContext *context) {
+  results.add<SimplifyExtract>(context);
+}
+void ConcatOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                           MLIRContext *context) {
+  results.add<ConcatOfSlices>(context);
+}
+void ScalProdOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                             MLIRContext *context) {
+  results.add<SimplifyScalProd>(context);
+}
+void SqNorm2Op::getCanonicalizationPatterns(RewritePatternSet &results,
+                                            MLIRContext *context) {
+  results.add<SqNorm2OfScalar>(context);
+}
+void Norm2Op::getCanonicalizationPatterns(RewritePatternSet &results,
+                                          MLIRContext *context) {
+  results.add<Norm2OfScalar>(context);
+}
+void IfElseOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                           MLIRContext *context) {
+  results.add<IfElseBroadcastBranch>(context);
 }
 
 //===----------------------------------------------------------------------===//

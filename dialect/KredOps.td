@@ -114,6 +114,7 @@ class Kred_UnaryOp<string mnemonic, string keopsName, string meaning,
 
 def Kred_NegOp : Kred_UnaryOp<"neg", "Minus", "negation (unary -)"> {
   let hasFolder = 1;
+  let hasCanonicalizer = 1;
 }
 def Kred_InvOp : Kred_UnaryOp<"inv", "Inv", "reciprocal 1/x"> {
   let hasFolder = 1;
@@ -124,6 +125,7 @@ def Kred_SquareOp : Kred_UnaryOp<"square", "Square", "square x*x"> {
 }
 def Kred_SqrtOp : Kred_UnaryOp<"sqrt", "Sqrt", "square root"> {
   let hasFolder = 1;
+  let hasCanonicalizer = 1;
 }
 def Kred_RsqrtOp : Kred_UnaryOp<"rsqrt", "Rsqrt",
     "reciprocal square root, 0 at 0 (KeOps convention)"> {
@@ -134,6 +136,7 @@ def Kred_ExpOp : Kred_UnaryOp<"exp", "Exp", "exponential"> {
 }
 def Kred_LogOp : Kred_UnaryOp<"log", "Log", "natural logarithm"> {
   let hasFolder = 1;
+  let hasCanonicalizer = 1;
 }
 def Kred_XLogXOp : Kred_UnaryOp<"xlogx", "XLogX", "x*log(x), 0 at 0"> {
   let hasFolder = 1;
@@ -146,7 +149,10 @@ def Kred_SinXDivXOp : Kred_UnaryOp<"sinxdivx", "SinXDivX", "sin(x)/x, 1 at 0"> {
 def Kred_AsinOp : Kred_UnaryOp<"asin", "Asin", "arcsine"> { let hasFolder = 1; }
 def Kred_AcosOp : Kred_UnaryOp<"acos", "Acos", "arccosine"> { let hasFolder = 1; }
 def Kred_AtanOp : Kred_UnaryOp<"atan", "Atan", "arctangent"> { let hasFolder = 1; }
-def Kred_AbsOp : Kred_UnaryOp<"abs", "Abs", "absolute value"> { let hasFolder = 1; }
+def Kred_AbsOp : Kred_UnaryOp<"abs", "Abs", "absolute value"> {
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
+}
 def Kred_SignOp : Kred_UnaryOp<"sign", "Sign", "sign: -1, 0 or 1"> {
   let hasFolder = 1;
 }
@@ -156,7 +162,9 @@ def Kred_StepOp : Kred_UnaryOp<"step", "Step", "0 if x < 0 else 1"> {
 def Kred_ReLUOp : Kred_UnaryOp<"relu", "ReLU", "max(x, 0)"> { let hasFolder = 1; }
 def Kred_FloorOp : Kred_UnaryOp<"floor", "Floor", "floor"> { let hasFolder = 1; }
 def Kred_NormalizeOp : Kred_UnaryOp<"normalize", "Normalize",
-    "x / |x| (Rsqrt(SqNorm2(x)) * x)">;
+    "x / |x| (Rsqrt(SqNorm2(x)) * x)"> {
+  let hasFolder = 1;
+}
 
 def Kred_PowOp : Kred_FormulaOp<"pow"> {
   let summary = "integer power (KeOps `Pow(f, m)`)";
@@ -168,6 +176,7 @@ def Kred_PowOp : Kred_FormulaOp<"pow"> {
   let arguments = (ins Kred_Value:$input, Kred_I64Attr:$exponent);
   let assemblyFormat = "$input `,` $exponent attr-dict `:` type($input)";
   let hasFolder = 1;
+  let hasCanonicalizer = 1;
 }
 
 def Kred_RoundOp : Kred_FormulaOp<"round"> {
@@ -224,15 +233,21 @@ class Kred_ToScalarOp<string mnemonic, string keopsName, string meaning>
   let hasFolder = 1;
 }
 
-def Kred_SumOp : Kred_ToScalarOp<"sum", "Sum", "sum of the components">;
+def Kred_SumOp : Kred_ToScalarOp<"sum", "Sum", "sum of the components"> {
+  let hasCanonicalizer = 1;
+}
 def Kred_MaxOp : Kred_ToScalarOp<"max", "Max", "largest component">;
 def Kred_MinOp : Kred_ToScalarOp<"min", "Min", "smallest component">;
 def Kred_ArgMaxOp : Kred_ToScalarOp<"argmax", "ArgMax",
     "index of the largest component, as a float">;
 def Kred_ArgMinOp : Kred_ToScalarOp<"argmin", "ArgMin",
     "index of the smallest component, as a float">;
-def Kred_SqNorm2Op : Kred_ToScalarOp<"sqnorm2", "SqNorm2", "squared norm">;
-def Kred_Norm2Op : Kred_ToScalarOp<"norm2", "Norm2", "Euclidean norm">;
+def Kred_SqNorm2Op : Kred_ToScalarOp<"sqnorm2", "SqNorm2", "squared norm"> {
+  let hasCanonicalizer = 1;
+}
+def Kred_Norm2Op : Kred_ToScalarOp<"norm2", "Norm2", "Euclidean norm"> {
+  let hasCanonicalizer = 1;
+}
 
 //===----------------------------------------------------------------------===//
 // Shape-changing unary ops with integer parameters (§1e)
@@ -262,6 +277,7 @@ def Kred_ElemOp : Kred_FormulaOp<"elem"> {
   let arguments = (ins Kred_Value:$input, Kred_I64Attr:$index);
   let assemblyFormat = "$input `[` $index `]` attr-dict `:` type($input)";
   let hasFolder = 1;
+  let hasCanonicalizer = 1;
 }
 
 def Kred_ElemTOp : Kred_FormulaOp<"elemt"> {
@@ -290,6 +306,7 @@ def Kred_ExtractOp : Kred_FormulaOp<"extract"> {
   let assemblyFormat =
       "$input `[` $start `:` $length `]` attr-dict `:` type($input)";
   let hasFolder = 1;
+  let hasCanonicalizer = 1;
 }
 
 def Kred_ExtractTOp : Kred_FormulaOp<"extractt"> {
@@ -400,6 +417,7 @@ def Kred_IfElseOp : Kred_BroadcastTernaryOp<"ifelse", "IfElse",
     "`a` where `cond` >= 0, else `b`", "cond", "a", "b"> {
   let arguments = (ins Kred_Value:$cond, Kred_Value:$a, Kred_Value:$b);
   let hasFolder = 1;
+  let hasCanonicalizer = 1;
 }
 def Kred_ClampOp : Kred_BroadcastTernaryOp<"clamp", "Clamp",
     "clamp `input` to [lo, hi]", "input", "lo", "hi"> {
@@ -431,27 +449,41 @@ def Kred_ScalProdOp : Kred_VectorBinaryOp<"scalprod", "Scalprod",
     "scalar product (f|g), dimension 1; one side may be scalar",
     "%r = kernelred.scalprod %x, %y : vector<3xf32>"> {
   let hasFolder = 1;
+  let hasCanonicalizer = 1;
 }
 def Kred_SqDistOp : Kred_VectorBinaryOp<"sqdist", "SqDist",
     "squared distance |f-g|^2, dimension 1",
-    "%r = kernelred.sqdist %x, %y : vector<3xf32>">;
+    "%r = kernelred.sqdist %x, %y : vector<3xf32>"> {
+  let hasFolder = 1;
+}
 def Kred_ConcatOp : Kred_VectorBinaryOp<"concat", "Concat",
     "concatenation",
-    "%r = kernelred.concat %x, %y : vector<3xf32>, vector<1xf32>">;
+    "%r = kernelred.concat %x, %y : vector<3xf32>, vector<1xf32>"> {
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
+}
 def Kred_MatVecMultOp : Kred_VectorBinaryOp<"matvecmult", "MatVecMult",
     "row-major matrix (n*p) times vector (p), dimension n",
-    "%r = kernelred.matvecmult %a, %b : vector<6xf32>, vector<3xf32>">;
+    "%r = kernelred.matvecmult %a, %b : vector<6xf32>, vector<3xf32>"> {
+  let hasFolder = 1;
+}
 def Kred_VecMatMultOp : Kred_VectorBinaryOp<"vecmatmult", "VecMatMult",
     "vector (n) times row-major matrix (n*p), dimension p",
-    "%r = kernelred.vecmatmult %b, %a : vector<2xf32>, vector<6xf32>">;
+    "%r = kernelred.vecmatmult %b, %a : vector<2xf32>, vector<6xf32>"> {
+  let hasFolder = 1;
+}
 def Kred_TensorProdOp : Kred_VectorBinaryOp<"tensorprod", "TensorProd",
     "outer product f g^T, row-major, dimension m*n",
-    "%r = kernelred.tensorprod %x, %y : vector<2xf32>, vector<3xf32>">;
+    "%r = kernelred.tensorprod %x, %y : vector<2xf32>, vector<3xf32>"> {
+  let hasFolder = 1;
+}
 def Kred_WeightedSqNormOp : Kred_VectorBinaryOp<"weightedsqnorm",
     "WeightedSqNorm",
     "weighted squared norm: s*|f|^2 (dim s = 1), sum s_k f_k^2 (dim s = D) "
     "or sum s_kl f_k f_l (dim s = D*D)",
-    "%r = kernelred.weightedsqnorm %s, %x : vector<1xf32>, vector<3xf32>">;
+    "%r = kernelred.weightedsqnorm %s, %x : vector<1xf32>, vector<3xf32>"> {
+  let hasFolder = 1;
+}
 
 def Kred_WeightedSqDistOp : Kred_FormulaOp<"weightedsqdist"> {
   let summary = "WeightedSqNorm(s, f - g) (KeOps `WeightedSqDist(s, f, g)`)";
@@ -463,6 +495,7 @@ def Kred_WeightedSqDistOp : Kred_FormulaOp<"weightedsqdist"> {
   let arguments = (ins Kred_Value:$weight, Kred_Value:$lhs, Kred_Value:$rhs);
   let assemblyFormat = "$weight `,` $lhs `,` $rhs attr-dict `:` "
       "custom<KredTypes>(type($weight), type($lhs), type($rhs))";
+  let hasFolder = 1;
 }
 
 def Kred_TensorDotOp : Kred_FormulaOp<"tensordot"> {
@@ -490,6 +523,7 @@ def Kred_TensorDotOp : Kred_FormulaOp<"tensordot"> {
     $contract_b (`permute` $permute^)? attr-dict `:`
     custom<KredTypes>(type($lhs), type($rhs))
   }];
+  let hasFolder = 1;
 }
 
 def Kred_KronOp : Kred_FormulaOp<"kron"> {
@@ -507,6 +541,7 @@ def Kred_KronOp : Kred_FormulaOp<"kron"> {
     $lhs `,` $rhs `dims` $dims_a `x` $dims_b attr-dict `:`
     custom<KredTypes>(type($lhs), type($rhs))
   }];
+  let hasFolder = 1;
 }
 
 def Kred_BSplineOp : Kred_FormulaOp<"bspline"> {
