@@ -1,4 +1,11 @@
 // RUN: kred-opt %s --split-input-file --verify-diagnostics --convert-kred-to-scf
+// RUN: kred-opt %s --convert-kred-to-scf="vector-bits=96" > %t.bits 2>&1 || true
+// RUN: FileCheck %s --check-prefix=BITS < %t.bits
+// RUN: kred-opt %s --convert-kred-to-scf="default-tile-j=0" > %t.tilej 2>&1 || true
+// RUN: FileCheck %s --check-prefix=TILEJ < %t.tilej
+
+// BITS: convert-kred-to-scf: vector-bits must be a power of two >= 64, got 96
+// TILEJ: convert-kred-to-scf: default-tile-j must be >= 1, got 0
 
 kernelred.reduce @grad sum over j
     vars(%x: i[0] vector<1xf32>, %y: j[1] vector<1xf32>) {

@@ -340,3 +340,11 @@ LogicalResult FormulaEvaluator::evaluate(FormulaStage stage,
   }
   return success();
 }
+
+void mlir::kernelred::populateAllKredFormulaLowerings(FormulaLowerings &l) {
+  populateKredElementwiseLowerings(l);
+  populateKredMathLowerings(l);
+  populateKredVectorLowerings(l);
+  populateKredLinearAlgebraLowerings(l);
+  populateKredSpecialFunctionLowerings(l);
+}

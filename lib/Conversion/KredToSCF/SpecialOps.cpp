@@ -85,11 +85,3 @@ void mlir::kernelred::populateKredSpecialFunctionLowerings(
   l.add<BSplineOp>(lowerBSpline);
   l.add<SoftDTWSqDistOp>(lowerSoftDTW);
 }
-
-void mlir::kernelred::populateAllKredFormulaLowerings(FormulaLowerings &l) {
-  populateKredElementwiseLowerings(l);
-  populateKredMathLowerings(l);
-  populateKredVectorLowerings(l);
-  populateKredLinearAlgebraLowerings(l);
-  populateKredSpecialFunctionLowerings(l);
-}
