@@ -152,8 +152,7 @@ Operation *Emitter::create(FormulaNode *n, ArrayRef<Value> v, Location loc) {
   case NodeOp::ElemT: // ElemT(f, n, m): dimension n, index m.
     return ElemTOp::create(b, loc, t, v[0], i64(n->ints[0]), i64(n->ints[1]));
   case NodeOp::Extract: // Extract(f, start, dim).
-    return ExtractOp::create(b, loc, t, v[0], i64(n->ints[0]),
-                             i64(n->ints[1]));
+    return ExtractOp::create(b, loc, t, v[0], i64(n->ints[0]), i64(n->ints[1]));
   case NodeOp::ExtractT: // ExtractT(f, start, dim): the op takes (dim, start).
     return ExtractTOp::create(b, loc, t, v[0], i64(n->ints[1]),
                               i64(n->ints[0]));
@@ -331,8 +330,7 @@ llvm::Expected<ReduceOp> Emitter::run(ModuleOp module) {
 }
 
 llvm::Expected<ReduceOp>
-mlir::kernelred::frontend::emitKernel(ModuleOp module,
-                                      const KernelPlan &plan) {
+mlir::kernelred::frontend::emitKernel(ModuleOp module, const KernelPlan &plan) {
   Emitter emitter(module.getContext(), plan);
   return emitter.run(module);
 }

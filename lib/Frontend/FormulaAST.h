@@ -30,13 +30,13 @@ namespace mlir::kernelred::frontend {
 
 /// Limits that keep every input cheap to compile (no input may hang or
 /// exhaust memory). They are far above what KeOps formulas use.
-constexpr int64_t kMaxDim = 1 << 16;          ///< dimension of any value
-constexpr int64_t kMaxPosition = 1023;        ///< variable position
-constexpr int64_t kMaxNesting = 200;          ///< parentheses / calls / signs
-constexpr unsigned kMaxHeight = 1000;         ///< height of the formula tree
-constexpr size_t kMaxNodes = 100000;          ///< operations in one formula
-constexpr size_t kMaxInputLength = 1 << 20;   ///< bytes of one input string
-constexpr size_t kMaxSequenceLength = 16;     ///< entries of an index sequence
+constexpr int64_t kMaxDim = 1 << 16;        ///< dimension of any value
+constexpr int64_t kMaxPosition = 1023;      ///< variable position
+constexpr int64_t kMaxNesting = 200;        ///< parentheses / calls / signs
+constexpr unsigned kMaxHeight = 1000;       ///< height of the formula tree
+constexpr size_t kMaxNodes = 100000;        ///< operations in one formula
+constexpr size_t kMaxInputLength = 1 << 20; ///< bytes of one input string
+constexpr size_t kMaxSequenceLength = 16;   ///< entries of an index sequence
 
 /// What a formula node computes. Most values name one kernelred op; a few are
 /// KeOps spellings that the emitter expands (IntInv, BSpline, ...).

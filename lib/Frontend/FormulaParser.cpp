@@ -115,8 +115,8 @@ const ReductionInfo *lookupReduction(llvm::StringRef name) {
 /// "unknown X 'v' (expected a, b or c); did you mean 'b'?"
 std::string unknownValue(llvm::StringRef what, llvm::StringRef value,
                          llvm::ArrayRef<llvm::StringRef> valid) {
-  std::string message = "unknown " + what.str() + " '" + value.str() +
-                        "' (expected ";
+  std::string message =
+      "unknown " + what.str() + " '" + value.str() + "' (expected ";
   for (auto [i, v] : llvm::enumerate(valid)) {
     if (i > 0)
       message += (i + 1 == valid.size()) ? " or " : ", ";
@@ -244,10 +244,10 @@ llvm::Expected<ReduceOp> mlir::kernelred::buildKernel(ModuleOp module,
   if (spec.dtypeAcc != "auto") {
     FloatType acc = getFloatType(ctx, spec.dtypeAcc);
     if (!acc)
-      return makeFormulaError("dtype_acc", spec.dtypeAcc, 0,
-                              unknownValue("dtype_acc", spec.dtypeAcc,
-                                           {"auto", "float16", "bfloat16",
-                                            "float32", "float64"}));
+      return makeFormulaError(
+          "dtype_acc", spec.dtypeAcc, 0,
+          unknownValue("dtype_acc", spec.dtypeAcc,
+                       {"auto", "float16", "bfloat16", "float32", "float64"}));
     if (!isSumLike(plan.kind))
       return makeFormulaError("dtype_acc", spec.dtypeAcc, 0,
                               "dtype_acc must be 'auto' for the " + red +
@@ -273,10 +273,10 @@ llvm::Expected<ReduceOp> mlir::kernelred::buildKernel(ModuleOp module,
     else if (spec.sumScheme == "direct_sum")
       scheme = SumScheme::Direct;
     else
-      return makeFormulaError("sum_scheme", spec.sumScheme, 0,
-                              unknownValue("sum_scheme", spec.sumScheme,
-                                           {"auto", "block_sum",
-                                            "kahan_scheme", "direct_sum"}));
+      return makeFormulaError(
+          "sum_scheme", spec.sumScheme, 0,
+          unknownValue("sum_scheme", spec.sumScheme,
+                       {"auto", "block_sum", "kahan_scheme", "direct_sum"}));
     if (isSumLike(plan.kind))
       plan.sumScheme = scheme;
     else if (*scheme != SumScheme::Direct)
@@ -321,17 +321,17 @@ llvm::Expected<ReduceOp> mlir::kernelred::buildKernel(ModuleOp module,
     g = *weight;
   }
   if (isLogSumExpFamily(plan.kind) && (*f)->dim != 1)
-    return makeFormulaError("formula", spec.formula, (*f)->startColumn,
-                            "the " + red +
-                                " reduction needs a scalar formula "
-                                "(dimension 1), but the formula has "
-                                "dimension " +
-                                std::to_string((*f)->dim) +
-                                (hasWeight || reduction->weight ==
-                                                  WeightUse::None
-                                     ? std::string()
-                                     : std::string("; put vector values in "
-                                                   "the weight (formula2)")));
+    return makeFormulaError(
+        "formula", spec.formula, (*f)->startColumn,
+        "the " + red +
+            " reduction needs a scalar formula "
+            "(dimension 1), but the formula has "
+            "dimension " +
+            std::to_string((*f)->dim) +
+            (hasWeight || reduction->weight == WeightUse::None
+                 ? std::string()
+                 : std::string("; put vector values in "
+                               "the weight (formula2)")));
 
   plan.vars = &vars;
   plan.formula = *f;

@@ -12,9 +12,7 @@
 
 using namespace mlir::kernelred::frontend;
 
-static bool isIdentifierStart(char c) {
-  return llvm::isAlpha(c) || c == '_';
-}
+static bool isIdentifierStart(char c) { return llvm::isAlpha(c) || c == '_'; }
 
 static bool isIdentifierChar(char c) { return llvm::isAlnum(c) || c == '_'; }
 

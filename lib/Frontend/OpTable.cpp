@@ -117,18 +117,16 @@ const OpInfo *mlir::kernelred::frontend::lookupOp(llvm::StringRef name) {
   return nullptr;
 }
 
-llvm::ArrayRef<OpInfo> mlir::kernelred::frontend::getOpTable() {
-  return kOps;
-}
+llvm::ArrayRef<OpInfo> mlir::kernelred::frontend::getOpTable() { return kOps; }
 
 llvm::StringRef
 mlir::kernelred::frontend::getUnsupportedOpReason(llvm::StringRef name) {
   static const char *const complexOps[] = {
-      "ComplexReal",   "ComplexImag",      "Real2Complex", "Imag2Complex",
-      "Conj",          "ComplexAbs",       "ComplexSquareAbs",
-      "ComplexAngle",  "ComplexSum",       "ComplexSumT",  "ComplexAdd",
-      "ComplexSubtract", "ComplexMult",    "ComplexRealScal",
-      "ComplexDivide", "ComplexExp",       "ComplexExp1j", "ComplexScal"};
+      "ComplexReal",  "ComplexImag",     "Real2Complex",     "Imag2Complex",
+      "Conj",         "ComplexAbs",      "ComplexSquareAbs", "ComplexAngle",
+      "ComplexSum",   "ComplexSumT",     "ComplexAdd",       "ComplexSubtract",
+      "ComplexMult",  "ComplexRealScal", "ComplexDivide",    "ComplexExp",
+      "ComplexExp1j", "ComplexScal"};
   if (llvm::is_contained(complexOps, name))
     return "complex operations are not supported by kernelred yet";
   if (name == "TraceOperator" || name == "AdjointOperator" ||
@@ -164,9 +162,10 @@ llvm::StringRef mlir::kernelred::frontend::suggestClosest(
   for (llvm::StringRef candidate : candidates) {
     if (candidate == name || candidate.empty())
       continue;
-    unsigned d = llvm::StringRef(lower).edit_distance(candidate.lower(),
-                                                      /*AllowReplacements=*/true,
-                                                      /*MaxEditDistance=*/8);
+    unsigned d =
+        llvm::StringRef(lower).edit_distance(candidate.lower(),
+                                             /*AllowReplacements=*/true,
+                                             /*MaxEditDistance=*/8);
     if (d < bestDistance) {
       bestDistance = d;
       best = candidate;
@@ -192,8 +191,7 @@ llvm::StringRef mlir::kernelred::frontend::suggestOpName(llvm::StringRef name) {
 // VariableTable
 //===----------------------------------------------------------------------===//
 
-std::optional<unsigned>
-VariableTable::lookupName(llvm::StringRef name) const {
+std::optional<unsigned> VariableTable::lookupName(llvm::StringRef name) const {
   auto it = byName.find(name);
   if (name.empty() || it == byName.end())
     return std::nullopt;
@@ -224,8 +222,9 @@ std::vector<llvm::StringRef> VariableTable::getNames() const {
   return names;
 }
 
-std::string mlir::kernelred::frontend::describeVariableType(
-    VarCategory category, int64_t dim) {
+std::string
+mlir::kernelred::frontend::describeVariableType(VarCategory category,
+                                                int64_t dim) {
   std::string kind;
   switch (category) {
   case VarCategory::I:

@@ -94,8 +94,7 @@ static std::optional<std::string> checkPositionAndDim(int64_t position,
     return "position " + std::to_string(position) + " exceeds the limit of " +
            std::to_string(kMaxPosition);
   if (dim < 1)
-    return "invalid dimension " + std::to_string(dim) +
-           ": dimensions are >= 1";
+    return "invalid dimension " + std::to_string(dim) + ": dimensions are >= 1";
   if (dim > kMaxDim)
     return "dimension " + std::to_string(dim) + " exceeds the limit of " +
            std::to_string(kMaxDim);
@@ -126,16 +125,16 @@ llvm::Error mlir::kernelred::frontend::parseAlias(llvm::StringRef text,
   llvm::StringRef name;
   int64_t nameColumn = 1;
   if (!tokens[0].is(TokenKind::Identifier))
-    return fail(tokens[0].column, "unexpected " + describeToken(tokens[0]) +
-                                      ": " + expected);
+    return fail(tokens[0].column,
+                "unexpected " + describeToken(tokens[0]) + ": " + expected);
   if (tokens[1].is(TokenKind::Assign)) {
     name = tokens[0].text;
     nameColumn = tokens[0].column;
     i = 2;
   } else if (!tokens[1].is(TokenKind::LParen)) {
     if (tokens[1].is(TokenKind::Eof))
-      return fail(tokens[1].column, "alias '" + tokens[0].text +
-                                        "' has no type: " + expected);
+      return fail(tokens[1].column,
+                  "alias '" + tokens[0].text + "' has no type: " + expected);
     return fail(tokens[1].column, "expected '=' after the alias name '" +
                                       tokens[0].text + "', got " +
                                       describeToken(tokens[1]));
@@ -244,12 +243,11 @@ llvm::Error mlir::kernelred::frontend::parseAlias(llvm::StringRef text,
   if (std::optional<unsigned> other = vars.lookupPosition(position)) {
     const Variable &v = vars.getVariables()[*other];
     if (v.dim != dim || v.category != *category)
-      return fail(positionColumn,
-                  "position " + std::to_string(position) +
-                      " is already used by " + v.origin + ", " +
-                      describeVariableType(v.category, v.dim) +
-                      "; this alias declares " +
-                      describeVariableType(*category, dim));
+      return fail(positionColumn, "position " + std::to_string(position) +
+                                      " is already used by " + v.origin + ", " +
+                                      describeVariableType(v.category, v.dim) +
+                                      "; this alias declares " +
+                                      describeVariableType(*category, dim));
     if (!name.empty())
       vars.addName(name, *other);
     return llvm::Error::success();
@@ -422,8 +420,7 @@ private:
       return "the '@' operator is not supported in formulas; use "
              "MatVecMult(A, b), VecMatMult(b, A) or TensorDot(...)";
     if (s == "&" || s == "^" || s == "~" || s == "<<" || s == ">>")
-      return "bitwise operator '" + s.str() +
-             "' is not supported in formulas";
+      return "bitwise operator '" + s.str() + "' is not supported in formulas";
     if (s == ".")
       return "'.' is not supported in formulas (no attribute access, method "
              "call or float without digits)";
@@ -480,8 +477,7 @@ private:
       const Variable &v = vars.getVariables()[*other];
       if (v.dim != dim || v.category != category)
         return fail(column, spelled + " conflicts with " + v.origin +
-                                ": position " + llvm::Twine(position) +
-                                " is " +
+                                ": position " + llvm::Twine(position) + " is " +
                                 describeVariableType(v.category, v.dim) +
                                 ", here it is used as " +
                                 describeVariableType(category, dim));
@@ -578,8 +574,8 @@ private:
                  " elements but the operand has dimension " + llvm::Twine(db));
     if (contA.size() != contB.size())
       return bad("it contracts " + llvm::Twine(contA.size()) +
-                 " axes of the first operand but " +
-                 llvm::Twine(contB.size()) + " of the second");
+                 " axes of the first operand but " + llvm::Twine(contB.size()) +
+                 " of the second");
     llvm::SmallVector<bool> usedA(dimsA.size()), usedB(dimsB.size());
     for (auto [a, b] : llvm::zip(contA, contB)) {
       if (a < 0 || a >= (int64_t)dimsA.size() || usedA[a])
@@ -609,7 +605,8 @@ private:
         isPermutation &= p == (int64_t)i;
       if (!isPermutation)
         return bad("the permutation must reorder the " +
-                   llvm::Twine(kept.size()) + " kept axes (a permutation of "
+                   llvm::Twine(kept.size()) +
+                   " kept axes (a permutation of "
                    "0.." +
                    llvm::Twine((int64_t)kept.size() - 1) + ")");
     }
@@ -632,7 +629,7 @@ private:
       n->dim = n->ints[0];
       if (n->dim < 1)
         return error(n->column, what + " needs a dimension >= 1, got " +
-                                   llvm::Twine(n->dim));
+                                    llvm::Twine(n->dim));
       break;
     case NodeOp::Neg:
     case NodeOp::Inv:
@@ -661,10 +658,9 @@ private:
     case NodeOp::ClampInt:
     case NodeOp::DiffClampInt:
       if (n->ints[0] > n->ints[1])
-        return error(n->column, what + ": the lower bound " +
-                                   llvm::Twine(n->ints[0]) +
-                                   " exceeds the upper bound " +
-                                   llvm::Twine(n->ints[1]));
+        return error(n->column,
+                     what + ": the lower bound " + llvm::Twine(n->ints[0]) +
+                         " exceeds the upper bound " + llvm::Twine(n->ints[1]));
       n->dim = d(0);
       break;
     case NodeOp::Sum:
@@ -682,14 +678,14 @@ private:
       n->dim = n->ints[0];
       if (n->dim < 1)
         return error(n->column, what + " needs a dimension >= 1, got " +
-                                   llvm::Twine(n->dim));
+                                    llvm::Twine(n->dim));
       break;
     case NodeOp::Elem:
       if (n->ints[0] < 0 || n->ints[0] >= d(0))
         return error(n->column, what + ": index " + llvm::Twine(n->ints[0]) +
-                                   " is out of range for a value of "
-                                   "dimension " +
-                                   llvm::Twine(d(0)));
+                                    " is out of range for a value of "
+                                    "dimension " +
+                                    llvm::Twine(d(0)));
       n->dim = 1;
       break;
     case NodeOp::ElemT: {
@@ -701,8 +697,8 @@ private:
                                     llvm::Twine(size));
       if (m < 0 || m >= size)
         return error(n->column, what + ": index " + llvm::Twine(m) +
-                                   " is out of range for dimension " +
-                                   llvm::Twine(size));
+                                    " is out of range for dimension " +
+                                    llvm::Twine(size));
       n->dim = size;
       break;
     }
@@ -710,10 +706,10 @@ private:
       int64_t start = n->ints[0], len = n->ints[1];
       if (start < 0 || len < 1 || start > d(0) || len > d(0) - start)
         return error(n->column,
-                    what + ": the range [" + llvm::Twine(start) + ", " +
-                        llvm::Twine(start) + " + " + llvm::Twine(len) +
-                        ") is out of range for a value of dimension " +
-                        llvm::Twine(d(0)));
+                     what + ": the range [" + llvm::Twine(start) + ", " +
+                         llvm::Twine(start) + " + " + llvm::Twine(len) +
+                         ") is out of range for a value of dimension " +
+                         llvm::Twine(d(0)));
       n->dim = len;
       break;
     }
@@ -721,9 +717,9 @@ private:
       int64_t start = n->ints[0], size = n->ints[1];
       if (start < 0 || size < 1 || start > size || d(0) > size - start)
         return error(n->column, what + " cannot place a value of dimension " +
-                                   llvm::Twine(d(0)) + " at " +
-                                   llvm::Twine(start) + " in dimension " +
-                                   llvm::Twine(size));
+                                    llvm::Twine(d(0)) + " at " +
+                                    llvm::Twine(start) + " in dimension " +
+                                    llvm::Twine(size));
       n->dim = size;
       break;
     }
@@ -733,7 +729,7 @@ private:
       n->dim = n->ints[0];
       if (n->dim < 1)
         return error(n->column, what + " needs a dimension >= 1, got " +
-                                   llvm::Twine(n->dim));
+                                    llvm::Twine(n->dim));
       break;
     case NodeOp::Add:
     case NodeOp::Sub:
@@ -769,19 +765,19 @@ private:
     case NodeOp::MatVecMult:
       if (d(0) % d(1) != 0)
         return error(n->column, what + ": the matrix dimension " +
-                                   llvm::Twine(d(0)) +
-                                   " is not a multiple of the vector "
-                                   "dimension " +
-                                   llvm::Twine(d(1)));
+                                    llvm::Twine(d(0)) +
+                                    " is not a multiple of the vector "
+                                    "dimension " +
+                                    llvm::Twine(d(1)));
       n->dim = d(0) / d(1);
       break;
     case NodeOp::VecMatMult:
       if (d(1) % d(0) != 0)
         return error(n->column, what + ": the matrix dimension " +
-                                   llvm::Twine(d(1)) +
-                                   " is not a multiple of the vector "
-                                   "dimension " +
-                                   llvm::Twine(d(0)));
+                                    llvm::Twine(d(1)) +
+                                    " is not a multiple of the vector "
+                                    "dimension " +
+                                    llvm::Twine(d(0)));
       n->dim = d(1) / d(0);
       break;
     case NodeOp::TensorProd:
@@ -814,17 +810,15 @@ private:
         break;
       default:
         ok = ds == 1 || ds == dim || ds == dim * dim;
-        allowed = "1 (isotropic), " + std::to_string(dim) +
-                  " (diagonal) or " + std::to_string(dim * dim) +
-                  " (symmetric matrix)";
+        allowed = "1 (isotropic), " + std::to_string(dim) + " (diagonal) or " +
+                  std::to_string(dim * dim) + " (symmetric matrix)";
         break;
       }
       if (!ok)
-        return error(n->column, what + ": the weight has dimension " +
-                                   llvm::Twine(ds) +
-                                   " but must have dimension " + allowed +
-                                   " for vectors of dimension " +
-                                   llvm::Twine(dim));
+        return error(n->column,
+                     what + ": the weight has dimension " + llvm::Twine(ds) +
+                         " but must have dimension " + allowed +
+                         " for vectors of dimension " + llvm::Twine(dim));
       n->dim = 1;
       break;
     }
@@ -835,17 +829,19 @@ private:
     case NodeOp::Kron: {
       llvm::ArrayRef<int64_t> dimsA = n->sequences[0], dimsB = n->sequences[1];
       if (dimsA.size() != dimsB.size())
-        return error(n->column, what + ": the operands must have the same "
-                                      "number of axes (" +
-                                   llvm::Twine(dimsA.size()) + " and " +
-                                   llvm::Twine(dimsB.size()) + ")");
+        return error(n->column, what +
+                                    ": the operands must have the same "
+                                    "number of axes (" +
+                                    llvm::Twine(dimsA.size()) + " and " +
+                                    llvm::Twine(dimsB.size()) + ")");
       std::optional<int64_t> pa = boundedProduct(dimsA);
       std::optional<int64_t> pb = boundedProduct(dimsB);
       if (!pa || *pa != d(0) || !pb || *pb != d(1))
-        return error(n->column, what + ": the shapes do not match the operand "
-                                      "dimensions " +
-                                   llvm::Twine(d(0)) + " and " +
-                                   llvm::Twine(d(1)));
+        return error(n->column, what +
+                                    ": the shapes do not match the operand "
+                                    "dimensions " +
+                                    llvm::Twine(d(0)) + " and " +
+                                    llvm::Twine(d(1)));
       n->dim = d(0) * d(1);
       break;
     }
@@ -855,12 +851,12 @@ private:
         return false;
       if (order < 0)
         return error(n->column, what + ": the order must be >= 0, got " +
-                                   llvm::Twine(order));
+                                    llvm::Twine(order));
       if (order > knots - 2)
         return error(n->column, what + " of order " + llvm::Twine(order) +
-                                   " needs at least " +
-                                   llvm::Twine(order + 2) +
-                                   " knots, got " + llvm::Twine(knots));
+                                    " needs at least " +
+                                    llvm::Twine(order + 2) + " knots, got " +
+                                    llvm::Twine(knots));
       n->dim = knots - order - 1;
       break;
     }
@@ -872,25 +868,26 @@ private:
     case NodeOp::Grad:
       if (d(2) != d(0))
         return error(n->column, what + ": the gradient input e has dimension " +
-                                   llvm::Twine(d(2)) +
-                                   " but the formula has dimension " +
-                                   llvm::Twine(d(0)));
+                                    llvm::Twine(d(2)) +
+                                    " but the formula has dimension " +
+                                    llvm::Twine(d(0)));
       n->dim = d(1);
       break;
     case NodeOp::Diff:
       if (d(2) != d(1))
         return error(n->column, what + ": the direction u has dimension " +
-                                   llvm::Twine(d(2)) +
-                                   " but the variable has dimension " +
-                                   llvm::Twine(d(1)));
+                                    llvm::Twine(d(2)) +
+                                    " but the variable has dimension " +
+                                    llvm::Twine(d(1)));
       n->dim = d(0);
       break;
     case NodeOp::Divergence:
       if (d(0) != d(1))
-        return error(n->column, what + " needs a formula with the variable's "
-                                      "dimension, got " +
-                                   llvm::Twine(d(0)) + " and " +
-                                   llvm::Twine(d(1)));
+        return error(n->column, what +
+                                    " needs a formula with the variable's "
+                                    "dimension, got " +
+                                    llvm::Twine(d(0)) + " and " +
+                                    llvm::Twine(d(1)));
       n->dim = 1;
       break;
     case NodeOp::Laplacian:
@@ -904,8 +901,8 @@ private:
     }
     if (n->dim > kMaxDim || n->dim < 1)
       return error(n->column, what + " would produce a value of dimension " +
-                                 llvm::Twine(n->dim) + ", beyond the limit " +
-                                 llvm::Twine(kMaxDim));
+                                  llvm::Twine(n->dim) + ", beyond the limit " +
+                                  llvm::Twine(kMaxDim));
     return true;
   }
 
@@ -1041,8 +1038,8 @@ private:
         return nullptr;
       if (op.is(TokenKind::Slash) && lhs->isIntLiteral && lhs->ints[0] == 1) {
         // KeOps: 1/f is Inv(f).
-        FormulaNode *n = newNode(NodeOp::Inv, op.column, lhs->startColumn,
-                                 {rhs});
+        FormulaNode *n =
+            newNode(NodeOp::Inv, op.column, lhs->startColumn, {rhs});
         if (!n || !infer(n, "'/'"))
           return nullptr;
         lhs = n;
@@ -1081,8 +1078,9 @@ private:
       return base;
     Token op = cur();
     consume();
-    const Token &first =
-        cur().is(TokenKind::Minus) || cur().is(TokenKind::Plus) ? peek() : cur();
+    const Token &first = cur().is(TokenKind::Minus) || cur().is(TokenKind::Plus)
+                             ? peek()
+                             : cur();
     if (first.is(TokenKind::Float))
       return fail(first.column,
                   "the exponent of '**' must be an integer (KeOps rejects "
@@ -1110,8 +1108,8 @@ private:
 
   FormulaNode *floatLiteralError(const Token &t) {
     std::string message = "float literal " + describeToken(t) +
-                           " is not allowed: KeOps formulas only take "
-                           "integer constants; ";
+                          " is not allowed: KeOps formulas only take "
+                          "integer constants; ";
     if (std::optional<std::pair<int64_t, int64_t>> r =
             floatToRational(t.text)) {
       if (r->second == 1)
@@ -1165,17 +1163,16 @@ private:
         return fail(cur().column,
                     "unexpected ',': tuples are only valid as index "
                     "sequences of TensorDot and Kron");
-      return unexpectedAfterOperand(cur(),
-                                    "; expected ')' to close the '(' at "
-                                    "column " +
-                                        llvm::Twine(t.column));
+      return unexpectedAfterOperand(cur(), "; expected ')' to close the '(' at "
+                                           "column " +
+                                               llvm::Twine(t.column));
     }
     case TokenKind::LBracket:
       return fail(t.column, "index sequences ([...]) are only valid as "
                             "arguments of TensorDot and Kron");
     case TokenKind::Eof:
-      return fail(t.column, "unexpected end of the " + source +
-                                ": expected an operand");
+      return fail(t.column,
+                  "unexpected end of the " + source + ": expected an operand");
     case TokenKind::Unsupported:
       return fail(t.column, unsupportedOperator(t));
     case TokenKind::Invalid:
@@ -1355,9 +1352,9 @@ private:
       kinds.erase(optional, 1);
 
     if (info.op == NodeOp::Var && info.name != "Var" && args.size() == 1)
-      return fail(name.column, "inside a formula, " + what +
-                                   " needs an explicit position: " +
-                                   info.usage);
+      return fail(name.column,
+                  "inside a formula, " + what +
+                      " needs an explicit position: " + info.usage);
     if (args.size() < numRequired || args.size() > kinds.size()) {
       std::string expected = numRequired == kinds.size()
                                  ? pluralArguments(numRequired)
@@ -1365,8 +1362,7 @@ private:
                                        pluralArguments(kinds.size());
       return fail(name.column, "wrong number of arguments: " + what +
                                    " takes " + expected + " (" + info.usage +
-                                   "), got " +
-                                   llvm::Twine(args.size()));
+                                   "), got " + llvm::Twine(args.size()));
     }
 
     llvm::SmallVector<FormulaNode *, 3> formulas;
@@ -1377,18 +1373,19 @@ private:
       switch (kinds[i]) {
       case 'f':
         if (arg.isSequence)
-          return fail(arg.column, which + " must be a formula, not an index "
-                                          "sequence (" +
+          return fail(arg.column, which +
+                                      " must be a formula, not an index "
+                                      "sequence (" +
                                       info.usage + ")");
         formulas.push_back(arg.node);
         break;
       case 'v':
         if (arg.isSequence || arg.node->op != NodeOp::Var)
-          return fail(arg.column,
-                      which + " must be a variable (an alias name or "
-                              "Var(position, dim, category)), not an "
-                              "expression (" +
-                          info.usage + ")");
+          return fail(arg.column, which +
+                                      " must be a variable (an alias name or "
+                                      "Var(position, dim, category)), not an "
+                                      "expression (" +
+                                      info.usage + ")");
         formulas.push_back(arg.node);
         break;
       case 'i':
@@ -1399,8 +1396,9 @@ private:
         break;
       case 's':
         if (!arg.isSequence)
-          return fail(arg.column, which + " must be an index sequence such as "
-                                          "[2, 3], (2, 3) or Ind(2, 3) (" +
+          return fail(arg.column, which +
+                                      " must be an index sequence such as "
+                                      "[2, 3], (2, 3) or Ind(2, 3) (" +
                                       info.usage + ")");
         sequences.push_back(arg.sequence);
         break;
@@ -1482,9 +1480,8 @@ private:
                         w.origin + "); pass e explicitly: Grad(f, v, e)");
       return newVarNode(*other, name.column, name.column);
     }
-    std::string spelled = "the gradient input Var(" +
-                          std::to_string(position) + "," +
-                          std::to_string(f->dim) + "," +
+    std::string spelled = "the gradient input Var(" + std::to_string(position) +
+                          "," + std::to_string(f->dim) + "," +
                           std::to_string(static_cast<int>(category)) +
                           ") of Grad";
     return newVarRef(position, f->dim, category, name.column, name.column,

@@ -90,18 +90,18 @@ llvm::cl::opt<std::string> name("name",
                                 llvm::cl::desc("Kernel name (a C identifier)"),
                                 llvm::cl::init("kernel"),
                                 llvm::cl::cat(category));
-llvm::cl::opt<EmitKind> emit(
-    "emit", llvm::cl::desc("What to produce"), llvm::cl::init(EmitKind::MLIR),
-    llvm::cl::values(
-        clEnumValN(EmitKind::MLIR, "mlir", "kernelred IR before lowering"),
-        clEnumValN(EmitKind::LLVM, "llvm", "LLVM IR"),
-        clEnumValN(EmitKind::Object, "obj", "a relocatable object file"),
-        clEnumValN(EmitKind::SharedLibrary, "so", "a shared library")),
-    llvm::cl::cat(category));
+llvm::cl::opt<EmitKind>
+    emit("emit", llvm::cl::desc("What to produce"),
+         llvm::cl::init(EmitKind::MLIR),
+         llvm::cl::values(
+             clEnumValN(EmitKind::MLIR, "mlir", "kernelred IR before lowering"),
+             clEnumValN(EmitKind::LLVM, "llvm", "LLVM IR"),
+             clEnumValN(EmitKind::Object, "obj", "a relocatable object file"),
+             clEnumValN(EmitKind::SharedLibrary, "so", "a shared library")),
+         llvm::cl::cat(category));
 llvm::cl::opt<std::string> output("o", llvm::cl::desc("Output file"),
                                   llvm::cl::value_desc("file"),
-                                  llvm::cl::init("-"),
-                                  llvm::cl::cat(category));
+                                  llvm::cl::init("-"), llvm::cl::cat(category));
 llvm::cl::opt<std::string>
     spec("spec",
          llvm::cl::desc("Build a kernel library from a YAML spec (with -o "
@@ -139,8 +139,7 @@ int report(llvm::Error err) {
 /// Writes `bytes` to -o (stdout when "-").
 int writeOutput(llvm::StringRef bytes) {
   std::string message;
-  std::unique_ptr<llvm::ToolOutputFile> file =
-      openOutputFile(output, &message);
+  std::unique_ptr<llvm::ToolOutputFile> file = openOutputFile(output, &message);
   if (!file)
     return error(message);
   file->os() << bytes;
@@ -155,8 +154,7 @@ int compileLibrary(const CompileOptions &options) {
   if (output == "-" || header.empty())
     return error("--spec needs the library path (-o LIB.so) and the header "
                  "path (--header H.h)");
-  if (llvm::Error err =
-          buildKernelLibrary(spec, output, header, options))
+  if (llvm::Error err = buildKernelLibrary(spec, output, header, options))
     return report(std::move(err));
   return 0;
 }
