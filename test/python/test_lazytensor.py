@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 
+from conftest import FAKE
 from helpers import assert_close
 
 import kred.numpy as kn
@@ -293,6 +294,10 @@ EXPRESSIONS = [
     lambda a, b, p: a.tensorprod(b).sum(-1).one_hot(4) * 3,
     lambda a, b, p: (a ** 0.5) + (a ** -0.5) + (a ** 1.5) + (a ** b) - 2 / a,
     lambda a, b, p: (a.t() - b.t()).sum(-1),
+    lambda a, b, p: (-a.sqdist(b)).exp().grad(a, b.sum(-1)),
+    lambda a, b, p: (-a.sqdist(b)).exp().diff(a, p),
+    lambda a, b, p: ((a - b) * (-a.sqdist(b)).exp()).divergence(a),
+    lambda a, b, p: (-a.sqdist(b)).exp().laplacian(b),
 ]
 
 
@@ -372,6 +377,12 @@ def test_transpose_matmul_matvec():
 # Symbolic differentiation
 
 
+@pytest.mark.xfail(
+    not FAKE,
+    reason="Grad/Diff/Divergence/Laplacian/GradMatrix formulas need the kred-autodiff pass (kernelred issue 6)",
+    raises=RuntimeError,
+    strict=True,
+)
 def test_grad_diff_divergence_laplacian_gradmatrix():
     a, b = lazy(X, Y)
     e = rng.standard_normal((N, 1))

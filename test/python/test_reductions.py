@@ -115,23 +115,24 @@ def test_float64(name, framework):
 
 
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
-@pytest.mark.parametrize("name", ["sum1", "lse1", "min1", "argkmin0_scalar"])
+@pytest.mark.parametrize("name", CASES)
 def test_half_precision_torch(name, dtype):
+    """Every reduction in float16 and bfloat16 (pykeops: float16 Sum on the GPU only)."""
     import torch
 
     args = [a.to(getattr(torch, dtype)) for a in data(name, "torch")]
     out = run_genred(name, "torch", args)
     check_type(out, "torch", dtype)
-    want = reference(name, args)  # reference on the rounded inputs
-    if name.startswith("argkmin"):
-        # near-ties may swap in half precision: compare the selected values instead
-        x, y = (a.double() for a in args)
-        d = ((y[None, :, :] - x[:, None, :]) ** 2).sum(-1)  # (M, N): reduce over i (axis 0)
-        got_vals = torch.gather(d.t(), 1, out)
-        want_vals = torch.gather(d.t(), 1, torch.from_numpy(want))
-        assert_close(got_vals, want_vals, dtype)
-    else:
-        assert_close(out, want, dtype)
+    want = reference(name, args)  # float64 reference on the rounded inputs
+    outs = out if isinstance(out, tuple) else (out,)
+    wants = want if isinstance(want, tuple) else (want,)
+    for o, w in zip(outs, wants):
+        if o.dtype == torch.int64:
+            # rounding inside the kernel may swap near-ties: allow a few
+            assert tuple(o.shape) == w.shape
+            assert float((o.numpy() != w).mean()) < 0.02
+        else:
+            assert_close(o, w, dtype)
 
 
 def test_half_precision_numpy():
