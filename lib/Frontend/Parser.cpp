@@ -288,10 +288,9 @@ floatToRational(llvm::StringRef text) {
   }
   int64_t exponent = 0;
   if (!exponentText.empty()) {
-    if (exponentText.consume_front("+")) {
-    }
-    if (exponentText.getAsInteger(10, exponent) || exponent < -12 ||
-        exponent > 12)
+    (void)exponentText.consume_front("+");
+    if (exponentText.getAsInteger(10, exponent) || exponent < -15 ||
+        exponent > 15)
       return std::nullopt;
   }
   std::string digits;
@@ -304,8 +303,11 @@ floatToRational(llvm::StringRef text) {
   int64_t fraction =
       dot == llvm::StringRef::npos ? 0 : mantissa.size() - dot - 1;
   exponent -= fraction;
+  // Keep num * 10^exponent and 10^-exponent below 10^15 (no overflow).
   llvm::StringRef trimmed = llvm::StringRef(digits).ltrim('0');
-  if (trimmed.size() > 12 || exponent < -12 || exponent > 12)
+  if (exponent < -15 ||
+      static_cast<int64_t>(trimmed.size()) + std::max<int64_t>(exponent, 0) >
+          15)
     return std::nullopt;
   int64_t num = 0;
   if (!trimmed.empty() && trimmed.getAsInteger(10, num))
@@ -1107,19 +1109,22 @@ private:
   }
 
   FormulaNode *floatLiteralError(const Token &t) {
-    std::string message = "float literal " + describeToken(t) +
-                          " is not allowed: KeOps formulas only take "
-                          "integer constants; ";
+    std::string rewrite;
     if (std::optional<std::pair<int64_t, int64_t>> r =
             floatToRational(t.text)) {
       if (r->second == 1)
-        message += "write " + std::to_string(r->first) + " or IntCst(" +
-                   std::to_string(r->first) + "), ";
+        rewrite = std::to_string(r->first) + " or IntCst(" +
+                  std::to_string(r->first) + ")";
       else
-        message += "write RatCst(" + std::to_string(r->first) + ", " +
-                   std::to_string(r->second) + "), ";
+        rewrite = "RatCst(" + std::to_string(r->first) + ", " +
+                  std::to_string(r->second) + ")";
     }
-    message += "or pass the value as a parameter (Pm)";
+    std::string message = "float literal " + describeToken(t) +
+                          " is not allowed: KeOps formulas only take "
+                          "integer constants; ";
+    if (!rewrite.empty())
+      message += "write " + rewrite + ", or ";
+    message += "pass the value as a parameter (Pm)";
     return fail(t.column, message);
   }
 
