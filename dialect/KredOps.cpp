@@ -697,6 +697,189 @@ LogicalResult GradMatrixOp::inferReturnTypes(MLIRContext *,
 }
 
 //===----------------------------------------------------------------------===//
+// Type inference: real helpers of the complex expansion
+//===----------------------------------------------------------------------===//
+
+LogicalResult ExtractStridedOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  int64_t d = getFormulaDim(adaptor.getInput());
+  int64_t start = adaptor.getStart(), len = adaptor.getLength();
+  int64_t stride = adaptor.getStride();
+  if (len < 1)
+    return emitOptionalError(loc, "'kernelred.extract_strided' length must "
+                                  "be >= 1, got ",
+                             len);
+  if (stride < 1)
+    return emitOptionalError(loc, "'kernelred.extract_strided' stride must "
+                                  "be >= 1, got ",
+                             stride);
+  // Computed so that huge attributes cannot overflow.
+  if (start < 0 || start >= d || (d - 1 - start) / stride < len - 1)
+    return emitOptionalError(loc, "'kernelred.extract_strided' of ", len,
+                             " components from ", start, " with stride ",
+                             stride,
+                             " is out of range for a value of dimension ", d);
+  return inferWithDim(loc, getOperationName(), adaptor.getOperands(), len,
+                      types);
+}
+
+LogicalResult InterleaveOp::inferReturnTypes(MLIRContext *,
+                                             std::optional<Location> loc,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &types) {
+  FailureOr<int64_t> dim =
+      broadcastDims(loc, getOperationName(), adaptor.getOperands());
+  if (failed(dim))
+    return failure();
+  return inferWithDim(loc, getOperationName(), adaptor.getOperands(),
+                      2 * *dim, types);
+}
+
+//===----------------------------------------------------------------------===//
+// Type inference: complex ops (interleaved re/im pairs, even dimensions)
+//===----------------------------------------------------------------------===//
+
+/// Fails unless `value` is a complex vector (even dimension).
+static LogicalResult checkComplex(std::optional<Location> loc,
+                                  StringRef opName, StringRef what,
+                                  Value value) {
+  int64_t d = getFormulaDim(value);
+  if (d % 2 == 0)
+    return success();
+  return emitOptionalError(loc, "'", opName, "' ", what,
+                           " must be a complex vector of interleaved (re, im) "
+                           "pairs (even dimension), got dimension ",
+                           d);
+}
+
+#define KRED_INFER_COMPLEX_TO_REAL(OP)                                         \
+  LogicalResult OP::inferReturnTypes(MLIRContext *,                            \
+                                     std::optional<Location> loc,              \
+                                     Adaptor adaptor,                          \
+                                     SmallVectorImpl<Type> &types) {           \
+    if (failed(checkComplex(loc, getOperationName(), "operand",                \
+                            adaptor.getInput())))                              \
+      return failure();                                                        \
+    return inferWithDim(loc, getOperationName(), adaptor.getOperands(),        \
+                        getFormulaDim(adaptor.getInput()) / 2, types);         \
+  }
+KRED_INFER_COMPLEX_TO_REAL(ComplexRealOp)
+KRED_INFER_COMPLEX_TO_REAL(ComplexImagOp)
+KRED_INFER_COMPLEX_TO_REAL(ComplexAbsOp)
+KRED_INFER_COMPLEX_TO_REAL(ComplexSquareAbsOp)
+KRED_INFER_COMPLEX_TO_REAL(ComplexAngleOp)
+#undef KRED_INFER_COMPLEX_TO_REAL
+
+#define KRED_INFER_REAL_TO_COMPLEX(OP)                                         \
+  LogicalResult OP::inferReturnTypes(MLIRContext *,                            \
+                                     std::optional<Location> loc,              \
+                                     Adaptor adaptor,                          \
+                                     SmallVectorImpl<Type> &types) {           \
+    return inferWithDim(loc, getOperationName(), adaptor.getOperands(),        \
+                        2 * getFormulaDim(adaptor.getInput()), types);         \
+  }
+KRED_INFER_REAL_TO_COMPLEX(Real2ComplexOp)
+KRED_INFER_REAL_TO_COMPLEX(Imag2ComplexOp)
+KRED_INFER_REAL_TO_COMPLEX(ComplexExp1jOp)
+#undef KRED_INFER_REAL_TO_COMPLEX
+
+#define KRED_INFER_COMPLEX_UNARY(OP)                                           \
+  LogicalResult OP::inferReturnTypes(MLIRContext *,                            \
+                                     std::optional<Location> loc,              \
+                                     Adaptor adaptor,                          \
+                                     SmallVectorImpl<Type> &types) {           \
+    if (failed(checkComplex(loc, getOperationName(), "operand",                \
+                            adaptor.getInput())))                              \
+      return failure();                                                        \
+    types.push_back(adaptor.getInput().getType());                             \
+    return success();                                                          \
+  }
+KRED_INFER_COMPLEX_UNARY(ConjOp)
+KRED_INFER_COMPLEX_UNARY(ComplexExpOp)
+#undef KRED_INFER_COMPLEX_UNARY
+
+LogicalResult ComplexSumOp::inferReturnTypes(MLIRContext *,
+                                             std::optional<Location> loc,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &types) {
+  if (failed(checkComplex(loc, getOperationName(), "operand",
+                          adaptor.getInput())))
+    return failure();
+  return inferWithDim(loc, getOperationName(), adaptor.getOperands(), 2,
+                      types);
+}
+
+LogicalResult ComplexSumTOp::inferReturnTypes(MLIRContext *,
+                                              std::optional<Location> loc,
+                                              Adaptor adaptor,
+                                              SmallVectorImpl<Type> &types) {
+  if (getFormulaDim(adaptor.getInput()) != 2)
+    return emitOptionalError(loc, "'kernelred.complexsumt' expects one "
+                                  "complex number (dimension 2), got "
+                                  "dimension ",
+                             getFormulaDim(adaptor.getInput()));
+  int64_t dim = adaptor.getDim();
+  if (dim < 2 || dim % 2 != 0)
+    return emitOptionalError(loc, "'kernelred.complexsumt' result dimension "
+                                  "must be even and >= 2, got ",
+                             dim);
+  return inferWithDim(loc, getOperationName(), adaptor.getOperands(), dim,
+                      types);
+}
+
+/// KeOps' complex broadcasting rule: both operands complex, with equal
+/// dimensions or one of them a single complex number (dimension 2).
+static LogicalResult inferComplexBroadcast(std::optional<Location> loc,
+                                           StringRef opName, Value lhs,
+                                           Value rhs,
+                                           SmallVectorImpl<Type> &types) {
+  if (failed(checkComplex(loc, opName, "first operand", lhs)) ||
+      failed(checkComplex(loc, opName, "second operand", rhs)))
+    return failure();
+  int64_t a = getFormulaDim(lhs), b = getFormulaDim(rhs);
+  if (a != b && a != 2 && b != 2)
+    return emitOptionalError(loc, "'", opName, "' operands of dimensions ", a,
+                             " and ", b,
+                             " do not broadcast (dimensions must be equal or "
+                             "2, one complex number)");
+  return inferWithDim(loc, opName, ValueRange{lhs, rhs}, std::max(a, b),
+                      types);
+}
+
+#define KRED_INFER_COMPLEX_BINARY(OP)                                          \
+  LogicalResult OP::inferReturnTypes(MLIRContext *,                            \
+                                     std::optional<Location> loc,              \
+                                     Adaptor adaptor,                          \
+                                     SmallVectorImpl<Type> &types) {           \
+    return inferComplexBroadcast(loc, getOperationName(), adaptor.getLhs(),    \
+                                 adaptor.getRhs(), types);                     \
+  }
+KRED_INFER_COMPLEX_BINARY(ComplexAddOp)
+KRED_INFER_COMPLEX_BINARY(ComplexSubtractOp)
+KRED_INFER_COMPLEX_BINARY(ComplexMultOp)
+KRED_INFER_COMPLEX_BINARY(ComplexDivideOp)
+#undef KRED_INFER_COMPLEX_BINARY
+
+LogicalResult ComplexRealScalOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
+  // KeOps accepts the real scalar on either side.
+  Value z = getFormulaDim(lhs) == 1 ? rhs : lhs;
+  Value s = z == rhs ? lhs : rhs;
+  if (getFormulaDim(s) != 1)
+    return emitOptionalError(loc, "'kernelred.complexrealscal' needs a real "
+                                  "scalar operand (dimension 1), got "
+                                  "dimensions ",
+                             getFormulaDim(lhs), " and ", getFormulaDim(rhs));
+  if (failed(checkComplex(loc, getOperationName(), "complex operand", z)))
+    return failure();
+  return inferWithDim(loc, getOperationName(), adaptor.getOperands(),
+                      getFormulaDim(z), types);
+}
+
+//===----------------------------------------------------------------------===//
 // Verifiers
 //===----------------------------------------------------------------------===//
 
@@ -1249,6 +1432,45 @@ OpFoldResult KronOp::fold(FoldAdaptor adaptor) {
         o += (ia[k] * dimsB[k] + ib[k]) * outStrides[k];
       out[o] = (*a)[i] * (*b)[j];
     }
+  }
+  return makeConst(getType(), out);
+}
+
+OpFoldResult ExtractStridedOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getType() && getStride() == 1)
+    return getInput();
+  // extract_strided(interleave(a, b), 0|1, n, 2) is a|b.
+  if (auto inter = getInput().getDefiningOp<InterleaveOp>();
+      inter && getStride() == 2 && getStart() < 2) {
+    Value half = getStart() == 0 ? inter.getLhs() : inter.getRhs();
+    if (half.getType() == getType())
+      return half;
+  }
+  return foldVector(getType(), adaptor.getInput(), [&](ArrayRef<double> v) {
+    SmallVector<double> out;
+    for (int64_t k = 0; k < getLength(); ++k)
+      out.push_back(v[getStart() + k * getStride()]);
+    return out;
+  });
+}
+
+OpFoldResult InterleaveOp::fold(FoldAdaptor adaptor) {
+  // interleave(extract_strided(x, 0, n, 2), extract_strided(x, 1, n, 2)) = x.
+  auto even = getLhs().getDefiningOp<ExtractStridedOp>();
+  auto odd = getRhs().getDefiningOp<ExtractStridedOp>();
+  if (even && odd && even.getInput() == odd.getInput() &&
+      even.getInput().getType() == getType() && even.getStride() == 2 &&
+      odd.getStride() == 2 && even.getStart() == 0 && odd.getStart() == 1)
+    return even.getInput();
+  auto a = getConstValues(adaptor.getLhs());
+  auto b = getConstValues(adaptor.getRhs());
+  if (!a || !b)
+    return {};
+  int64_t n = getFormulaDim(getType()) / 2;
+  SmallVector<double> out;
+  for (int64_t k = 0; k < n; ++k) {
+    out.push_back((*a)[a->size() == 1 ? 0 : k]);
+    out.push_back((*b)[b->size() == 1 ? 0 : k]);
   }
   return makeConst(getType(), out);
 }
@@ -1836,8 +2058,8 @@ static Value createZero(PatternRewriter &rewriter, Location loc, Type type) {
   return ZeroOp::create(rewriter, loc, type);
 }
 
-/// Elem(x, k) of a value built by SumT, ElemT, Extract, ExtractT or Concat
-/// -> the component it reads.
+/// Elem(x, k) of a value built by SumT, ElemT, Extract, ExtractT, Concat,
+/// extract_strided or interleave -> the component it reads.
 struct SimplifyElem : OpRewritePattern<ElemOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(ElemOp op,
@@ -1876,6 +2098,13 @@ struct SimplifyElem : OpRewritePattern<ElemOp> {
       int64_t da = getFormulaDim(concat.getLhs());
       return k < da ? elemOf(concat.getLhs(), k)
                     : elemOf(concat.getRhs(), k - da);
+    }
+    if (auto strided = input.getDefiningOp<ExtractStridedOp>())
+      return elemOf(strided.getInput(),
+                    strided.getStart() + k * strided.getStride());
+    if (auto inter = input.getDefiningOp<InterleaveOp>()) {
+      Value half = k % 2 == 0 ? inter.getLhs() : inter.getRhs();
+      return elemOf(half, getFormulaDim(half) == 1 ? 0 : k / 2);
     }
     return failure();
   }
@@ -1921,6 +2150,44 @@ struct SimplifyExtract : OpRewritePattern<ExtractOp> {
         extractt && extractt.getStart() == s &&
         extractt.getInput().getType() == op.getType()) {
       rewriter.replaceOp(op, extractt.getInput());
+      return success();
+    }
+    return failure();
+  }
+};
+
+/// extract_strided identities: stride 1 -> Extract; length 1 -> Elem;
+/// nested strided extracts compose; an even stride over an interleave reads
+/// one of its operands.
+struct SimplifyExtractStrided : OpRewritePattern<ExtractStridedOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ExtractStridedOp op,
+                                PatternRewriter &rewriter) const override {
+    Value input = op.getInput();
+    int64_t s = op.getStart(), l = op.getLength(), st = op.getStride();
+    if (l == 1) {
+      rewriter.replaceOpWithNewOp<ElemOp>(op, input, s);
+      return success();
+    }
+    if (st == 1) {
+      if (input.getType() == op.getType())
+        return failure(); // Folded.
+      rewriter.replaceOpWithNewOp<ExtractOp>(op, input, s, l);
+      return success();
+    }
+    if (auto inner = input.getDefiningOp<ExtractStridedOp>()) {
+      rewriter.replaceOpWithNewOp<ExtractStridedOp>(
+          op, inner.getInput(), inner.getStart() + s * inner.getStride(), l,
+          st * inner.getStride());
+      return success();
+    }
+    if (auto inter = input.getDefiningOp<InterleaveOp>(); inter && st % 2 == 0) {
+      Value half = s % 2 == 0 ? inter.getLhs() : inter.getRhs();
+      if (getFormulaDim(half) == 1) {
+        rewriter.replaceOpWithNewOp<SumTOp>(op, half, l);
+        return success();
+      }
+      rewriter.replaceOpWithNewOp<ExtractStridedOp>(op, half, s / 2, l, st / 2);
       return success();
     }
     return failure();
@@ -2084,6 +2351,10 @@ void ElemOp::getCanonicalizationPatterns(RewritePatternSet &results,
 void ExtractOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                             MLIRContext *context) {
   results.add<SimplifyExtract>(context);
+}
+void ExtractStridedOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                                   MLIRContext *context) {
+  results.add<SimplifyExtractStrided>(context);
 }
 void ConcatOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                            MLIRContext *context) {

@@ -578,6 +578,183 @@ def Kred_SoftDTWSqDistOp : Kred_FormulaOp<"softdtw_sqdist"> {
 }
 
 //===----------------------------------------------------------------------===//
+// Real helper ops used by the expansion of the complex ops
+//===----------------------------------------------------------------------===//
+
+def Kred_ExtractStridedOp : Kred_FormulaOp<"extract_strided"> {
+  let summary = "every `stride`-th component from `start` (`length` of them)";
+  let description = [{
+    `result[k] = input[start + k * stride]` for `0 <= k < length`; with
+    `stride = 1` this is `kernelred.extract`. The expansion of the complex
+    ops uses it to split interleaved (re, im) pairs.
+
+    ```mlir
+    %re = kernelred.extract_strided %z[0 : 3 : 2] : vector<6xf32>
+    ```
+  }];
+  let arguments = (ins Kred_Value:$input, Kred_I64Attr:$start,
+                       Kred_I64Attr:$length, Kred_I64Attr:$stride);
+  let assemblyFormat = [{
+    $input `[` $start `:` $length `:` $stride `]` attr-dict `:` type($input)
+  }];
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
+}
+
+def Kred_InterleaveOp : Kred_FormulaOp<"interleave"> {
+  let summary = "interleave two vectors: (a0, b0, a1, b1, ...)";
+  let description = [{
+    `result[2k] = lhs[k]`, `result[2k + 1] = rhs[k]`: the result has twice
+    the broadcast dimension of the operands (an operand of dimension 1
+    broadcasts). The expansion of the complex ops uses it to build
+    interleaved (re, im) pairs.
+
+    ```mlir
+    %z = kernelred.interleave %re, %im : vector<3xf32>
+    %r = kernelred.interleave %x, %zero : vector<3xf32>, vector<1xf32>
+    ```
+  }];
+  let arguments = (ins Kred_Value:$lhs, Kred_Value:$rhs);
+  let assemblyFormat =
+      "$lhs `,` $rhs attr-dict `:` custom<KredTypes>(type($lhs), type($rhs))";
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Complex ops (KEOPS_REFERENCE §1h)
+//
+// A complex vector of dimension n is a formula value of dimension 2n holding
+// interleaved (re, im) pairs. These ops are expanded into real kernelred ops
+// by populateExpandComplexPatterns (dialect/ExpandComplex.h) before any
+// lowering, which therefore never sees them.
+//===----------------------------------------------------------------------===//
+
+/// Complex vector (dimension 2n) to a real one (dimension n).
+class Kred_ComplexToRealOp<string mnemonic, string keopsName, string meaning>
+    : Kred_FormulaOp<mnemonic> {
+  let summary = meaning # " (KeOps `" # keopsName # "`)";
+  let description = "The operand holds interleaved (re, im) pairs (even "
+      # "dimension 2n); the result has one real component per complex "
+      # "component (dimension n).\n\n"
+      # "```mlir\n%r = kernelred." # mnemonic # " %z : vector<6xf32>\n```";
+  let arguments = (ins Kred_Value:$input);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Kred_ComplexRealOp : Kred_ComplexToRealOp<"complexreal", "ComplexReal",
+    "real parts">;
+def Kred_ComplexImagOp : Kred_ComplexToRealOp<"compleximag", "ComplexImag",
+    "imaginary parts">;
+def Kred_ComplexAbsOp : Kred_ComplexToRealOp<"complexabs", "ComplexAbs",
+    "moduli |z|">;
+def Kred_ComplexSquareAbsOp : Kred_ComplexToRealOp<"complexsquareabs",
+    "ComplexSquareAbs", "squared moduli |z|^2">;
+def Kred_ComplexAngleOp : Kred_ComplexToRealOp<"complexangle", "ComplexAngle",
+    "arguments atan2(im, re)">;
+
+/// Real vector (dimension n) to a complex one (dimension 2n).
+class Kred_RealToComplexOp<string mnemonic, string keopsName, string meaning>
+    : Kred_FormulaOp<mnemonic> {
+  let summary = meaning # " (KeOps `" # keopsName # "`)";
+  let description = "The result holds one complex number, as an interleaved "
+      # "(re, im) pair, per component of the real operand (dimension 2n).\n\n"
+      # "```mlir\n%z = kernelred." # mnemonic # " %x : vector<3xf32>\n```";
+  let arguments = (ins Kred_Value:$input);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Kred_Real2ComplexOp : Kred_RealToComplexOp<"real2complex", "Real2Complex",
+    "x + 0i">;
+def Kred_Imag2ComplexOp : Kred_RealToComplexOp<"imag2complex", "Imag2Complex",
+    "0 + ix">;
+def Kred_ComplexExp1jOp : Kred_RealToComplexOp<"complexexp1j", "ComplexExp1j",
+    "exp(ix) = cos(x) + i sin(x)">;
+
+/// Complex vector to a complex vector of the same dimension.
+class Kred_ComplexUnaryOp<string mnemonic, string keopsName, string meaning>
+    : Kred_FormulaOp<mnemonic> {
+  let summary = meaning # " (KeOps `" # keopsName # "`)";
+  let description = "Componentwise on interleaved (re, im) pairs (even "
+      # "dimension).\n\n"
+      # "```mlir\n%r = kernelred." # mnemonic # " %z : vector<6xf32>\n```";
+  let arguments = (ins Kred_Value:$input);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Kred_ConjOp : Kred_ComplexUnaryOp<"conj", "Conj", "complex conjugate">;
+def Kred_ComplexExpOp : Kred_ComplexUnaryOp<"complexexp", "ComplexExp",
+    "complex exponential">;
+
+def Kred_ComplexSumOp : Kred_FormulaOp<"complexsum"> {
+  let summary = "sum of the complex components (KeOps `ComplexSum`), "
+                "dimension 2";
+  let description = [{
+    ```mlir
+    %s = kernelred.complexsum %z : vector<6xf32>
+    ```
+  }];
+  let arguments = (ins Kred_Value:$input);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Kred_ComplexSumTOp : Kred_FormulaOp<"complexsumt"> {
+  let summary = "replicate a complex scalar to `dim` real components "
+                "(KeOps `ComplexSumT(f, dim)`)";
+  let description = [{
+    The adjoint of `kernelred.complexsum`: the operand is one complex number
+    (dimension 2) and `dim` (even) is the real dimension of the result, as in
+    KeOps.
+
+    ```mlir
+    %z = kernelred.complexsumt %s dim 6 : vector<2xf32>
+    ```
+  }];
+  let arguments = (ins Kred_Value:$input, Kred_I64Attr:$dim);
+  let assemblyFormat = "$input `dim` $dim attr-dict `:` type($input)";
+}
+
+/// Componentwise complex binary op; a complex scalar (dimension 2)
+/// broadcasts against a complex vector.
+class Kred_ComplexBinaryOp<string mnemonic, string keopsName, string meaning>
+    : Kred_FormulaOp<mnemonic> {
+  let summary = meaning # " (KeOps `" # keopsName # "`)";
+  let description = "Componentwise on interleaved (re, im) pairs (even "
+      # "dimensions); an operand of dimension 2 (one complex number) "
+      # "broadcasts.\n\n"
+      # "```mlir\n%r = kernelred." # mnemonic # " %a, %b : vector<6xf32>\n"
+      # "%s = kernelred." # mnemonic
+      # " %c, %b : vector<2xf32>, vector<6xf32>\n```";
+  let arguments = (ins Kred_Value:$lhs, Kred_Value:$rhs);
+  let assemblyFormat =
+      "$lhs `,` $rhs attr-dict `:` custom<KredTypes>(type($lhs), type($rhs))";
+}
+
+def Kred_ComplexAddOp : Kred_ComplexBinaryOp<"complexadd", "ComplexAdd",
+    "complex addition">;
+def Kred_ComplexSubtractOp : Kred_ComplexBinaryOp<"complexsubtract",
+    "ComplexSubtract", "complex subtraction">;
+def Kred_ComplexMultOp : Kred_ComplexBinaryOp<"complexmult", "ComplexMult",
+    "complex product">;
+def Kred_ComplexDivideOp : Kred_ComplexBinaryOp<"complexdivide",
+    "ComplexDivide", "complex division">;
+
+def Kred_ComplexRealScalOp : Kred_FormulaOp<"complexrealscal"> {
+  let summary = "real scalar times complex vector (KeOps `ComplexRealScal`)";
+  let description = [{
+    One operand is a real scalar (dimension 1), the other a complex vector
+    (even dimension), in either order as in KeOps; the result has the
+    complex vector's dimension.
+
+    ```mlir
+    %r = kernelred.complexrealscal %s, %z : vector<1xf32>, vector<6xf32>
+    ```
+  }];
+  let arguments = (ins Kred_Value:$lhs, Kred_Value:$rhs);
+  let assemblyFormat =
+      "$lhs `,` $rhs attr-dict `:` custom<KredTypes>(type($lhs), type($rhs))";
+}
+
+//===----------------------------------------------------------------------===//
 // Symbolic differential operators (§1i), eliminated by kred-autodiff
 //===----------------------------------------------------------------------===//
 
