@@ -10,13 +10,72 @@
 include "mlir/Pass/PassBase.td"
 
 def KredAutodiffPass : Pass<"kred-autodiff", "ModuleOp"> {
-  let summary = "Eliminate symbolic derivatives (Grad, Diff, Divergence, Laplacian)";
+  let summary = "Eliminate symbolic derivatives (Grad, Diff, Divergence, "
+                "Laplacian, GradMatrix)";
   let description = [{
     Replaces every `kernelred.grad`, `kernelred.diff`, `kernelred.divergence`,
     `kernelred.laplacian` and `kernelred.gradmatrix` by explicit formulas,
-    built from one adjoint rule per op (the `AdjointOpInterface` external
-    models).
+    built from one rule per op (the `AdjointOpInterface` external models
+    attached by `registerAdjointRuleExternalModels`), with KeOps'
+    conventions:
+
+    - `grad %f wrt %v dir %e` (KeOps `Grad(F, V, E)`): reverse mode, the
+      direction `E` is backpropagated from `F` to `V` along the def chain and
+      the adjoints are accumulated;
+    - `diff %f wrt %v dir %u` (`Diff(F, V, U)`): forward mode;
+    - `divergence` and `laplacian`: the trace of a Jacobian, as the sum of
+      the forward derivatives along the standard basis vectors
+      (`Laplacian(F, V) = Divergence(Grad(F, V, 1), V)`);
+    - `gradmatrix`: the concatenation of `Grad(F, V, e_k)` over the standard
+      basis of F's space.
+
+    Derivatives are eliminated in block order, so nested ones
+    (`Grad(Grad(F, x, e), y, e2)`) work to any order. The derivative
+    formulas are then simplified: kernelred folders and canonicalization
+    patterns, autodiff-specific patterns (propagation of `Elem`/`ElemT` and
+    of one-hot constants, constant reassociation), and CSE; no `Zero(...)`
+    term is left in arithmetic. An op on the differentiated path without a
+    rule is reported as an error.
+
+    Before:
+
+    ```mlir
+    kernelred.reduce @k sum over j
+        vars(%x: i[0] vector<3xf32>, %y: j[1] vector<3xf32>,
+             %e: i[2] vector<1xf32>) {
+      %d = kernelred.sqdist %x, %y : vector<3xf32>
+      %n = kernelred.neg %d : vector<1xf32>
+      %f = kernelred.exp %n : vector<1xf32>
+      %g = kernelred.grad %f wrt %x dir %e
+          : vector<1xf32>, vector<3xf32>, vector<1xf32>
+      kernelred.yield %g : vector<3xf32>
+    }
+    ```
+
+    After (the constant factor sits on the scalar, the forward values are
+    reused):
+
+    ```mlir
+    kernelred.reduce @k sum over j
+        vars(%x: i[0] vector<3xf32>, %y: j[1] vector<3xf32>,
+             %e: i[2] vector<1xf32>) {
+      %c = kernelred.constant dense<-2.000000e+00> : vector<1xf32>
+      %d = kernelred.sqdist %x, %y : vector<3xf32>
+      %n = kernelred.neg %d : vector<1xf32>
+      %f = kernelred.exp %n : vector<1xf32>
+      %a = kernelred.mul %e, %f : vector<1xf32>
+      %v = kernelred.sub %x, %y : vector<3xf32>
+      %s = kernelred.mul %a, %c : vector<1xf32>
+      %g = kernelred.mul %s, %v : vector<1xf32>, vector<3xf32>
+      kernelred.yield %g : vector<3xf32>
+    }
+    ```
   }];
+  let options = [
+    Option<"simplifyResult", "simplify", "bool", /*default=*/"true",
+           "Simplify the derivative formulas (folders, canonicalization "
+           "patterns, CSE); off shows the raw output of the rules">,
+  ];
   let dependentDialects = ["::mlir::kernelred::KredDialect"];
 }
 
