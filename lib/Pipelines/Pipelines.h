@@ -32,8 +32,7 @@
 namespace mlir::kernelred {
 
 /// Options of kred-to-llvm-cpu.
-struct KredToLLVMCPUOptions
-    : public PassPipelineOptions<KredToLLVMCPUOptions> {
+struct KredToLLVMCPUOptions : public PassPipelineOptions<KredToLLVMCPUOptions> {
   PassOptions::Option<int64_t> vectorBits{
       *this, "vector-bits",
       llvm::cl::desc("Width in bits of the target's SIMD registers: 512 for "
@@ -53,9 +52,9 @@ struct KredToLLVMCPUOptions
       llvm::cl::desc("Dimensions above which dot-product-like ops are "
                      "chunked"),
       llvm::cl::init(128)};
-  PassOptions::Option<int64_t> chunk{
-      *this, "chunk", llvm::cl::desc("Components per chunk"),
-      llvm::cl::init(32)};
+  PassOptions::Option<int64_t> chunk{*this, "chunk",
+                                     llvm::cl::desc("Components per chunk"),
+                                     llvm::cl::init(32)};
 };
 
 /// kernelred IR -> LLVM dialect for the CPU: kred-autodiff, canonicalize,

@@ -46,16 +46,16 @@ static bool rewriteToRunningMax(ReduceOp op) {
     weight = ConcatOp::create(b, loc, one, weight);
   }
   yield->setOperands({formula, weight});
-  op.setKindAttr(
-      ReductionKindAttr::get(op.getContext(),
-                             ReductionKind::MaxSumShiftExpWeight));
+  op.setKindAttr(ReductionKindAttr::get(op.getContext(),
+                                        ReductionKind::MaxSumShiftExpWeight));
   op.setFinalizeAttr(FinalizeAttr::get(op.getContext(), finalize));
   return true;
 }
 
 namespace {
 struct KredOnlineLogSumExpPass
-    : mlir::kernelred::impl::KredOnlineLogSumExpPassBase<KredOnlineLogSumExpPass> {
+    : mlir::kernelred::impl::KredOnlineLogSumExpPassBase<
+          KredOnlineLogSumExpPass> {
   void runOnOperation() override {
     getOperation().walk([](ReduceOp op) { (void)rewriteToRunningMax(op); });
   }

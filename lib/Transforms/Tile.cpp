@@ -48,8 +48,7 @@ LogicalResult mlir::kernelred::verifyKredTileConfig(
     return emitError() << "vector-bits must be a power of two >= 64, got "
                        << config.vectorBits;
   if (config.rowVectors < 1)
-    return emitError() << "row-vectors must be >= 1, got "
-                       << config.rowVectors;
+    return emitError() << "row-vectors must be >= 1, got " << config.rowVectors;
   if (config.tileJ < 1)
     return emitError() << "tile-j must be >= 1, got " << config.tileJ;
   if (config.chunkSize < 1)
@@ -72,8 +71,9 @@ static int64_t getLargestDim(ReduceOp op) {
   return largest;
 }
 
-KredTileSizes mlir::kernelred::chooseKredTileSizes(ReduceOp op,
-                                                   const KredTileConfig &config) {
+KredTileSizes
+mlir::kernelred::chooseKredTileSizes(ReduceOp op,
+                                     const KredTileConfig &config) {
   KredTileSizes sizes;
   int64_t lanes = getKredLanes(op, config.vectorBits);
   ReductionDescription desc(op);
@@ -89,8 +89,8 @@ KredTileSizes mlir::kernelred::chooseKredTileSizes(ReduceOp op,
   if (desc.getFamily() == MonoidFamily::Select && desc.getK() > 1)
     registers = 2 * desc.getFormulaDim();
   else
-    registers = desc.getNumValueSlots() * perValue +
-                desc.getNumIndexSlots() * perIndex;
+    registers =
+        desc.getNumValueSlots() * perValue + desc.getNumIndexSlots() * perIndex;
   int64_t rowVectors = config.rowVectors;
   while (rowVectors > 1 && rowVectors * registers > kAccumulatorRegisterBudget)
     --rowVectors;
@@ -105,8 +105,7 @@ KredTileSizes mlir::kernelred::chooseKredTileSizes(ReduceOp op,
 }
 
 namespace {
-struct KredTilePass
-    : mlir::kernelred::impl::KredTilePassBase<KredTilePass> {
+struct KredTilePass : mlir::kernelred::impl::KredTilePassBase<KredTilePass> {
   using KredTilePassBase::KredTilePassBase;
 
   void runOnOperation() override {

@@ -36,8 +36,7 @@ namespace {
 /// cos have an absolute, not relative, error (sin(1e-8) is off by 6e7 ulp,
 /// sin near k*pi by 1e5 ulp) and its atan about 35 ulp; the f64 expansions
 /// are within 2 ulp of f64, hence correctly rounded or nearly so in f32.
-template <typename OpTy>
-struct WidenToF64 : OpRewritePattern<OpTy> {
+template <typename OpTy> struct WidenToF64 : OpRewritePattern<OpTy> {
   using OpRewritePattern<OpTy>::OpRewritePattern;
   LogicalResult matchAndRewrite(OpTy op,
                                 PatternRewriter &rewriter) const override {
@@ -50,8 +49,7 @@ struct WidenToF64 : OpRewritePattern<OpTy> {
       wide = VectorType::get(vt.getShape(), wide);
     SmallVector<Value> operands;
     for (Value v : op->getOperands())
-      operands.push_back(
-          arith::ExtFOp::create(rewriter, op.getLoc(), wide, v));
+      operands.push_back(arith::ExtFOp::create(rewriter, op.getLoc(), wide, v));
     Value r = OpTy::create(rewriter, op.getLoc(), operands);
     rewriter.replaceOpWithNewOp<arith::TruncFOp>(op, type, r);
     return success();

@@ -161,8 +161,8 @@ Value buildLog(F64Builder &f, Value x) {
   Value subnormal = f.cmp(P::OLT, x, f.cst(2.2250738585072014e-308));
   Value scaled = f.select(subnormal, f.mul(x, f.cst(18014398509481984.0)), x);
   Value bits = f.toBits(scaled);
-  Value e = f.subI(f.andI(f.shrU(bits, f.icst(52)), f.icst(0x7ff)),
-                   f.icst(1023));
+  Value e =
+      f.subI(f.andI(f.shrU(bits, f.icst(52)), f.icst(0x7ff)), f.icst(1023));
   e = f.select(subnormal, f.subI(e, f.icst(54)), e);
   Value m = f.fromBits(f.orI(f.andI(bits, f.icst(0x000fffffffffffffLL)),
                              f.icst(0x3ff0000000000000LL)));
@@ -216,16 +216,15 @@ Value buildSinCos(F64Builder &f, Value x, bool isSin) {
   }
   Value sinR = f.fma(f.mul(r, z), f.horner(z, sc), r);
   // cos r = 1 - z/2 + z^2 (1/4! - z/6! + ... + z^6/16!)
-  Value cosR = f.fma(f.mul(z, z), f.horner(z, cc),
-                     f.fma(z, f.cst(-0.5), f.cst(1)));
+  Value cosR =
+      f.fma(f.mul(z, z), f.horner(z, cc), f.fma(z, f.cst(-0.5), f.cst(1)));
   Value q = f.andI(f.toInt(k), f.icst(3));
   if (!isSin)
     q = f.andI(f.addI(q, f.icst(1)), f.icst(3));
   // q = 0: sin r, 1: cos r, 2: -sin r, 3: -cos r.
-  Value odd = f.icmp(arith::CmpIPredicate::ne, f.andI(q, f.icst(1)),
-                     f.icst(0));
-  Value negate = f.icmp(arith::CmpIPredicate::ne, f.andI(q, f.icst(2)),
-                        f.icst(0));
+  Value odd = f.icmp(arith::CmpIPredicate::ne, f.andI(q, f.icst(1)), f.icst(0));
+  Value negate =
+      f.icmp(arith::CmpIPredicate::ne, f.andI(q, f.icst(2)), f.icst(0));
   Value v = f.select(odd, cosR, sinR);
   v = f.select(negate, f.neg(v), v);
   return f.select(finite, v, f.cst(std::nan("")));
@@ -237,8 +236,8 @@ Value buildAtanUnit(F64Builder &f, Value t) {
   using P = arith::CmpFPredicate;
   Value c1 = f.cmp(P::OGT, t, f.cst(0.198912367379658));
   Value c2 = f.cmp(P::OGT, t, f.cst(0.6681786379192989));
-  Value center =
-      f.select(c2, f.cst(1), f.select(c1, f.cst(0.41421356237309503), f.cst(0)));
+  Value center = f.select(c2, f.cst(1),
+                          f.select(c1, f.cst(0.41421356237309503), f.cst(0)));
   Value base =
       f.select(c2, f.cst(kPiOver4), f.select(c1, f.cst(kPiOver8), f.cst(0)));
   Value u = f.div(f.sub(t, center), f.fma(t, center, f.cst(1)));
@@ -269,15 +268,14 @@ Value buildAtan2(F64Builder &f, Value y, Value x) {
   Value t = f.div(num, den);
   // 0/0 -> 0; inf/inf -> 1 (atan2 of equal infinities is a multiple of pi/4).
   Value zero = f.cst(0);
-  t = f.select(f.andI(f.cmp(P::OEQ, num, zero), f.cmp(P::OEQ, den, zero)),
-               zero, t);
+  t = f.select(f.andI(f.cmp(P::OEQ, num, zero), f.cmp(P::OEQ, den, zero)), zero,
+               t);
   Value inf = f.cst(kInf);
-  t = f.select(f.andI(f.cmp(P::OEQ, ax, inf), f.cmp(P::OEQ, ay, inf)),
-               f.cst(1), t);
+  t = f.select(f.andI(f.cmp(P::OEQ, ax, inf), f.cmp(P::OEQ, ay, inf)), f.cst(1),
+               t);
   Value a = buildAtanUnit(f, t);
   a = f.select(swap, f.sub(f.cst(kPiOver2), a), a);
-  Value xNegative =
-      f.icmp(arith::CmpIPredicate::slt, f.toBits(x), f.icst(0));
+  Value xNegative = f.icmp(arith::CmpIPredicate::slt, f.toBits(x), f.icst(0));
   a = f.select(xNegative, f.sub(f.cst(kPi), a), a);
   return f.copySign(a, y);
 }
@@ -297,8 +295,7 @@ Value buildAcos(F64Builder &f, Value x) {
 }
 
 /// Rewrites a unary f64 math op with `build`.
-template <typename OpTy>
-struct UnaryF64Pattern : OpRewritePattern<OpTy> {
+template <typename OpTy> struct UnaryF64Pattern : OpRewritePattern<OpTy> {
   UnaryF64Pattern(MLIRContext *ctx, Value (*build)(F64Builder &, Value))
       : OpRewritePattern<OpTy>(ctx), build(build) {}
   LogicalResult matchAndRewrite(OpTy op,

@@ -23,8 +23,8 @@ static void populateConstants(FormulaLowerings &l) {
   });
   l.add<RatCstOp>([](RatCstOp op, ArrayRef<Components>, LaneBuilder &lanes,
                      Components &result) {
-    result.push_back(lanes.cst((double)(int64_t)op.getNum() /
-                                   (double)(int64_t)op.getDen()));
+    result.push_back(
+        lanes.cst((double)(int64_t)op.getNum() / (double)(int64_t)op.getDen()));
     return success();
   });
   l.add<ZeroOp>([](ZeroOp op, ArrayRef<Components>, LaneBuilder &lanes,
@@ -33,8 +33,7 @@ static void populateConstants(FormulaLowerings &l) {
       result.push_back(lanes.cst(0.0));
     return success();
   });
-  l.add<ConstantOp>([](ConstantOp op, ArrayRef<Components>,
-                       LaneBuilder &lanes,
+  l.add<ConstantOp>([](ConstantOp op, ArrayRef<Components>, LaneBuilder &lanes,
                        Components &result) -> LogicalResult {
     auto elements = dyn_cast<DenseFPElementsAttr>(op.getValue());
     if (!elements)
@@ -61,9 +60,8 @@ static void populateArithmetic(FormulaLowerings &l) {
   addComponentwise<DivOp>(l, [](DivOp, LaneBuilder &b, ArrayRef<Value> a) {
     return b.div(a[0], a[1]);
   });
-  addComponentwise<NegOp>(l, [](NegOp, LaneBuilder &b, ArrayRef<Value> a) {
-    return b.neg(a[0]);
-  });
+  addComponentwise<NegOp>(
+      l, [](NegOp, LaneBuilder &b, ArrayRef<Value> a) { return b.neg(a[0]); });
   addComponentwise<InvOp>(l, [](InvOp, LaneBuilder &b, ArrayRef<Value> a) {
     return b.div(b.cstLike(a[0], 1.0), a[0]);
   });
@@ -71,9 +69,8 @@ static void populateArithmetic(FormulaLowerings &l) {
                              [](SquareOp, LaneBuilder &b, ArrayRef<Value> a) {
                                return b.mul(a[0], a[0]);
                              });
-  addComponentwise<AbsOp>(l, [](AbsOp, LaneBuilder &b, ArrayRef<Value> a) {
-    return b.abs(a[0]);
-  });
+  addComponentwise<AbsOp>(
+      l, [](AbsOp, LaneBuilder &b, ArrayRef<Value> a) { return b.abs(a[0]); });
 }
 
 static void populateSelections(FormulaLowerings &l) {
@@ -113,12 +110,11 @@ static void populateSelections(FormulaLowerings &l) {
     Value upper = b.select(b.cmp(P::OGT, a[0], a[2]), a[2], a[0]);
     return b.select(b.cmp(P::OLT, a[0], a[1]), a[1], upper);
   });
-  addComponentwise<IfElseOp>(l,
-                             [](IfElseOp, LaneBuilder &b, ArrayRef<Value> a) {
-                               Value c = b.cmp(P::OGE, a[0],
-                                               b.cstLike(a[0], 0.0));
-                               return b.select(c, a[1], a[2]);
-                             });
+  addComponentwise<IfElseOp>(
+      l, [](IfElseOp, LaneBuilder &b, ArrayRef<Value> a) {
+        Value c = b.cmp(P::OGE, a[0], b.cstLike(a[0], 0.0));
+        return b.select(c, a[1], a[2]);
+      });
 }
 
 static void populateComparisons(FormulaLowerings &l) {

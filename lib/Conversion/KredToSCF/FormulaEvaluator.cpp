@@ -90,19 +90,19 @@ const Components &FormulaEvaluator::lookup(Value v, const Env &env) const {
 
 /// Componentwise ops that may be evaluated on a slice of their components.
 static bool isSliceable(Operation *op) {
-  return isa<AddOp, SubOp, MulOp, DivOp, NegOp, InvOp, SquareOp, AbsOp,
-             SqrtOp, ExpOp, LogOp, SinOp, CosOp, ReLUOp, StepOp, SignOp,
-             PowOp, IfElseOp, ClampOp>(op);
+  return isa<AddOp, SubOp, MulOp, DivOp, NegOp, InvOp, SquareOp, AbsOp, SqrtOp,
+             ExpOp, LogOp, SinOp, CosOp, ReLUOp, StepOp, SignOp, PowOp,
+             IfElseOp, ClampOp>(op);
 }
 
 /// The dimension a chunkable root reduces over, or 0.
 static int64_t getChunkedDim(Operation *op) {
   auto dim = [](Value v) { return getFormulaDim(v); };
   return TypeSwitch<Operation *, int64_t>(op)
-      .Case<ScalProdOp, SqDistOp>([&](auto o) {
-        return std::max(dim(o.getLhs()), dim(o.getRhs()));
-      })
-      .Case<SqNorm2Op, Norm2Op, SumOp>([&](auto o) { return dim(o.getInput()); })
+      .Case<ScalProdOp, SqDistOp>(
+          [&](auto o) { return std::max(dim(o.getLhs()), dim(o.getRhs())); })
+      .Case<SqNorm2Op, Norm2Op, SumOp>(
+          [&](auto o) { return dim(o.getInput()); })
       .Case<WeightedSqNormOp>([&](WeightedSqNormOp o) -> int64_t {
         int64_t d = dim(o.getRhs()), ds = dim(o.getLhs());
         return (ds == 1 || ds == d) ? d : 0;
@@ -143,9 +143,8 @@ void FormulaEvaluator::planChunks(int64_t chunkSize) {
     if (dim <= chunk)
       continue;
     SetVector<Operation *> ops;
-    if (!llvm::all_of(inner.getOperands(), [&](Value v) {
-          return collectSliceable(v, dim, ops);
-        }))
+    if (!llvm::all_of(inner.getOperands(),
+                      [&](Value v) { return collectSliceable(v, dim, ops); }))
       continue;
     // The expressions must not be needed elsewhere in full.
     bool private_ = llvm::all_of(ops, [&](Operation *o) {
@@ -184,8 +183,7 @@ FormulaEvaluator::evaluateSlice(Value v, LaneBuilder &lanes, const Env &env,
 }
 
 LogicalResult FormulaEvaluator::evaluateChunked(Operation *root,
-                                                LaneBuilder &lanes,
-                                                Env &env) {
+                                                LaneBuilder &lanes, Env &env) {
   OpBuilder &b = lanes.getBuilder();
   Location loc = root->getLoc();
   int64_t dim = chunkRoots.lookup(root);
@@ -200,8 +198,7 @@ LogicalResult FormulaEvaluator::evaluateChunked(Operation *root,
       .Case<ScalProdOp, SqDistOp>([&](auto o) {
         parts = {o.getLhs(), o.getRhs()};
       })
-      .Case<SqNorm2Op, Norm2Op, SumOp>(
-          [&](auto o) { parts = {o.getInput()}; })
+      .Case<SqNorm2Op, Norm2Op, SumOp>([&](auto o) { parts = {o.getInput()}; })
       .Case<WeightedSqNormOp>([&](WeightedSqNormOp o) {
         parts = {o.getRhs()};
         weight = o.getLhs();
@@ -299,8 +296,8 @@ LogicalResult FormulaEvaluator::evaluateChunked(Operation *root,
   return success();
 }
 
-LogicalResult FormulaEvaluator::evaluate(FormulaStage stage,
-                                         LaneBuilder &lanes, Env &env) {
+LogicalResult FormulaEvaluator::evaluate(FormulaStage stage, LaneBuilder &lanes,
+                                         Env &env) {
   DenseMap<Value, Components> *target = nullptr;
   switch (stage) {
   case FormulaStage::Uniform:

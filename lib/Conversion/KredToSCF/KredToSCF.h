@@ -131,9 +131,9 @@ private:
 
 /// Lowers one formula op: `operands[k]` holds the components of operand k;
 /// `result` receives the components of the result. Fails with a diagnostic.
-using FormulaLoweringFn = std::function<LogicalResult(
-    Operation *op, ArrayRef<Components> operands, LaneBuilder &lanes,
-    Components &result)>;
+using FormulaLoweringFn =
+    std::function<LogicalResult(Operation *op, ArrayRef<Components> operands,
+                                LaneBuilder &lanes, Components &result)>;
 
 /// The lowerings of the formula ops, keyed by op.
 class FormulaLowerings {
@@ -256,8 +256,7 @@ public:
 
 private:
   /// Evaluates a chunked root (see planChunks).
-  LogicalResult evaluateChunked(Operation *root, LaneBuilder &lanes,
-                                Env &env);
+  LogicalResult evaluateChunked(Operation *root, LaneBuilder &lanes, Env &env);
   /// The components [begin, begin + width) of `v` inside a chunked
   /// expression; `leaf` gives those of a variable.
   Components evaluateSlice(Value v, LaneBuilder &lanes, const Env &env,

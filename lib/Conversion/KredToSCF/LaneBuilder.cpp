@@ -112,8 +112,8 @@ Value LaneBuilder::boolToFloat(Value condition) {
   Value one = isLane(condition)
                   ? arith::ConstantOp::create(
                         b, loc,
-                        DenseElementsAttr::get(
-                            laneType, b.getFloatAttr(scalarType, 1.0)))
+                        DenseElementsAttr::get(laneType,
+                                               b.getFloatAttr(scalarType, 1.0)))
                         .getResult()
                   : cst(1.0);
   return select(condition, one, cstLike(one, 0.0));
@@ -137,8 +137,8 @@ Value LaneBuilder::log(Value x) {
     return math::LogOp::create(b, loc, x);
   // MLIR's f32 approximation treats subnormal inputs as the smallest
   // normal: scale them by 2^24 first.
-  Value tiny = cmp(arith::CmpFPredicate::OLT, x,
-                   cstLike(x, 1.1754943508222875e-38));
+  Value tiny =
+      cmp(arith::CmpFPredicate::OLT, x, cstLike(x, 1.1754943508222875e-38));
   Value scaled = select(tiny, mul(x, cstLike(x, 16777216.0)), x);
   Value l = math::LogOp::create(b, loc, scaled);
   return select(tiny, sub(l, cstLike(x, 16.635532333438686)), l);

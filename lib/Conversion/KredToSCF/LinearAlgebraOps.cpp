@@ -14,8 +14,8 @@ using namespace mlir;
 using namespace mlir::kernelred;
 
 /// sum_k x_k * y_k over `n` components (dimension-1 operands broadcast).
-static Value buildDot(LaneBuilder &b, const Components &x,
-                      const Components &y, int64_t n) {
+static Value buildDot(LaneBuilder &b, const Components &x, const Components &y,
+                      int64_t n) {
   Value acc = b.mul(getComponent(x, 0), getComponent(y, 0));
   for (int64_t k = 1; k < n; ++k)
     acc = b.fma(getComponent(x, k), getComponent(y, k), acc);
@@ -158,19 +158,19 @@ static LogicalResult lowerKron(KronOp op, ArrayRef<Components> a,
 }
 
 void mlir::kernelred::populateKredLinearAlgebraLowerings(FormulaLowerings &l) {
-  l.add<ScalProdOp>([](ScalProdOp, ArrayRef<Components> a, LaneBuilder &b,
-                       Components &r) {
-    int64_t n = std::max(a[0].size(), a[1].size());
-    r.push_back(buildDot(b, a[0], a[1], n));
-    return success();
-  });
-  l.add<SqDistOp>([](SqDistOp, ArrayRef<Components> a, LaneBuilder &b,
-                     Components &r) {
-    int64_t n = std::max(a[0].size(), a[1].size());
-    Components d = buildDifference(b, a[0], a[1], n);
-    r.push_back(buildDot(b, d, d, n));
-    return success();
-  });
+  l.add<ScalProdOp>(
+      [](ScalProdOp, ArrayRef<Components> a, LaneBuilder &b, Components &r) {
+        int64_t n = std::max(a[0].size(), a[1].size());
+        r.push_back(buildDot(b, a[0], a[1], n));
+        return success();
+      });
+  l.add<SqDistOp>(
+      [](SqDistOp, ArrayRef<Components> a, LaneBuilder &b, Components &r) {
+        int64_t n = std::max(a[0].size(), a[1].size());
+        Components d = buildDifference(b, a[0], a[1], n);
+        r.push_back(buildDot(b, d, d, n));
+        return success();
+      });
   l.add<WeightedSqNormOp>([](WeightedSqNormOp, ArrayRef<Components> a,
                              LaneBuilder &b, Components &r) {
     r.push_back(buildWeightedSquaredNorm(b, a[0], a[1]));
@@ -205,13 +205,13 @@ void mlir::kernelred::populateKredLinearAlgebraLowerings(FormulaLowerings &l) {
     }
     return success();
   });
-  l.add<TensorProdOp>([](TensorProdOp, ArrayRef<Components> a,
-                         LaneBuilder &b, Components &r) {
-    for (Value x : a[0])
-      for (Value y : a[1])
-        r.push_back(b.mul(x, y));
-    return success();
-  });
+  l.add<TensorProdOp>(
+      [](TensorProdOp, ArrayRef<Components> a, LaneBuilder &b, Components &r) {
+        for (Value x : a[0])
+          for (Value y : a[1])
+            r.push_back(b.mul(x, y));
+        return success();
+      });
   l.add<TensorDotOp>(lowerTensorDot);
   l.add<KronOp>(lowerKron);
 }

@@ -73,10 +73,9 @@ static Value buildPowf(LaneBuilder &lanes, Value x, Value y) {
   Value isOdd = wide.andI(isInt, wide.cmp(P::UNE, wide.trunc(half), half));
   Value negative = wide.cmp(P::OLT, wx, wide.cstLike(wx, 0.0));
   Value nan = wide.cstLike(wx, std::nan(""));
-  Value signedResult =
-      wide.select(isOdd, wide.neg(magnitude), magnitude);
-  Value result = wide.select(
-      negative, wide.select(isInt, signedResult, nan), magnitude);
+  Value signedResult = wide.select(isOdd, wide.neg(magnitude), magnitude);
+  Value result =
+      wide.select(negative, wide.select(isInt, signedResult, nan), magnitude);
   Value one = wide.cstLike(wx, 1.0);
   Value trivial = wide.orI(wide.cmp(P::OEQ, wy, wide.cstLike(wy, 0.0)),
                            wide.cmp(P::OEQ, wx, one));
@@ -85,28 +84,24 @@ static Value buildPowf(LaneBuilder &lanes, Value x, Value y) {
 }
 
 void mlir::kernelred::populateKredMathLowerings(FormulaLowerings &l) {
-  addComponentwise<ExpOp>(l, [](ExpOp, LaneBuilder &b, ArrayRef<Value> a) {
-    return b.exp(a[0]);
-  });
-  addComponentwise<LogOp>(l, [](LogOp, LaneBuilder &b, ArrayRef<Value> a) {
-    return b.log(a[0]);
-  });
+  addComponentwise<ExpOp>(
+      l, [](ExpOp, LaneBuilder &b, ArrayRef<Value> a) { return b.exp(a[0]); });
+  addComponentwise<LogOp>(
+      l, [](LogOp, LaneBuilder &b, ArrayRef<Value> a) { return b.log(a[0]); });
   addComponentwise<XLogXOp>(l, [](XLogXOp, LaneBuilder &b, ArrayRef<Value> a) {
     Value x = a[0];
     Value zero = b.cstLike(x, 0.0);
     return b.select(b.cmp(P::OEQ, x, zero), zero, b.mul(x, b.log(x)));
   });
-  addComponentwise<SinOp>(l, [](SinOp, LaneBuilder &b, ArrayRef<Value> a) {
-    return b.sin(a[0]);
-  });
-  addComponentwise<CosOp>(l, [](CosOp, LaneBuilder &b, ArrayRef<Value> a) {
-    return b.cos(a[0]);
-  });
+  addComponentwise<SinOp>(
+      l, [](SinOp, LaneBuilder &b, ArrayRef<Value> a) { return b.sin(a[0]); });
+  addComponentwise<CosOp>(
+      l, [](CosOp, LaneBuilder &b, ArrayRef<Value> a) { return b.cos(a[0]); });
   addComponentwise<SinXDivXOp>(
       l, [](SinXDivXOp, LaneBuilder &b, ArrayRef<Value> a) {
         Value x = a[0];
-        return b.select(b.cmp(P::OEQ, x, b.cstLike(x, 0.0)),
-                        b.cstLike(x, 1.0), b.div(b.sin(x), x));
+        return b.select(b.cmp(P::OEQ, x, b.cstLike(x, 0.0)), b.cstLike(x, 1.0),
+                        b.div(b.sin(x), x));
       });
   addComponentwise<AsinOp>(l, [](AsinOp, LaneBuilder &b, ArrayRef<Value> a) {
     return b.asin(a[0]);
@@ -138,14 +133,14 @@ void mlir::kernelred::populateKredMathLowerings(FormulaLowerings &l) {
   addComponentwise<FloorOp>(l, [](FloorOp, LaneBuilder &b, ArrayRef<Value> a) {
     return b.floor(a[0]);
   });
-  addComponentwise<RoundOp>(l, [](RoundOp op, LaneBuilder &b,
-                                  ArrayRef<Value> a) {
-    int64_t d = (int64_t)op.getDecimals();
-    if (d == 0)
-      return b.round(a[0]);
-    Value scale = b.cstLike(a[0], std::pow(10.0, (double)d));
-    return b.div(b.round(b.mul(a[0], scale)), scale);
-  });
+  addComponentwise<RoundOp>(
+      l, [](RoundOp op, LaneBuilder &b, ArrayRef<Value> a) {
+        int64_t d = (int64_t)op.getDecimals();
+        if (d == 0)
+          return b.round(a[0]);
+        Value scale = b.cstLike(a[0], std::pow(10.0, (double)d));
+        return b.div(b.round(b.mul(a[0], scale)), scale);
+      });
   addComponentwise<ModOp>(l, [](ModOp, LaneBuilder &b, ArrayRef<Value> a) {
     // x - n * floor((x - offset) / n)
     Value q = b.floor(b.div(b.sub(a[0], a[2]), a[1]));

@@ -66,8 +66,7 @@ private:
   Value minI(Value x, Value y) { return arith::MinSIOp::create(b, loc, x, y); }
   /// &base[index] for elements of `elem`.
   Value gep(Value base, Type elem, Value index) {
-    return LLVM::GEPOp::create(b, loc, ptrType, elem, base,
-                               ValueRange{index});
+    return LLVM::GEPOp::create(b, loc, ptrType, elem, base, ValueRange{index});
   }
   Value load(Type type, Value ptr, unsigned align) {
     return LLVM::LoadOp::create(b, loc, type, ptr, align);
@@ -86,9 +85,8 @@ private:
 
   /// scf.for over [lb, ub) with step; `body(iv, iterArgs)` returns the
   /// yielded values.
-  scf::ForOp
-  buildFor(Value lb, Value ub, Value step, ValueRange init,
-           function_ref<SmallVector<Value>(Value, ValueRange)> body);
+  scf::ForOp buildFor(Value lb, Value ub, Value step, ValueRange init,
+                      function_ref<SmallVector<Value>(Value, ValueRange)> body);
 
   //===--------------------------------------------------------------------===//
   // Pieces of @NAME_run
@@ -112,8 +110,7 @@ private:
   /// The K-selection insertion of one group with the state in memory.
   void buildSelectInMemory(int64_t group, const Components &f, Value jLanes);
   /// The j loop over [lb, ub) carrying `flatState`.
-  SmallVector<Value> buildReducedLoop(Value lb, Value ub,
-                                      ValueRange flatState);
+  SmallVector<Value> buildReducedLoop(Value lb, Value ub, ValueRange flatState);
 
   /// Offsets of group `u`, slot `s` in the lane-major buffers.
   Value slotOffset(int64_t slot, int64_t group) {
@@ -169,8 +166,7 @@ KernelBuilder::KernelBuilder(ReduceOp op, const KredToSCFOptions &options,
   MLIRContext *ctx = op.getContext();
   ptrType = LLVM::LLVMPointerType::get(ctx);
   eltType = op.getElementType();
-  computeType =
-      eltType.getWidth() < 32 ? Float32Type::get(ctx) : eltType;
+  computeType = eltType.getWidth() < 32 ? Float32Type::get(ctx) : eltType;
   accType = op.getAccumulationType();
   indexType = IntegerType::get(ctx, 64);
   lanes = std::max<int64_t>(1, options.vectorBits / computeType.getWidth());
@@ -199,19 +195,18 @@ KernelBuilder::makeComponentLoader(int64_t group) {
       Value buffer = rowBuffers.lookup(arg.getArgNumber());
       Value offset = addI(mulI(index, i64(rowBlock)), i64(group * lanes));
       VectorType eltLanes = VectorType::get({lanes}, eltType);
-      return convert(load(eltLanes, gep(buffer, eltType, offset),
-                          alignOf(eltType)),
-                     computeType);
+      return convert(
+          load(eltLanes, gep(buffer, eltType, offset), alignOf(eltType)),
+          computeType);
     }
     case FormulaStage::Reduced: {
       Value offset = addI(mulI(currentJ, i64(getFormulaDim(arg))), index);
-      return convert(load(eltType, gep(base, eltType, offset),
-                          alignOf(eltType)),
-                     computeType);
+      return convert(
+          load(eltType, gep(base, eltType, offset), alignOf(eltType)),
+          computeType);
     }
     default:
-      return convert(load(eltType, gep(base, eltType, index),
-                          alignOf(eltType)),
+      return convert(load(eltType, gep(base, eltType, index), alignOf(eltType)),
                      computeType);
     }
   };
@@ -264,8 +259,7 @@ void KernelBuilder::copyRowsToLanes(Value src, Type elem, int64_t dim,
 }
 
 void KernelBuilder::copyLanesToRows(Value src, Type elem, int64_t dim,
-                                    Value count, Value dst,
-                                    Value dstRowBase) {
+                                    Value count, Value dst, Value dstRowBase) {
   Value one = i64(1);
   buildFor(i64(0), count, one, {}, [&](Value l, ValueRange) {
     Value dstRow = mulI(addI(dstRowBase, l), i64(dim));
@@ -292,10 +286,10 @@ void KernelBuilder::buildSelectInMemory(int64_t group, const Components &f,
   // Early out: does any lane beat its current worst entry (slot K - 1)?
   Value any;
   for (int64_t c = 0; c < formulaDim; ++c) {
-    Value worst =
-        load(accLanes,
-             gep(stateBuf, accType, slotOffset((k - 1) * formulaDim + c, group)),
-             valueAlign);
+    Value worst = load(
+        accLanes,
+        gep(stateBuf, accType, slotOffset((k - 1) * formulaDim + c, group)),
+        valueAlign);
     Value better = arith::CmpFOp::create(b, loc, pred, f[c], worst);
     any = any ? arith::OrIOp::create(b, loc, any, better).getResult() : better;
   }
@@ -330,8 +324,7 @@ void KernelBuilder::buildSelectInMemory(int64_t group, const Components &f,
   });
 }
 
-SmallVector<Value> KernelBuilder::buildPairStep(Value j,
-                                                ValueRange flatState) {
+SmallVector<Value> KernelBuilder::buildPairStep(Value j, ValueRange flatState) {
   // Reduced-index variables: scalars, loaded once per j.
   currentJ = j;
   reducedValues.clear();
@@ -343,9 +336,10 @@ SmallVector<Value> KernelBuilder::buildPairStep(Value j,
     Value base = mulI(j, i64(dim));
     Components comps;
     for (int64_t d = 0; d < dim; ++d) {
-      Value v = load(eltType, gep(varPtrs[arg.getArgNumber()], eltType,
-                                  addI(base, i64(d))),
-                     alignOf(eltType));
+      Value v =
+          load(eltType,
+               gep(varPtrs[arg.getArgNumber()], eltType, addI(base, i64(d))),
+               alignOf(eltType));
       comps.push_back(convert(v, computeType));
     }
     reducedValues[arg] = std::move(comps);
@@ -400,13 +394,12 @@ SmallVector<Value> KernelBuilder::buildReducedLoop(Value lb, Value ub,
 LogicalResult KernelBuilder::buildRun() {
   MLIRContext *ctx = op.getContext();
   Type i64Type = indexType;
-  auto fnType = FunctionType::get(
-      ctx,
-      {ptrType, i64Type, i64Type, i64Type, i64Type, i64Type, i64Type, ptrType,
-       ptrType, ptrType, ptrType},
-      {});
-  func = func::FuncOp::create(b, loc, (op.getSymName() + "_run").str(),
-                              fnType);
+  auto fnType =
+      FunctionType::get(ctx,
+                        {ptrType, i64Type, i64Type, i64Type, i64Type, i64Type,
+                         i64Type, ptrType, ptrType, ptrType, ptrType},
+                        {});
+  func = func::FuncOp::create(b, loc, (op.getSymName() + "_run").str(), fnType);
   Block *entry = func.addEntryBlock();
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(entry);
@@ -422,8 +415,8 @@ LogicalResult KernelBuilder::buildRun() {
   varPtrs.assign(body.getNumArguments(), Value());
   for (BlockArgument arg : body.getArguments()) {
     unsigned n = arg.getArgNumber();
-    varPtrs[n] = load(ptrType, gep(args, ptrType, i64(op.getVarPosition(n))),
-                      8);
+    varPtrs[n] =
+        load(ptrType, gep(args, ptrType, i64(op.getVarPosition(n))), 8);
   }
   LaneBuilder lanesBuilder(b, loc, computeLanes);
   for (BlockArgument arg : body.getArguments()) {
@@ -480,11 +473,10 @@ LogicalResult KernelBuilder::buildRun() {
       for (int64_t u = 0; u < groups; ++u) {
         Components comps;
         for (int64_t d = 0; d < dim; ++d)
-          comps.push_back(convert(load(eltLanes,
-                                       gep(it->second, eltType,
-                                           slotOffset(d, u)),
-                                       alignOf(eltType)),
-                                  computeType));
+          comps.push_back(
+              convert(load(eltLanes, gep(it->second, eltType, slotOffset(d, u)),
+                           alignOf(eltType)),
+                      computeType));
         rowValues[u][arg] = std::move(comps);
       }
     }
@@ -545,8 +537,7 @@ LogicalResult KernelBuilder::buildRun() {
           store(s.values[i], gep(stateBuf, accType, slotOffset(i, u)),
                 alignOf(accType));
         for (int64_t i = 0; i < numIndices; ++i)
-          store(s.indices[i], gep(stateIdxBuf, indexType, slotOffset(i, u)),
-                8);
+          store(s.indices[i], gep(stateIdxBuf, indexType, slotOffset(i, u)), 8);
       }
     }
 
@@ -588,8 +579,8 @@ LogicalResult KernelBuilder::buildRun() {
       copyLanesToRows(stateBuf, accType, numValues, count, stateValues,
                       stateRow);
       if (numIndices > 0)
-        copyLanesToRows(stateIdxBuf, indexType, numIndices, count,
-                        stateIndices, stateRow);
+        copyLanesToRows(stateIdxBuf, indexType, numIndices, count, stateIndices,
+                        stateRow);
     }
     return SmallVector<Value>{};
   });
@@ -605,8 +596,8 @@ void KernelBuilder::buildMerge() {
   MLIRContext *ctx = op.getContext();
   auto fnType = FunctionType::get(
       ctx, {ptrType, ptrType, ptrType, ptrType, indexType}, {});
-  auto merge = func::FuncOp::create(
-      b, loc, (op.getSymName() + "_merge").str(), fnType);
+  auto merge =
+      func::FuncOp::create(b, loc, (op.getSymName() + "_merge").str(), fnType);
   Block *entry = merge.addEntryBlock();
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(entry);
@@ -634,8 +625,8 @@ void KernelBuilder::buildMerge() {
           continue;
         aIndexPtrs.push_back(gep(aIndices, indexType, addI(indexRow, slot)));
         a.indices.push_back(load(indexType, aIndexPtrs.back(), 8));
-        bs.indices.push_back(load(
-            indexType, gep(bIndices, indexType, addI(indexRow, slot)), 8));
+        bs.indices.push_back(
+            load(indexType, gep(bIndices, indexType, addI(indexRow, slot)), 8));
       }
       d.buildMerge(b, loc, a, bs);
       for (int64_t s = 0; s < n; ++s) {
@@ -685,8 +676,8 @@ void KernelBuilder::buildFinalize() {
   MLIRContext *ctx = op.getContext();
   auto fnType = FunctionType::get(
       ctx, {ptrType, ptrType, indexType, indexType, ptrType, ptrType}, {});
-  auto fin = func::FuncOp::create(
-      b, loc, (op.getSymName() + "_finalize").str(), fnType);
+  auto fin = func::FuncOp::create(b, loc, (op.getSymName() + "_finalize").str(),
+                                  fnType);
   Block *entry = fin.addEntryBlock();
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(entry);
@@ -733,17 +724,16 @@ void KernelBuilder::buildFinalize() {
     } else {
       AccumulatorState s;
       for (int64_t i = 0; i < numValues; ++i)
-        s.values.push_back(load(accType,
-                                gep(values, accType, addI(valueRow, i64(i))),
-                                valueAlign));
+        s.values.push_back(load(
+            accType, gep(values, accType, addI(valueRow, i64(i))), valueAlign));
       for (int64_t i = 0; i < numIndices; ++i)
         s.indices.push_back(load(
             indexType, gep(indices, indexType, addI(indexRow, i64(i))), 8));
       SmallVector<Value> outV, outI;
       desc.buildFinalize(b, loc, s, outV, outI);
       for (auto [i, v] : llvm::enumerate(outV))
-        store(convert(v, eltType),
-              gep(out, eltType, addI(outValueRow, i64(i))), alignOf(eltType));
+        store(convert(v, eltType), gep(out, eltType, addI(outValueRow, i64(i))),
+              alignOf(eltType));
       for (auto [i, v] : llvm::enumerate(outI))
         store(v, gep(outIdx, indexType, addI(outIndexRow, i64(i))), 8);
     }
@@ -759,7 +749,8 @@ void KernelBuilder::buildFinalize() {
 LogicalResult
 mlir::kernelred::verifyKredReduceLowerable(ReduceOp op,
                                            const KredToSCFOptions &options) {
-  if (options.vectorBits < 64 || (options.vectorBits & (options.vectorBits - 1)))
+  if (options.vectorBits < 64 ||
+      (options.vectorBits & (options.vectorBits - 1)))
     return op.emitError("convert-kred-to-scf: vector-bits must be a power "
                         "of two >= 64, got ")
            << options.vectorBits;

@@ -66,10 +66,11 @@ static LogicalResult lowerSoftDTW(SoftDTWSqDistOp, ArrayRef<Components> a,
       } else if (i == 0) {
         rr[i][j] = b.add(c, rr[i][j - 1]);
       } else {
-        Value diag = rr[i - 1][j - 1], left = rr[i][j - 1],
-              up = rr[i - 1][j];
+        Value diag = rr[i - 1][j - 1], left = rr[i][j - 1], up = rr[i - 1][j];
         Value lo = b.minNum(b.minNum(diag, left), up);
-        auto term = [&](Value v) { return b.exp(b.mul(b.sub(lo, v), invGamma)); };
+        auto term = [&](Value v) {
+          return b.exp(b.mul(b.sub(lo, v), invGamma));
+        };
         Value sum = b.add(b.add(term(diag), term(left)), term(up));
         Value softmin = b.sub(lo, b.mul(gamma, b.log(sum)));
         rr[i][j] = b.add(c, softmin);

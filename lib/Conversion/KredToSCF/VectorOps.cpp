@@ -40,98 +40,97 @@ static Value buildExtreme(LaneBuilder &b, const Components &c, bool largest,
 }
 
 void mlir::kernelred::populateKredVectorLowerings(FormulaLowerings &l) {
-  l.add<SumOp>([](SumOp, ArrayRef<Components> a, LaneBuilder &b,
-                  Components &r) {
-    Value acc = a[0][0];
-    for (size_t k = 1; k < a[0].size(); ++k)
-      acc = b.add(acc, a[0][k]);
-    r.push_back(acc);
-    return success();
-  });
-  l.add<MaxOp>([](MaxOp, ArrayRef<Components> a, LaneBuilder &b,
-                  Components &r) {
-    r.push_back(buildExtreme(b, a[0], /*largest=*/true, /*index=*/false));
-    return success();
-  });
-  l.add<MinOp>([](MinOp, ArrayRef<Components> a, LaneBuilder &b,
-                  Components &r) {
-    r.push_back(buildExtreme(b, a[0], /*largest=*/false, /*index=*/false));
-    return success();
-  });
-  l.add<ArgMaxOp>([](ArgMaxOp, ArrayRef<Components> a, LaneBuilder &b,
-                     Components &r) {
-    r.push_back(buildExtreme(b, a[0], /*largest=*/true, /*index=*/true));
-    return success();
-  });
-  l.add<ArgMinOp>([](ArgMinOp, ArrayRef<Components> a, LaneBuilder &b,
-                     Components &r) {
-    r.push_back(buildExtreme(b, a[0], /*largest=*/false, /*index=*/true));
-    return success();
-  });
-  l.add<SqNorm2Op>([](SqNorm2Op, ArrayRef<Components> a, LaneBuilder &b,
-                      Components &r) {
-    r.push_back(buildSquaredNorm(b, a[0]));
-    return success();
-  });
-  l.add<Norm2Op>([](Norm2Op, ArrayRef<Components> a, LaneBuilder &b,
-                    Components &r) {
-    r.push_back(b.sqrt(buildSquaredNorm(b, a[0])));
-    return success();
-  });
-  l.add<NormalizeOp>([](NormalizeOp, ArrayRef<Components> a, LaneBuilder &b,
-                        Components &r) {
-    // Rsqrt(SqNorm2(x)) * x with Rsqrt(0) = 0.
-    Value n2 = buildSquaredNorm(b, a[0]);
-    Value zero = b.cstLike(n2, 0.0);
-    Value inv = b.div(b.cstLike(n2, 1.0), b.sqrt(n2));
-    inv = b.select(b.cmp(P::OEQ, n2, zero), zero, inv);
-    for (Value c : a[0])
-      r.push_back(b.mul(c, inv));
-    return success();
-  });
-  l.add<SumTOp>([](SumTOp op, ArrayRef<Components> a, LaneBuilder &,
-                   Components &r) {
-    r.assign(op.getDim(), a[0][0]);
-    return success();
-  });
-  l.add<ElemOp>([](ElemOp op, ArrayRef<Components> a, LaneBuilder &,
-                   Components &r) {
-    r.push_back(a[0][op.getIndex()]);
-    return success();
-  });
-  l.add<ElemTOp>([](ElemTOp op, ArrayRef<Components> a, LaneBuilder &b,
-                    Components &r) {
-    for (int64_t k = 0, e = op.getDim(); k < e; ++k)
-      r.push_back(k == (int64_t)op.getIndex() ? a[0][0] : b.cst(0.0));
-    return success();
-  });
-  l.add<ExtractOp>([](ExtractOp op, ArrayRef<Components> a, LaneBuilder &,
-                      Components &r) {
-    int64_t start = op.getStart();
-    r.append(a[0].begin() + start, a[0].begin() + start + op.getLength());
-    return success();
-  });
+  l.add<SumOp>(
+      [](SumOp, ArrayRef<Components> a, LaneBuilder &b, Components &r) {
+        Value acc = a[0][0];
+        for (size_t k = 1; k < a[0].size(); ++k)
+          acc = b.add(acc, a[0][k]);
+        r.push_back(acc);
+        return success();
+      });
+  l.add<MaxOp>(
+      [](MaxOp, ArrayRef<Components> a, LaneBuilder &b, Components &r) {
+        r.push_back(buildExtreme(b, a[0], /*largest=*/true, /*index=*/false));
+        return success();
+      });
+  l.add<MinOp>(
+      [](MinOp, ArrayRef<Components> a, LaneBuilder &b, Components &r) {
+        r.push_back(buildExtreme(b, a[0], /*largest=*/false, /*index=*/false));
+        return success();
+      });
+  l.add<ArgMaxOp>(
+      [](ArgMaxOp, ArrayRef<Components> a, LaneBuilder &b, Components &r) {
+        r.push_back(buildExtreme(b, a[0], /*largest=*/true, /*index=*/true));
+        return success();
+      });
+  l.add<ArgMinOp>(
+      [](ArgMinOp, ArrayRef<Components> a, LaneBuilder &b, Components &r) {
+        r.push_back(buildExtreme(b, a[0], /*largest=*/false, /*index=*/true));
+        return success();
+      });
+  l.add<SqNorm2Op>(
+      [](SqNorm2Op, ArrayRef<Components> a, LaneBuilder &b, Components &r) {
+        r.push_back(buildSquaredNorm(b, a[0]));
+        return success();
+      });
+  l.add<Norm2Op>(
+      [](Norm2Op, ArrayRef<Components> a, LaneBuilder &b, Components &r) {
+        r.push_back(b.sqrt(buildSquaredNorm(b, a[0])));
+        return success();
+      });
+  l.add<NormalizeOp>(
+      [](NormalizeOp, ArrayRef<Components> a, LaneBuilder &b, Components &r) {
+        // Rsqrt(SqNorm2(x)) * x with Rsqrt(0) = 0.
+        Value n2 = buildSquaredNorm(b, a[0]);
+        Value zero = b.cstLike(n2, 0.0);
+        Value inv = b.div(b.cstLike(n2, 1.0), b.sqrt(n2));
+        inv = b.select(b.cmp(P::OEQ, n2, zero), zero, inv);
+        for (Value c : a[0])
+          r.push_back(b.mul(c, inv));
+        return success();
+      });
+  l.add<SumTOp>(
+      [](SumTOp op, ArrayRef<Components> a, LaneBuilder &, Components &r) {
+        r.assign(op.getDim(), a[0][0]);
+        return success();
+      });
+  l.add<ElemOp>(
+      [](ElemOp op, ArrayRef<Components> a, LaneBuilder &, Components &r) {
+        r.push_back(a[0][op.getIndex()]);
+        return success();
+      });
+  l.add<ElemTOp>(
+      [](ElemTOp op, ArrayRef<Components> a, LaneBuilder &b, Components &r) {
+        for (int64_t k = 0, e = op.getDim(); k < e; ++k)
+          r.push_back(k == (int64_t)op.getIndex() ? a[0][0] : b.cst(0.0));
+        return success();
+      });
+  l.add<ExtractOp>(
+      [](ExtractOp op, ArrayRef<Components> a, LaneBuilder &, Components &r) {
+        int64_t start = op.getStart();
+        r.append(a[0].begin() + start, a[0].begin() + start + op.getLength());
+        return success();
+      });
   l.add<ExtractTOp>([](ExtractTOp op, ArrayRef<Components> a, LaneBuilder &b,
                        Components &r) {
     int64_t start = op.getStart();
     int64_t len = a[0].size();
     for (int64_t k = 0, e = op.getDim(); k < e; ++k)
-      r.push_back(k >= start && k < start + len ? a[0][k - start]
-                                                : b.cst(0.0));
+      r.push_back(k >= start && k < start + len ? a[0][k - start] : b.cst(0.0));
     return success();
   });
-  l.add<ConcatOp>([](ConcatOp, ArrayRef<Components> a, LaneBuilder &,
-                     Components &r) {
-    r.append(a[0].begin(), a[0].end());
-    r.append(a[1].begin(), a[1].end());
-    return success();
-  });
+  l.add<ConcatOp>(
+      [](ConcatOp, ArrayRef<Components> a, LaneBuilder &, Components &r) {
+        r.append(a[0].begin(), a[0].end());
+        r.append(a[1].begin(), a[1].end());
+        return success();
+      });
   l.add<OneHotOp>([](OneHotOp op, ArrayRef<Components> a, LaneBuilder &b,
                      Components &r) {
     Value rounded = b.round(a[0][0]);
     for (int64_t k = 0, e = op.getDim(); k < e; ++k)
-      r.push_back(b.boolToFloat(
-          b.cmp(P::OEQ, rounded, b.cstLike(rounded, (double)k))));
+      r.push_back(
+          b.boolToFloat(b.cmp(P::OEQ, rounded, b.cstLike(rounded, (double)k))));
     return success();
   });
 }
