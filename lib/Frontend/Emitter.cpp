@@ -215,6 +215,32 @@ Operation *Emitter::create(FormulaNode *n, ArrayRef<Value> v, Location loc) {
       return nullptr;
     return ExtractOp::create(b, loc, t, table, i64(0), i64(n->dim));
   }
+#define KRED_COMPLEX_UNARY(NAME)                                               \
+  case NodeOp::NAME:                                                           \
+    return NAME##Op::create(b, loc, t, v[0]);
+    KRED_COMPLEX_UNARY(ComplexReal)
+    KRED_COMPLEX_UNARY(ComplexImag)
+    KRED_COMPLEX_UNARY(ComplexAbs)
+    KRED_COMPLEX_UNARY(ComplexSquareAbs)
+    KRED_COMPLEX_UNARY(ComplexAngle)
+    KRED_COMPLEX_UNARY(Real2Complex)
+    KRED_COMPLEX_UNARY(Imag2Complex)
+    KRED_COMPLEX_UNARY(ComplexExp1j)
+    KRED_COMPLEX_UNARY(Conj)
+    KRED_COMPLEX_UNARY(ComplexExp)
+    KRED_COMPLEX_UNARY(ComplexSum)
+#undef KRED_COMPLEX_UNARY
+  case NodeOp::ComplexSumT:
+    return ComplexSumTOp::create(b, loc, t, v[0], i64(n->ints[0]));
+#define KRED_COMPLEX_BINARY(NAME)                                              \
+  case NodeOp::NAME:                                                           \
+    return NAME##Op::create(b, loc, t, v[0], v[1]);
+    KRED_COMPLEX_BINARY(ComplexAdd)
+    KRED_COMPLEX_BINARY(ComplexSubtract)
+    KRED_COMPLEX_BINARY(ComplexMult)
+    KRED_COMPLEX_BINARY(ComplexDivide)
+    KRED_COMPLEX_BINARY(ComplexRealScal)
+#undef KRED_COMPLEX_BINARY
   case NodeOp::Grad:
     return GradOp::create(b, loc, t, v[0], v[1], v[2]);
   case NodeOp::Diff:

@@ -540,6 +540,17 @@ private:
     return false;
   }
 
+  /// A complex vector holds interleaved (re, im) pairs: an even dimension.
+  bool expectComplex(FormulaNode *n, llvm::StringRef what,
+                     llvm::StringRef argName, int64_t dim) {
+    if (dim % 2 == 0)
+      return true;
+    return error(n->column, what + " needs a complex " + argName +
+                                " (interleaved real and imaginary parts, an "
+                                "even dimension), got dimension " +
+                                llvm::Twine(dim));
+  }
+
   /// The product of `dims` when every entry is in [1, kMaxDim] and the product
   /// stays below kMaxDim * kMaxDim; null otherwise.
   static std::optional<int64_t> boundedProduct(llvm::ArrayRef<int64_t> dims) {
@@ -867,6 +878,72 @@ private:
         return false;
       n->dim = 1;
       break;
+    case NodeOp::ComplexReal:
+    case NodeOp::ComplexImag:
+    case NodeOp::ComplexAbs:
+    case NodeOp::ComplexSquareAbs:
+    case NodeOp::ComplexAngle:
+      if (!expectComplex(n, what, "argument", d(0)))
+        return false;
+      n->dim = d(0) / 2;
+      break;
+    case NodeOp::Real2Complex:
+    case NodeOp::Imag2Complex:
+    case NodeOp::ComplexExp1j:
+      n->dim = 2 * d(0);
+      break;
+    case NodeOp::Conj:
+    case NodeOp::ComplexExp:
+      if (!expectComplex(n, what, "argument", d(0)))
+        return false;
+      n->dim = d(0);
+      break;
+    case NodeOp::ComplexSum:
+      if (!expectComplex(n, what, "argument", d(0)))
+        return false;
+      n->dim = 2;
+      break;
+    case NodeOp::ComplexSumT:
+      if (d(0) != 2)
+        return error(n->column, what +
+                                    " needs one complex number (dimension "
+                                    "2), got dimension " +
+                                    llvm::Twine(d(0)));
+      n->dim = n->ints[0];
+      if (n->dim < 2 || n->dim % 2 != 0)
+        return error(n->column, what + " needs an even dimension >= 2, got " +
+                                    llvm::Twine(n->dim));
+      break;
+    case NodeOp::ComplexAdd:
+    case NodeOp::ComplexSubtract:
+    case NodeOp::ComplexMult:
+    case NodeOp::ComplexDivide:
+      if (!expectComplex(n, what, "first argument", d(0)) ||
+          !expectComplex(n, what, "second argument", d(1)))
+        return false;
+      if (d(0) != d(1) && d(0) != 2 && d(1) != 2)
+        return error(n->column, "dimension mismatch: the operands of " + what +
+                                    " have dimensions " + llvm::Twine(d(0)) +
+                                    " and " + llvm::Twine(d(1)) +
+                                    " (complex broadcasting needs equal "
+                                    "dimensions, or dimension 2: one complex "
+                                    "number)");
+      n->dim = std::max(d(0), d(1));
+      break;
+    case NodeOp::ComplexRealScal: {
+      // KeOps takes the real scalar on either side.
+      int64_t z = d(0) == 1 ? d(1) : d(0);
+      if (d(0) != 1 && d(1) != 1)
+        return error(n->column, what +
+                                    " needs a real scalar operand "
+                                    "(dimension 1), got dimensions " +
+                                    llvm::Twine(d(0)) + " and " +
+                                    llvm::Twine(d(1)));
+      if (!expectComplex(n, what, "complex argument", z))
+        return false;
+      n->dim = z;
+      break;
+    }
     case NodeOp::Grad:
       if (d(2) != d(0))
         return error(n->column, what + ": the gradient input e has dimension " +
