@@ -20,7 +20,7 @@ config.environment["FILECHECK_OPTS"] = "--enable-var-scope"
 
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
-llvm_config.with_environment("PATH", config.kred_tools_dir, append_path=False)
+llvm_config.with_environment("PATH", config.kred_tools_dir, append_path=True)
 
 tools = ["kred-opt", "kred-compile", "kred-parse-fuzzer"]
 llvm_config.add_tool_substitutions(
