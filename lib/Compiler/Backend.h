@@ -14,6 +14,7 @@
 #define KRED_LIB_COMPILER_BACKEND_H
 
 #include "lib/Compiler/Compiler.h"
+#include "lib/Pipelines/Pipelines.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/IR/LLVMContext.h"
@@ -53,6 +54,12 @@ void registerCompilerDialects(DialectRegistry &registry);
 
 /// A new MLIRContext with registerCompilerDialects(), without threads.
 std::unique_ptr<MLIRContext> createCompilerContext();
+
+/// Sets the options of kred-to-llvm-cpu for `target` (SIMD width) and
+/// `options` (tileRows: rows per block, rounded to whole f32 vectors;
+/// tileCols: reduced indices per tile).
+void configurePipeline(KredToLLVMCPUOptions &pipeline,
+                       const CompileOptions &options, const TargetInfo &target);
 
 /// Runs the kred-to-llvm-cpu pipeline on `module` (in place). Diagnostics
 /// become the error's message.

@@ -18,13 +18,14 @@
 #include "lib/Pipelines/Pipelines.h"
 
 #include "dialect/KredOps.h"
-#include "dialect/ReductionKinds.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OperationSupport.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 
@@ -71,21 +72,18 @@ static std::optional<int32_t> getDtype(Type type) {
   return std::nullopt;
 }
 
-/// Rows the generated run function handles together: its SIMD lanes times
-/// the row vectors of a block, as chosen for `target`.
-static int64_t getRowBlock(ReduceOp op, const TargetInfo &target) {
-  (void)op;
-  (void)target;
-  return 1;
-}
-
 static llvm::Expected<KernelDescription>
-describeKernelForTarget(ReduceOp op, const TargetInfo &target) {
+describeKernelForTarget(ReduceOp op, const CompileOptions &options,
+                        const TargetInfo &target) {
   KernelDescription desc;
   desc.name = op.getSymName().str();
   desc.axis = static_cast<int32_t>(op.getAxis());
-  auto dtype = getDtype(op.getElementType());
-  auto accDtype = getDtype(op.getAccumulationType());
+  // The sizes that depend on lowering decisions come from the pipeline.
+  KredToLLVMCPUOptions pipeline;
+  configurePipeline(pipeline, options, target);
+  CPUKernelLayout layout = getCPUKernelLayout(op, pipeline);
+  auto dtype = getDtype(layout.elementType);
+  auto accDtype = getDtype(layout.accumulationType);
   if (!dtype || !accDtype)
     return makeError("kernel '" + desc.name + "': unsupported element type");
   desc.dtype = *dtype;
@@ -112,12 +110,11 @@ describeKernelForTarget(ReduceOp op, const TargetInfo &target) {
     }
     desc.argDim[pos] = op.getVarDim(i);
   }
-  desc.outValueDim = op.getOutputValueDim();
-  desc.outIndexDim = op.getOutputIndexDim();
-  ReductionDescription reduction(op);
-  desc.stateValues = reduction.getNumValueSlots();
-  desc.stateIndices = reduction.getNumIndexSlots();
-  desc.rowBlock = getRowBlock(op, target);
+  desc.outValueDim = layout.outValueDim;
+  desc.outIndexDim = layout.outIndexDim;
+  desc.stateValues = layout.stateValues;
+  desc.stateIndices = layout.stateIndices;
+  desc.rowBlock = std::max<int64_t>(1, layout.rowBlock);
   return desc;
 }
 
@@ -126,7 +123,7 @@ mlir::kernelred::describeKernel(ReduceOp op, const CompileOptions &options) {
   auto target = resolveTarget(options);
   if (!target)
     return target.takeError();
-  return describeKernelForTarget(op, *target);
+  return describeKernelForTarget(op, options, *target);
 }
 
 //===----------------------------------------------------------------------===//
@@ -228,17 +225,53 @@ std::string printIR(ModuleOp module) {
   return text;
 }
 
+/// Wall times of the stages of one compilation, printed to stderr when
+/// $KRED_COMPILE_TIMING is set.
+class StageTimer {
+public:
+  StageTimer() : enabled(std::getenv("KRED_COMPILE_TIMING") != nullptr) {}
+  ~StageTimer() {
+    if (!enabled || stages.empty())
+      return;
+    std::string line = "kred: compile";
+    double total = 0;
+    for (auto &[name, ms] : stages) {
+      line += " " + name + " " + llvm::formatv("{0:f1}", ms).str();
+      total += ms;
+    }
+    llvm::errs() << line << " total " << llvm::formatv("{0:f1}", total)
+                 << " ms\n";
+  }
+  /// Records the time since the previous mark as `name`.
+  void mark(llvm::StringRef name) {
+    auto now = std::chrono::steady_clock::now();
+    stages.emplace_back(
+        name.str(),
+        std::chrono::duration<double, std::milli>(now - last).count());
+    last = now;
+  }
+
+private:
+  bool enabled;
+  std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
+  std::vector<std::pair<std::string, double>> stages;
+};
+
 llvm::Expected<std::shared_ptr<JitKernel>>
 compileUncached(const KernelSpec &spec, const CompileOptions &options) {
   auto start = std::chrono::steady_clock::now();
+  StageTimer timer;
   auto target = resolveTarget(options);
   if (!target)
     return target.takeError();
+  timer.mark("target");
 
   std::unique_ptr<MLIRContext> context = createCompilerContext();
+  timer.mark("context");
   auto module = buildKernelModule(context.get(), spec);
   if (!module)
     return module.takeError();
+  timer.mark("frontend");
   ReduceOp op;
   for (auto reduce : (*module)->getOps<ReduceOp>()) {
     op = reduce;
@@ -247,7 +280,7 @@ compileUncached(const KernelSpec &spec, const CompileOptions &options) {
   if (!op)
     return makeError("the frontend produced no kernel for '" + spec.name + "'");
   std::string ir = printIR(**module);
-  auto description = describeKernelForTarget(op, *target);
+  auto description = describeKernelForTarget(op, options, *target);
   if (!description)
     return description.takeError();
   description->formula = spec.formula;
@@ -262,9 +295,11 @@ compileUncached(const KernelSpec &spec, const CompileOptions &options) {
      << ir;
   std::string key = DiskCache::computeKey(material);
   DiskCache cache(options.cacheDir);
+  timer.mark("describe");
 
   JitKernel::Source source = JitKernel::Source::DiskCache;
   std::optional<std::string> object = cache.load(key);
+  timer.mark("cache-lookup");
   if (object) {
     count(&CompileStatistics::diskHits);
   } else {
@@ -272,13 +307,22 @@ compileUncached(const KernelSpec &spec, const CompileOptions &options) {
     if (llvm::Error err = lowerToLLVMDialect(**module, options, *target))
       return makeError("kernel '" + spec.name +
                        "': " + llvm::toString(std::move(err)));
-    auto compiled = compileLLVMDialectToObject(**module, options, *target);
+    timer.mark("pipeline");
+    llvm::LLVMContext llvmContext;
+    auto llvmModule =
+        translateAndOptimize(**module, llvmContext, options, *target);
+    if (!llvmModule)
+      return llvmModule.takeError();
+    timer.mark("llvm-O" + std::to_string(options.optLevel));
+    auto compiled = emitObjectFile(**llvmModule, options, *target);
     if (!compiled)
       return compiled.takeError();
+    timer.mark("codegen");
     object = std::move(*compiled);
     count(&CompileStatistics::compiled);
     if (cache.store(key, *object))
       count(&CompileStatistics::diskWrites);
+    timer.mark("cache-store");
   }
 
   auto loaded = loadObject(*object, spec.name);
@@ -289,6 +333,7 @@ compileUncached(const KernelSpec &spec, const CompileOptions &options) {
   if (llvm::Error err = kernel->resolve())
     return makeError("kernel '" + spec.name + "': cannot load its code: " +
                      llvm::toString(std::move(err)));
+  timer.mark("jit-link");
   kernel->setCreationMilliseconds(std::chrono::duration<double, std::milli>(
                                       std::chrono::steady_clock::now() - start)
                                       .count());

@@ -168,6 +168,9 @@ static llvm::Expected<std::string> findClang() {
   for (const char *name : {"clang-22", "clang"}) {
     if (auto path = llvm::sys::findProgramByName(name))
       return *path;
+    if (auto path = llvm::sys::findProgramByName(
+            name, {"/usr/lib/llvm-22/bin", "/usr/bin", "/usr/local/bin"}))
+      return *path;
   }
 #ifdef KRED_CLANG_PATH
   if (llvm::sys::fs::can_execute(KRED_CLANG_PATH))
@@ -178,6 +181,21 @@ static llvm::Expected<std::string> findClang() {
     return *path;
   return makeError("cannot find clang (needed to link kernel libraries); "
                    "install clang-22 or set KRED_CLANG");
+}
+
+/// ld.lld, when there is one (faster than the system linker): $KRED_LD, then
+/// PATH, then the LLVM 22 directories (PATH may be minimal, e.g. under lit).
+static std::optional<std::string> findLinker() {
+  if (const char *env = std::getenv("KRED_LD"); env && *env)
+    return std::string(env);
+  for (const char *name : {"ld.lld-22", "ld.lld"}) {
+    if (auto path = llvm::sys::findProgramByName(name))
+      return *path;
+    if (auto path = llvm::sys::findProgramByName(
+            name, {"/usr/lib/llvm-22/bin", "/usr/bin", "/usr/local/bin"}))
+      return *path;
+  }
+  return std::nullopt;
 }
 
 /// The directory of libkred_runtime.so to link kernel libraries against.
@@ -637,8 +655,8 @@ llvm::Error linkLibrary(ModuleOp module, llvm::ArrayRef<LibraryKernel> kernels,
       objectPath,
       "-Wl,-soname," + llvm::sys::path::filename(libraryPath).str(),
       "-Wl,--as-needed"};
-  if (llvm::sys::findProgramByName("ld.lld"))
-    args.push_back("-fuse-ld=lld");
+  if (std::optional<std::string> linker = findLinker())
+    args.push_back("--ld-path=" + *linker);
   if (entryPoints) {
     auto runtimeDir = findRuntimeLibraryDir();
     if (!runtimeDir)

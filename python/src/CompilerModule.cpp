@@ -109,8 +109,8 @@ void *toPointer(py::handle h, const char *what) {
 /// A compiled kernel as seen from Python.
 class Kernel {
 public:
-  explicit Kernel(std::shared_ptr<JitKernel> kernel)
-      : kernel(std::move(kernel)) {}
+  Kernel(std::shared_ptr<JitKernel> kernel, std::string reduction)
+      : kernel(std::move(kernel)), reduction(std::move(reduction)) {}
 
   py::dict getInfo() {
     if (!info) {
@@ -121,7 +121,9 @@ public:
       dict["axis"] = d.axis;
       dict["dtype"] = dtypeName(d.dtype);
       dict["acc_dtype"] = dtypeName(d.accDtype);
-      dict["reduction"] = reductionName(d.reduction);
+      // As given to compile(); reduction_kind is the canonical name.
+      dict["reduction"] = reduction;
+      dict["reduction_kind"] = reductionName(d.reduction);
       dict["num_args"] = d.argCategory.size();
       dict["arg_category"] = d.argCategory;
       dict["arg_dim"] = d.argDim;
@@ -177,6 +179,7 @@ public:
 
 private:
   std::shared_ptr<JitKernel> kernel;
+  std::string reduction;
   std::optional<py::dict> info;
 };
 
@@ -235,7 +238,7 @@ void kred::python::populateCompilerModule(py::module_ &m) {
         }
         if (!kernel)
           raise(kernel.takeError());
-        return Kernel(std::move(*kernel));
+        return Kernel(std::move(*kernel), spec.reduction);
       },
       py::arg("formula"), py::arg("aliases"), py::arg("reduction") = "Sum",
       py::arg("axis") = 1, py::arg("dtype") = "float32",

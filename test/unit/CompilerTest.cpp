@@ -15,6 +15,8 @@
 #include "lib/Compiler/Backend.h"
 #include "lib/Compiler/DiskCache.h"
 
+#include "dialect/KredOps.h"
+
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "llvm/Support/FileSystem.h"
@@ -22,9 +24,11 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <dlfcn.h>
 #include <thread>
 #include <vector>
 
@@ -235,6 +239,156 @@ void testJitHandWrittenKernel() {
   }
 }
 
+/// Kernels in kernelred IR (as the frontend would build them): the seed
+/// LogSumExp (f64) and an ArgKMin over i (f32).
+const char *kKredKernels = R"mlir(
+kernelred.reduce @seed logsumexp over j
+    vars(%x: i[0] vector<1xf64>, %y: j[1] vector<1xf64>,
+         %a: j[2] vector<1xf64>, %p: p[3] vector<1xf64>) {
+  %d = kernelred.sub %p, %a : vector<1xf64>
+  %s = kernelred.square %d : vector<1xf64>
+  %t = kernelred.add %x, %y : vector<1xf64>
+  %e = kernelred.exp %t : vector<1xf64>
+  %f = kernelred.mul %s, %e : vector<1xf64>
+  kernelred.yield %f : vector<1xf64>
+}
+
+kernelred.reduce @knn argkmin over i
+    vars(%x: i[0] vector<3xf32>, %y: j[1] vector<3xf32>)
+    attributes {k = 3 : i64} {
+  %d = kernelred.sqdist %x, %y : vector<3xf32>
+  kernelred.yield %d : vector<1xf32>
+}
+)mlir";
+
+double seedReference(const std::vector<double> &x, const std::vector<double> &y,
+                     const std::vector<double> &a, double p, int64_t i) {
+  std::vector<double> f(y.size());
+  double m = -INFINITY;
+  for (size_t j = 0; j < y.size(); ++j) {
+    f[j] = (p - a[j]) * (p - a[j]) * std::exp(x[i] + y[j]);
+    m = std::max(m, f[j]);
+  }
+  double s = 0;
+  for (double v : f)
+    s += std::exp(v - m);
+  return m + std::log(s);
+}
+
+/// Runs the seed kernel through `kernel` and checks it.
+void checkSeedKernel(const kred_kernel &kernel, const char *where) {
+  int64_t M = 301, N = 1013;
+  std::vector<double> x(M), y(N), a(N);
+  for (int64_t i = 0; i < M; ++i)
+    x[i] = 0.1 + 0.9 * double((i * 37) % 101) / 101;
+  for (int64_t j = 0; j < N; ++j) {
+    y[j] = 0.1 + 0.9 * double((j * 53) % 103) / 103;
+    a[j] = 0.1 + 0.9 * double((j * 29) % 97) / 97;
+  }
+  double p = 0.25;
+  const void *args[] = {x.data(), y.data(), a.data(), &p};
+  for (int split : {0, 1}) {
+    std::vector<double> out(M, NAN);
+    kred_launch_options opts{2, split};
+    if (kred_cpu_launch(&kernel, args, M, N, out.data(), nullptr, &opts) !=
+        KRED_OK) {
+      std::fprintf(stderr, "%s: %s\n", where, kred_last_error());
+      ++failures;
+      return;
+    }
+    for (int64_t i = 0; i < M; ++i) {
+      double want = seedReference(x, y, a, p, i);
+      if (!(std::fabs(out[i] - want) <= 1e-12 * std::fabs(want))) {
+        std::fprintf(stderr, "%s: split=%d row %lld: %.17g vs %.17g\n", where,
+                     split, (long long)i, out[i], want);
+        ++failures;
+        return;
+      }
+    }
+  }
+}
+
+/// Compiles kKredKernels through the pipeline, JITs the seed kernel, and
+/// builds a shared library of both kernels whose descriptors it loads.
+void testKredKernels() {
+  std::unique_ptr<MLIRContext> context = createCompilerContext();
+  OwningOpRef<ModuleOp> module =
+      parseSourceString<ModuleOp>(kKredKernels, context.get());
+  EXPECT(module);
+  if (!module)
+    return;
+  CompileOptions options;
+  std::vector<KernelDescription> descriptions;
+  for (ReduceOp op : module->getOps<ReduceOp>()) {
+    auto desc = describeKernel(op, options);
+    if (failed(desc.takeError(), "describeKernel"))
+      return;
+    descriptions.push_back(std::move(*desc));
+  }
+  EXPECT(descriptions.size() == 2);
+  const KernelDescription &seed = descriptions[0];
+  EXPECT(seed.name == "seed" && seed.dtype == KRED_F64 && seed.axis == 1);
+  EXPECT((seed.argCategory == std::vector<int32_t>{KRED_CAT_I, KRED_CAT_J,
+                                                   KRED_CAT_J, KRED_CAT_P}));
+  EXPECT(seed.outValueDim == 1 && seed.outIndexDim == 0);
+  EXPECT(seed.rowBlock >= 1 && seed.stateValues >= 2);
+  const KernelDescription &knn = descriptions[1];
+  EXPECT(knn.axis == 0 && knn.outValueDim == 0 && knn.outIndexDim == 3 &&
+         knn.stateIndices == 3);
+
+  // The shared library (before lowering: emitSharedLibrary lowers a copy).
+  llvm::SmallString<128> dir;
+  llvm::sys::fs::createUniqueDirectory("kred-so-test", dir);
+  llvm::SmallString<128> so(dir);
+  llvm::sys::path::append(so, "libkernels.so");
+  OwningOpRef<ModuleOp> copy(module.get().clone());
+  if (!failed(emitSharedLibrary(*copy, options, so), "emitSharedLibrary")) {
+    void *handle = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
+    EXPECT(handle);
+    if (handle) {
+      auto *kernel =
+          static_cast<const kred_kernel *>(dlsym(handle, "seed_kernel"));
+      EXPECT(kernel && dlsym(handle, "knn_kernel") &&
+             dlsym(handle, "seed_run"));
+      if (kernel) {
+        EXPECT(kernel->info.row_block == seed.rowBlock &&
+               kernel->info.state_values == seed.stateValues);
+        checkSeedKernel(*kernel, "shared library");
+      }
+    } else {
+      std::fprintf(stderr, "dlopen: %s\n", dlerror());
+    }
+  }
+  llvm::sys::fs::remove_directories(dir);
+
+  // The JIT path.
+  auto target = resolveTarget(options);
+  if (failed(target.takeError(), "resolveTarget"))
+    return;
+  if (failed(lowerToLLVMDialect(*module, options, *target),
+             "lowerToLLVMDialect"))
+    return;
+  auto object = compileLLVMDialectToObject(*module, options, *target);
+  if (failed(object.takeError(), "compileLLVMDialectToObject"))
+    return;
+  auto loaded = loadObject(*object, "kernels");
+  if (failed(loaded.takeError(), "loadObject"))
+    return;
+  kred_kernel kernel{};
+  kernel.info = seed.getInfo();
+  auto run = (*loaded)->lookup("seed_run");
+  auto merge = (*loaded)->lookup("seed_merge");
+  auto finalize = (*loaded)->lookup("seed_finalize");
+  if (failed(run.takeError(), "lookup") ||
+      failed(merge.takeError(), "lookup") ||
+      failed(finalize.takeError(), "lookup"))
+    return;
+  kernel.run = reinterpret_cast<kred_run_fn>(*run);
+  kernel.merge = reinterpret_cast<kred_merge_fn>(*merge);
+  kernel.finalize = reinterpret_cast<kred_finalize_fn>(*finalize);
+  checkSeedKernel(kernel, "JIT");
+}
+
 void testTargets() {
   CompileOptions options;
   auto host = resolveTarget(options);
@@ -362,6 +516,7 @@ int main() {
   testDiskCache();
   testCompilerVersion();
   testJitHandWrittenKernel();
+  testKredKernels();
   if (failures) {
     std::printf("FAILED: %d\n", failures);
     return 1;
