@@ -6,8 +6,8 @@
 // RUN: kred-eval %s --kernel gauss --seed 3 --range=0,1 | FileCheck %s --check-prefix=RANDOM
 // RUN: kred-eval %s --kernel gauss --var 0=0,0,0 --var 1=1,2,2 | FileCheck %s --check-prefix=GAUSS
 // RUN: kred-eval %s --kernel grad --autodiff --var 0=0,0,0 --var 1=1,2,2 | FileCheck %s --check-prefix=GRAD
-// RUN: (! kred-eval %s --kernel grad) 2>&1 | FileCheck %s --check-prefix=SYMBOLIC
-// RUN: (! kred-eval %s --kernel gauss --var i0=1,2) 2>&1 | FileCheck %s --check-prefix=BADDIM
+// RUN: not kred-eval %s --kernel grad 2>&1 | FileCheck %s --check-prefix=SYMBOLIC
+// RUN: not kred-eval %s --kernel gauss --var i0=1,2 2>&1 | FileCheck %s --check-prefix=BADDIM
 
 // The reference evaluator of lib/Testing (double precision, KeOps'
 // conventions), through kred-eval.
