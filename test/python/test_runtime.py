@@ -218,3 +218,32 @@ def test_concurrent_launches_from_python_threads():
     for t in threads:
         t.join()
     assert not errors
+
+
+def test_concurrent_compiles_from_python_threads():
+    """compile() releases the GIL; compiling different kernels at once works."""
+    import uuid
+
+    salt = uuid.uuid4().int % 1000003
+    results, errors = {}, []
+
+    def work(n):
+        try:
+            formula = "Exp(-SqDist(x, y) * IntInv(%d)) * b" % (salt + n + 2)
+            k = _C.compile(formula, ["x = Vi(3)", "y = Vj(3)", "b = Vj(1)"], "Sum", 1, "float64", None, "", "auto",
+                           "auto", cache_dir="off")
+            rng = np.random.default_rng(n)
+            x, y, b = rng.uniform(0, 1, (9, 3)), rng.uniform(0, 1, (11, 3)), rng.uniform(0, 1, (11, 1))
+            out = np.full((9, 1), np.nan)
+            k.launch([x.ctypes.data, y.ctypes.data, b.ctypes.data], 9, 11, out.ctypes.data, None)
+            d2 = ((x[:, None] - y[None]) ** 2).sum(2)
+            results[n] = np.allclose(out[:, 0], (np.exp(-d2 / (salt + n + 2)) * b[:, 0]).sum(1), rtol=1e-12)
+        except Exception as e:  # reported below
+            errors.append(repr(e))
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and all(results.values()) and len(results) == 4

@@ -389,6 +389,87 @@ void testKredKernels() {
   checkSeedKernel(kernel, "JIT");
 }
 
+/// Writes `text` to a new file in `dir` and returns its path.
+std::string writeTemp(llvm::StringRef dir, llvm::StringRef name,
+                      llvm::StringRef text) {
+  llvm::SmallString<128> path(dir);
+  llvm::sys::path::append(path, name);
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec);
+  os << text;
+  return std::string(path);
+}
+
+/// buildKernelLibrary on bad specs: clear messages, nothing written.
+void testKernelLibraryErrors() {
+  llvm::SmallString<128> dir;
+  llvm::sys::fs::createUniqueDirectory("kred-spec-test", dir);
+  llvm::SmallString<128> lib(dir), header(dir);
+  llvm::sys::path::append(lib, "libk.so");
+  llvm::sys::path::append(header, "k.h");
+  struct Case {
+    const char *yaml;
+    const char *expected;
+  };
+  const Case cases[] = {
+      {"kernels:\n  - name: a\n    formula: x\n    formla: x\n",
+       "unknown key 'formla'"},
+      {"kernels:\n  - name: a\n    formula: x\n    aliases: [x = Vi(1)]\n"
+       "  - name: a\n    formula: x\n    aliases: [x = Vi(1)]\n",
+       "kernel 'a' is defined twice"},
+      {"kernels:\n  - name: 2a\n    formula: x\n", "is not a C identifier"},
+      {"kernels:\n  - name: kred_x\n    formula: x\n", "prefix 'kred_'"},
+      {"kernels:\n  - name: bad\n    formula: Exq(x)\n    aliases: [x = "
+       "Vi(1)]\n",
+       "kernel 'bad': formula:1: error:"},
+      {"kernels: []\n", "no kernels"},
+      {"kernels:\n  - name: a\n    formula: x\n    axis: 3\n",
+       "axis must be 0 or 1"},
+      {"kernels: [\n", "spec.yaml"},
+  };
+  for (const Case &c : cases) {
+    std::string spec = writeTemp(dir, "spec.yaml", c.yaml);
+    llvm::Error err = buildKernelLibrary(spec, lib, header, CompileOptions());
+    if (!err) {
+      std::fprintf(stderr, "spec accepted: %s\n", c.yaml);
+      ++failures;
+      continue;
+    }
+    std::string message = llvm::toString(std::move(err));
+    if (message.find(c.expected) == std::string::npos) {
+      std::fprintf(stderr, "spec error '%s' lacks '%s'\n", message.c_str(),
+                   c.expected);
+      ++failures;
+    }
+  }
+  llvm::Error missing =
+      buildKernelLibrary("/nonexistent/spec.yaml", lib, header, {});
+  EXPECT(missing && llvm::toString(std::move(missing)).find("cannot read") !=
+                        std::string::npos);
+  EXPECT(!llvm::sys::fs::exists(lib) && !llvm::sys::fs::exists(header));
+  llvm::sys::fs::remove_directories(dir);
+}
+
+/// emitLLVMIR: optimized IR with the ABI functions, vectorized for the
+/// target.
+void testEmitLLVMIR() {
+  std::unique_ptr<MLIRContext> context = createCompilerContext();
+  OwningOpRef<ModuleOp> module =
+      parseSourceString<ModuleOp>(kKredKernels, context.get());
+  if (!module)
+    return;
+  CompileOptions options;
+  options.cpu = "x86-64-v3";
+  auto ir = emitLLVMIR(*module, options);
+  if (failed(ir.takeError(), "emitLLVMIR"))
+    return;
+  EXPECT(ir->find("define void @seed_run(") != std::string::npos);
+  EXPECT(ir->find("@seed_merge(") != std::string::npos);
+  EXPECT(ir->find("@knn_finalize(") != std::string::npos);
+  EXPECT(ir->find("<4 x double>") != std::string::npos); // 256-bit lanes
+  EXPECT(ir->find("\"target-cpu\"=\"x86-64-v3\"") != std::string::npos);
+}
+
 void testTargets() {
   CompileOptions options;
   auto host = resolveTarget(options);
@@ -517,6 +598,8 @@ int main() {
   testCompilerVersion();
   testJitHandWrittenKernel();
   testKredKernels();
+  testKernelLibraryErrors();
+  testEmitLLVMIR();
   if (failures) {
     std::printf("FAILED: %d\n", failures);
     return 1;
