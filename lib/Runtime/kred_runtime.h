@@ -158,11 +158,13 @@ typedef struct kred_launch_options {
  *   Min_ArgMin, KMin_ArgKMin               +inf and -1
  *   Max_ArgMax                             -inf and -1
  * An empty output (no rows) writes nothing. */
-KRED_API int kred_cpu_launch(const kred_kernel *kernel, const void *const *args,
-                    int64_t M, int64_t N, void *out, int64_t *out_idx,
-                    const kred_launch_options *options);
+KRED_API int kred_cpu_launch(const kred_kernel *kernel,
+                             const void *const *args, int64_t M, int64_t N,
+                             void *out, int64_t *out_idx,
+                             const kred_launch_options *options);
 
-/* Message of the last error on the calling thread ("" if none). */
+/* Message of the last error on the calling thread ("" if none; each
+ * kred_cpu_launch clears it first). */
 KRED_API const char *kred_last_error(void);
 
 /* Threads used by launches (n <= 0: the default, $KRED_NUM_THREADS or the
