@@ -247,3 +247,26 @@ def test_concurrent_compiles_from_python_threads():
     for t in threads:
         t.join()
     assert not errors and all(results.values()) and len(results) == 4
+
+
+def test_launch_after_fork():
+    """A forked child (multiprocessing's default on Linux) gets a fresh thread
+    pool: its launches neither deadlock nor lose work."""
+    import os
+
+    k = _C.compile(SEED[0], SEED[1], "LogSumExp", 1, "float64", None, "", "auto", "auto")
+    args = _seed_args(500, 3000)
+    want = _seed_reference(args, "LogSumExp")
+    out = np.full((500, 1), np.nan)
+    k.launch(_ptrs(args), 500, 3000, out.ctypes.data, None, 2)  # the pool is running
+    pid = os.fork()
+    if pid == 0:  # child
+        ok = False
+        try:
+            child = np.full((500, 1), np.nan)
+            k.launch(_ptrs(args), 500, 3000, child.ctypes.data, None, 2)
+            ok = np.allclose(child[:, 0], want, rtol=1e-12)
+        finally:
+            os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
