@@ -1,73 +1,59 @@
 """kred.torch.Genred: generic reductions on torch tensors (pykeops.torch.Genred's API).
 
-Outputs are produced by a ``torch.autograd.Function`` whenever an input
-requires grad, so that they sit in the autograd graph; its backward
-(``genred_backward``) is where issue 6 plugs in the gradient reductions
-(pykeops builds them as new Genred calls on ``Grad(F, v, e)`` formulas).
+Outputs are produced by ``kred.torch.autograd.GenredAutograd`` (a
+``torch.autograd.Function``) whenever an input needs autograd (requires_grad,
+torch.func transforms, forward-mode duals): backward, double backward, jvp
+and vmap are reductions too (see ``kred/torch/autograd.py``). Otherwise the
+kernel runs directly.
 """
 
-import torch
-
 from kred.common import genred as _core
-from kred.common.parse import INDEX_REDUCTIONS
+from kred.common.parse import INDEX_REDUCTIONS, K_REDUCTIONS, TUPLE_REDUCTIONS
 from kred.torch._tools import TorchTools
+from kred.torch.autograd import Call, GenredAutograd, run_raw, tracked
 
-AUTOGRAD_MESSAGE = (
-    "kred: backpropagation through Genred / LazyTensor reductions is not implemented yet "
-    "(kernelred issue 6: autodiff). Detach the inputs (tensor.detach()) or run the forward "
-    "pass under torch.no_grad() until then."
-)
-
-
-class _Call:
-    """One call's options, passed through autograd.Function.apply."""
-
-    def __init__(self, spec, backend, device_id, ranges):
-        self.spec = spec
-        self.backend = backend
-        self.device_id = device_id
-        self.ranges = ranges
-        self.final_shape = None
-        self.has_values = self.has_indices = False
+__all__ = ["Genred", "GenredAutograd", "genred_backward", "genred_call", "needs_autograd"]
 
 
 def genred_backward(ctx, *grad_outputs):
-    """Gradients of a Genred output w.r.t. its inputs (issue 6)."""
-    raise NotImplementedError(AUTOGRAD_MESSAGE)
-
-
-class GenredAutograd(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, call, *args):
-        values, indices, fin = _core.run(
-            call.spec, TorchTools, args, call.backend, call.device_id, call.ranges, None, caller="Genred"
-        )
-        call.final_shape = fin
-        call.has_values = values is not None
-        call.has_indices = indices is not None
-        ctx.call = call
-        outs = tuple(t for t in (values, indices) if t is not None)
-        if indices is not None:
-            ctx.mark_non_differentiable(indices)
-        ctx.save_for_backward(*args, *outs)
-        return outs
-
-    @staticmethod
-    def backward(ctx, *grad_outputs):
-        return genred_backward(ctx, *grad_outputs)
+    """Gradients of a Genred output w.r.t. its inputs (what GenredAutograd.backward returns)."""
+    return GenredAutograd.backward(ctx, *grad_outputs)
 
 
 def needs_autograd(args):
-    return torch.is_grad_enabled() and any(isinstance(a, torch.Tensor) and a.requires_grad for a in args)
+    """True when the call must go through GenredAutograd (some input needs autograd)."""
+    return tracked(args)
+
+
+def _postprocess(spec, values, indices):
+    """Raw outputs -> what pykeops returns, from the tensors' own shapes (works on vmapped tensors)."""
+    red = spec.reduction
+    if red in K_REDUCTIONS:
+        K = spec.opt_arg
+
+        def fold(t):
+            if t is None:
+                return None
+            D = t.shape[-1] // K
+            return t.reshape(tuple(t.shape[:-1]) + ((K,) if D == 1 else (K, D)))
+
+        values, indices = fold(values), fold(indices)
+    if red in TUPLE_REDUCTIONS:
+        return values, indices
+    if red in INDEX_REDUCTIONS:
+        return indices
+    return values
 
 
 def genred_call(spec, args, backend="auto", device_id=-1, ranges=None, out=None, caller="Genred"):
-    if out is None and spec.reduction not in INDEX_REDUCTIONS and needs_autograd(args):
-        call = _Call(spec, backend, device_id, ranges)
-        outs = GenredAutograd.apply(call, *args)
+    if out is None and needs_autograd(args):
+        call = Call(spec, backend, device_id, ranges, caller)
+        outs = run_raw(call, args)
         values = outs[0] if call.has_values else None
         indices = outs[-1] if call.has_indices else None
-        return _core.postprocess(spec, TorchTools, values, indices, call.final_shape)
+        if spec.reduction not in TUPLE_REDUCTIONS and spec.reduction not in INDEX_REDUCTIONS:
+            indices = None  # Min/Max/KMin: the indices were only kept for the gradient
+        return _postprocess(spec, values, indices)
     return _core.call(spec, TorchTools, args, backend, device_id, ranges, out, caller=caller)
 
 

@@ -1,29 +1,80 @@
-"""kred.torch.KernelSolve: conjugate-gradient solver for (alpha Id + K) a = b on torch tensors."""
+"""kred.torch.KernelSolve: conjugate-gradient solver for (alpha Id + K) a = b on torch tensors.
+
+Differentiable (as pykeops'): with A = alpha Id + K(args) symmetric and
+a = A^-1 b, the backward of a loss with gradient E w.r.t. a is
+``u = A^-1 E`` (another solve) for b and ``-Grad(K(a), theta, u)`` (the
+backward of the Sum reduction K applied to a, see kred/torch/autograd.py)
+for every other input theta. Both run through autograd again, so higher
+derivatives work.
+"""
 
 import torch
 
 from kred.common.solve import conjugate_gradient
 from kred.numpy.operations import KernelSolveBase
 from kred.torch._tools import TorchTools
-from kred.torch.genred import AUTOGRAD_MESSAGE, needs_autograd
+from kred.torch.autograd import Call, genred_vjp, tracked
+
+
+class _Solver:
+    """One KernelSolve call's options; ``solve(*args)`` runs the conjugate gradient."""
+
+    def __init__(self, ks, alpha, eps, backend, device_id, ranges, maxiter):
+        self.ks = ks
+        self.alpha, self.eps, self.maxiter = alpha, eps, maxiter
+        self.backend, self.device_id, self.ranges = backend, device_id, ranges
+
+    def solve(self, *args):
+        args = tuple(t.detach() if isinstance(t, torch.Tensor) else t for t in args)
+        linop = self.ks._linop(args, self.alpha, self.backend, self.device_id, self.ranges)
+        with torch.no_grad():
+            return conjugate_gradient(linop, args[self.ks.varinvpos], eps=self.eps, maxiter=self.maxiter)
+
+    def __call__(self, args):
+        """The solution, in the autograd graph when some input needs it."""
+        if tracked(args):
+            return KernelSolveAutograd.apply(self, *args)
+        return self.solve(*args)
 
 
 def kernelsolve_backward(ctx, grad_output):
-    """Gradient of the solution w.r.t. the inputs (issue 6: another solve plus a Grad reduction)."""
-    raise NotImplementedError(AUTOGRAD_MESSAGE)
+    """Gradients of the solution a = (alpha Id + K)^-1 b w.r.t. the inputs: another solve plus a Grad reduction."""
+    solver, n = ctx.solver, ctx.nargs
+    saved = ctx.saved_tensors
+    args, a = saved[:n], saved[n]
+    needs = ctx.needs_input_grad[1:]
+    pos = solver.ks.varinvpos
+    grads = [None] * n
+    if not any(needs):
+        return grads
+    u = solver(args[:pos] + (grad_output,) + args[pos + 1 :])  # A^-1 E (A is symmetric)
+    if needs[pos]:
+        grads[pos] = u
+    others = [bool(needs[p]) and p != pos for p in range(n)]
+    if any(others):
+        call = Call(solver.ks.spec, solver.backend, solver.device_id, None, "KernelSolve (derivative)")
+        kargs = args[:pos] + (a,) + args[pos + 1 :]
+        for p, g in enumerate(genred_vjp(call, kargs, (), u, others)):
+            if g is not None and others[p]:
+                grads[p] = -g
+    return grads
 
 
 class KernelSolveAutograd(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, solve, *args):
-        result = solve(*args)
-        ctx.solve = solve
-        ctx.save_for_backward(*args, result)
-        return result
+    def forward(solver, *args):
+        return solver.solve(*args)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        solver, *args = inputs
+        ctx.solver = solver
+        ctx.nargs = len(args)
+        ctx.save_for_backward(*args, output)
 
     @staticmethod
     def backward(ctx, grad_output):
-        return kernelsolve_backward(ctx, grad_output)
+        return (None, *kernelsolve_backward(ctx, grad_output))
 
 
 class KernelSolve(KernelSolveBase):
@@ -32,7 +83,8 @@ class KernelSolve(KernelSolveBase):
     ``KernelSolve(formula, aliases, varinvalias, axis=0, ...)`` then
     ``a = K_inv(*args, alpha=1e-10, eps=1e-6)`` where the argument at the
     position of ``varinvalias`` holds ``b``. Plain conjugate gradient, as
-    pykeops: K must be symmetric positive (semi-)definite.
+    pykeops: K must be symmetric positive (semi-)definite. Differentiable
+    w.r.t. every input (b and the formula's variables).
     """
 
     _tools = TorchTools
@@ -42,13 +94,4 @@ class KernelSolve(KernelSolveBase):
         b = args[self.varinvpos]
         if not isinstance(b, torch.Tensor):
             raise TypeError(f"KernelSolve: {self.spec.describe(self.varinvpos)} must be a torch.Tensor")
-
-        def solve(*a):
-            a = tuple(t.detach() if isinstance(t, torch.Tensor) else t for t in a)
-            linop = self._linop(a, alpha, backend, device_id, ranges)
-            return conjugate_gradient(linop, a[self.varinvpos], eps=eps, maxiter=maxiter)
-
-        if needs_autograd(args):
-            return KernelSolveAutograd.apply(solve, *args)
-        with torch.no_grad():
-            return solve(*args)
+        return _Solver(self, alpha, eps, backend, device_id, ranges, maxiter)(tuple(args))
