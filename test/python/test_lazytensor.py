@@ -6,7 +6,6 @@ import math
 import numpy as np
 import pytest
 
-from conftest import FAKE
 from helpers import assert_close
 
 import kred.numpy as kn
@@ -377,12 +376,6 @@ def test_transpose_matmul_matvec():
 # Symbolic differentiation
 
 
-@pytest.mark.xfail(
-    not FAKE,
-    reason="Grad/Diff/Divergence/Laplacian/GradMatrix formulas need the kred-autodiff pass (kernelred issue 6)",
-    raises=RuntimeError,
-    strict=True,
-)
 def test_grad_diff_divergence_laplacian_gradmatrix():
     a, b = lazy(X, Y)
     e = rng.standard_normal((N, 1))
