@@ -1,0 +1,1 @@
+"""kredbench: the benchmarks of bench/run.py (kred vs pykeops vs dense torch)."""
