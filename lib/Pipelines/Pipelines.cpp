@@ -33,7 +33,9 @@ static KredTileConfig getTileConfig(const KredToLLVMCPUOptions &options) {
 
 void mlir::kernelred::buildKredToLLVMCPUPipeline(
     OpPassManager &pm, const KredToLLVMCPUOptions &options) {
-  // kernelred -> kernelred.
+  // kernelred -> kernelred (complex ops first: every later pass, autodiff
+  // included, then sees real ops only).
+  pm.addPass(createKredExpandComplexPass());
   pm.addPass(createKredAutodiffPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

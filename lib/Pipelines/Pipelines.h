@@ -57,7 +57,8 @@ struct KredToLLVMCPUOptions : public PassPipelineOptions<KredToLLVMCPUOptions> {
                                      llvm::cl::init(32)};
 };
 
-/// kernelred IR -> LLVM dialect for the CPU: kred-autodiff, canonicalize,
+/// kernelred IR -> LLVM dialect for the CPU: kred-expand-complex,
+/// kred-autodiff, canonicalize,
 /// cse, kred-online-logsumexp, kred-tile, convert-kred-to-scf,
 /// kred-approximate-math, then scf/vector/math/arith/cf/func to LLVM.
 void buildKredToLLVMCPUPipeline(OpPassManager &pm,

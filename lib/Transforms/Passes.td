@@ -79,6 +79,54 @@ def KredAutodiffPass : Pass<"kred-autodiff", "ModuleOp"> {
   let dependentDialects = ["::mlir::kernelred::KredDialect"];
 }
 
+def KredExpandComplexPass : Pass<"kred-expand-complex", "ModuleOp"> {
+  let summary = "Expand the complex ops into real kernelred ops";
+  let description = [{
+    Rewrites every complex op (`kernelred.complexmult`, `kernelred.conj`,
+    `kernelred.complexexp`, ... KEOPS_REFERENCE §1h) into real kernelred
+    ops, so that no later pass or lowering needs to know about them. A
+    complex vector of dimension n is a formula value of dimension 2n holding
+    interleaved (re, im) pairs: the expansion splits the pairs with
+    `kernelred.extract_strided` (stride 2), computes with the real ops
+    (whose dim-1 broadcasting gives KeOps' complex-scalar broadcasting) and
+    builds the result with `kernelred.interleave`. The patterns are
+    `populateExpandComplexPatterns` (dialect/ExpandComplex.h); the pass does
+    not simplify, run `canonicalize` afterwards (it folds e.g.
+    `ComplexReal(Real2Complex(x))` back to `x`).
+
+    Before:
+
+    ```mlir
+    kernelred.reduce @k sum over j
+        vars(%x: i[0] vector<2xf32>, %y: j[1] vector<2xf32>) {
+      %z = kernelred.complexmult %x, %y : vector<2xf32>
+      kernelred.yield %z : vector<2xf32>
+    }
+    ```
+
+    After:
+
+    ```mlir
+    kernelred.reduce @k sum over j
+        vars(%x: i[0] vector<2xf32>, %y: j[1] vector<2xf32>) {
+      %a = kernelred.extract_strided %x[0 : 1 : 2] : vector<2xf32>
+      %b = kernelred.extract_strided %x[1 : 1 : 2] : vector<2xf32>
+      %c = kernelred.extract_strided %y[0 : 1 : 2] : vector<2xf32>
+      %d = kernelred.extract_strided %y[1 : 1 : 2] : vector<2xf32>
+      %ac = kernelred.mul %a, %c : vector<1xf32>
+      %bd = kernelred.mul %b, %d : vector<1xf32>
+      %re = kernelred.sub %ac, %bd : vector<1xf32>
+      %ad = kernelred.mul %a, %d : vector<1xf32>
+      %bc = kernelred.mul %b, %c : vector<1xf32>
+      %im = kernelred.add %ad, %bc : vector<1xf32>
+      %z = kernelred.interleave %re, %im : vector<1xf32>
+      kernelred.yield %z : vector<2xf32>
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::kernelred::KredDialect"];
+}
+
 def KredOnlineLogSumExpPass : Pass<"kred-online-logsumexp", "ModuleOp"> {
   let summary = "Turn log-sum-exp reductions into running-max accumulators";
   let description = [{
