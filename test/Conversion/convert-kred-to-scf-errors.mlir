@@ -18,6 +18,15 @@ kernelred.reduce @grad sum over j
 
 // -----
 
+kernelred.reduce @complex sum over j
+    vars(%x: i[0] vector<2xf32>, %y: j[1] vector<2xf32>) {
+  // expected-error @below {{'kernelred.complexmult' op is a complex op; run kred-expand-complex before convert-kred-to-scf}}
+  %z = kernelred.complexmult %x, %y : vector<2xf32>
+  kernelred.yield %z : vector<2xf32>
+}
+
+// -----
+
 // expected-error @below {{'kernelred.reduce' op tile_i = 24 is not a multiple of the 16 SIMD lanes of a 512-bit vector}}
 kernelred.reduce @tile sum over j
     vars(%x: i[0] vector<1xf32>, %y: j[1] vector<1xf32>)

@@ -164,3 +164,32 @@ kernelred.reduce @chunked sum over j
   %f = kernelred.scalprod %x, %y : vector<200xf32>
   kernelred.yield %f : vector<1xf32>
 }
+
+// -----
+
+// The helpers of the complex expansion only move components: extract_strided
+// reads components 1 and 3 of x (rows 16..31 and 48..63 of the block's
+// transposed copy), interleave pairs them with y, a dimension-1 operand
+// that broadcasts.
+
+// CHECK-LABEL: func.func @strided_run(
+// CHECK:         scf.for
+// CHECK:           %[[P1:.*]] = llvm.getelementptr %{{.*}}[16] : (!llvm.ptr) -> !llvm.ptr, f32
+// CHECK:           %[[X1:.*]] = llvm.load %[[P1]] {{.*}} -> vector<16xf32>
+// CHECK:           %[[P3:.*]] = llvm.getelementptr %{{.*}}[48] : (!llvm.ptr) -> !llvm.ptr, f32
+// CHECK:           %[[X3:.*]] = llvm.load %[[P3]] {{.*}} -> vector<16xf32>
+// CHECK:           scf.for {{.*}} iter_args(%[[A0:[^ ]*]] = %{{[^ ,]*}}, %[[A1:[^ ]*]] = %{{[^ ,]*}}, %[[A2:[^ ]*]] = %{{[^ ,]*}}, %[[A3:[^ ]*]] = %{{[^ ,)]*}})
+// CHECK:             %[[Y:.*]] = llvm.load %{{.*}} : !llvm.ptr -> f32
+// CHECK:             %[[YB:.*]] = vector.broadcast %[[Y]] : f32 to vector<16xf32>
+// CHECK:             arith.addf %[[A0]], %[[X1]] : vector<16xf32>
+// CHECK:             arith.addf %[[A1]], %[[YB]] : vector<16xf32>
+// CHECK:             arith.addf %[[A2]], %[[X3]] : vector<16xf32>
+// CHECK:             arith.addf %[[A3]], %[[YB]] : vector<16xf32>
+kernelred.reduce @strided sum over j
+    vars(%x: i[0] vector<4xf32>, %y: j[1] vector<1xf32>)
+    attributes {sum_scheme = #kernelred.sum_scheme<direct_sum>,
+                tile_i = 16 : i64} {
+  %odd = kernelred.extract_strided %x[1 : 2 : 2] : vector<4xf32>
+  %f = kernelred.interleave %odd, %y : vector<2xf32>, vector<1xf32>
+  kernelred.yield %f : vector<4xf32>
+}

@@ -12,6 +12,8 @@
 
 #include "lib/Conversion/KredToSCF/KredToSCF.h"
 
+#include "dialect/ExpandComplex.h"
+
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -54,6 +56,9 @@ LogicalResult FormulaEvaluator::verifyLowerable() {
       return inner.emitOpError(
           "is a symbolic derivative; run kred-autodiff before "
           "convert-kred-to-scf");
+    if (isComplexOp(&inner))
+      return inner.emitOpError("is a complex op; run kred-expand-complex "
+                               "before convert-kred-to-scf");
     if (!lowerings.lookup(&inner))
       return inner.emitOpError("has no CPU lowering");
   }

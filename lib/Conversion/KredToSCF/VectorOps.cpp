@@ -3,7 +3,8 @@
 // Part of the kernelred project.
 //
 // Reductions over the components of a value (Sum, Max, ArgMin, norms),
-// component selection and placement (Elem, Extract, Concat, SumT, OneHot...).
+// component selection and placement (Elem, Extract, ExtractStrided, Concat,
+// Interleave, SumT, OneHot...).
 // Components are SSA values, so most of these only move them around.
 //
 //===----------------------------------------------------------------------===//
@@ -123,6 +124,23 @@ void mlir::kernelred::populateKredVectorLowerings(FormulaLowerings &l) {
       [](ConcatOp, ArrayRef<Components> a, LaneBuilder &, Components &r) {
         r.append(a[0].begin(), a[0].end());
         r.append(a[1].begin(), a[1].end());
+        return success();
+      });
+  l.add<ExtractStridedOp>([](ExtractStridedOp op, ArrayRef<Components> a,
+                             LaneBuilder &, Components &r) {
+    int64_t start = op.getStart(), stride = op.getStride();
+    for (int64_t k = 0, e = op.getLength(); k < e; ++k)
+      r.push_back(a[0][start + k * stride]);
+    return success();
+  });
+  l.add<InterleaveOp>(
+      [](InterleaveOp, ArrayRef<Components> a, LaneBuilder &, Components &r) {
+        // A dimension-1 operand broadcasts.
+        int64_t n = std::max(a[0].size(), a[1].size());
+        for (int64_t k = 0; k < n; ++k) {
+          r.push_back(getComponent(a[0], k));
+          r.push_back(getComponent(a[1], k));
+        }
         return success();
       });
   l.add<OneHotOp>([](OneHotOp op, ArrayRef<Components> a, LaneBuilder &b,

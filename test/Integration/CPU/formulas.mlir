@@ -422,6 +422,54 @@ kernelred.reduce @component_moves_f64 sum over j
   kernelred.yield %f : vector<16xf64>
 }
 
+kernelred.reduce @strided_interleave_f32 sum over j
+    vars(%a0: i[0] vector<6xf32>, %a1: j[1] vector<3xf32>) {
+  %odd = kernelred.extract_strided %a0[1 : 3 : 2] : vector<6xf32>
+  %i1 = kernelred.interleave %odd, %a1 : vector<3xf32>, vector<3xf32>
+  %last = kernelred.extract_strided %a0[5 : 1 : 1] : vector<6xf32>
+  %i2 = kernelred.interleave %a1, %last : vector<3xf32>, vector<1xf32>
+  %f = kernelred.concat %i1, %i2 : vector<6xf32>, vector<6xf32>
+  kernelred.yield %f : vector<12xf32>
+}
+
+kernelred.reduce @complex_f32 sum over j
+    vars(%a0: i[0] vector<4xf32>, %a1: j[1] vector<2xf32>) {
+  %m = kernelred.complexmult %a0, %a1 : vector<4xf32>, vector<2xf32>
+  %d = kernelred.complexdivide %a1, %a0 : vector<2xf32>, vector<4xf32>
+  %e = kernelred.complexexp %a0 : vector<4xf32>
+  %c = kernelred.conj %a0 : vector<4xf32>
+  %a = kernelred.complexabs %a0 : vector<4xf32>
+  %c1 = kernelred.concat %m, %d : vector<4xf32>, vector<4xf32>
+  %c2 = kernelred.concat %c1, %e : vector<8xf32>, vector<4xf32>
+  %c3 = kernelred.concat %c2, %c : vector<12xf32>, vector<4xf32>
+  %f = kernelred.concat %c3, %a : vector<16xf32>, vector<2xf32>
+  kernelred.yield %f : vector<18xf32>
+}
+
+kernelred.reduce @strided_interleave_f64 sum over j
+    vars(%a0: i[0] vector<6xf64>, %a1: j[1] vector<3xf64>) {
+  %odd = kernelred.extract_strided %a0[1 : 3 : 2] : vector<6xf64>
+  %i1 = kernelred.interleave %odd, %a1 : vector<3xf64>, vector<3xf64>
+  %last = kernelred.extract_strided %a0[5 : 1 : 1] : vector<6xf64>
+  %i2 = kernelred.interleave %a1, %last : vector<3xf64>, vector<1xf64>
+  %f = kernelred.concat %i1, %i2 : vector<6xf64>, vector<6xf64>
+  kernelred.yield %f : vector<12xf64>
+}
+
+kernelred.reduce @complex_f64 sum over j
+    vars(%a0: i[0] vector<4xf64>, %a1: j[1] vector<2xf64>) {
+  %m = kernelred.complexmult %a0, %a1 : vector<4xf64>, vector<2xf64>
+  %d = kernelred.complexdivide %a1, %a0 : vector<2xf64>, vector<4xf64>
+  %e = kernelred.complexexp %a0 : vector<4xf64>
+  %c = kernelred.conj %a0 : vector<4xf64>
+  %a = kernelred.complexabs %a0 : vector<4xf64>
+  %c1 = kernelred.concat %m, %d : vector<4xf64>, vector<4xf64>
+  %c2 = kernelred.concat %c1, %e : vector<8xf64>, vector<4xf64>
+  %c3 = kernelred.concat %c2, %c : vector<12xf64>, vector<4xf64>
+  %f = kernelred.concat %c3, %a : vector<16xf64>, vector<2xf64>
+  kernelred.yield %f : vector<18xf64>
+}
+
 kernelred.reduce @products_f32 sum over j
     vars(%a0: i[0] vector<3xf32>, %a1: j[1] vector<3xf32>, %a2: j[2] vector<6xf32>, %a3: i[3] vector<2xf32>) {
   %sp = kernelred.scalprod %a0, %a1 : vector<3xf32>

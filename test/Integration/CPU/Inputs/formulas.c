@@ -120,6 +120,31 @@ static void f_component_moves(const kernel *kern, const double *const *v, double
   double r = round(2 * v1[0] + 2);
   for (int c = 0; c < 5; ++c) f[11 + c] = r == c;
 }
+DECLARE_KERNEL(strided_interleave_f32)
+DECLARE_KERNEL(strided_interleave_f64)
+static void f_strided_interleave(const kernel *kern, const double *const *v, double *f, double *gw) {
+  const double *v0 = v[0]; const double *v1 = v[1];
+  for (int k = 0; k < 3; ++k) {
+    f[2 * k] = v0[1 + 2 * k]; f[2 * k + 1] = v1[k];
+    f[6 + 2 * k] = v1[k]; f[6 + 2 * k + 1] = v0[5];
+  }
+}
+DECLARE_KERNEL(complex_f32)
+DECLARE_KERNEL(complex_f64)
+/* Complex vectors are interleaved (re, im) pairs; a0 holds 2 of them, a1
+   one, which broadcasts. */
+static void f_complex(const kernel *kern, const double *const *v, double *f, double *gw) {
+  const double *x = v[0]; const double *y = v[1];
+  for (int k = 0; k < 2; ++k) {
+    double a = x[2 * k], b = x[2 * k + 1], c = y[0], d = y[1];
+    double den = a * a + b * b;
+    f[2 * k] = a * c - b * d; f[2 * k + 1] = a * d + b * c;
+    f[4 + 2 * k] = (c * a + d * b) / den; f[4 + 2 * k + 1] = (d * a - c * b) / den;
+    f[8 + 2 * k] = exp(a) * cos(b); f[8 + 2 * k + 1] = exp(a) * sin(b);
+    f[12 + 2 * k] = a; f[12 + 2 * k + 1] = -b;
+    f[16 + k] = sqrt(den);
+  }
+}
 DECLARE_KERNEL(products_f32)
 DECLARE_KERNEL(products_f64)
 static void f_products(const kernel *kern, const double *const *v, double *f, double *gw) {
@@ -225,6 +250,10 @@ static const kernel kernels[] = {
   {"reductions_of_components_f64", KERNEL_FNS(reductions_of_components_f64), REF_SUM, 1, KRED_F64, KRED_F64, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 10, 0, 1, f_reductions_of_components, NULL, 1e-12, 0.0, 0},
   {"component_moves_f32", KERNEL_FNS(component_moves_f32), REF_SUM, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 16, 0, 1, f_component_moves, NULL, 2e-05, 0.0, 0},
   {"component_moves_f64", KERNEL_FNS(component_moves_f64), REF_SUM, 1, KRED_F64, KRED_F64, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 16, 0, 1, f_component_moves, NULL, 1e-12, 0.0, 0},
+  {"strided_interleave_f32", KERNEL_FNS(strided_interleave_f32), REF_SUM, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {6, 3}, 12, 0, 1, f_strided_interleave, NULL, 2e-05, 0.0, 0},
+  {"strided_interleave_f64", KERNEL_FNS(strided_interleave_f64), REF_SUM, 1, KRED_F64, KRED_F64, 2, {KRED_CAT_I, KRED_CAT_J}, {6, 3}, 12, 0, 1, f_strided_interleave, NULL, 1e-12, 0.0, 0},
+  {"complex_f32", KERNEL_FNS(complex_f32), REF_SUM, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {4, 2}, 18, 0, 1, f_complex, NULL, 2e-05, 0.0, 0},
+  {"complex_f64", KERNEL_FNS(complex_f64), REF_SUM, 1, KRED_F64, KRED_F64, 2, {KRED_CAT_I, KRED_CAT_J}, {4, 2}, 18, 0, 1, f_complex, NULL, 1e-12, 0.0, 0},
   {"products_f32", KERNEL_FNS(products_f32), REF_SUM, 1, KRED_F32, KRED_F32, 4, {KRED_CAT_I, KRED_CAT_J, KRED_CAT_J, KRED_CAT_I}, {3, 3, 6, 2}, 13, 0, 1, f_products, NULL, 2e-05, 0.0, 0},
   {"products_f64", KERNEL_FNS(products_f64), REF_SUM, 1, KRED_F64, KRED_F64, 4, {KRED_CAT_I, KRED_CAT_J, KRED_CAT_J, KRED_CAT_I}, {3, 3, 6, 2}, 13, 0, 1, f_products, NULL, 1e-12, 0.0, 0},
   {"weighted_norms_f32", KERNEL_FNS(weighted_norms_f32), REF_SUM, 1, KRED_F32, KRED_F32, 5, {KRED_CAT_I, KRED_CAT_J, KRED_CAT_P, KRED_CAT_P, KRED_CAT_P}, {3, 3, 1, 3, 9}, 4, 0, 1, f_weighted_norms, NULL, 2e-05, 0.0, 0},
