@@ -58,6 +58,9 @@ def parse_args(argv):
     p.add_argument("--pykeops-build-folder", default=None,
                    help="pykeops' build folder for the timing sections (default ~/.cache/kred-bench/pykeops-build; "
                         "its compiles are warm-up, never timed)")
+    p.add_argument("--pykeops-cxxflags", default=None,
+                   help="CXXFLAGS for pykeops' g++ (stock pykeops: -O3 only; e.g. \"-march=native\"); a separate "
+                        "build folder per value")
     p.add_argument("--compile-pykeops", choices=["auto", "yes", "no"], default="auto",
                    help="measure pykeops' first-call compile (several seconds per formula; auto: not with --quick)")
     p.add_argument("--wait-quiet", type=float, default=None, metavar="LOAD",
@@ -100,7 +103,8 @@ def main(argv=None):
     facts = machine_facts()
     monitor = CpuMonitor().start()
     t_start = time.time()
-    libs = Libs(args.threads, use_pykeops=not args.no_pykeops, pykeops_build_folder=args.pykeops_build_folder)
+    libs = Libs(args.threads, use_pykeops=not args.no_pykeops, pykeops_build_folder=args.pykeops_build_folder,
+                pykeops_cxxflags=args.pykeops_cxxflags)
     torch = libs.torch
     opts = cpu.Options(timer, quick=args.quick, scale=args.scale, kred_1t=not args.no_kred_1t,
                        dense_limit_bytes=args.dense_limit_gb * 1e9, use_torch=not args.no_torch,
@@ -117,7 +121,8 @@ def main(argv=None):
     say(f"- threads: {args.threads} for kred, pykeops (OpenMP) and torch" +
         ("" if args.no_kred_1t or args.threads == 1 else "; plus a 1-thread kred column"))
     say(f"- versions: kred {libs.kred_version}; torch {torch.__version__}; "
-        + (f"pykeops {libs.pykeops_version} (backend=\"CPU\", build folder {libs.pykeops_folder})"
+        + (f"pykeops {libs.pykeops_version} (backend=\"CPU\", build folder {libs.pykeops_folder}, "
+           "g++ -O3" + (f" {libs.pykeops_cxxflags}" if libs.pykeops_cxxflags else ", its stock flags") + ")"
            if libs.pykeops else libs.pykeops_reason))
     say(f"- timing: median of {timer.min_runs} to {timer.max_runs} runs (at most ~{timer.budget_s:g} s of runs "
         "after the minimum) after warm-up; dtype float32; torch tensors")

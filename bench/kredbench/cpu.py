@@ -1,8 +1,6 @@
 """CPU forward (issue 4) and backward (issue 6) benchmarks: kred vs pykeops
 (backend="CPU") vs dense torch, one table each."""
 
-import traceback
-
 from .common import Skipped, Stats, fmt_ms, fmt_ratio, ratio, say, table
 
 # Workloads with more pairs than this are warmed up (compile, first touch) on
@@ -138,7 +136,6 @@ def forward_row(libs, wl, opts):
                 return _measure(opts.timer, lambda: g(*args, backend="CPU"),
                                 lambda: g(*small, backend="CPU"), pairs)
         except Exception as exc:  # noqa: BLE001 - reported in the table
-            traceback.print_exc()
             return _error(exc, row.notes, lib)
         finally:
             if threads is not None:
@@ -211,7 +208,6 @@ def backward_row(libs, wl, opts):
             small = setup(make_out, min(M, SMALL), min(N, SMALL), 1)
             return _measure(opts.timer, full, small, pairs)
         except Exception as exc:  # noqa: BLE001
-            traceback.print_exc()
             return _error(exc, row.notes, lib)
         finally:
             if threads is not None:

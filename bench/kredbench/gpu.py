@@ -6,8 +6,6 @@ or more of the H200's exp/FMA roofline, about 4.2e12 pairs/s
 (--gpu-roofline to change it for another GPU).
 """
 
-import traceback
-
 from . import workloads as W
 from .common import Skipped, Stats, fmt_ms, fmt_ratio, ratio, say, table
 from .cpu import _compare, _fmt_check, _result
@@ -56,7 +54,6 @@ def run(libs, opts, dense_limit_bytes=None, workloads=None):
                     st.result = box["r"]
                     return st
             except Exception as exc:  # noqa: BLE001
-                traceback.print_exc()
                 msg = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
                 notes.append(f"{who}: {msg}")
                 return Skipped(msg)

@@ -14,7 +14,7 @@ from .common import REPO
 
 
 class Libs:
-    def __init__(self, threads, use_pykeops=True, pykeops_build_folder=None):
+    def __init__(self, threads, use_pykeops=True, pykeops_build_folder=None, pykeops_cxxflags=None):
         self.threads = threads
         sys.path.insert(0, os.path.join(REPO, "python"))
         import torch
@@ -36,14 +36,21 @@ class Libs:
 
         self.pykeops = None
         self.pykeops_reason = "disabled (--no-pykeops)"
+        self.pykeops_cxxflags = pykeops_cxxflags
         if use_pykeops:
+            if pykeops_cxxflags is not None:
+                # keopscore reads CXXFLAGS once, when its config is built.
+                os.environ["CXXFLAGS"] = pykeops_cxxflags
             try:
                 import pykeops
                 import pykeops.torch as pykeops_torch
 
                 pykeops.set_verbose(False)
+                suffix = ""
+                if pykeops_cxxflags:
+                    suffix = "-" + "".join(c if c.isalnum() else "_" for c in pykeops_cxxflags.strip())
                 folder = pykeops_build_folder or os.path.join(
-                    os.path.expanduser("~"), ".cache", "kred-bench", "pykeops-build")
+                    os.path.expanduser("~"), ".cache", "kred-bench", "pykeops-build" + suffix)
                 os.makedirs(folder, exist_ok=True)
                 pykeops.set_build_folder(folder)
                 self.pykeops = pykeops_torch
