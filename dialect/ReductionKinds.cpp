@@ -77,16 +77,27 @@ struct Lanes {
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, vi, wi));
     return arith::OrIOp::create(b, loc, better, tie);
   }
-  /// Kahan-compensated s += x with compensation c.
+  /// True where `x` is neither infinite nor NaN.
+  Value isFinite(Value x) {
+    return cmp(arith::CmpFPredicate::OLT, abs(x), cst(x.getType(), kInf));
+  }
+  /// Kahan-compensated s += x with compensation c. Once the total is not
+  /// finite, the compensation (t - s) - y would be inf - inf = NaN and turn
+  /// an infinite sum into NaN: it is reset to 0 instead, so that the total
+  /// s - c is what plain summation gives (+-inf, or NaN for inf - inf and
+  /// NaN terms).
   void kahanAdd(Value &s, Value &c, Value x) {
     Value y = sub(x, c);
     Value t = add(s, y);
-    c = sub(sub(t, s), y);
+    Value compensation = sub(sub(t, s), y);
+    c = select(isFinite(t), compensation, cst(t.getType(), 0.0));
     s = t;
   }
+
+  static constexpr double kInf = std::numeric_limits<double>::infinity();
 };
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kInf = Lanes::kInf;
 
 } // namespace
 

@@ -12,7 +12,9 @@
 //     constant formula values, with ties, is accumulated (in one state, and
 //     in two states merged afterwards), the canonicalizer folds everything
 //     to constants, and the results are compared with a float64 reference
-//     (ties keep the lowest index).
+//     (ties keep the lowest index);
+//   - infinite and NaN terms give what plain summation gives, for every
+//     summation scheme (Kahan compensations must not turn inf into NaN).
 // Prints one line per case and a summary; exits with 1 on any failure.
 //
 //===----------------------------------------------------------------------===//
@@ -312,6 +314,48 @@ Data getData(const Case &c) {
   return data;
 }
 
+/// Formula values and weights with infinities and NaNs, for the kinds that
+/// sum (Sum, RunningMaxExp); `variant` picks one of two patterns. Plain
+/// summation of them gives +inf, -inf or NaN, and so must the compensated
+/// schemes.
+Data getNonFiniteData(const Case &c, int variant) {
+  Data data = getData(c);
+  const double inf = INFINITY, nan = NAN;
+  int64_t n = data.f.size();
+  if (c.kind == ReductionKind::Sum) {
+    // Per component: variant 0: +inf; -inf; +inf and -inf (NaN).
+    // Variant 1: NaN; +inf twice; -inf among finite terms.
+    if (variant == 0) {
+      data.f[2][0] = inf;
+      data.f[4][1] = -inf;
+      data.f[1][2] = inf;
+      data.f[5][2] = -inf;
+    } else {
+      data.f[3][0] = nan;
+      data.f[0][1] = inf;
+      data.f[6][1] = inf;
+      data.f[n - 2][2] = -inf;
+    }
+    return data;
+  }
+  // RunningMaxExp: infinite and NaN weights; variant 1 also has +inf
+  // formula values (the running maximum becomes +inf).
+  if (variant == 0) {
+    if (c.weightDim >= 1)
+      data.g[2][0] = inf;
+    if (c.weightDim >= 2) {
+      data.g[1][1] = nan;
+      data.g[5][1] = -inf;
+    }
+  } else {
+    data.f[3][0] = inf;
+    data.f[5][0] = inf;
+    if (c.weightDim >= 1)
+      data.g[5][0] = inf;
+  }
+  return data;
+}
+
 /// The expected output (values, then indices) in float64.
 std::pair<std::vector<double>, std::vector<int64_t>>
 getReference(const Case &c, const Data &data) {
@@ -368,9 +412,12 @@ getReference(const Case &c, const Data &data) {
                        ? c.weightDim + 1
                        : std::max<int64_t>(c.weightDim, 1);
     std::vector<double> s(sums, 0.0);
-    for (int64_t j = 0; j < n; ++j)
+    for (int64_t j = 0; j < n; ++j) {
+      // exp(F - m) is 1 for the maximum, also when it is +inf.
+      double e = data.f[j][0] == m ? 1.0 : std::exp(data.f[j][0] - m);
       for (int64_t t = 0; t < sums; ++t)
-        s[t] += std::exp(data.f[j][0] - m) * weight(j, t);
+        s[t] += e * weight(j, t);
+    }
     switch (desc.getExpFinalize()) {
     case ExpFinalize::Raw:
       values.push_back(m);
@@ -463,15 +510,27 @@ evaluate(MLIRContext *ctx, const Case &c, const Lanes &lanes,
   return std::make_pair(values, indices);
 }
 
-void checkNumbers(MLIRContext *ctx, const Case &c, const Lanes &lanes) {
-  Data data = getData(c);
+/// `got` matches the float64 reference `want`: the same NaN or infinity,
+/// or close.
+bool sameValue(double got, double want) {
+  if (std::isnan(want))
+    return std::isnan(got);
+  if (std::isinf(want))
+    return got == want;
+  return std::fabs(got - want) <= 1e-5 * std::max(1.0, std::fabs(want));
+}
+
+/// Accumulates `data` sequentially and split at every point, and compares
+/// with the reference; `label` names the data in the messages.
+void checkNumbers(MLIRContext *ctx, const Case &c, const Lanes &lanes,
+                  const Data &data, const std::string &label = "") {
   auto [refValues, refIndices] = getReference(c, data);
   // Sequentially, then split at every point and merged.
   SmallVector<std::optional<int64_t>> splits = {std::nullopt};
   for (int64_t i = 0, e = data.f.size(); i <= e; ++i)
     splits.push_back(i);
   for (std::optional<int64_t> split : splits) {
-    std::string name = c.name() + " lanes=" + lanes.name +
+    std::string name = c.name() + label + " lanes=" + lanes.name +
                        (split ? " merged at " + std::to_string(*split)
                               : std::string(" sequential"));
     auto result = evaluate(ctx, c, lanes, data, split);
@@ -481,8 +540,7 @@ void checkNumbers(MLIRContext *ctx, const Case &c, const Lanes &lanes) {
     bool ok = values.size() == refValues.size() &&
               indices == std::vector<int64_t>(refIndices);
     for (size_t i = 0; ok && i < values.size(); ++i)
-      ok = std::fabs(values[i] - refValues[i]) <=
-           1e-5 * std::max(1.0, std::fabs(refValues[i]));
+      ok = sameValue(values[i], refValues[i]);
     if (!check(ok, name + ": matches the float64 reference")) {
       llvm::outs() << "  got     ";
       for (double v : values)
@@ -520,9 +578,22 @@ int main() {
     for (const Lanes &lanes : getStructureLanes(&ctx))
       checkStructure(&ctx, c, lanes);
     for (const Lanes &lanes : getNumberLanes(&ctx))
-      checkNumbers(&ctx, c, lanes);
+      checkNumbers(&ctx, c, lanes, getData(c));
     llvm::outs() << (numFailures == before ? "ok: " : "failed: ") << c.name()
                  << "\n";
+  }
+  // Infinite and NaN terms give what plain summation gives, whatever the
+  // summation scheme (the compensations must not turn inf into NaN).
+  for (const Case &c : cases) {
+    if (describe(c).getFamily() == MonoidFamily::Select)
+      continue;
+    int before = numFailures;
+    for (int variant : {0, 1})
+      for (const Lanes &lanes : getNumberLanes(&ctx))
+        checkNumbers(&ctx, c, lanes, getNonFiniteData(c, variant),
+                     " non-finite#" + std::to_string(variant));
+    llvm::outs() << (numFailures == before ? "ok: " : "failed: ")
+                 << "non-finite " << c.name() << "\n";
   }
   llvm::outs() << numChecks << " checks, " << numFailures << " failures\n";
   return numFailures ? 1 : 0;

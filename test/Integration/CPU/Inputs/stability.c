@@ -26,6 +26,20 @@ DECLARE_KERNEL(max_argmax_ties_f32)
 DECLARE_KERNEL(argkmin5_ties_f32)
 DECLARE_KERNEL(kmin_argkmin10_ties_f32)
 DECLARE_KERNEL(kmin_argkmin64_ties_f64)
+DECLARE_KERNEL(sum_div_block_f32)
+DECLARE_KERNEL(sum_add_block_f32)
+DECLARE_KERNEL(sum_div_block_f64)
+DECLARE_KERNEL(sum_add_block_f64)
+DECLARE_KERNEL(sum_div_kahan_f32)
+DECLARE_KERNEL(sum_add_kahan_f32)
+DECLARE_KERNEL(sum_div_kahan_f64)
+DECLARE_KERNEL(sum_add_kahan_f64)
+DECLARE_KERNEL(sum_div_direct_f32)
+DECLARE_KERNEL(sum_add_direct_f32)
+DECLARE_KERNEL(sum_div_direct_f64)
+DECLARE_KERNEL(sum_add_direct_f64)
+DECLARE_KERNEL(lse_rawweight_f32)
+DECLARE_KERNEL(lse_rawweight_f64)
 
 static void f_add(const kernel *k, const double *const *v, double *f,
                   double *g) {
@@ -86,6 +100,55 @@ static void init_ties(int p, int64_t n, int dim, double *x, unsigned *s) {
     x[i] = floor(rnd(s) * 5);
 }
 
+static void f_div(const kernel *k, const double *const *v, double *f,
+                  double *g) {
+  f[0] = v[0][0] / v[1][0];
+}
+
+/* y (position 1) is 0 for some j: x / y is +-inf (the sign of x) there. */
+static void init_zeros(int p, int64_t n, int dim, double *x, unsigned *s) {
+  for (int64_t i = 0; i < n * dim; ++i)
+    x[i] = (p == 1 && i % 5 == 2) ? 0.0 : rnd_nonzero(s);
+}
+
+/* Position 1 (y) or 2 (weights): +inf for some j. */
+static void init_posinf(int p, int64_t n, int dim, double *x, unsigned *s) {
+  for (int64_t i = 0; i < n * dim; ++i)
+    x[i] = (p >= 1 && i % 7 == 3) ? INFINITY : rnd_nonzero(s);
+}
+
+/* -inf for some j. */
+static void init_neginf_terms(int p, int64_t n, int dim, double *x,
+                              unsigned *s) {
+  for (int64_t i = 0; i < n * dim; ++i)
+    x[i] = (p >= 1 && i % 7 == 3) ? -INFINITY : rnd_nonzero(s);
+}
+
+/* +inf and -inf: inf - inf is NaN in plain summation. */
+static void init_both_inf(int p, int64_t n, int dim, double *x, unsigned *s) {
+  for (int64_t i = 0; i < n * dim; ++i)
+    x[i] = (p >= 1 && i % 7 == 3)   ? INFINITY
+           : (p >= 1 && i % 7 == 5) ? -INFINITY
+                                    : rnd_nonzero(s);
+}
+
+/* NaN for some j. */
+static void init_nan(int p, int64_t n, int dim, double *x, unsigned *s) {
+  for (int64_t i = 0; i < n * dim; ++i)
+    x[i] = (p >= 1 && i % 11 == 4) ? NAN : rnd_nonzero(s);
+}
+
+/* Weights (position 2) only: +inf, or NaN, for some j. */
+static void init_posinf_w(int p, int64_t n, int dim, double *x, unsigned *s) {
+  for (int64_t i = 0; i < n * dim; ++i)
+    x[i] = (p == 2 && i % 7 == 3) ? INFINITY : rnd_nonzero(s);
+}
+
+static void init_nan_w(int p, int64_t n, int dim, double *x, unsigned *s) {
+  for (int64_t i = 0; i < n * dim; ++i)
+    x[i] = (p == 2 && i % 11 == 4) ? NAN : rnd_nonzero(s);
+}
+
 #define F32 KRED_F32
 #define F64 KRED_F64
 #define CI KRED_CAT_I
@@ -140,6 +203,74 @@ static const kernel kernels[] = {
     {"kmin_argkmin64_ties_f64", KERNEL_FNS(kmin_argkmin64_ties_f64),
      REF_KMIN_ARGKMIN, 1, F64, F64, 2, {CI, CJ}, {1, 1}, 1, 0, 64, f_absdiff,
      init_ties, 0, 0, 1},
+    {"sum_div_block_f32/zeros", KERNEL_FNS(sum_div_block_f32), REF_SUM, 1, F32,
+     F32, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_div, init_zeros, 1e-5, 0, 0},
+    {"sum_add_block_f32/posinf", KERNEL_FNS(sum_add_block_f32), REF_SUM, 1,
+     F32, F32, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_posinf, 1e-5, 0, 0},
+    {"sum_add_block_f32/neginf_terms", KERNEL_FNS(sum_add_block_f32), REF_SUM, 1,
+     F32, F32, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_neginf_terms, 1e-5, 0, 0},
+    {"sum_add_block_f32/both_inf", KERNEL_FNS(sum_add_block_f32), REF_SUM, 1,
+     F32, F32, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_both_inf, 1e-5, 0, 0},
+    {"sum_add_block_f32/nan", KERNEL_FNS(sum_add_block_f32), REF_SUM, 1,
+     F32, F32, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_nan, 1e-5, 0, 0},
+    {"sum_div_block_f64/zeros", KERNEL_FNS(sum_div_block_f64), REF_SUM, 1, F64,
+     F64, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_div, init_zeros, 1e-12, 0, 0},
+    {"sum_add_block_f64/posinf", KERNEL_FNS(sum_add_block_f64), REF_SUM, 1,
+     F64, F64, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_posinf, 1e-12, 0, 0},
+    {"sum_add_block_f64/neginf_terms", KERNEL_FNS(sum_add_block_f64), REF_SUM, 1,
+     F64, F64, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_neginf_terms, 1e-12, 0, 0},
+    {"sum_add_block_f64/both_inf", KERNEL_FNS(sum_add_block_f64), REF_SUM, 1,
+     F64, F64, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_both_inf, 1e-12, 0, 0},
+    {"sum_add_block_f64/nan", KERNEL_FNS(sum_add_block_f64), REF_SUM, 1,
+     F64, F64, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_nan, 1e-12, 0, 0},
+    {"sum_div_kahan_f32/zeros", KERNEL_FNS(sum_div_kahan_f32), REF_SUM, 1, F32,
+     F32, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_div, init_zeros, 1e-5, 0, 0},
+    {"sum_add_kahan_f32/posinf", KERNEL_FNS(sum_add_kahan_f32), REF_SUM, 1,
+     F32, F32, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_posinf, 1e-5, 0, 0},
+    {"sum_add_kahan_f32/neginf_terms", KERNEL_FNS(sum_add_kahan_f32), REF_SUM, 1,
+     F32, F32, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_neginf_terms, 1e-5, 0, 0},
+    {"sum_add_kahan_f32/both_inf", KERNEL_FNS(sum_add_kahan_f32), REF_SUM, 1,
+     F32, F32, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_both_inf, 1e-5, 0, 0},
+    {"sum_add_kahan_f32/nan", KERNEL_FNS(sum_add_kahan_f32), REF_SUM, 1,
+     F32, F32, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_nan, 1e-5, 0, 0},
+    {"sum_div_kahan_f64/zeros", KERNEL_FNS(sum_div_kahan_f64), REF_SUM, 1, F64,
+     F64, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_div, init_zeros, 1e-12, 0, 0},
+    {"sum_add_kahan_f64/posinf", KERNEL_FNS(sum_add_kahan_f64), REF_SUM, 1,
+     F64, F64, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_posinf, 1e-12, 0, 0},
+    {"sum_add_kahan_f64/neginf_terms", KERNEL_FNS(sum_add_kahan_f64), REF_SUM, 1,
+     F64, F64, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_neginf_terms, 1e-12, 0, 0},
+    {"sum_add_kahan_f64/both_inf", KERNEL_FNS(sum_add_kahan_f64), REF_SUM, 1,
+     F64, F64, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_both_inf, 1e-12, 0, 0},
+    {"sum_add_kahan_f64/nan", KERNEL_FNS(sum_add_kahan_f64), REF_SUM, 1,
+     F64, F64, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_nan, 1e-12, 0, 0},
+    {"sum_div_direct_f32/zeros", KERNEL_FNS(sum_div_direct_f32), REF_SUM, 1, F32,
+     F32, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_div, init_zeros, 1e-5, 0, 0},
+    {"sum_add_direct_f32/posinf", KERNEL_FNS(sum_add_direct_f32), REF_SUM, 1,
+     F32, F32, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_posinf, 1e-5, 0, 0},
+    {"sum_add_direct_f32/neginf_terms", KERNEL_FNS(sum_add_direct_f32), REF_SUM, 1,
+     F32, F32, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_neginf_terms, 1e-5, 0, 0},
+    {"sum_add_direct_f32/both_inf", KERNEL_FNS(sum_add_direct_f32), REF_SUM, 1,
+     F32, F32, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_both_inf, 1e-5, 0, 0},
+    {"sum_add_direct_f32/nan", KERNEL_FNS(sum_add_direct_f32), REF_SUM, 1,
+     F32, F32, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_nan, 1e-5, 0, 0},
+    {"sum_div_direct_f64/zeros", KERNEL_FNS(sum_div_direct_f64), REF_SUM, 1, F64,
+     F64, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_div, init_zeros, 1e-12, 0, 0},
+    {"sum_add_direct_f64/posinf", KERNEL_FNS(sum_add_direct_f64), REF_SUM, 1,
+     F64, F64, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_posinf, 1e-12, 0, 0},
+    {"sum_add_direct_f64/neginf_terms", KERNEL_FNS(sum_add_direct_f64), REF_SUM, 1,
+     F64, F64, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_neginf_terms, 1e-12, 0, 0},
+    {"sum_add_direct_f64/both_inf", KERNEL_FNS(sum_add_direct_f64), REF_SUM, 1,
+     F64, F64, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_both_inf, 1e-12, 0, 0},
+    {"sum_add_direct_f64/nan", KERNEL_FNS(sum_add_direct_f64), REF_SUM, 1,
+     F64, F64, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_nan, 1e-12, 0, 0},
+    {"lse_rawweight_f32/posinf", KERNEL_FNS(lse_rawweight_f32), REF_LSE, 1, F32,
+     F32, 3, {CI, CJ, CJ}, {1, 1, 2}, 1, 2, 1, f_add, init_posinf_w, 1e-6, 1e-6, 0},
+    {"lse_rawweight_f32/nan", KERNEL_FNS(lse_rawweight_f32), REF_LSE, 1, F32,
+     F32, 3, {CI, CJ, CJ}, {1, 1, 2}, 1, 2, 1, f_add, init_nan_w, 1e-6, 1e-6, 0},
+    {"lse_rawweight_f64/posinf", KERNEL_FNS(lse_rawweight_f64), REF_LSE, 1, F64,
+     F64, 3, {CI, CJ, CJ}, {1, 1, 2}, 1, 2, 1, f_add, init_posinf_w, 1e-14, 1e-14, 0},
+    {"lse_rawweight_f64/nan", KERNEL_FNS(lse_rawweight_f64), REF_LSE, 1, F64,
+     F64, 3, {CI, CJ, CJ}, {1, 1, 2}, 1, 2, 1, f_add, init_nan_w, 1e-14, 1e-14, 0},
 };
 
 /* Sizes, including empty reductions (identities: Sum 0, LSE -inf, Min +inf
