@@ -439,7 +439,7 @@ class _Pairs:
         lay = self.lay
         dv = g.shape[-1]
         if not self.all_valid:
-            g = torch.where(self.valid.reshape(self.batch + (self.P, 1)), g, torch.zeros((), dtype=g.dtype))
+            g = torch.where(self.valid.reshape(self.batch + (self.P, 1)), g, 0.0)
         if cat == lay.oc:
             g = g.reshape(self.batch + (self.rows, self.kd, dv)).sum(-2)
         elif cat == lay.rc:
@@ -452,7 +452,7 @@ class _Pairs:
 
     def component(self):
         """d = c % D of every column c of a row (an int64 tensor of size KD)."""
-        return torch.arange(self.kd) % self.D
+        return torch.arange(self.kd, device=self.idx.device) % self.D
 
 
 def _pair_spec(call, lay, formula, terms):
@@ -468,7 +468,7 @@ def _vjp_select(call, lay, formula, args, idx, eta, needs, D):
     if not ps:
         return [None] * len(args)
     if not pairs.all_valid:
-        eta = torch.where(pairs.valid, eta, torch.zeros((), dtype=eta.dtype))
+        eta = torch.where(pairs.valid, eta, 0.0)
     if D == 1:
         e = eta.reshape(pairs.batch + (pairs.P, 1))
     else:
@@ -565,7 +565,7 @@ def _jvp_select(call, lay, formula, args, idx, ps, tans, D):
     else:
         t = t.reshape(pairs.batch + (pairs.rows, pairs.kd))
     if not pairs.all_valid:
-        t = torch.where(pairs.valid, t, torch.zeros((), dtype=t.dtype))
+        t = torch.where(pairs.valid, t, 0.0)
     return t
 
 
