@@ -164,7 +164,8 @@ KRED_API int kred_cpu_launch(const kred_kernel *kernel,
                              const kred_launch_options *options);
 
 /* Message of the last error on the calling thread ("" if none; each
- * kred_cpu_launch clears it first). */
+ * kred_cpu_launch, kred_gpu_launch, kred_gpu_available and
+ * kred_gpu_scratch_bytes clears it first). */
 KRED_API const char *kred_last_error(void);
 
 /* Threads used by launches (n <= 0: the default, $KRED_NUM_THREADS or the
@@ -174,6 +175,67 @@ KRED_API int kred_get_num_threads(void);
 
 /* Size in bytes of one element of a kred_dtype (0 for an invalid one). */
 KRED_API size_t kred_dtype_size(int dtype);
+
+/*===----------------------------------------------------------------------===*
+ * GPU (CUDA) kernels: the generated-code ABI and the launch policy are in
+ * docs/gpu.md. The runtime reaches the CUDA driver only through
+ * dlopen("libcuda.so.1") (or $KRED_LIBCUDA_PATH); it links no CUDA library.
+ *===----------------------------------------------------------------------===*/
+
+/* One compiled form of a GPU kernel. */
+typedef struct kred_gpu_image {
+  int32_t sm;          /* compute capability * 10 + minor, e.g. 80, 90 */
+  int32_t kind;        /* 0: PTX text (NUL-terminated), 1: cubin */
+  const void *data;
+  size_t size;
+} kred_gpu_image;
+
+/* A kernel ready to run on a CUDA device. */
+typedef struct kred_gpu_kernel {
+  kred_kernel_info info;     /* same fields as on the CPU */
+  const char *run_entry;     /* "NAME_gpu" */
+  const char *merge_entry;   /* "NAME_gpu_merge" */
+  int32_t block_threads;
+  int32_t rows_per_thread;
+  int32_t shared_bytes;      /* dynamic shared memory of NAME_gpu */
+  int32_t num_images;
+  const kred_gpu_image *images;
+} kred_gpu_kernel;
+
+typedef struct kred_gpu_launch_options {
+  int32_t device;            /* CUDA device ordinal */
+  void *stream;              /* CUstream; NULL: the legacy default stream */
+  int32_t split;             /* -1 auto, 0 never, 1 always (tests) */
+  void *scratch;             /* caller-owned device scratch, or NULL */
+  size_t scratch_bytes;
+} kred_gpu_launch_options;
+
+/* Number of CUDA devices, 0 when there is no driver or no device (the
+ * reason is then in kred_last_error()). */
+KRED_API int kred_gpu_available(void);
+
+/* Runs `kernel` on device arrays (same layouts and checks as
+ * kred_cpu_launch; every pointer is a device address) on options->stream,
+ * in the primary context of options->device, without synchronizing:
+ * the outputs are ready when the stream reaches this point. options may be
+ * NULL (device 0, legacy default stream, auto split, no scratch). Returns a
+ * kred_status; KRED_ERR_NO_DEVICE when there is no driver or no such
+ * device. */
+KRED_API int kred_gpu_launch(const kred_gpu_kernel *kernel,
+                             const void *const *device_args, int64_t M,
+                             int64_t N, void *out, int64_t *out_idx,
+                             const kred_gpu_launch_options *options);
+
+/* Device scratch in bytes that a launch with split = -1 needs (0 when it
+ * does not split the reduced index, or on error). */
+KRED_API size_t kred_gpu_scratch_bytes(const kred_gpu_kernel *kernel,
+                                       int64_t M, int64_t N, int32_t device);
+
+/* Unloads the modules loaded for `kernel` (in every context) and forgets
+ * them. Call it before freeing a kred_gpu_kernel that may have been
+ * launched, so that another kernel at the same address is not mistaken for
+ * it. */
+KRED_API void kred_gpu_release_kernel(const kred_gpu_kernel *kernel);
 
 #ifdef __cplusplus
 } /* extern "C" */
