@@ -14,6 +14,8 @@ import itertools
 import math
 import re
 
+from kred.common.ranges import same_ranges, swap_axes
+
 _tokens = itertools.count()
 
 # Tokens and symbolic variables as they appear in formulas.
@@ -25,6 +27,10 @@ def _is_scalar_and_equals(x, val):
     if isinstance(x, (int, float)) and not isinstance(x, bool):
         return x == val
     return False
+
+
+def _is_complex_lt(x):
+    return getattr(x, "is_complex", False) is True and hasattr(x, "__GenericLazyTensor__")
 
 
 def _broadcast_batch(dims_1, dims_2):
@@ -100,9 +106,7 @@ class GenericLazyTensor:
             raise TypeError("LazyTensors cannot be built from booleans.")
         if isinstance(x, complex) or tools.detect_complex(x):
             raise NotImplementedError("complex LazyTensors are not supported by kred yet.")
-        if isinstance(x, int):
-            if axis is not None and axis != 2:
-                raise ValueError("Integer constants are handled as parameters: 'axis' must be None or 2.")
+        if isinstance(x, int):  # an IntCst, whatever `axis` says (as pykeops)
             self.formula = f"IntCst({x})"
             self.ndim = 1
             self.axis = 2
@@ -240,9 +244,9 @@ class GenericLazyTensor:
         formula2 = formula2.replace("VarSymb(", "Var(")
         return formula, (formula2 or None), arrays
 
-    def init(self):
-        """A copy of self without formula."""
-        res = self.lt_constructor()
+    def init(self, is_complex=False):
+        """A copy of self without formula (a ComplexLazyTensor if is_complex)."""
+        res = self.lt_constructor(is_complex=is_complex)
         res.tools = self.tools
         res._dtype = self._dtype
         res.batchdims = self.batchdims
@@ -254,13 +258,13 @@ class GenericLazyTensor:
         res.symbolic_variables = self.symbolic_variables
         return res
 
-    def join(self, other):
+    def join(self, other, is_complex=False):
         """Merges the variables and attributes of two LazyTensors, with compatibility checks."""
         if other.tools is not self.tools:
             raise TypeError(
                 f"cannot combine a {self.tools.name} LazyTensor with a {other.tools.name} LazyTensor"
             )
-        res = self.lt_constructor()
+        res = self.lt_constructor(is_complex=is_complex)
         res.tools = self.tools
         for prop, what in (
             ("_dtype", "dtypes"),
@@ -272,8 +276,9 @@ class GenericLazyTensor:
             if a is not None and b is not None and a != b:
                 raise ValueError(f"Incompatible values for attribute {prop}: {a} and {b} (mismatched {what}).")
             setattr(res, prop, a if a is not None else b)
-        if self.ranges is not None or other.ranges is not None:
-            res.ranges = self.ranges if self.ranges is not None else other.ranges
+        if self.ranges is not None and other.ranges is not None and not same_ranges(self.ranges, other.ranges):
+            raise ValueError("Incompatible values for attribute ranges: the two LazyTensors have different ranges.")
+        res.ranges = self.ranges if self.ranges is not None else other.ranges
         res.symbolic_variables = self.symbolic_variables + other.symbolic_variables
         res.batchdims = _broadcast_batch(self.batchdims, other.batchdims)
         res.variables = self.variables + other.variables
@@ -285,12 +290,14 @@ class GenericLazyTensor:
         return other
 
     # Prototypes -------------------------------------------------------------
-    def unary(self, operation, dimres=None, opt_arg=None, opt_arg2=None):
+    def unary(self, operation, dimres=None, opt_arg=None, opt_arg2=None, is_complex=None):
+        if is_complex is None:
+            is_complex = self.is_complex
         if hasattr(self, "reduction_op"):
             raise ValueError("Input is a 'reduced' LazyTensor, no operation can be applied to it. ")
         if not dimres:
             dimres = self.ndim
-        res = self.init()
+        res = self.init(is_complex)
         if opt_arg2 is not None:
             res.formula = f"{operation}({self.formula},{opt_arg},{opt_arg2})"
         elif opt_arg is not None:
@@ -310,8 +317,11 @@ class GenericLazyTensor:
         opt_arg=None,
         opt_pos="last",
         rversion=False,
+        is_complex=None,
     ):
         other = self._as_lazy(other)
+        if is_complex is None:
+            is_complex = bool(self.is_complex or other.is_complex)
         if hasattr(self, "reduction_op") or hasattr(other, "reduction_op"):
             raise ValueError("One of the inputs is a 'reduced' LazyTensor, no operation can be applied to it. ")
         if not dimres:
@@ -336,14 +346,14 @@ class GenericLazyTensor:
         elif dimcheck is not None:
             raise ValueError("Incorrect dimcheck keyword in binary operation")
 
-        res = self.join(other)
+        res = self.join(other, is_complex=is_complex)
         res.ndim = dimres
         lformula, rformula = (other.formula, self.formula) if rversion else (self.formula, other.formula)
         if is_operator:
             res.formula = f"({lformula} {operation} {rformula})"
         elif opt_arg is not None:
             if hasattr(opt_arg, "__GenericLazyTensor__"):
-                res = res.join(opt_arg)
+                res = res.join(opt_arg, is_complex=is_complex)
                 res.ndim = dimres
                 opt_arg = opt_arg.formula
             if opt_pos == "last":
@@ -404,15 +414,20 @@ class GenericLazyTensor:
             )
         return axis - self.nbatchdims
 
-    def reduction(self, reduction_op, other=None, opt_arg=None, axis=None, dim=None, call=True, **kwargs):
+    def reduction(
+        self, reduction_op, other=None, opt_arg=None, axis=None, dim=None, call=True, is_complex=None, **kwargs
+    ):
         """Applies a reduction; returns an array, or a callable LazyTensor if symbolic variables remain."""
         red_axis = self._reduction_axis(axis, dim)
+        if other is not None:
+            other = self._as_lazy(other)
+        if is_complex is None:
+            is_complex = bool(self.is_complex or (other is not None and other.is_complex))
         if other is None:
-            res = self.init()
+            res = self.init(is_complex=is_complex)
             res.formula2 = None
         else:
-            other = self._as_lazy(other)
-            res = self.join(other)
+            res = self.join(other, is_complex=is_complex)
             res.formula2 = other.formula
         res.formula = self.formula
         res.reduction_op = reduction_op
@@ -545,25 +560,46 @@ class GenericLazyTensor:
         return 0 if self.batchdims is None else len(self.batchdims)
 
     # Arithmetic -------------------------------------------------------------
+    # (addop, subop, mulop, divop are overridden by complex LazyTensors)
+    def addop(self, other, **kwargs):
+        return self.binary(other, "+", is_operator=True, **kwargs)
+
+    def subop(self, other, **kwargs):
+        return self.binary(other, "-", is_operator=True, **kwargs)
+
+    def mulop(self, other, **kwargs):
+        return self.binary(other, "*", is_operator=True, **kwargs)
+
+    def divop(self, other, **kwargs):
+        return self.binary(other, "/", is_operator=True, **kwargs)
+
     def __add__(self, other):
         if _is_scalar_and_equals(other, 0):
             return self
-        return self.binary(other, "+", is_operator=True)
+        if not self.is_complex and (_is_complex_lt(other) or self.tools.detect_complex(other)):
+            return self.real2complex().addop(other)
+        return self.addop(other)
 
     def __radd__(self, other):
         if _is_scalar_and_equals(other, 0):
             return self
-        return self.binary(other, "+", is_operator=True, rversion=True)
+        if not self.is_complex and self.tools.detect_complex(other):
+            return self.real2complex().addop(other, rversion=True)
+        return self.addop(other, rversion=True)
 
     def __sub__(self, other):
         if _is_scalar_and_equals(other, 0):
             return self
-        return self.binary(other, "-", is_operator=True)
+        if not self.is_complex and (_is_complex_lt(other) or self.tools.detect_complex(other)):
+            return self.real2complex().subop(other)
+        return self.subop(other)
 
     def __rsub__(self, other):
         if _is_scalar_and_equals(other, 0):
             return self.unary("Minus")
-        return self.binary(other, "-", is_operator=True, rversion=True)
+        if not self.is_complex and self.tools.detect_complex(other):
+            return self.real2complex().subop(other, rversion=True)
+        return self.subop(other, rversion=True)
 
     def __mul__(self, other):
         if _is_scalar_and_equals(other, 0):
@@ -572,7 +608,12 @@ class GenericLazyTensor:
             return self
         if _is_scalar_and_equals(other, -1):
             return self.unary("Minus")
-        return self.binary(other, "*", is_operator=True)
+        if not self.is_complex:
+            if _is_complex_lt(other):
+                return other.mulop(self)
+            if self.tools.detect_complex(other):
+                return self.lt_constructor(other).mulop(self)
+        return self.mulop(other)
 
     def __rmul__(self, other):
         if _is_scalar_and_equals(other, 0):
@@ -581,19 +622,25 @@ class GenericLazyTensor:
             return self
         if _is_scalar_and_equals(other, -1):
             return self.unary("Minus")
-        return self.binary(other, "*", is_operator=True, rversion=True)
+        if not self.is_complex and self.tools.detect_complex(other):
+            return self.real2complex().mulop(self.lt_constructor(other))
+        return self.mulop(other, rversion=True)
 
     def __truediv__(self, other):
         if _is_scalar_and_equals(other, 1):
             return self
-        return self.binary(other, "/", is_operator=True)
+        if not self.is_complex and (_is_complex_lt(other) or self.tools.detect_complex(other)):
+            return self.real2complex().divop(other)
+        return self.divop(other)
 
     def __rtruediv__(self, other):
         if _is_scalar_and_equals(other, 0):
             return 0
         if _is_scalar_and_equals(other, 1):
             return self.unary("Inv")
-        return self.binary(other, "/", is_operator=True, rversion=True)
+        if not self.is_complex and self.tools.detect_complex(other):
+            return self.real2complex().divop(other, rversion=True)
+        return self.divop(other, rversion=True)
 
     def __or__(self, other):
         return self.binary(other, "|", is_operator=True, dimres=1, dimcheck="same")
@@ -794,6 +841,8 @@ class GenericLazyTensor:
         if isinstance(key, slice):
             if key.step not in (None, 1):
                 raise ValueError("LazyTensors do not support sliced indexing with stepsizes > 1.")
+            if key.stop is not None and key.stop > self.ndim:
+                raise ValueError(f"Slice dimension is out of bounds: stop={key.stop} > D={self.ndim}.")
             start, stop, _ = key.indices(self.ndim)
             return self.extract(start, stop - start)
         if isinstance(key, int) and not isinstance(key, bool):
@@ -909,6 +958,22 @@ class GenericLazyTensor:
     def min(self, axis=-1, dim=None, **kwargs):
         return self._vector_or_reduction("Min", "Min", axis, dim, kwargs)
 
+    def __min__(self, **kwargs):
+        return self.min(**kwargs)
+
+    def __max__(self, **kwargs):
+        return self.max(**kwargs)
+
+    @property
+    def Genred(self):
+        """The Genred class of this LazyTensor's framework."""
+        return self._genred_class()
+
+    @property
+    def KernelSolve(self):
+        """The KernelSolve class of this LazyTensor's framework."""
+        return self._kernelsolve_class()
+
     def min_reduction(self, axis=None, dim=None, **kwargs):
         return self.reduction("Min", axis=axis, dim=dim, **kwargs)
 
@@ -979,6 +1044,20 @@ class GenericLazyTensor:
     def laplacian(self, var):
         return self.binary(var, "Laplacian", dimres=1, dimcheck=None)
 
+    def trace_operator(self, var):
+        """TraceOperator(self, var): the trace of self, a linear function of var.
+
+        kred's formula language has no TraceOperator (KEOPS_REFERENCE.md): the
+        formula is built as pykeops builds it and the compiler says so when it runs.
+        """
+        res = self.binary(var, "TraceOperator", dimres=1, dimcheck="same")
+        res.symbolic_variables = tuple(v for v in res.symbolic_variables if v not in set(var.symbolic_variables))
+        return res
+
+    def difference_matrix(self, other):
+        """DifferenceMatrix(self, other), as pykeops builds it (not a kred formula operation)."""
+        return self.binary(other, "DifferenceMatrix", dimres=other.ndim * self.ndim, dimcheck=None)
+
     def factorize(self, other):
         """Identity in kred: common subexpressions are factored by the compiler (CSE)."""
         return self
@@ -1022,8 +1101,7 @@ class GenericLazyTensor:
         res.ndim = self.ndim
         res.axis = {0: 1, 1: 0}.get(self.axis, self.axis)
         res.ni, res.nj = self.nj, self.ni
-        if res.ranges is not None:
-            raise NotImplementedError("ranges are not supported by kred yet")
+        res.ranges = swap_axes(res.ranges)
 
         def swap(f):
             if f is None:
@@ -1048,9 +1126,128 @@ class GenericLazyTensor:
     def T(self):
         return self.t()
 
-    # Complex numbers (not supported yet) ------------------------------------------
+    # Complex numbers ------------------------------------------------------------
     def real2complex(self):
-        raise NotImplementedError("complex LazyTensors are not supported by kred yet.")
+        """x + 0j, as a ComplexLazyTensor."""
+        return self.unary("Real2Complex", dimres=2 * self._shape[-1], is_complex=True)
 
-    imag2complex = real2complex
-    exp1j = real2complex
+    def imag2complex(self):
+        """1j * x, as a ComplexLazyTensor."""
+        return self.unary("Imag2Complex", dimres=2 * self._shape[-1], is_complex=True)
+
+    def exp1j(self):
+        """exp(1j * x), as a ComplexLazyTensor."""
+        return self.unary("ComplexExp1j", dimres=2 * self._shape[-1], is_complex=True)
+
+
+class ComplexGenericLazyTensor(GenericLazyTensor):
+    """A LazyTensor of complex numbers, stored as interleaved (real, imag) float pairs.
+
+    Its formula has dimension 2*D for D complex coefficients; reductions return
+    complex arrays (complex64 for float32 data, complex128 for float64).
+    """
+
+    is_complex = True
+
+    def __init__(self, x=None, axis=None):
+        self.get_tools()
+        if isinstance(x, complex):
+            x = [x]
+        if isinstance(x, list):
+            flat = []
+            for v in x:
+                v = complex(v)
+                flat += [v.real, v.imag]
+            x = flat
+        elif self.tools.is_array(x):
+            x = self.tools.view_as_real(x)
+        super().__init__(x=x, axis=axis)
+        self.is_complex = True
+
+    def _as_lazy(self, other):
+        # numbers and arrays next to a complex LazyTensor are complex only if they are complex
+        if not hasattr(other, "__GenericLazyTensor__"):
+            other = self.lt_constructor(other, is_complex=self.tools.detect_complex(other))
+        return other
+
+    def __call__(self, *args, **kwargs):
+        res = super().__call__(*args, **kwargs)
+        return self.tools.view_as_complex(res)
+
+    @property
+    def dtype(self):
+        return {"float32": "complex64", "float64": "complex128"}.get(self._dtype, self._dtype)
+
+    @property
+    def shape(self):
+        s = self._shape
+        s = s[:-1] + (s[-1] // 2,)
+        return s[:-1] if s[-1] == 1 else s
+
+    @property
+    def real(self):
+        return self.unary("ComplexReal", dimres=self._shape[-1] // 2, is_complex=False)
+
+    @property
+    def imag(self):
+        return self.unary("ComplexImag", dimres=self._shape[-1] // 2, is_complex=False)
+
+    def angle(self):
+        return self.unary("ComplexAngle", dimres=self._shape[-1] // 2, is_complex=False)
+
+    def conj(self):
+        return self.unary("Conj", dimres=self._shape[-1], is_complex=True)
+
+    def sum(self, axis=-1, dim=None, **kwargs):
+        if dim is not None:
+            axis = dim
+        if axis in (-1, len(self._shape) - 1):
+            return self.unary("ComplexSum", dimres=2, is_complex=True)
+        return self.reduction("Sum", axis=axis, **kwargs)
+
+    def __abs__(self):
+        return self.unary("ComplexAbs", dimres=self._shape[-1] // 2, is_complex=False)
+
+    def exp(self):
+        return self.unary("ComplexExp", dimres=self._shape[-1], is_complex=True)
+
+    def mulop(self, other, **kwargs):
+        other = self._as_lazy(other)
+        if other._shape[-1] == 1:
+            return other.binary(self, "ComplexRealScal", is_complex=True, **kwargs)
+        if not _is_complex_lt(other):
+            return self.mulop(other.real2complex(), **kwargs)
+        return self.binary(other, "ComplexMult", is_complex=True, dimcheck=None, **kwargs)
+
+    def addop(self, other, **kwargs):
+        other = self._as_lazy(other)
+        if not _is_complex_lt(other):
+            return self.addop(other.real2complex(), **kwargs)
+        return self.binary(other, "ComplexAdd", is_complex=True, dimcheck=None, **kwargs)
+
+    def subop(self, other, **kwargs):
+        other = self._as_lazy(other)
+        if not _is_complex_lt(other):
+            return self.subop(other.real2complex(), **kwargs)
+        return self.binary(other, "ComplexSubtract", is_complex=True, dimcheck=None, **kwargs)
+
+    def divop(self, other, **kwargs):
+        other = self._as_lazy(other)
+        if not _is_complex_lt(other):
+            return self.divop(other.real2complex(), **kwargs)
+        return self.binary(other, "ComplexDivide", is_complex=True, dimcheck=None, **kwargs)
+
+    def __neg__(self):
+        return self.unary("Minus")
+
+    def real2complex(self):
+        raise ValueError("real2complex cannot be applied to a complex LazyTensor.")
+
+    def imag2complex(self):
+        raise ValueError("imag2complex cannot be applied to a complex LazyTensor.")
+
+    def exp1j(self):
+        raise ValueError("exp1j cannot be applied to a complex LazyTensor.")
+
+    def keops_tensordot(self, *args):
+        raise ValueError("keops_tensordot is not implemented for complex LazyTensors")

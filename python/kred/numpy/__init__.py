@@ -2,7 +2,7 @@
 
 from kred.common.generic_ops import make_generic_ops
 from kred.numpy.genred import Genred
-from kred.numpy.lazytensor import LazyTensor, Pm, Var, Vi, Vj
+from kred.numpy.lazytensor import ComplexLazyTensor, LazyTensor, Pm, Var, Vi, Vj
 from kred.numpy.operations import KernelSolve
 
 generic_sum, generic_logsumexp, generic_argmin, generic_argkmin = make_generic_ops(Genred)
@@ -16,6 +16,7 @@ __all__ = sorted(
         "generic_argkmin",
         "KernelSolve",
         "LazyTensor",
+        "ComplexLazyTensor",
         "Vi",
         "Vj",
         "Pm",

@@ -98,6 +98,26 @@ class NumpyTools:
         return False
 
     @staticmethod
+    def view_as_real(x):
+        """complex (..., D) -> float (..., 2D), interleaved real/imag."""
+        x = np.ascontiguousarray(x)
+        if x.dtype == np.complex64:
+            return x.view(np.float32)
+        if x.dtype == np.complex128:
+            return x.view(np.float64)
+        raise TypeError(f"complex LazyTensors need complex64 or complex128 arrays, got {x.dtype}")
+
+    @staticmethod
+    def view_as_complex(x):
+        """float (..., 2D) -> complex (..., D)."""
+        x = np.ascontiguousarray(x)
+        if x.dtype == np.float32:
+            return x.view(np.complex64)
+        if x.dtype == np.float64:
+            return x.view(np.complex128)
+        raise TypeError(f"complex results need float32 or float64 data, got {x.dtype}")
+
+    @staticmethod
     def copy(x):
         return x.copy()
 

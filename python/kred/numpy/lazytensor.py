@@ -1,6 +1,6 @@
 """kred.numpy.LazyTensor and the Vi / Vj / Pm helpers."""
 
-from kred.common.lazy_tensor import GenericLazyTensor
+from kred.common.lazy_tensor import ComplexGenericLazyTensor, GenericLazyTensor
 from kred.numpy._tools import NumpyTools
 
 
@@ -13,14 +13,19 @@ class LazyTensor(GenericLazyTensor):
     symbolic variable. Leading dimensions before (M, N, D) are batch dimensions.
     """
 
-    def __init__(self, x=None, axis=None):
+    def __new__(cls, x=None, axis=None, is_complex=False):
+        if is_complex or NumpyTools.detect_complex(x):
+            return ComplexLazyTensor(x, axis)
+        return object.__new__(cls)
+
+    def __init__(self, x=None, axis=None, is_complex=False):
         super().__init__(x=x, axis=axis)
 
     def get_tools(self):
         self.tools = NumpyTools
 
-    def lt_constructor(self, x=None, axis=None):
-        return LazyTensor(x=x, axis=axis)
+    def lt_constructor(self, x=None, axis=None, is_complex=False):
+        return LazyTensor(x=x, axis=axis, is_complex=is_complex)
 
     def _genred_class(self):
         from kred.numpy.genred import Genred
@@ -31,6 +36,23 @@ class LazyTensor(GenericLazyTensor):
         from kred.numpy.operations import KernelSolve
 
         return KernelSolve
+
+
+class ComplexLazyTensor(ComplexGenericLazyTensor, LazyTensor):
+    """A LazyTensor of complex numbers (pykeops.numpy.ComplexLazyTensor).
+
+    Built from complex arrays (or complex numbers), or by ``real2complex()``,
+    ``imag2complex()``, ``exp1j()`` and arithmetic with complex operands.
+    """
+
+    def __new__(cls, x=None, axis=None, is_complex=True):
+        return object.__new__(cls)
+
+    def __init__(self, x=None, axis=None, is_complex=True):
+        ComplexGenericLazyTensor.__init__(self, x=x, axis=axis)
+
+    def lt_constructor(self, x=None, axis=None, is_complex=True):
+        return LazyTensor(x=x, axis=axis, is_complex=is_complex)
 
 
 def Var(x_or_ind, dim=None, cat=None):

@@ -78,6 +78,38 @@ class KernelSolve(KernelSolveBase):
 
     _tools = NumpyTools
 
+    def __init__(
+        self,
+        formula,
+        aliases,
+        varinvalias,
+        axis=0,
+        dtype=None,
+        opt_arg=None,
+        dtype_acc="auto",
+        use_double_acc=False,
+        sum_scheme="auto",
+        enable_chunks=True,
+        rec_multVar_highdim=None,
+        use_fast_math=True,
+        cuda_type=None,
+    ):
+        # pykeops.numpy's positional order (dtype and opt_arg after axis); both are ignored
+        super().__init__(
+            formula,
+            aliases,
+            varinvalias,
+            axis=axis,
+            dtype_acc=dtype_acc,
+            use_double_acc=use_double_acc,
+            sum_scheme=sum_scheme,
+            enable_chunks=enable_chunks,
+            rec_multVar_highdim=rec_multVar_highdim,
+            dtype=dtype,
+            cuda_type=cuda_type,
+            use_fast_math=use_fast_math,
+        )
+
     def __call__(self, *args, backend="auto", device_id=-1, alpha=1e-10, eps=1e-6, ranges=None, maxiter=None):
         self._check(args)
         b = args[self.varinvpos]

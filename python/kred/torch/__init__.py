@@ -7,7 +7,7 @@ except ImportError as e:  # torch is optional for `import kred`, required here
 
 from kred.common.generic_ops import make_generic_ops
 from kred.torch.genred import Genred
-from kred.torch.lazytensor import LazyTensor, Pm, Var, Vi, Vj
+from kred.torch.lazytensor import ComplexLazyTensor, LazyTensor, Pm, Var, Vi, Vj
 from kred.torch.operations import KernelSolve
 
 generic_sum, generic_logsumexp, generic_argmin, generic_argkmin = make_generic_ops(Genred)
@@ -21,6 +21,7 @@ __all__ = sorted(
         "generic_argkmin",
         "KernelSolve",
         "LazyTensor",
+        "ComplexLazyTensor",
         "Vi",
         "Vj",
         "Pm",

@@ -104,6 +104,16 @@ class TorchTools:
         return False
 
     @staticmethod
+    def view_as_real(x):
+        """complex (..., D) -> float (..., 2D), interleaved real/imag (differentiable)."""
+        return torch.view_as_real(x.resolve_conj()).reshape(tuple(x.shape[:-1]) + (2 * x.shape[-1],))
+
+    @staticmethod
+    def view_as_complex(x):
+        """float (..., 2D) -> complex (..., D)."""
+        return torch.view_as_complex(x.reshape(tuple(x.shape[:-1]) + (x.shape[-1] // 2, 2)).contiguous())
+
+    @staticmethod
     def copy(x):
         return x.clone()
 
