@@ -1,0 +1,1 @@
+"""kred.torch.generic: where pykeops.torch.generic's modules live (generic_red, generic_ops)."""
