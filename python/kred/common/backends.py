@@ -30,6 +30,14 @@ class CPUBackend:
     def launch(self, kernel, arg_ptrs, M, N, out_ptr, idx_ptr):
         kernel.launch(arg_ptrs, M, N, out_ptr, idx_ptr, 0)
 
+    def launch_ranges(self, kernel, arg_ptrs, M, N, out_ptr, idx_ptr, ranges):
+        """Block-sparse launch; ranges = (blocks, slices, redranges), int64 C-contiguous numpy arrays."""
+        blocks, slices, red = ranges
+        kernel.launch_ranges(
+            arg_ptrs, M, N, out_ptr, idx_ptr,
+            blocks.ctypes.data, blocks.shape[0], slices.ctypes.data, red.ctypes.data, red.shape[0], 0,
+        )
+
 
 _CPU = CPUBackend()
 

@@ -11,6 +11,7 @@ import math
 
 from kred.common import cache
 from kred.common.backends import resolve_backend
+from kred.common.ranges import check_ranges
 from kred.common.parse import (
     FLOAT_DTYPES,
     INDEX_REDUCTIONS,
@@ -206,11 +207,6 @@ def run(spec, tools, args, backend="auto", device_id=-1, ranges=None, out=None, 
     indices: batch + (rows, out_index_dim) int64 array or None.
     """
     describe = spec.describe
-    if ranges is not None:
-        raise NotImplementedError(
-            f"{caller}: ranges= (block-sparse reductions) is not supported by kred yet; "
-            "drop it to compute the dense reduction"
-        )
     for pos, a in enumerate(args):
         if not tools.is_array(a):
             raise TypeError(f"{caller}: {describe(pos)} must be a {tools.array_name}, got {type(a).__name__}")
@@ -312,6 +308,16 @@ def run(spec, tools, args, backend="auto", device_id=-1, ranges=None, out=None, 
     N = sizes[1] if sizes[1] is not None else 1
     axis = spec.axis
     rows, red_n = (M, N) if axis == 1 else (N, M)
+    blocks = None
+    if ranges is not None:
+        if math.prod(batch) != 1:
+            raise ValueError(
+                f"{caller}: ranges= (block-sparse reduction) cannot be combined with batch dimensions "
+                f"(batch shape {tuple(batch)}) (KeOps does not support it either); call the reduction once per batch"
+            )
+        blocks = check_ranges(ranges, axis, M, N, caller)
+        if not hasattr(backend_obj, "launch_ranges"):
+            raise NotImplementedError(f"{caller}: ranges= is not supported by the {backend_obj.name} backend yet")
 
     vd, idd = sig.vd, sig.idd
     raw_v, raw_i, fin = output_shapes(spec, batch, rows, vd, idd)
@@ -365,7 +371,9 @@ def run(spec, tools, args, backend="auto", device_id=-1, ranges=None, out=None, 
     i_ptr0 = tools.data_ptr(indices) if indices is not None else 0
     v_step = rows * vd * (tools.itemsize(values) if values is not None else 0)
     i_step = rows * idd * 8
-    if nbatch == 0:
+    if blocks is not None:  # one launch (batch dimensions, if any, are all 1)
+        backend_obj.launch_ranges(kernel, bases, M, N, v_ptr0, i_ptr0, blocks)
+    elif nbatch == 0:
         backend_obj.launch(kernel, bases, M, N, v_ptr0, i_ptr0)
     else:
         import itertools

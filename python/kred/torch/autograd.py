@@ -88,9 +88,15 @@ class Call:
         self.has_values = run.reduction not in INDEX_REDUCTIONS
         self.has_indices = run.reduction in INDEX_REDUCTIONS or run.reduction in SELECT_VARIANT
 
-    def derived(self, spec):
-        """A Call for a derived reduction, on the same backend."""
-        return Call(spec, self.backend, self.device_id, None, "Genred (derivative)", track=True)
+    def derived(self, spec, ranges=True):
+        """A Call for a derived reduction, on the same backend.
+
+        With ranges=True it keeps this call's block-sparse ``ranges``: the
+        6-tuple holds both axes' triples, and each derived reduction uses
+        the one of its own axis (as pykeops does); ranges=False for the
+        kernels over selected pairs, which are dense.
+        """
+        return Call(spec, self.backend, self.device_id, self.ranges if ranges else None, "Genred (derivative)", track=True)
 
 
 # ---------------------------------------------------------------------------
@@ -150,9 +156,9 @@ def _fit(spec, args):
     return tuple(args[:n]) if len(args) > n else tuple(args)
 
 
-def _values(parent, spec, args):
+def _values(parent, spec, args, ranges=True):
     """Values of the derived reduction `spec` (a single raw tensor), differentiable when needed."""
-    return run_raw(parent.derived(spec), _fit(spec, args))[0]
+    return run_raw(parent.derived(spec, ranges), _fit(spec, args))[0]
 
 
 def _indices(parent, spec, args):
@@ -349,6 +355,13 @@ def _vjp_softmax(call, args, r, eta, needs):
         w = ad.concat(f"{ad.grad(F, lay.ref(p), coef)} + {ad.grad(G, lay.ref(p), E)}" for p in same)
         dspec = ad.derived_spec(F, tuple(spec.aliases), "SumSoftMaxWeight", lay.axis, w, None, spec.dtype_acc, spec.sum_scheme)
         g = _values(call, dspec, tuple(args) + (eta, r))
+        if call.ranges is not None:
+            # rows with nothing to reduce: 0/0 in the derived softmax, but no gradient
+            from kred.common.ranges import empty_rows
+
+            empty = torch.from_numpy(empty_rows(call.ranges, lay.axis, g.shape[-2])).to(g.device)
+            if bool(empty.any()):
+                g = torch.where(empty[:, None], 0.0, g)
         for p, gp in _split(g, same, lay.dims).items():
             if lay.cats[p] == 2:
                 gp = gp.sum(-2)
@@ -481,7 +494,7 @@ def _vjp_select(call, lay, formula, args, idx, eta, needs, D):
         return ad.concat(ad.grad(ad.paren(f), lay.ref(p, lay.oc if lay.cats[p] == lay.rc else None), E) for p in ps)
 
     pspec = _pair_spec(call, lay, formula, terms)
-    g = _values(call, pspec, gathered + (e,))
+    g = _values(call, pspec, gathered + (e,), ranges=False)
     grads = [None] * len(args)
     for p, gp in _split(g, ps, lay.dims).items():
         grads[p] = pairs.scatter(gp, args[p], lay.cats[p])
@@ -557,7 +570,7 @@ def _jvp_select(call, lay, formula, args, idx, ps, tans, D):
         )
 
     pspec = _pair_spec(call, lay, formula, terms)
-    t = _values(call, pspec, gathered + gtans)  # batch + (P, D)
+    t = _values(call, pspec, gathered + gtans, ranges=False)  # batch + (P, D)
     if D > 1:
         t = t.reshape(pairs.batch + (pairs.rows, pairs.kd, D))
         d = pairs.component().reshape((1,) * (len(pairs.batch) + 1) + (pairs.kd, 1))

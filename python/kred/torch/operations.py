@@ -52,7 +52,7 @@ def kernelsolve_backward(ctx, grad_output):
         grads[pos] = u
     others = [bool(needs[p]) and p != pos for p in range(n)]
     if any(others):
-        call = Call(solver.ks.spec, solver.backend, solver.device_id, None, "KernelSolve (derivative)")
+        call = Call(solver.ks.spec, solver.backend, solver.device_id, solver.ranges, "KernelSolve (derivative)")
         kargs = args[:pos] + (a,) + args[pos + 1 :]
         for p, g in enumerate(genred_vjp(call, kargs, (), u, others)):
             if g is not None and others[p]:
