@@ -13,6 +13,7 @@
 
 #include "kred_runtime.h"
 
+#include "RuntimeInternal.h"
 #include "ThreadPool.h"
 
 #include <algorithm>
@@ -28,17 +29,15 @@
 
 using kred::detail::ThreadPool;
 
+//===----------------------------------------------------------------------===//
+// Errors (shared with kred_cuda.cpp through RuntimeInternal.h)
+//===----------------------------------------------------------------------===//
+
 namespace {
-
-//===----------------------------------------------------------------------===//
-// Errors
-//===----------------------------------------------------------------------===//
-
 thread_local std::string lastError;
+} // namespace
 
-/// Records a printf-style message as the calling thread's last error and
-/// returns `status`.
-[[gnu::format(printf, 2, 3)]] int fail(int status, const char *fmt, ...) {
+int kred::detail::fail(int status, const char *fmt, ...) {
   char buffer[512];
   va_list ap;
   va_start(ap, fmt);
@@ -47,6 +46,16 @@ thread_local std::string lastError;
   lastError = buffer;
   return status;
 }
+
+void kred::detail::clearError() { lastError.clear(); }
+
+namespace {
+
+using kred::detail::checkArrays;
+using kred::detail::checkedMul;
+using kred::detail::checkInfo;
+using kred::detail::fail;
+using kred::detail::kernelName;
 
 //===----------------------------------------------------------------------===//
 // Reduction identities (kinds numbered as ReductionKind in
@@ -146,59 +155,6 @@ bool misaligned(const void *p, size_t alignment) {
   return reinterpret_cast<uintptr_t>(p) % alignment != 0;
 }
 
-/// a * b, or -1 on overflow (a, b >= 0).
-int64_t checkedMul(int64_t a, int64_t b) {
-  int64_t r;
-  if (__builtin_mul_overflow(a, b, &r))
-    return -1;
-  return r;
-}
-
-const char *kernelName(const kred_kernel_info &info) {
-  return info.name ? info.name : "<unnamed>";
-}
-
-int checkKernel(const kred_kernel *kernel) {
-  if (!kernel)
-    return fail(KRED_ERR_INVALID_ARGUMENT, "kred_cpu_launch: kernel is NULL");
-  const kred_kernel_info &info = kernel->info;
-  const char *name = kernelName(info);
-  if (info.abi_version != KRED_ABI_VERSION)
-    return fail(KRED_ERR_UNSUPPORTED,
-                "kernel '%s': ABI version %u, but this runtime implements "
-                "version %d (recompile the kernel)",
-                name, info.abi_version, KRED_ABI_VERSION);
-  if (!kernel->run || !kernel->merge || !kernel->finalize)
-    return fail(KRED_ERR_INVALID_ARGUMENT,
-                "kernel '%s': missing run/merge/finalize function", name);
-  if (!validDtype(info.dtype) || !validDtype(info.acc_dtype))
-    return fail(KRED_ERR_INVALID_ARGUMENT,
-                "kernel '%s': invalid dtype %d or accumulation dtype %d", name,
-                info.dtype, info.acc_dtype);
-  if (info.axis != 0 && info.axis != 1)
-    return fail(KRED_ERR_INVALID_ARGUMENT, "kernel '%s': invalid axis %d", name,
-                info.axis);
-  if (info.reduction < Sum || info.reduction > KMinArgKMin)
-    return fail(KRED_ERR_INVALID_ARGUMENT,
-                "kernel '%s': unknown reduction kind %d", name, info.reduction);
-  if (info.num_args < 0 ||
-      (info.num_args > 0 && (!info.arg_category || !info.arg_dim)))
-    return fail(KRED_ERR_INVALID_ARGUMENT,
-                "kernel '%s': invalid argument table", name);
-  if (info.out_value_dim < 0 || info.out_index_dim < 0 ||
-      info.state_values < 0 || info.state_indices < 0 || info.row_block < 1)
-    return fail(KRED_ERR_INVALID_ARGUMENT,
-                "kernel '%s': invalid sizes in the kernel info", name);
-  for (int32_t p = 0; p < info.num_args; ++p) {
-    int32_t cat = info.arg_category[p];
-    if (cat < KRED_CAT_UNUSED || cat > KRED_CAT_P || info.arg_dim[p] < 0)
-      return fail(KRED_ERR_INVALID_ARGUMENT,
-                  "kernel '%s': invalid category or dimension of argument %d",
-                  name, p);
-  }
-  return KRED_OK;
-}
-
 const char *categoryName(int32_t cat) {
   switch (cat) {
   case KRED_CAT_I:
@@ -210,60 +166,15 @@ const char *categoryName(int32_t cat) {
   }
 }
 
-int checkArrays(const kred_kernel_info &info, const void *const *args,
-                int64_t M, int64_t N, void *out, int64_t *outIdx,
-                int64_t rows) {
-  const char *name = kernelName(info);
-  size_t eltSize = kred_dtype_size(info.dtype);
-  if (info.num_args > 0 && !args)
+int checkKernel(const kred_kernel *kernel) {
+  if (!kernel)
+    return fail(KRED_ERR_INVALID_ARGUMENT, "kred_cpu_launch: kernel is NULL");
+  if (int status = checkInfo(kernel->info))
+    return status;
+  if (!kernel->run || !kernel->merge || !kernel->finalize)
     return fail(KRED_ERR_INVALID_ARGUMENT,
-                "kernel '%s': args is NULL but the kernel takes %d arguments",
-                name, info.num_args);
-  for (int32_t p = 0; p < info.num_args; ++p) {
-    int32_t cat = info.arg_category[p];
-    if (cat == KRED_CAT_UNUSED)
-      continue;
-    int64_t count = cat == KRED_CAT_I ? M : cat == KRED_CAT_J ? N : 1;
-    int64_t elements = checkedMul(count, info.arg_dim[p]);
-    if (elements < 0)
-      return fail(KRED_ERR_INVALID_ARGUMENT,
-                  "kernel '%s': argument %d is too large", name, p);
-    if (elements == 0)
-      continue;
-    if (!args[p])
-      return fail(KRED_ERR_INVALID_ARGUMENT,
-                  "kernel '%s': argument %d (%s, dim %lld) is NULL", name, p,
-                  categoryName(cat), static_cast<long long>(info.arg_dim[p]));
-    if (misaligned(args[p], eltSize))
-      return fail(KRED_ERR_INVALID_ARGUMENT,
-                  "kernel '%s': argument %d (%s) is not aligned to its "
-                  "element size (%zu bytes)",
-                  name, p, categoryName(cat), eltSize);
-  }
-  if (checkedMul(rows, info.out_value_dim) < 0 ||
-      checkedMul(rows, info.out_index_dim) < 0)
-    return fail(KRED_ERR_INVALID_ARGUMENT, "kernel '%s': output too large",
-                name);
-  if (rows > 0 && info.out_value_dim > 0) {
-    if (!out)
-      return fail(KRED_ERR_INVALID_ARGUMENT,
-                  "kernel '%s': the output array is NULL", name);
-    if (misaligned(out, eltSize))
-      return fail(KRED_ERR_INVALID_ARGUMENT,
-                  "kernel '%s': the output array is not aligned to its "
-                  "element size (%zu bytes)",
-                  name, eltSize);
-  }
-  if (rows > 0 && info.out_index_dim > 0) {
-    if (!outIdx)
-      return fail(KRED_ERR_INVALID_ARGUMENT,
-                  "kernel '%s': the index output array is NULL", name);
-    if (misaligned(outIdx, sizeof(int64_t)))
-      return fail(KRED_ERR_INVALID_ARGUMENT,
-                  "kernel '%s': the index output array is not aligned to 8 "
-                  "bytes",
-                  name);
-  }
+                "kernel '%s': missing run/merge/finalize function",
+                kernelName(kernel->info));
   return KRED_OK;
 }
 
@@ -471,6 +382,114 @@ int launch(const kred_kernel *kernel, const void *const *args, int64_t M,
 } // namespace
 
 //===----------------------------------------------------------------------===//
+// Checks (shared with kred_cuda.cpp)
+//===----------------------------------------------------------------------===//
+
+/// a * b, or -1 on overflow (a, b >= 0).
+int64_t kred::detail::checkedMul(int64_t a, int64_t b) {
+  int64_t r;
+  if (__builtin_mul_overflow(a, b, &r))
+    return -1;
+  return r;
+}
+
+const char *kred::detail::kernelName(const kred_kernel_info &info) {
+  return info.name ? info.name : "<unnamed>";
+}
+
+int kred::detail::checkInfo(const kred_kernel_info &info) {
+  const char *name = kernelName(info);
+  if (info.abi_version != KRED_ABI_VERSION)
+    return fail(KRED_ERR_UNSUPPORTED,
+                "kernel '%s': ABI version %u, but this runtime implements "
+                "version %d (recompile the kernel)",
+                name, info.abi_version, KRED_ABI_VERSION);
+  if (!validDtype(info.dtype) || !validDtype(info.acc_dtype))
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': invalid dtype %d or accumulation dtype %d", name,
+                info.dtype, info.acc_dtype);
+  if (info.axis != 0 && info.axis != 1)
+    return fail(KRED_ERR_INVALID_ARGUMENT, "kernel '%s': invalid axis %d", name,
+                info.axis);
+  if (info.reduction < Sum || info.reduction > KMinArgKMin)
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': unknown reduction kind %d", name, info.reduction);
+  if (info.num_args < 0 ||
+      (info.num_args > 0 && (!info.arg_category || !info.arg_dim)))
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': invalid argument table", name);
+  if (info.out_value_dim < 0 || info.out_index_dim < 0 ||
+      info.state_values < 0 || info.state_indices < 0 || info.row_block < 1)
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': invalid sizes in the kernel info", name);
+  for (int32_t p = 0; p < info.num_args; ++p) {
+    int32_t cat = info.arg_category[p];
+    if (cat < KRED_CAT_UNUSED || cat > KRED_CAT_P || info.arg_dim[p] < 0)
+      return fail(KRED_ERR_INVALID_ARGUMENT,
+                  "kernel '%s': invalid category or dimension of argument %d",
+                  name, p);
+  }
+  return KRED_OK;
+}
+
+int kred::detail::checkArrays(const kred_kernel_info &info,
+                              const void *const *args, int64_t M, int64_t N,
+                              void *out, int64_t *outIdx, int64_t rows) {
+  const char *name = kernelName(info);
+  size_t eltSize = kred_dtype_size(info.dtype);
+  if (info.num_args > 0 && !args)
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': args is NULL but the kernel takes %d arguments",
+                name, info.num_args);
+  for (int32_t p = 0; p < info.num_args; ++p) {
+    int32_t cat = info.arg_category[p];
+    if (cat == KRED_CAT_UNUSED)
+      continue;
+    int64_t count = cat == KRED_CAT_I ? M : cat == KRED_CAT_J ? N : 1;
+    int64_t elements = checkedMul(count, info.arg_dim[p]);
+    if (elements < 0)
+      return fail(KRED_ERR_INVALID_ARGUMENT,
+                  "kernel '%s': argument %d is too large", name, p);
+    if (elements == 0)
+      continue;
+    if (!args[p])
+      return fail(KRED_ERR_INVALID_ARGUMENT,
+                  "kernel '%s': argument %d (%s, dim %lld) is NULL", name, p,
+                  categoryName(cat), static_cast<long long>(info.arg_dim[p]));
+    if (misaligned(args[p], eltSize))
+      return fail(KRED_ERR_INVALID_ARGUMENT,
+                  "kernel '%s': argument %d (%s) is not aligned to its "
+                  "element size (%zu bytes)",
+                  name, p, categoryName(cat), eltSize);
+  }
+  if (checkedMul(rows, info.out_value_dim) < 0 ||
+      checkedMul(rows, info.out_index_dim) < 0)
+    return fail(KRED_ERR_INVALID_ARGUMENT, "kernel '%s': output too large",
+                name);
+  if (rows > 0 && info.out_value_dim > 0) {
+    if (!out)
+      return fail(KRED_ERR_INVALID_ARGUMENT,
+                  "kernel '%s': the output array is NULL", name);
+    if (misaligned(out, eltSize))
+      return fail(KRED_ERR_INVALID_ARGUMENT,
+                  "kernel '%s': the output array is not aligned to its "
+                  "element size (%zu bytes)",
+                  name, eltSize);
+  }
+  if (rows > 0 && info.out_index_dim > 0) {
+    if (!outIdx)
+      return fail(KRED_ERR_INVALID_ARGUMENT,
+                  "kernel '%s': the index output array is NULL", name);
+    if (misaligned(outIdx, sizeof(int64_t)))
+      return fail(KRED_ERR_INVALID_ARGUMENT,
+                  "kernel '%s': the index output array is not aligned to 8 "
+                  "bytes",
+                  name);
+  }
+  return KRED_OK;
+}
+
+//===----------------------------------------------------------------------===//
 // C API
 //===----------------------------------------------------------------------===//
 
@@ -479,7 +498,7 @@ extern "C" {
 int kred_cpu_launch(const kred_kernel *kernel, const void *const *args,
                     int64_t M, int64_t N, void *out, int64_t *out_idx,
                     const kred_launch_options *options) {
-  lastError.clear();
+  kred::detail::clearError();
   try {
     return launch(kernel, args, M, N, out, out_idx, options);
   } catch (const std::bad_alloc &) {

@@ -1,0 +1,791 @@
+//===- kred_cuda.cpp - the kernelred GPU runtime --------------------------===//
+//
+// Part of the kernelred project.
+//
+// Runs compiled GPU kernels (the ABI of docs/gpu.md) on caller-owned device
+// arrays: checks the arguments, loads the kernel's image for the device once
+// per (kernel, context), decides whether to split the reduced index, and
+// enqueues the run kernel (and the merge kernel) on the caller's stream.
+//
+// The CUDA driver is reached only through dlopen("libcuda.so.1") (or
+// $KRED_LIBCUDA_PATH) and dlsym: nothing links libcuda or the CUDA runtime,
+// so the library loads, and reports KRED_ERR_NO_DEVICE, on machines without
+// a driver. Never synchronizes the device; the stream is synchronized only
+// in the fallback for drivers without stream-ordered allocation, to free a
+// scratch buffer the runtime had to allocate itself.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kred_runtime.h"
+
+#include "CudaDriverTypes.h"
+#include "RuntimeInternal.h"
+
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+using namespace kred::cuda;
+using kred::detail::checkArrays;
+using kred::detail::checkedMul;
+using kred::detail::checkInfo;
+using kred::detail::fail;
+using kred::detail::kernelName;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// The driver, loaded once per process
+//===----------------------------------------------------------------------===//
+
+struct Driver {
+  /// True when the driver loaded, initialized and reports a device.
+  bool ok = false;
+  /// Why not (a complete sentence for kred_last_error()).
+  std::string error;
+  std::string path;
+  int deviceCount = 0;
+
+  cuInit_t init = nullptr;
+  cuDeviceGetCount_t deviceGetCount = nullptr;
+  cuDeviceGet_t deviceGet = nullptr;
+  cuDeviceGetAttribute_t deviceGetAttribute = nullptr;
+  cuDevicePrimaryCtxRetain_t primaryCtxRetain = nullptr;
+  cuCtxGetCurrent_t ctxGetCurrent = nullptr;
+  cuCtxSetCurrent_t ctxSetCurrent = nullptr;
+  cuModuleLoadDataEx_t moduleLoadDataEx = nullptr;
+  cuModuleGetFunction_t moduleGetFunction = nullptr;
+  cuModuleUnload_t moduleUnload = nullptr;
+  cuLaunchKernel_t launchKernel = nullptr;
+  cuMemAlloc_t memAlloc = nullptr;
+  cuMemFree_t memFree = nullptr;
+  cuStreamSynchronize_t streamSynchronize = nullptr;
+  cuGetErrorName_t getErrorName = nullptr;
+  cuGetErrorString_t getErrorString = nullptr;
+  // Optional: stream-ordered allocation (CUDA 11.2+), large shared memory.
+  cuMemAllocAsync_t memAllocAsync = nullptr;
+  cuMemFreeAsync_t memFreeAsync = nullptr;
+  cuFuncSetAttribute_t funcSetAttribute = nullptr;
+
+  /// "CUDA_ERROR_X (text)" for a driver result.
+  std::string describe(CUresult r) const {
+    const char *name = nullptr, *text = nullptr;
+    if (getErrorName)
+      getErrorName(r, &name);
+    if (getErrorString)
+      getErrorString(r, &text);
+    std::string s = name ? name : "CUDA error " + std::to_string(r);
+    if (text)
+      s += std::string(" (") + text + ")";
+    return s;
+  }
+};
+
+Driver loadDriver() {
+  Driver d;
+  const char *env = std::getenv("KRED_LIBCUDA_PATH");
+  d.path = env && *env ? env : "libcuda.so.1";
+  dlerror();
+  void *handle = dlopen(d.path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle) {
+    const char *why = dlerror();
+    d.error = "no CUDA driver: cannot load " + d.path + " (" +
+              (why ? why : "unknown reason") +
+              "); the GPU backend needs an NVIDIA driver and GPU";
+    return d;
+  }
+  const char *missing = nullptr;
+  auto bind = [&](auto &fn, const char *name, bool required) {
+    fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(
+        dlsym(handle, name));
+    if (!fn && required && !missing)
+      missing = name;
+  };
+  bind(d.init, "cuInit", true);
+  bind(d.deviceGetCount, "cuDeviceGetCount", true);
+  bind(d.deviceGet, "cuDeviceGet", true);
+  bind(d.deviceGetAttribute, "cuDeviceGetAttribute", true);
+  bind(d.primaryCtxRetain, "cuDevicePrimaryCtxRetain", true);
+  bind(d.ctxGetCurrent, "cuCtxGetCurrent", true);
+  bind(d.ctxSetCurrent, "cuCtxSetCurrent", true);
+  bind(d.moduleLoadDataEx, "cuModuleLoadDataEx", true);
+  bind(d.moduleGetFunction, "cuModuleGetFunction", true);
+  bind(d.moduleUnload, "cuModuleUnload", true);
+  bind(d.launchKernel, "cuLaunchKernel", true);
+  bind(d.memAlloc, "cuMemAlloc_v2", true);
+  bind(d.memFree, "cuMemFree_v2", true);
+  bind(d.streamSynchronize, "cuStreamSynchronize", true);
+  bind(d.getErrorName, "cuGetErrorName", true);
+  bind(d.getErrorString, "cuGetErrorString", true);
+  bind(d.memAllocAsync, "cuMemAllocAsync", false);
+  bind(d.memFreeAsync, "cuMemFreeAsync", false);
+  bind(d.funcSetAttribute, "cuFuncSetAttribute", false);
+  if (missing) {
+    d.error = "the CUDA driver " + d.path + " has no " + missing +
+              " (driver too old?); the GPU backend is unavailable";
+    return d;
+  }
+  if (CUresult r = d.init(0)) {
+    d.error = "no CUDA device: cuInit failed with " + d.describe(r);
+    return d;
+  }
+  int count = 0;
+  if (CUresult r = d.deviceGetCount(&count)) {
+    d.error = "no CUDA device: cuDeviceGetCount failed with " + d.describe(r);
+    return d;
+  }
+  if (count <= 0) {
+    d.error = "no CUDA device: the driver " + d.path + " reports none";
+    return d;
+  }
+  d.deviceCount = count;
+  d.ok = true;
+  return d;
+}
+
+/// The driver (loaded on first use, thread-safe); check ok.
+const Driver &driver() {
+  static const Driver d = loadDriver();
+  return d;
+}
+
+/// kred_status for a failed driver call.
+int statusOf(CUresult r) {
+  switch (r) {
+  case CUDA_ERROR_OUT_OF_MEMORY:
+    return KRED_ERR_OUT_OF_MEMORY;
+  case CUDA_ERROR_NO_DEVICE:
+  case CUDA_ERROR_INVALID_DEVICE:
+    return KRED_ERR_NO_DEVICE;
+  case CUDA_ERROR_NO_BINARY_FOR_GPU:
+  case CUDA_ERROR_INVALID_PTX:
+  case CUDA_ERROR_UNSUPPORTED_PTX_VERSION:
+    return KRED_ERR_UNSUPPORTED;
+  default:
+    return KRED_ERR_DEVICE;
+  }
+}
+
+int driverFail(const Driver &d, CUresult r, const kred_kernel_info &info,
+               const char *call) {
+  return fail(statusOf(r), "kernel '%s': %s failed: %s", kernelName(info),
+              call, d.describe(r).c_str());
+}
+
+//===----------------------------------------------------------------------===//
+// Devices
+//===----------------------------------------------------------------------===//
+
+struct Device {
+  CUcontext context = nullptr; ///< the primary context (retained for good)
+  int sm = 0;                  ///< compute capability, major * 10 + minor
+  int multiprocessors = 1;
+  int threadsPerMultiprocessor = 2048;
+};
+
+std::mutex deviceMutex;
+std::vector<std::unique_ptr<Device>> devices;
+
+/// The device `ordinal` (its primary context retained on first use).
+int getDevice(const Driver &d, int32_t ordinal, const char *who,
+              const Device **result) {
+  if (!d.ok)
+    return fail(KRED_ERR_NO_DEVICE, "%s: %s", who, d.error.c_str());
+  if (ordinal < 0 || ordinal >= d.deviceCount)
+    return fail(KRED_ERR_NO_DEVICE,
+                "%s: CUDA device %d does not exist (%d device%s)", who,
+                ordinal, d.deviceCount, d.deviceCount == 1 ? "" : "s");
+  std::lock_guard<std::mutex> lock(deviceMutex);
+  if (devices.empty())
+    devices.resize(d.deviceCount);
+  std::unique_ptr<Device> &slot = devices[ordinal];
+  if (!slot) {
+    auto dev = std::make_unique<Device>();
+    CUdevice handle = 0;
+    int major = 0, minor = 0, sms = 0, threads = 0;
+    CUresult r = d.deviceGet(&handle, ordinal);
+    if (!r)
+      r = d.deviceGetAttribute(
+          &major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, handle);
+    if (!r)
+      r = d.deviceGetAttribute(
+          &minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, handle);
+    if (!r)
+      r = d.deviceGetAttribute(&sms, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT,
+                               handle);
+    if (!r)
+      r = d.deviceGetAttribute(
+          &threads, CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_MULTIPROCESSOR,
+          handle);
+    if (!r)
+      r = d.primaryCtxRetain(&dev->context, handle);
+    if (r)
+      return fail(statusOf(r), "%s: cannot set up CUDA device %d: %s", who,
+                  ordinal, d.describe(r).c_str());
+    dev->sm = major * 10 + minor;
+    dev->multiprocessors = std::max(1, sms);
+    dev->threadsPerMultiprocessor = threads > 0 ? threads : 2048;
+    slot = std::move(dev);
+  }
+  *result = slot.get();
+  return KRED_OK;
+}
+
+/// Makes `context` current for the scope (when it is not already) and puts
+/// the caller's context back at the end.
+class ScopedContext {
+public:
+  explicit ScopedContext(const Driver &d) : d(d) {}
+  ScopedContext(const ScopedContext &) = delete;
+  ScopedContext &operator=(const ScopedContext &) = delete;
+  ~ScopedContext() {
+    if (restore)
+      d.ctxSetCurrent(previous);
+  }
+  CUresult enter(CUcontext context) {
+    if (CUresult r = d.ctxGetCurrent(&previous))
+      return r;
+    if (previous == context)
+      return CUDA_SUCCESS;
+    if (CUresult r = d.ctxSetCurrent(context))
+      return r;
+    restore = true;
+    return CUDA_SUCCESS;
+  }
+
+private:
+  const Driver &d;
+  CUcontext previous = nullptr;
+  bool restore = false;
+};
+
+//===----------------------------------------------------------------------===//
+// Images and the module cache
+//===----------------------------------------------------------------------===//
+
+/// The image for a device of compute capability `sm`: a cubin of exactly
+/// that sm, else the PTX of the highest sm not above it; -1 if none.
+int selectImage(const kred_gpu_kernel &k, int sm) {
+  for (int32_t i = 0; i < k.num_images; ++i)
+    if (k.images[i].kind == 1 && k.images[i].sm == sm && k.images[i].data)
+      return i;
+  int best = -1;
+  for (int32_t i = 0; i < k.num_images; ++i) {
+    const kred_gpu_image &image = k.images[i];
+    if (image.kind != 0 || !image.data || image.sm > sm)
+      continue;
+    if (best < 0 || image.sm > k.images[best].sm)
+      best = i;
+  }
+  return best;
+}
+
+std::string listImages(const kred_gpu_kernel &k) {
+  std::string s;
+  for (int32_t i = 0; i < k.num_images; ++i) {
+    if (!s.empty())
+      s += ", ";
+    s += "sm_" + std::to_string(k.images[i].sm) +
+         (k.images[i].kind == 1 ? " cubin" : " PTX");
+  }
+  return s.empty() ? "none" : s;
+}
+
+struct Module {
+  // What was loaded, to detect another kernel at a freed kernel's address.
+  const void *image = nullptr;
+  size_t imageSize = 0;
+  std::string runEntry, mergeEntry;
+  CUmodule module = nullptr;
+  CUfunction run = nullptr;
+  CUfunction merge = nullptr;
+
+  bool isFor(const kred_gpu_kernel &k, const kred_gpu_image &i) const {
+    return image == i.data && imageSize == i.size && runEntry == k.run_entry &&
+           mergeEntry == k.merge_entry;
+  }
+};
+
+using ModuleKey = std::pair<const kred_gpu_kernel *, CUcontext>;
+std::mutex moduleMutex;
+std::map<ModuleKey, Module> modules;
+
+/// Loads the image `index` of `k` into the current context.
+int loadModule(const Driver &d, const kred_gpu_kernel &k, int index,
+               Module *result) {
+  const kred_gpu_image &image = k.images[index];
+  Module m;
+  m.image = image.data;
+  m.imageSize = image.size;
+  m.runEntry = k.run_entry;
+  m.mergeEntry = k.merge_entry;
+  char log[4096];
+  log[0] = 0;
+  CUjit_option options[] = {CU_JIT_ERROR_LOG_BUFFER,
+                            CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
+  void *values[] = {log, reinterpret_cast<void *>(sizeof(log))};
+  if (CUresult r = d.moduleLoadDataEx(&m.module, image.data, 2, options,
+                                      values)) {
+    log[sizeof(log) - 1] = 0;
+    return fail(statusOf(r),
+                "kernel '%s': loading its sm_%d %s image failed: %s%s%s",
+                kernelName(k.info), image.sm,
+                image.kind == 1 ? "cubin" : "PTX", d.describe(r).c_str(),
+                log[0] ? ": " : "", log);
+  }
+  CUresult r = d.moduleGetFunction(&m.run, m.module, k.run_entry);
+  const char *entry = k.run_entry;
+  if (!r) {
+    entry = k.merge_entry;
+    r = d.moduleGetFunction(&m.merge, m.module, k.merge_entry);
+  }
+  if (r) {
+    d.moduleUnload(m.module);
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': its sm_%d image has no entry '%s': %s",
+                kernelName(k.info), image.sm, entry, d.describe(r).c_str());
+  }
+  // Dynamic shared memory above the default 48 KiB must be opted into.
+  if (k.shared_bytes > 48 * 1024) {
+    r = d.funcSetAttribute
+            ? d.funcSetAttribute(m.run,
+                                 CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                                 k.shared_bytes)
+            : CUDA_ERROR_NOT_SUPPORTED;
+    if (r) {
+      d.moduleUnload(m.module);
+      return fail(KRED_ERR_UNSUPPORTED,
+                  "kernel '%s': cannot use %d bytes of dynamic shared "
+                  "memory: %s",
+                  kernelName(k.info), k.shared_bytes, d.describe(r).c_str());
+    }
+  }
+  *result = m;
+  return KRED_OK;
+}
+
+/// The functions of `k` in the device's context (which must be current),
+/// loading its image on first use.
+int getModule(const Driver &d, const kred_gpu_kernel &k, const Device &dev,
+              Module *result) {
+  int index = selectImage(k, dev.sm);
+  if (index < 0)
+    return fail(KRED_ERR_UNSUPPORTED,
+                "kernel '%s' has no image for this GPU (sm_%d): it has %s; "
+                "compile it for sm_%d or an older PTX target",
+                kernelName(k.info), dev.sm, listImages(k).c_str(), dev.sm);
+  const kred_gpu_image &image = k.images[index];
+  ModuleKey key{&k, dev.context};
+  Module stale;
+  {
+    std::lock_guard<std::mutex> lock(moduleMutex);
+    auto it = modules.find(key);
+    if (it != modules.end()) {
+      if (it->second.isFor(k, image)) {
+        *result = it->second;
+        return KRED_OK;
+      }
+      // Another kernel at the address of a freed one.
+      stale = it->second;
+      modules.erase(it);
+    }
+  }
+  if (stale.module)
+    d.moduleUnload(stale.module);
+  // Load without the lock (PTX JIT compilation can take a while), then
+  // keep the first of concurrent loads.
+  Module loaded;
+  if (int status = loadModule(d, k, index, &loaded))
+    return status;
+  std::lock_guard<std::mutex> lock(moduleMutex);
+  auto [it, inserted] = modules.emplace(key, loaded);
+  if (!inserted) {
+    d.moduleUnload(loaded.module);
+    if (!it->second.isFor(k, image)) {
+      // Replaced meanwhile by a launch of another kernel at this address.
+      if (int status = loadModule(d, k, index, &loaded))
+        return status;
+      d.moduleUnload(it->second.module);
+      it->second = loaded;
+    }
+  }
+  *result = it->second;
+  return KRED_OK;
+}
+
+//===----------------------------------------------------------------------===//
+// Work decomposition
+//===----------------------------------------------------------------------===//
+
+/// Reduced indices below which a GPU launch is not worth splitting.
+constexpr int64_t kMinChunk = 1024;
+/// Largest gridDim.y.
+constexpr int64_t kMaxChunks = 65535;
+/// Alignment of the state arrays in the scratch buffer.
+constexpr size_t kScratchAlign = 256;
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+size_t alignUp(size_t n, size_t a) { return (n + a - 1) / a * a; }
+
+struct Plan {
+  int64_t rowBlocks = 0; ///< gridDim.x of the run kernel
+  int64_t numChunks = 1; ///< gridDim.y
+  int64_t chunk = 0;     ///< reduced indices per chunk
+  size_t valuesBytes = 0;
+  size_t indicesOffset = 0; ///< of the state indices in the scratch
+  size_t scratchBytes = 0;  ///< 0 when not split
+};
+
+/// Splits the reduced index when the row blocks cannot fill the device
+/// (fewer than multiprocessors x resident blocks per multiprocessor) and it
+/// is long enough (split = -1), always when split = 1, never when 0.
+int makePlan(const kred_gpu_kernel &k, const Device &dev, int64_t rows,
+             int64_t reduced, int32_t split, Plan *plan) {
+  const kred_kernel_info &info = k.info;
+  int64_t perBlock = int64_t(k.block_threads) * k.rows_per_thread;
+  plan->rowBlocks = ceilDiv(rows, perBlock);
+  int64_t resident =
+      std::max<int64_t>(1, dev.threadsPerMultiprocessor / k.block_threads);
+  int64_t target = int64_t(dev.multiprocessors) * resident;
+  int64_t chunks = 1;
+  if (split == 1 && reduced >= 2)
+    chunks = std::min(reduced, std::max<int64_t>(
+                                   3, ceilDiv(target, plan->rowBlocks)));
+  else if (split == -1 && plan->rowBlocks < target &&
+           reduced >= 2 * kMinChunk)
+    chunks = std::min(ceilDiv(target, plan->rowBlocks), reduced / kMinChunk);
+  chunks = std::clamp<int64_t>(chunks, 1, kMaxChunks);
+  plan->chunk = chunks > 1 ? ceilDiv(reduced, chunks) : reduced;
+  plan->numChunks = chunks > 1 ? ceilDiv(reduced, plan->chunk) : 1;
+  plan->valuesBytes = plan->indicesOffset = plan->scratchBytes = 0;
+  if (plan->numChunks == 1)
+    return KRED_OK;
+  int64_t states = checkedMul(rows, plan->numChunks);
+  int64_t values = checkedMul(states, info.state_values);
+  int64_t indices = checkedMul(states, info.state_indices);
+  int64_t valueBytes = checkedMul(
+      values, static_cast<int64_t>(kred_dtype_size(info.acc_dtype)));
+  int64_t indexBytes = checkedMul(indices, 8);
+  if (states < 0 || values < 0 || indices < 0 || valueBytes < 0 ||
+      indexBytes < 0 || valueBytes > (int64_t(1) << 60) ||
+      indexBytes > (int64_t(1) << 60))
+    return fail(KRED_ERR_OUT_OF_MEMORY,
+                "kernel '%s': partial accumulators too large",
+                kernelName(info));
+  plan->valuesBytes = static_cast<size_t>(valueBytes);
+  plan->indicesOffset = alignUp(plan->valuesBytes, kScratchAlign);
+  plan->scratchBytes = plan->indicesOffset + static_cast<size_t>(indexBytes);
+  return KRED_OK;
+}
+
+//===----------------------------------------------------------------------===//
+// Checks and launch
+//===----------------------------------------------------------------------===//
+
+int checkGpuKernel(const kred_gpu_kernel *k, const char *who) {
+  if (!k)
+    return fail(KRED_ERR_INVALID_ARGUMENT, "%s: kernel is NULL", who);
+  if (int status = checkInfo(k->info))
+    return status;
+  const char *name = kernelName(k->info);
+  if (!k->run_entry || !k->merge_entry)
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': missing run or merge entry name", name);
+  if (k->block_threads < 1 || k->block_threads > 1024 ||
+      k->rows_per_thread < 1 || k->shared_bytes < 0)
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': invalid launch shape (block_threads %d, "
+                "rows_per_thread %d, shared_bytes %d)",
+                name, k->block_threads, k->rows_per_thread, k->shared_bytes);
+  if (k->num_images < 1 || !k->images)
+    return fail(KRED_ERR_INVALID_ARGUMENT, "kernel '%s': has no GPU image",
+                name);
+  return KRED_OK;
+}
+
+/// Device memory for the partial accumulators, from the caller's scratch
+/// when it is large enough, else allocated on the stream.
+class ScratchBuffer {
+public:
+  ScratchBuffer(const Driver &d, CUstream stream) : d(d), stream(stream) {}
+  ScratchBuffer(const ScratchBuffer &) = delete;
+  ScratchBuffer &operator=(const ScratchBuffer &) = delete;
+  ~ScratchBuffer() { release(); }
+
+  int acquire(const kred_kernel_info &info, size_t bytes, void *given,
+              size_t givenBytes) {
+    if (given) {
+      uintptr_t at = reinterpret_cast<uintptr_t>(given);
+      uintptr_t aligned = alignUp(at, kScratchAlign);
+      if (aligned - at <= givenBytes && givenBytes - (aligned - at) >= bytes) {
+        base = aligned;
+        return KRED_OK;
+      }
+    }
+    CUresult r = CUDA_ERROR_NOT_SUPPORTED;
+    if (d.memAllocAsync && d.memFreeAsync) {
+      r = d.memAllocAsync(&owned, bytes, stream);
+      if (!r)
+        ordered = true;
+    }
+    if (r == CUDA_ERROR_NOT_SUPPORTED) {
+      r = d.memAlloc(&owned, bytes);
+      ordered = false;
+    }
+    if (r) {
+      owned = 0;
+      return fail(statusOf(r),
+                  "kernel '%s': cannot allocate %zu bytes of device scratch "
+                  "for the partial accumulators: %s",
+                  kernelName(info), bytes, d.describe(r).c_str());
+    }
+    base = owned;
+    return KRED_OK;
+  }
+
+  uintptr_t get() const { return base; }
+
+private:
+  void release() {
+    if (!owned)
+      return;
+    if (ordered) {
+      d.memFreeAsync(owned, stream);
+    } else {
+      // No stream-ordered free: wait for the kernels that use it.
+      d.streamSynchronize(stream);
+      d.memFree(owned);
+    }
+  }
+
+  const Driver &d;
+  CUstream stream;
+  CUdeviceptr owned = 0;
+  bool ordered = false;
+  uintptr_t base = 0;
+};
+
+int launch(const kred_gpu_kernel *kernel, const void *const *args, int64_t M,
+           int64_t N, void *out, int64_t *outIdx,
+           const kred_gpu_launch_options *options) {
+  if (int status = checkGpuKernel(kernel, "kred_gpu_launch"))
+    return status;
+  const kred_gpu_kernel &k = *kernel;
+  const kred_kernel_info &info = k.info;
+  const char *name = kernelName(info);
+  kred_gpu_launch_options opts{0, nullptr, -1, nullptr, 0};
+  if (options)
+    opts = *options;
+  if (opts.split < -1 || opts.split > 1)
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': split must be -1, 0 or 1 (got %d)", name,
+                opts.split);
+  if (opts.device < 0)
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': invalid CUDA device ordinal %d", name,
+                opts.device);
+  if (M < 0 || N < 0)
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': negative size (M = %lld, N = %lld)", name,
+                static_cast<long long>(M), static_cast<long long>(N));
+  int64_t rows = info.axis == 1 ? M : N;
+  int64_t reduced = info.axis == 1 ? N : M;
+  if (int status = checkArrays(info, args, M, N, out, outIdx, rows))
+    return status;
+
+  const Driver &d = driver();
+  const Device *dev = nullptr;
+  if (int status = getDevice(d, opts.device, "kred_gpu_launch", &dev))
+    return status;
+  if (rows == 0)
+    return KRED_OK;
+
+  ScopedContext scope(d);
+  if (CUresult r = scope.enter(dev->context))
+    return driverFail(d, r, info, "cuCtxSetCurrent");
+  Module m;
+  if (int status = getModule(d, k, *dev, &m))
+    return status;
+  Plan plan;
+  if (int status = makePlan(k, *dev, rows, reduced, opts.split, &plan))
+    return status;
+  if (plan.rowBlocks > 0x7fffffff)
+    return fail(KRED_ERR_UNSUPPORTED,
+                "kernel '%s': %lld output rows need more than 2^31-1 blocks",
+                name, static_cast<long long>(rows));
+
+  CUstream stream = static_cast<CUstream>(opts.stream);
+  ScratchBuffer scratch(d, stream);
+  uintptr_t stateValues = 0, stateIndices = 0;
+  if (plan.numChunks > 1) {
+    if (int status = scratch.acquire(info, plan.scratchBytes, opts.scratch,
+                                     opts.scratch_bytes))
+      return status;
+    stateValues = scratch.get();
+    if (info.state_indices > 0)
+      stateIndices = scratch.get() + plan.indicesOffset;
+  }
+
+  // NAME_gpu(arg_0, ..., arg_{P-1}, M, N, chunk, out, out_idx,
+  //          state_values, state_indices): every parameter is 64-bit.
+  int32_t P = info.num_args;
+  std::vector<uint64_t> values(static_cast<size_t>(P) + 7);
+  std::vector<void *> params(values.size());
+  for (int32_t p = 0; p < P; ++p)
+    values[p] = info.arg_category[p] == KRED_CAT_UNUSED || !args
+                    ? 0
+                    : reinterpret_cast<uintptr_t>(args[p]);
+  values[P + 0] = static_cast<uint64_t>(M);
+  values[P + 1] = static_cast<uint64_t>(N);
+  values[P + 2] = static_cast<uint64_t>(plan.chunk);
+  values[P + 3] = reinterpret_cast<uintptr_t>(out);
+  values[P + 4] = reinterpret_cast<uintptr_t>(outIdx);
+  values[P + 5] = stateValues;
+  values[P + 6] = stateIndices;
+  for (size_t i = 0; i < values.size(); ++i)
+    params[i] = &values[i];
+  if (CUresult r = d.launchKernel(
+          m.run, static_cast<unsigned>(plan.rowBlocks),
+          static_cast<unsigned>(plan.numChunks), 1,
+          static_cast<unsigned>(k.block_threads), 1, 1,
+          static_cast<unsigned>(k.shared_bytes), stream, params.data(),
+          nullptr))
+    return driverFail(d, r, info, "cuLaunchKernel of the run kernel");
+  if (plan.numChunks == 1)
+    return KRED_OK;
+
+  // NAME_gpu_merge(state_values, state_indices, rows, nchunks, out, out_idx)
+  uint64_t mergeValues[6] = {stateValues,
+                             stateIndices,
+                             static_cast<uint64_t>(rows),
+                             static_cast<uint64_t>(plan.numChunks),
+                             reinterpret_cast<uintptr_t>(out),
+                             reinterpret_cast<uintptr_t>(outIdx)};
+  void *mergeParams[6];
+  for (int i = 0; i < 6; ++i)
+    mergeParams[i] = &mergeValues[i];
+  int64_t mergeBlocks = ceilDiv(rows, k.block_threads);
+  if (CUresult r = d.launchKernel(
+          m.merge, static_cast<unsigned>(mergeBlocks), 1, 1,
+          static_cast<unsigned>(k.block_threads), 1, 1, 0, stream,
+          mergeParams, nullptr))
+    return driverFail(d, r, info, "cuLaunchKernel of the merge kernel");
+  return KRED_OK;
+}
+
+size_t scratchBytes(const kred_gpu_kernel *kernel, int64_t M, int64_t N,
+                    int32_t device) {
+  if (checkGpuKernel(kernel, "kred_gpu_scratch_bytes"))
+    return 0;
+  if (M < 0 || N < 0) {
+    fail(KRED_ERR_INVALID_ARGUMENT,
+         "kernel '%s': negative size (M = %lld, N = %lld)",
+         kernelName(kernel->info), static_cast<long long>(M),
+         static_cast<long long>(N));
+    return 0;
+  }
+  const Device *dev = nullptr;
+  if (getDevice(driver(), device, "kred_gpu_scratch_bytes", &dev))
+    return 0;
+  int64_t rows = kernel->info.axis == 1 ? M : N;
+  int64_t reduced = kernel->info.axis == 1 ? N : M;
+  if (rows == 0)
+    return 0;
+  Plan plan;
+  if (makePlan(*kernel, *dev, rows, reduced, -1, &plan))
+    return 0;
+  return plan.scratchBytes;
+}
+
+void releaseKernel(const kred_gpu_kernel *kernel) {
+  const Driver &d = driver();
+  if (!d.ok || !kernel)
+    return;
+  std::vector<std::pair<CUcontext, CUmodule>> unload;
+  {
+    std::lock_guard<std::mutex> lock(moduleMutex);
+    for (auto it = modules.begin(); it != modules.end();) {
+      if (it->first.first == kernel) {
+        unload.emplace_back(it->first.second, it->second.module);
+        it = modules.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto &[context, module] : unload) {
+    ScopedContext scope(d);
+    if (!scope.enter(context))
+      d.moduleUnload(module);
+  }
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// C API
+//===----------------------------------------------------------------------===//
+
+extern "C" {
+
+int kred_gpu_available(void) {
+  kred::detail::clearError();
+  try {
+    const Driver &d = driver();
+    if (!d.ok) {
+      fail(KRED_ERR_NO_DEVICE, "%s", d.error.c_str());
+      return 0;
+    }
+    return d.deviceCount;
+  } catch (...) {
+    fail(KRED_ERR_INTERNAL, "kred_gpu_available: unexpected error");
+    return 0;
+  }
+}
+
+int kred_gpu_launch(const kred_gpu_kernel *kernel,
+                    const void *const *device_args, int64_t M, int64_t N,
+                    void *out, int64_t *out_idx,
+                    const kred_gpu_launch_options *options) {
+  kred::detail::clearError();
+  try {
+    return launch(kernel, device_args, M, N, out, out_idx, options);
+  } catch (const std::bad_alloc &) {
+    return fail(KRED_ERR_OUT_OF_MEMORY, "kred_gpu_launch: out of memory");
+  } catch (const std::exception &e) {
+    return fail(KRED_ERR_INTERNAL, "kred_gpu_launch: %s", e.what());
+  } catch (...) {
+    return fail(KRED_ERR_INTERNAL, "kred_gpu_launch: unknown error");
+  }
+}
+
+size_t kred_gpu_scratch_bytes(const kred_gpu_kernel *kernel, int64_t M,
+                              int64_t N, int32_t device) {
+  kred::detail::clearError();
+  try {
+    return scratchBytes(kernel, M, N, device);
+  } catch (...) {
+    fail(KRED_ERR_INTERNAL, "kred_gpu_scratch_bytes: unexpected error");
+    return 0;
+  }
+}
+
+void kred_gpu_release_kernel(const kred_gpu_kernel *kernel) {
+  try {
+    releaseKernel(kernel);
+  } catch (...) {
+  }
+}
+
+} // extern "C"
