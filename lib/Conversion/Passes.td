@@ -120,4 +120,115 @@ def KredApproximateMathPass : Pass<"kred-approximate-math"> {
   ];
 }
 
+def ConvertKredToGPUPass : Pass<"convert-kred-to-gpu", "ModuleOp"> {
+  let summary = "Lower kernelred.reduce to GPU kernels (gpu.module)";
+  let description = [{
+    Replaces every `kernelred.reduce @NAME` by a `gpu.module @NAME_gpu_module`
+    holding the two kernels of the GPU kernel ABI (docs/gpu.md):
+
+    * `@NAME_gpu(arg_0, ..., arg_{P-1}, M, N, chunk, out, out_idx,
+      state_values, state_indices)`: one thread per output row
+      (`rows-per-thread` rows per thread, `block-threads` threads per block);
+      the reduced range of the block (`blockIdx.y` selects a chunk of
+      `chunk` indices) runs in tiles of `tile-j` indices whose reduced-index
+      variables the block stages in shared memory cooperatively, between
+      two `gpu.barrier`s; accumulators (K-selections included) live in
+      registers (loop-carried values). Threads past the last row load and
+      wait like the others and write nothing. With `state_values == 0`
+      the thread finalizes and writes its rows, otherwise it writes the
+      unfinalized accumulators of chunk `blockIdx.y`.
+    * `@NAME_gpu_merge(state_values, state_indices, rows, nchunks, out,
+      out_idx)`: one thread per row folds the chunks in order and
+      finalizes.
+
+    Kernel parameters are `!llvm.ptr` and `i64` only, so that after
+    lowering they are plain `.param .u64` pointers and integers (no memref
+    descriptors). Init, accumulate, end-of-block, merge and finalize come
+    from `ReductionDescription` (dialect/ReductionKinds.h), and the formula
+    from the CPU lowering's `FormulaEvaluator` with scalar components.
+    Formulas are computed in f32 for f16/bf16 kernels; accumulators use the
+    accumulation type. The module gets `kred.block_threads`,
+    `kred.rows_per_thread`, `kred.tile_j` and `kred.shared_bytes`
+    attributes (the launch geometry of docs/gpu.md).
+
+    Before:
+
+    ```mlir
+    kernelred.reduce @gauss sum over j
+        vars(%x: i[0] vector<3xf32>, %y: j[1] vector<3xf32>) {
+      %d = kernelred.sqdist %x, %y : vector<3xf32>
+      kernelred.yield %d : vector<1xf32>
+    }
+    ```
+
+    After (abridged):
+
+    ```mlir
+    gpu.module @gauss_gpu_module attributes {kred.block_threads = 128 ...} {
+      gpu.func @gauss_gpu(%a0: !llvm.ptr, %a1: !llvm.ptr, %M: i64, %N: i64,
+          %chunk: i64, %out: !llvm.ptr, %out_idx: !llvm.ptr,
+          %sv: !llvm.ptr, %si: !llvm.ptr)
+          workgroup(%tile: memref<384xf32, #gpu.address_space<workgroup>>)
+          kernel {
+        ... scf.for %t = %k0 to %k1 step %c128 iter_args(...) {
+          ... memref.store ..., %tile[...]     // cooperative load
+          gpu.barrier
+          ... scf.for %jj ... { memref.load %tile[...] ... }
+          gpu.barrier
+        }
+      }
+      gpu.func @gauss_gpu_merge(...) kernel { ... }
+    }
+    ```
+  }];
+  let options = [
+    Option<"blockThreads", "block-threads", "int64_t", /*default=*/"128",
+           "Threads per block (blockDim.x)">,
+    Option<"rowsPerThread", "rows-per-thread", "int64_t", /*default=*/"1",
+           "Output rows per thread (register tiling)">,
+    Option<"tileJ", "tile-j", "int64_t", /*default=*/"0",
+           "Reduced indices per shared-memory tile (0: block-threads, "
+           "shrunk so that a tile fits in 32 KiB)">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
+    "::mlir::LLVM::LLVMDialect", "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect"
+  ];
+}
+
+def KredGPUToNVVMPass : Pass<"kred-gpu-to-nvvm", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Lower a kernelred gpu.module to NVVM without libdevice";
+  let description = [{
+    Like upstream `convert-gpu-to-nvvm`, but without libdevice: elementary
+    functions are first expanded into polynomials (the patterns of
+    kred-approximate-math), the remaining math ops (sqrt, fma, fabs, floor,
+    ...) become LLVM intrinsics that the NVPTX backend selects natively
+    (`sqrt.rn`, `fma.rn`), so the PTX has no `__nv_*` calls and needs no
+    CUDA toolkit to build. With `fast-math`, f32 `exp` and `log` become
+    `ex2.approx.f32` / `lg2.approx.f32` (about 2 ulp) instead.
+    Expects scf already lowered to cf.
+
+    Before:
+
+    ```mlir
+    gpu.module @m { gpu.func @k(...) kernel { %t = gpu.thread_id x ... } }
+    ```
+
+    After:
+
+    ```mlir
+    gpu.module @m { llvm.func @k(...) attributes {nvvm.kernel} {
+      %t = nvvm.read.ptx.sreg.tid.x : i32 ... } }
+    ```
+  }];
+  let options = [
+    Option<"fastMath", "fast-math", "bool", /*default=*/"false",
+           "Use the hardware approximations of f32 exp and log">,
+  ];
+  let dependentDialects = [
+    "::mlir::LLVM::LLVMDialect", "::mlir::NVVM::NVVMDialect"
+  ];
+}
+
 #endif // KRED_CONVERSION_PASSES_TD

@@ -12,6 +12,8 @@
 #include "lib/Transforms/Tile.h"
 
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -71,7 +73,53 @@ void mlir::kernelred::buildKredToLLVMCPUPipeline(
   pm.addPass(createCSEPass());
 }
 
+void mlir::kernelred::buildKredToNVVMPipeline(
+    OpPassManager &pm, const KredToNVVMOptions &options) {
+  // kernelred -> kernelred, as for the CPU (no kred-tile: the GPU lowering
+  // picks its own tiles).
+  pm.addPass(createKredExpandComplexPass());
+  pm.addPass(createKredAutodiffPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createKredOnlineLogSumExpPass());
+
+  // kernelred -> gpu.module (scf, arith, math, memref, llvm memory ops).
+  ConvertKredToGPUPassOptions toGPU;
+  toGPU.blockThreads = options.blockThreads;
+  toGPU.rowsPerThread = options.rowsPerThread;
+  toGPU.tileJ = options.tileJ;
+  pm.addPass(createConvertKredToGPUPass(toGPU));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+
+  // -> NVVM, without libdevice.
+  OpPassManager &gpu = pm.nest<gpu::GPUModuleOp>();
+  gpu.addPass(createSCFToControlFlowPass());
+  KredGPUToNVVMPassOptions toNVVM;
+  toNVVM.fastMath = options.fastMath;
+  gpu.addPass(createKredGPUToNVVMPass(toNVVM));
+  gpu.addPass(createReconcileUnrealizedCastsPass());
+  gpu.addPass(createCanonicalizerPass());
+  gpu.addPass(createCSEPass());
+
+  GpuNVVMAttachTargetOptions target;
+  target.chip = "sm_" + std::to_string(options.sm);
+  target.optLevel = 3;
+  target.fastFlag = options.fastMath;
+  pm.addPass(createGpuNVVMAttachTarget(target));
+  if (options.emitPTX) {
+    GpuModuleToBinaryPassOptions binary;
+    binary.compilationTarget = "isa";
+    pm.addPass(createGpuModuleToBinaryPass(binary));
+  }
+}
+
 void mlir::kernelred::registerKredPipelines() {
+  PassPipelineRegistration<KredToNVVMOptions>(
+      "kred-to-nvvm",
+      "Lower kernelred IR to NVVM gpu.modules (kernels @NAME_gpu and "
+      "@NAME_gpu_merge of docs/gpu.md), and with emit-ptx to PTX",
+      buildKredToNVVMPipeline);
   PassPipelineRegistration<KredToLLVMCPUOptions>(
       "kred-to-llvm-cpu",
       "Lower kernelred IR to the LLVM dialect for the CPU (kernel ABI "

@@ -65,6 +65,42 @@ void buildKredToLLVMCPUPipeline(OpPassManager &pm,
                                 const KredToLLVMCPUOptions &options);
 
 /// Registers the named pipelines with the pass registry.
+/// Options of kred-to-nvvm (kernelred IR -> NVVM gpu.modules, optionally
+/// PTX in gpu.binary ops).
+struct KredToNVVMOptions : public PassPipelineOptions<KredToNVVMOptions> {
+  PassOptions::Option<int64_t> sm{
+      *this, "sm",
+      llvm::cl::desc("Compute capability of the target (80: sm_80, 90: "
+                     "sm_90)"),
+      llvm::cl::init(80)};
+  PassOptions::Option<bool> fastMath{
+      *this, "fast-math",
+      llvm::cl::desc("f32 exp and log through the hardware approximations "
+                     "(ex2.approx, lg2.approx)"),
+      llvm::cl::init(false)};
+  PassOptions::Option<int64_t> blockThreads{
+      *this, "block-threads", llvm::cl::desc("Threads per block"),
+      llvm::cl::init(128)};
+  PassOptions::Option<int64_t> rowsPerThread{
+      *this, "rows-per-thread", llvm::cl::desc("Output rows per thread"),
+      llvm::cl::init(1)};
+  PassOptions::Option<int64_t> tileJ{
+      *this, "tile-j",
+      llvm::cl::desc("Reduced indices per shared-memory tile (0: chosen)"),
+      llvm::cl::init(0)};
+  PassOptions::Option<bool> emitPTX{
+      *this, "emit-ptx",
+      llvm::cl::desc("Translate the gpu.modules to PTX (gpu.binary ops "
+                     "holding the assembly) with the LLVM NVPTX backend"),
+      llvm::cl::init(false)};
+};
+
+/// kernelred IR -> gpu.module @NAME_gpu_module (NVVM dialect, nvvm target
+/// attached) with the kernels @NAME_gpu and @NAME_gpu_merge of docs/gpu.md;
+/// with emit-ptx, gpu.binary @NAME_gpu_module holding their PTX.
+void buildKredToNVVMPipeline(OpPassManager &pm,
+                             const KredToNVVMOptions &options);
+
 void registerKredPipelines();
 
 /// What the runtime must know of a kernel compiled by kred-to-llvm-cpu

@@ -1,0 +1,594 @@
+//===- ReduceToGPUKernels.cpp - kernelred.reduce -> GPU kernels -----------===//
+//
+// Part of the kernelred project.
+//
+// kernelred.reduce @NAME becomes gpu.module @NAME_gpu_module with the two
+// kernels of docs/gpu.md:
+//
+//   @NAME_gpu(arg_0..arg_{P-1}, M, N, chunk, out, out_idx, state_values,
+//             state_indices)
+//     rows of this thread: r_u = bx * BT * RPT + u * BT + tid, u < RPT
+//     (consecutive threads own consecutive rows: coalesced loads/stores)
+//     reduced range: [by * chunk, min(K, (by + 1) * chunk))
+//     load the output-row variables (rows past the end clamped), evaluate
+//     the per-row part of the formula, init the accumulators (registers)
+//     for each tile of tile_j reduced indices:
+//       all threads copy the tile's reduced-index variables to shared
+//       memory (contiguous: coalesced), barrier
+//       for each index of the tile: load it from shared memory, evaluate
+//       the per-index part, then per row the per-pair part, accumulate
+//       end the block (block_sum), barrier
+//     finalize and store, or store the accumulators of chunk `by`
+//   @NAME_gpu_merge(state_values, state_indices, rows, nchunks, out,
+//                   out_idx)
+//     one thread per row folds the chunks in order and finalizes.
+//
+// Every component is a scalar (one thread, one row): the formula lowerings
+// of convert-kred-to-scf (LaneBuilder, FormulaEvaluator) and the reduction
+// monoids (ReductionDescription) are used unchanged; K-selections keep
+// their K sorted entries in registers.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Conversion/KredToGPU/KredToGPU.h"
+
+#include "dialect/ReductionKinds.h"
+#include "lib/Conversion/KredToSCF/KredToSCF.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/TypeUtilities.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::kernelred;
+
+//===----------------------------------------------------------------------===//
+// Geometry
+//===----------------------------------------------------------------------===//
+
+/// Bytes per reduced index of the reduced-index variables of `op`.
+static int64_t getTileBytesPerIndex(ReduceOp op) {
+  int64_t bytes = 0;
+  int64_t eltBytes = op.getElementType().getWidth() / 8;
+  for (BlockArgument arg : op.getBodyBlock().getArguments())
+    if (op.getVarCategory(arg.getArgNumber()) == op.getReducedCategory())
+      bytes += getFormulaDim(arg) * eltBytes;
+  return bytes;
+}
+
+int64_t mlir::kernelred::getKredGPUTileJ(ReduceOp op,
+                                         const KredToGPUOptions &options) {
+  if (options.tileJ > 0)
+    return options.tileJ;
+  int64_t perIndex = getTileBytesPerIndex(op);
+  int64_t tile = options.blockThreads;
+  if (perIndex > 0)
+    tile = std::min(tile, kKredGPUMaxTileBytes / perIndex);
+  return std::max<int64_t>(tile, 1);
+}
+
+int64_t mlir::kernelred::getKredGPUTileBytes(ReduceOp op,
+                                             const KredToGPUOptions &options) {
+  return getKredGPUTileJ(op, options) * getTileBytesPerIndex(op);
+}
+
+//===----------------------------------------------------------------------===//
+// Kernel builder
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+class GPUKernelBuilder {
+public:
+  GPUKernelBuilder(ReduceOp op, const KredToGPUOptions &options,
+                   const FormulaLowerings &lowerings, OpBuilder &builder);
+
+  void buildModule();
+
+private:
+  void buildRun();
+  void buildMerge();
+
+  Value i64(int64_t v) {
+    return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(v));
+  }
+  Value addI(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value subI(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
+  Value mulI(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
+  Value minI(Value x, Value y) { return arith::MinSIOp::create(b, loc, x, y); }
+  Value maxI(Value x, Value y) { return arith::MaxSIOp::create(b, loc, x, y); }
+  Value ltI(Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, y);
+  }
+  Value toIndex(Value v) {
+    return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+  }
+  Value toI64(Value v) {
+    return arith::IndexCastOp::create(b, loc, indexType, v);
+  }
+  Value gep(Value base, Type elem, Value index) {
+    return LLVM::GEPOp::create(b, loc, ptrType, elem, base, ValueRange{index});
+  }
+  Value load(Type type, Value ptr) {
+    return LLVM::LoadOp::create(b, loc, type, ptr, alignOf(type));
+  }
+  void store(Value v, Value ptr) {
+    LLVM::StoreOp::create(b, loc, v, ptr, alignOf(v.getType()));
+  }
+  static unsigned alignOf(Type type) {
+    return std::max<unsigned>(1, type.getIntOrFloatBitWidth() / 8);
+  }
+  /// `v` (scalar float) converted to `to`.
+  Value convert(Value v, FloatType to) {
+    auto from = cast<FloatType>(v.getType());
+    if (from == to)
+      return v;
+    if (from.getWidth() < to.getWidth())
+      return arith::ExtFOp::create(b, loc, to, v);
+    return arith::TruncFOp::create(b, loc, to, v);
+  }
+  /// The 1-D thread id, block ids as i64.
+  Value threadId() { return toI64(gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x)); }
+  Value blockId(gpu::Dimension d) {
+    return toI64(gpu::BlockIdOp::create(b, loc, d));
+  }
+  scf::ForOp buildFor(Value lb, Value ub, Value step, ValueRange init,
+                      function_ref<SmallVector<Value>(Value, ValueRange)> body);
+  /// scf.if `cond` { body } with no results.
+  void buildIf(Value cond, function_ref<void()> body);
+
+  /// Loads the state of row `stateRow` (index into the state arrays).
+  AccumulatorState loadState(Value values, Value indices, Value stateRow);
+  void storeState(const AccumulatorState &s, Value values, Value indices,
+                  Value stateRow);
+  /// Finalizes `s` and writes output row `row`. `empty` (i1, or null) is
+  /// true when the state covers no reduced index: SumSoftMaxWeight's 0/0
+  /// then gives the identity 0 of kred_runtime.h.
+  void finalizeAndStore(const AccumulatorState &s, Value empty, Value row,
+                        Value out, Value outIdx);
+
+  ReduceOp op;
+  KredToGPUOptions options;
+  ReductionDescription desc;
+  FormulaEvaluator evaluator;
+  OpBuilder &b;
+  Location loc;
+  Type ptrType;
+  FloatType eltType, computeType, accType;
+  IntegerType indexType;
+  VectorType laneType;
+  int64_t blockThreads, rowsPerThread, tileJ;
+  int64_t numValues, numIndices, outValues, outIndices;
+  std::string name;
+};
+
+} // namespace
+
+GPUKernelBuilder::GPUKernelBuilder(ReduceOp op, const KredToGPUOptions &options,
+                                   const FormulaLowerings &lowerings,
+                                   OpBuilder &builder)
+    : op(op), options(options), desc(op), evaluator(op, lowerings), b(builder),
+      loc(op.getLoc()) {
+  MLIRContext *ctx = op.getContext();
+  ptrType = LLVM::LLVMPointerType::get(ctx);
+  eltType = op.getElementType();
+  computeType = eltType.getWidth() < 32 ? Float32Type::get(ctx) : eltType;
+  accType = op.getAccumulationType();
+  indexType = IntegerType::get(ctx, 64);
+  // LaneBuilder wants a lane type; every component here is a scalar, so no
+  // vector is ever built from it.
+  laneType = VectorType::get({1}, computeType);
+  blockThreads = options.blockThreads;
+  rowsPerThread = options.rowsPerThread;
+  tileJ = getKredGPUTileJ(op, options);
+  numValues = desc.getNumValueSlots();
+  numIndices = desc.getNumIndexSlots();
+  outValues = desc.getOutputValueDim();
+  outIndices = desc.getOutputIndexDim();
+  name = op.getSymName().str();
+}
+
+scf::ForOp GPUKernelBuilder::buildFor(
+    Value lb, Value ub, Value step, ValueRange init,
+    function_ref<SmallVector<Value>(Value, ValueRange)> body) {
+  return scf::ForOp::create(
+      b, loc, lb, ub, step, init,
+      [&](OpBuilder &, Location, Value iv, ValueRange args) {
+        SmallVector<Value> next = body(iv, args);
+        scf::YieldOp::create(b, loc, next);
+      });
+}
+
+void GPUKernelBuilder::buildIf(Value cond, function_ref<void()> body) {
+  auto ifOp = scf::IfOp::create(b, loc, cond, /*withElseRegion=*/false);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  body();
+}
+
+AccumulatorState GPUKernelBuilder::loadState(Value values, Value indices,
+                                             Value stateRow) {
+  AccumulatorState s;
+  Value valueBase = mulI(stateRow, i64(numValues));
+  Value indexBase = mulI(stateRow, i64(numIndices));
+  for (int64_t i = 0; i < numValues; ++i)
+    s.values.push_back(
+        load(accType, gep(values, accType, addI(valueBase, i64(i)))));
+  for (int64_t i = 0; i < numIndices; ++i)
+    s.indices.push_back(
+        load(indexType, gep(indices, indexType, addI(indexBase, i64(i)))));
+  return s;
+}
+
+void GPUKernelBuilder::storeState(const AccumulatorState &s, Value values,
+                                  Value indices, Value stateRow) {
+  Value valueBase = mulI(stateRow, i64(numValues));
+  Value indexBase = mulI(stateRow, i64(numIndices));
+  for (int64_t i = 0; i < numValues; ++i)
+    store(s.values[i], gep(values, accType, addI(valueBase, i64(i))));
+  for (int64_t i = 0; i < numIndices; ++i)
+    store(s.indices[i], gep(indices, indexType, addI(indexBase, i64(i))));
+}
+
+void GPUKernelBuilder::finalizeAndStore(const AccumulatorState &s, Value empty,
+                                        Value row, Value out, Value outIdx) {
+  SmallVector<Value> values, indices;
+  desc.buildFinalize(b, loc, s, values, indices);
+  bool softMax = desc.getFamily() == MonoidFamily::RunningMaxExp &&
+                 desc.getExpFinalize() == ExpFinalize::SoftMax;
+  Value valueBase = mulI(row, i64(outValues));
+  Value indexBase = mulI(row, i64(outIndices));
+  for (auto [i, v] : llvm::enumerate(values)) {
+    if (softMax && empty)
+      v = arith::SelectOp::create(b, loc, empty,
+                                  buildLaneConstant(b, loc, accType, 0.0), v);
+    store(convert(v, eltType),
+          gep(out, eltType, addI(valueBase, i64(i))));
+  }
+  for (auto [i, v] : llvm::enumerate(indices))
+    store(v, gep(outIdx, indexType, addI(indexBase, i64(i))));
+}
+
+void GPUKernelBuilder::buildModule() {
+  MLIRContext *ctx = op.getContext();
+  auto module = gpu::GPUModuleOp::create(b, loc, name + "_gpu_module");
+  module->setAttr("kred.block_threads", b.getI64IntegerAttr(blockThreads));
+  module->setAttr("kred.rows_per_thread", b.getI64IntegerAttr(rowsPerThread));
+  module->setAttr("kred.tile_j", b.getI64IntegerAttr(tileJ));
+  // The tile is static shared memory: no dynamic shared memory at launch.
+  module->setAttr("kred.shared_bytes", b.getI64IntegerAttr(0));
+  module->setAttr("kred.static_shared_bytes",
+                  b.getI64IntegerAttr(getKredGPUTileBytes(op, options)));
+  (void)ctx;
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(module.getBody());
+  buildRun();
+  buildMerge();
+}
+
+//===----------------------------------------------------------------------===//
+// @NAME_gpu
+//===----------------------------------------------------------------------===//
+
+void GPUKernelBuilder::buildRun() {
+  MLIRContext *ctx = op.getContext();
+  Block &body = op.getBodyBlock();
+  int64_t numArgs = op.getNumArgs();
+  SmallVector<Type> argTypes(numArgs, ptrType);
+  argTypes.append({indexType, indexType, indexType, ptrType, ptrType, ptrType,
+                   ptrType});
+  auto fnType = FunctionType::get(ctx, argTypes, {});
+
+  // One shared tile per reduced-index variable, [tileJ][dim] (row-major, as
+  // in global memory: the copy is contiguous).
+  SmallVector<Type> tileTypes;
+  SmallVector<unsigned> tileVars;
+  auto workgroup =
+      gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
+  for (BlockArgument arg : body.getArguments())
+    if (evaluator.getStage(arg) == FormulaStage::Reduced) {
+      tileTypes.push_back(MemRefType::get({tileJ * getFormulaDim(arg)},
+                                          eltType, MemRefLayoutAttrInterface(),
+                                          workgroup));
+      tileVars.push_back(arg.getArgNumber());
+    }
+
+  auto func = gpu::GPUFuncOp::create(b, loc, name + "_gpu", fnType, tileTypes);
+  func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+  func.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr(
+      {static_cast<int32_t>(blockThreads), 1, 1}));
+  Block *entry = &func.getBody().front();
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(entry);
+
+  Value M = entry->getArgument(numArgs), N = entry->getArgument(numArgs + 1);
+  Value chunk = entry->getArgument(numArgs + 2);
+  Value out = entry->getArgument(numArgs + 3);
+  Value outIdx = entry->getArgument(numArgs + 4);
+  Value stateValues = entry->getArgument(numArgs + 5);
+  Value stateIndices = entry->getArgument(numArgs + 6);
+  DenseMap<unsigned, Value> tiles;
+  for (auto [i, var] : llvm::enumerate(tileVars))
+    tiles[var] = func.getWorkgroupAttributions()[i];
+  auto varPtr = [&](BlockArgument arg) {
+    return entry->getArgument(op.getVarPosition(arg.getArgNumber()));
+  };
+
+  bool axisJ = op.getAxis() == 1;
+  Value rows = axisJ ? M : N;
+  Value K = axisJ ? N : M;
+  Value tid = threadId();
+  Value bx = blockId(gpu::Dimension::x), by = blockId(gpu::Dimension::y);
+  Value rowBase = mulI(bx, i64(blockThreads * rowsPerThread));
+  Value kStart = mulI(by, chunk);
+  Value kEnd = addI(kStart, minI(chunk, maxI(subI(K, kStart), i64(0))));
+  Value lastRow = maxI(subI(rows, i64(1)), i64(0));
+
+  LaneBuilder lanes(b, loc, laneType);
+  DenseMap<Value, Components> uniformValues, reducedValues;
+  SmallVector<DenseMap<Value, Components>> rowValues(rowsPerThread),
+      pairValues(rowsPerThread);
+  FormulaEvaluator::Env env;
+  env.uniform = &uniformValues;
+  env.reduced = &reducedValues;
+  env.rows = &rowValues[0];
+  env.pair = &pairValues[0];
+
+  // Parameters, then the uniform part of the formula.
+  for (BlockArgument arg : body.getArguments()) {
+    if (op.getVarCategory(arg.getArgNumber()) != VarCategory::Param)
+      continue;
+    Components comps;
+    for (int64_t d = 0, e = getFormulaDim(arg); d < e; ++d)
+      comps.push_back(
+          convert(load(eltType, gep(varPtr(arg), eltType, i64(d))),
+                  computeType));
+    uniformValues[arg] = std::move(comps);
+  }
+  (void)evaluator.evaluate(FormulaStage::Uniform, lanes, env);
+
+  // The rows of this thread; rows past the end read the last row.
+  SmallVector<Value> rowIds;
+  for (int64_t u = 0; u < rowsPerThread; ++u) {
+    Value r = addI(rowBase, addI(i64(u * blockThreads), tid));
+    rowIds.push_back(r);
+    Value clamped = minI(r, lastRow);
+    for (BlockArgument arg : body.getArguments()) {
+      if (evaluator.getStage(arg) != FormulaStage::Rows)
+        continue;
+      int64_t dim = getFormulaDim(arg);
+      Value base = mulI(clamped, i64(dim));
+      Components comps;
+      for (int64_t d = 0; d < dim; ++d)
+        comps.push_back(convert(
+            load(eltType, gep(varPtr(arg), eltType, addI(base, i64(d)))),
+            computeType));
+      rowValues[u][arg] = std::move(comps);
+    }
+    FormulaEvaluator::Env rowEnv = env;
+    rowEnv.rows = &rowValues[u];
+    rowEnv.pair = &pairValues[u];
+    (void)evaluator.evaluate(FormulaStage::Rows, lanes, rowEnv);
+  }
+
+  SmallVector<Value> flat;
+  for (int64_t u = 0; u < rowsPerThread; ++u)
+    llvm::append_range(flat,
+                       desc.buildInit(b, loc, accType, indexType).flatten());
+  int64_t perRow = numValues + numIndices;
+
+  scf::ForOp tileLoop = buildFor(
+      kStart, kEnd, i64(tileJ), flat, [&](Value tileBase, ValueRange state) {
+        Value count = minI(i64(tileJ), subI(kEnd, tileBase));
+        // Cooperative copy of the tile: element e of [count * dim] by
+        // thread e % blockThreads. Every thread takes part (also those
+        // past the last row).
+        for (unsigned var : tileVars) {
+          BlockArgument arg = body.getArgument(var);
+          int64_t dim = getFormulaDim(arg);
+          Value src = gep(varPtr(arg), eltType, mulI(tileBase, i64(dim)));
+          Value tile = tiles.lookup(var);
+          buildFor(tid, mulI(count, i64(dim)), i64(blockThreads), {},
+                   [&](Value e, ValueRange) {
+                     Value v = load(eltType, gep(src, eltType, e));
+                     memref::StoreOp::create(b, loc, v, tile,
+                                             ValueRange{toIndex(e)});
+                     return SmallVector<Value>{};
+                   });
+        }
+        gpu::BarrierOp::create(b, loc);
+
+        scf::ForOp inner = buildFor(
+            i64(0), count, i64(1), state, [&](Value jj, ValueRange st) {
+              Value j = addI(tileBase, jj);
+              reducedValues.clear();
+              for (unsigned var : tileVars) {
+                BlockArgument arg = body.getArgument(var);
+                int64_t dim = getFormulaDim(arg);
+                Value base = mulI(jj, i64(dim));
+                Components comps;
+                for (int64_t d = 0; d < dim; ++d) {
+                  Value v = memref::LoadOp::create(
+                      b, loc, tiles.lookup(var),
+                      ValueRange{toIndex(addI(base, i64(d)))});
+                  comps.push_back(convert(v, computeType));
+                }
+                reducedValues[arg] = std::move(comps);
+              }
+              (void)evaluator.evaluate(FormulaStage::Reduced, lanes, env);
+              SmallVector<Value> next;
+              for (int64_t u = 0; u < rowsPerThread; ++u) {
+                FormulaEvaluator::Env pairEnv = env;
+                pairEnv.rows = &rowValues[u];
+                pairEnv.pair = &pairValues[u];
+                pairValues[u].clear();
+                (void)evaluator.evaluate(FormulaStage::Pair, lanes, pairEnv);
+                Components f, g;
+                for (Value c : evaluator.lookup(op.getFormula(), pairEnv))
+                  f.push_back(convert(c, accType));
+                if (Value w = op.getWeight())
+                  for (Value c : evaluator.lookup(w, pairEnv))
+                    g.push_back(convert(c, accType));
+                AccumulatorState s = AccumulatorState::unflatten(
+                    st.slice(u * perRow, perRow), numValues);
+                desc.buildAccumulate(b, loc, s, f, g, j);
+                llvm::append_range(next, s.flatten());
+              }
+              return next;
+            });
+
+        SmallVector<Value> ended;
+        for (int64_t u = 0; u < rowsPerThread; ++u) {
+          AccumulatorState s = AccumulatorState::unflatten(
+              inner.getResults().slice(u * perRow, perRow), numValues);
+          desc.buildEndBlock(b, loc, s);
+          llvm::append_range(ended, s.flatten());
+        }
+        // The next tile overwrites shared memory: wait for every reader.
+        gpu::BarrierOp::create(b, loc);
+        return ended;
+      });
+
+  // Write: finalized rows, or the accumulators of chunk `by`.
+  Value null = LLVM::ZeroOp::create(b, loc, ptrType);
+  Value finalize = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq,
+                                        stateValues, null);
+  Value empty =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, kEnd, kStart);
+  for (int64_t u = 0; u < rowsPerThread; ++u) {
+    AccumulatorState s = AccumulatorState::unflatten(
+        tileLoop.getResults().slice(u * perRow, perRow), numValues);
+    Value r = rowIds[u];
+    buildIf(ltI(r, rows), [&] {
+      auto ifOp = scf::IfOp::create(b, loc, finalize, /*withElseRegion=*/true);
+      {
+        OpBuilder::InsertionGuard g(b);
+        b.setInsertionPointToStart(ifOp.thenBlock());
+        finalizeAndStore(s, empty, r, out, outIdx);
+      }
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(ifOp.elseBlock());
+      storeState(s, stateValues, stateIndices, addI(mulI(by, rows), r));
+    });
+  }
+  gpu::ReturnOp::create(b, loc);
+}
+
+//===----------------------------------------------------------------------===//
+// @NAME_gpu_merge
+//===----------------------------------------------------------------------===//
+
+void GPUKernelBuilder::buildMerge() {
+  MLIRContext *ctx = op.getContext();
+  auto fnType = FunctionType::get(
+      ctx, {ptrType, ptrType, indexType, indexType, ptrType, ptrType}, {});
+  auto func = gpu::GPUFuncOp::create(b, loc, name + "_gpu_merge", fnType);
+  func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+  func.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr(
+      {static_cast<int32_t>(blockThreads), 1, 1}));
+  Block *entry = &func.getBody().front();
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(entry);
+  Value values = entry->getArgument(0), indices = entry->getArgument(1);
+  Value rows = entry->getArgument(2), nchunks = entry->getArgument(3);
+  Value out = entry->getArgument(4), outIdx = entry->getArgument(5);
+
+  Value r = addI(mulI(blockId(gpu::Dimension::x), i64(blockThreads)),
+                 threadId());
+  buildIf(ltI(r, rows), [&] {
+    // Chunk 0 (the identity when there is none), then the others in order.
+    Value any = ltI(i64(0), nchunks);
+    AccumulatorState init = desc.buildInit(b, loc, accType, indexType);
+    SmallVector<Type> types;
+    for (Value v : init.flatten())
+      types.push_back(v.getType());
+    auto first = scf::IfOp::create(b, loc, types, any, /*withElse=*/true);
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(first.thenBlock());
+      scf::YieldOp::create(b, loc, loadState(values, indices, r).flatten());
+      b.setInsertionPointToStart(first.elseBlock());
+      scf::YieldOp::create(b, loc, init.flatten());
+    }
+    scf::ForOp loop = buildFor(
+        i64(1), nchunks, i64(1), first.getResults(),
+        [&](Value c, ValueRange flat) {
+          AccumulatorState a = AccumulatorState::unflatten(flat, numValues);
+          AccumulatorState next =
+              loadState(values, indices, addI(mulI(c, rows), r));
+          desc.buildMerge(b, loc, a, next);
+          return a.flatten();
+        });
+    AccumulatorState s =
+        AccumulatorState::unflatten(loop.getResults(), numValues);
+    // No reduced index at all: the running maximum is still -inf and the
+    // sums 0 (SumSoftMaxWeight's 0/0 becomes the identity 0).
+    Value empty;
+    if (desc.getFamily() == MonoidFamily::RunningMaxExp)
+      empty = arith::CmpFOp::create(
+          b, loc, arith::CmpFPredicate::OEQ, s.values[0],
+          buildLaneConstant(b, loc, accType,
+                            -std::numeric_limits<double>::infinity()));
+    finalizeAndStore(s, empty, r, out, outIdx);
+  });
+  gpu::ReturnOp::create(b, loc);
+}
+
+//===----------------------------------------------------------------------===//
+// Pattern
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+mlir::kernelred::verifyKredReduceGPULowerable(ReduceOp op,
+                                              const KredToGPUOptions &options) {
+  if (options.blockThreads < 32 || options.blockThreads > 1024 ||
+      options.blockThreads % 32 != 0)
+    return op.emitError("convert-kred-to-gpu: block-threads must be a "
+                        "multiple of 32 in [32, 1024], got ")
+           << options.blockThreads;
+  if (options.rowsPerThread < 1 || options.rowsPerThread > 16)
+    return op.emitError("convert-kred-to-gpu: rows-per-thread must be in "
+                        "[1, 16], got ")
+           << options.rowsPerThread;
+  if (options.tileJ < 0)
+    return op.emitError("convert-kred-to-gpu: tile-j must be >= 0, got ")
+           << options.tileJ;
+  if (getKredGPUTileBytes(op, options) > 48 * 1024)
+    return op.emitOpError("needs ")
+           << getKredGPUTileBytes(op, options)
+           << " bytes of shared memory per j tile, more than the 48 KiB of "
+              "static shared memory of a block";
+  FormulaLowerings lowerings;
+  populateAllKredFormulaLowerings(lowerings);
+  FormulaEvaluator evaluator(op, lowerings);
+  return evaluator.verifyLowerable();
+}
+
+namespace {
+struct ReduceToGPUKernels : OpRewritePattern<ReduceOp> {
+  ReduceToGPUKernels(MLIRContext *ctx, const KredToGPUOptions &options)
+      : OpRewritePattern(ctx), options(options) {
+    populateAllKredFormulaLowerings(lowerings);
+  }
+
+  LogicalResult matchAndRewrite(ReduceOp op,
+                                PatternRewriter &rewriter) const override {
+    rewriter.setInsertionPoint(op);
+    GPUKernelBuilder(op, options, lowerings, rewriter).buildModule();
+    rewriter.eraseOp(op);
+    return success();
+  }
+
+  KredToGPUOptions options;
+  FormulaLowerings lowerings;
+};
+} // namespace
+
+void mlir::kernelred::populateKredReduceToGPUPatterns(
+    RewritePatternSet &patterns, const KredToGPUOptions &options) {
+  patterns.add<ReduceToGPUKernels>(patterns.getContext(), options);
+}
