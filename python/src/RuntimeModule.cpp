@@ -2,13 +2,91 @@
 //
 // Part of the kernelred project.
 //
+// Thread settings of CPU launches, and GPU launches (kred_gpu_launch) of a
+// kred_gpu_kernel given by address: the compiler binding owns the kernel,
+// this module only runs it on device pointers (docs/gpu.md, "Python").
+//
 //===----------------------------------------------------------------------===//
 
 #include "python/src/Bindings.h"
 
 #include "lib/Runtime/kred_runtime.h"
 
+#include <string>
+#include <vector>
+
 namespace py = pybind11;
+
+namespace {
+
+/// An address from a Python int (None: NULL).
+uintptr_t toAddress(py::handle h, const char *what) {
+  if (h.is_none())
+    return 0;
+  if (!PyLong_Check(h.ptr()))
+    throw py::type_error(
+        std::string(what) + " must be an int address (or None), got " +
+        std::string(py::str(py::type::of(h).attr("__name__"))));
+  void *p = PyLong_AsVoidPtr(h.ptr());
+  if (!p && PyErr_Occurred())
+    throw py::error_already_set();
+  return reinterpret_cast<uintptr_t>(p);
+}
+
+/// The kred_gpu_kernel of `kernel`: an int address, or an object whose
+/// `address` attribute is one (the compiler binding's GPU kernel).
+const kred_gpu_kernel *toGpuKernel(py::handle kernel) {
+  py::handle h = kernel;
+  py::object attr;
+  if (!PyLong_Check(h.ptr()) && py::hasattr(h, "address")) {
+    attr = h.attr("address");
+    h = attr;
+  }
+  uintptr_t address = toAddress(h, "kernel");
+  if (!address)
+    throw py::value_error("kernel: NULL kred_gpu_kernel address");
+  return reinterpret_cast<const kred_gpu_kernel *>(address);
+}
+
+void launchGpu(py::handle kernel, py::sequence argPtrs, int64_t M, int64_t N,
+               py::handle outPtr, py::handle outIdxPtr, py::handle stream,
+               int device, int split, py::handle scratch,
+               size_t scratchBytes) {
+  const kred_gpu_kernel *k = toGpuKernel(kernel);
+  size_t numArgs = k->info.num_args > 0 ? size_t(k->info.num_args) : 0;
+  size_t given = py::len(argPtrs);
+  if (given != numArgs)
+    throw py::value_error(
+        std::string("kernel '") + (k->info.name ? k->info.name : "?") +
+        "' takes " + std::to_string(numArgs) +
+        " argument pointers, got " + std::to_string(given));
+  std::vector<const void *> args(numArgs);
+  for (size_t p = 0; p < numArgs; ++p)
+    args[p] = reinterpret_cast<const void *>(
+        toAddress(argPtrs[p], "argument pointer"));
+  void *out = reinterpret_cast<void *>(toAddress(outPtr, "out_ptr"));
+  auto *outIdx =
+      reinterpret_cast<int64_t *>(toAddress(outIdxPtr, "out_idx_ptr"));
+  kred_gpu_launch_options options{};
+  options.device = device;
+  options.stream = reinterpret_cast<void *>(toAddress(stream, "stream"));
+  options.split = split;
+  options.scratch = reinterpret_cast<void *>(toAddress(scratch, "scratch"));
+  options.scratch_bytes = scratchBytes;
+  int status;
+  std::string message;
+  {
+    py::gil_scoped_release release;
+    status = kred_gpu_launch(k, args.empty() ? nullptr : args.data(), M, N,
+                             out, outIdx, &options);
+    if (status != KRED_OK)
+      message = kred_last_error();
+  }
+  if (status != KRED_OK)
+    throw std::runtime_error(message);
+}
+
+} // namespace
 
 void kred::python::populateRuntimeModule(py::module_ &m) {
   m.def(
@@ -18,4 +96,42 @@ void kred::python::populateRuntimeModule(py::module_ &m) {
   m.def(
       "get_num_threads", [] { return kred_get_num_threads(); },
       "The number of threads CPU launches use by default.");
+
+  m.def(
+      "gpu_available", [] { return kred_gpu_available(); },
+      "The number of CUDA devices the runtime can use (0 without a driver "
+      "or device; gpu_error() says why).");
+  m.def(
+      "gpu_error",
+      [] {
+        kred_gpu_available();
+        return std::string(kred_last_error());
+      },
+      "Why gpu_available() is 0 ('' when a device is available).");
+  m.def("gpu_launch", &launchGpu, py::arg("kernel"), py::arg("arg_ptrs"),
+        py::arg("M"), py::arg("N"), py::arg("out_ptr"), py::arg("out_idx_ptr"),
+        py::kw_only(), py::arg("stream") = 0, py::arg("device") = 0,
+        py::arg("split") = -1, py::arg("scratch") = 0,
+        py::arg("scratch_bytes") = 0,
+        "Enqueues a GPU kernel (kred_gpu_launch) on `stream` (a CUstream "
+        "address, e.g. torch.cuda.current_stream(d).cuda_stream; 0: the "
+        "legacy default stream) of CUDA device `device`. kernel: the address "
+        "of a kred_gpu_kernel (or an object with an `address` attribute); "
+        "arg_ptrs, out_ptr, out_idx_ptr: device addresses (None or 0 for "
+        "NULL). split: -1 auto, 0 never, 1 always split the reduced index. "
+        "scratch: device memory of scratch_bytes bytes for the partial "
+        "accumulators (see gpu_scratch_bytes), else the runtime allocates "
+        "it on the stream. Does not synchronize; releases the GIL; raises "
+        "RuntimeError with the runtime's message.");
+  m.def(
+      "gpu_scratch_bytes",
+      [](py::handle kernel, int64_t M, int64_t N, int device) {
+        const kred_gpu_kernel *k = toGpuKernel(kernel);
+        size_t bytes = kred_gpu_scratch_bytes(k, M, N, device);
+        if (bytes == 0 && kred_last_error()[0])
+          throw std::runtime_error(kred_last_error());
+        return bytes;
+      },
+      py::arg("kernel"), py::arg("M"), py::arg("N"), py::arg("device") = 0,
+      "Device scratch in bytes an automatic-split launch needs (0: none).");
 }
