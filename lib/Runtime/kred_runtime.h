@@ -163,6 +163,37 @@ KRED_API int kred_cpu_launch(const kred_kernel *kernel,
                              void *out, int64_t *out_idx,
                              const kred_launch_options *options);
 
+/* Block-sparse launch (KeOps' `ranges=`, on the output side of the kernel's
+ * axis). Like kred_cpu_launch, except that output row block b, rows
+ * [blocks[2b], blocks[2b+1]), is reduced only over the union, in order, of
+ * the reduced-index intervals [red_ranges[2l], red_ranges[2l+1]) for l in
+ * [slices[b-1], slices[b]) (slices[-1] is 0). For axis = 1 these are KeOps'
+ * (ranges_i, slices_i, redranges_j), for axis = 0 (ranges_j, slices_j,
+ * redranges_i); all int64, blocks [num_blocks][2], slices [num_blocks],
+ * red_ranges [num_red][2].
+ *
+ * Output rows in no block, and blocks with nothing to reduce, get the
+ * reduction over an empty set (NAME_run on an empty range: the finalized
+ * initial accumulator; for kred's kernels the table above, except
+ * SumSoftMaxWeight, which is 0/0 = NaN).
+ *
+ * Blocks run in parallel (cut into pieces of whole info.row_block rows);
+ * within a block the intervals run in order, their partial accumulators
+ * folded with NAME_merge (ties keep the earlier interval's entries).
+ *
+ * Checks (KRED_ERR_INVALID_ARGUMENT, nothing written): those of
+ * kred_cpu_launch, plus: every block within [0, rows] with start <= end,
+ * blocks that do not overlap, slices non-decreasing and at most num_red,
+ * every interval within [0, reduced] with start <= end, NULL arrays with
+ * elements. split in the options is ignored. */
+KRED_API int kred_cpu_launch_ranges(const kred_kernel *kernel,
+                                    const void *const *args, int64_t M,
+                                    int64_t N, void *out, int64_t *out_idx,
+                                    int64_t num_blocks, const int64_t *blocks,
+                                    const int64_t *slices, int64_t num_red,
+                                    const int64_t *red_ranges,
+                                    const kred_launch_options *options);
+
 /* Message of the last error on the calling thread ("" if none; each
  * kred_cpu_launch, kred_gpu_launch, kred_gpu_available and
  * kred_gpu_scratch_bytes clears it first). */

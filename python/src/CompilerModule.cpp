@@ -170,6 +170,45 @@ public:
       throw std::runtime_error(message);
   }
 
+  /// kred_cpu_launch_ranges: blocks [numBlocks][2], slices [numBlocks] and
+  /// redRanges [numRed][2] are addresses of C-contiguous int64 arrays.
+  void launchRanges(py::sequence argPtrs, int64_t M, int64_t N,
+                    py::handle outPtr, py::handle outIdxPtr,
+                    py::handle blocksPtr, int64_t numBlocks,
+                    py::handle slicesPtr, py::handle redPtr, int64_t numRed,
+                    int numThreads) {
+    const kred_kernel &k = kernel->getKernel();
+    size_t numArgs = static_cast<size_t>(k.info.num_args);
+    size_t given = py::len(argPtrs);
+    if (given != numArgs)
+      throw py::value_error("kernel '" + kernel->getDescription().name +
+                            "' takes " + std::to_string(numArgs) +
+                            " argument pointers, got " + std::to_string(given));
+    llvm::SmallVector<const void *, 16> args(numArgs);
+    for (size_t p = 0; p < numArgs; ++p)
+      args[p] = toPointer(argPtrs[p], "argument pointer");
+    void *out = toPointer(outPtr, "out_ptr");
+    auto *outIdx = static_cast<int64_t *>(toPointer(outIdxPtr, "out_idx_ptr"));
+    auto *blocks =
+        static_cast<const int64_t *>(toPointer(blocksPtr, "blocks_ptr"));
+    auto *slices =
+        static_cast<const int64_t *>(toPointer(slicesPtr, "slices_ptr"));
+    auto *red = static_cast<const int64_t *>(toPointer(redPtr, "redranges_ptr"));
+    kred_launch_options options{numThreads, -1};
+    int status;
+    std::string message;
+    {
+      py::gil_scoped_release release;
+      status = kred_cpu_launch_ranges(&k, args.data(), M, N, out, outIdx,
+                                      numBlocks, blocks, slices, numRed, red,
+                                      &options);
+      if (status != KRED_OK)
+        message = kred_last_error();
+    }
+    if (status != KRED_OK)
+      throw std::runtime_error(message);
+  }
+
   std::string repr() const {
     const KernelDescription &d = kernel->getDescription();
     return "<kred._C.Kernel " + d.name + ": " + reductionName(d.reduction) +
@@ -206,6 +245,16 @@ void kred::python::populateCompilerModule(py::module_ &m) {
            "a.ctypes.data, torch t.data_ptr()), one per argument position "
            "(None for unused ones). Releases the GIL. split: -1 auto, 0 "
            "never, 1 always split the reduced index.")
+      .def("launch_ranges", &Kernel::launchRanges, py::arg("arg_ptrs"),
+           py::arg("M"), py::arg("N"), py::arg("out_ptr"),
+           py::arg("out_idx_ptr"), py::arg("blocks_ptr"),
+           py::arg("num_blocks"), py::arg("slices_ptr"),
+           py::arg("redranges_ptr"), py::arg("num_redranges"),
+           py::arg("num_threads") = 0,
+           "Block-sparse launch (kred_cpu_launch_ranges): output row block "
+           "b = [blocks[b,0], blocks[b,1]) is reduced over the reduced-index "
+           "ranges redranges[slices[b-1]:slices[b]] (int64 arrays by "
+           "address). Releases the GIL.")
       .def("__repr__", &Kernel::repr);
 
   m.def(

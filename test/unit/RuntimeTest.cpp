@@ -629,6 +629,155 @@ void testDtypeSize() {
   EXPECT(kred_dtype_size(-1) == 0);
 }
 
+//===----------------------------------------------------------------------===//
+// Block-sparse launches (kred_cpu_launch_ranges)
+//===----------------------------------------------------------------------===//
+
+/// A random block-sparse pattern: blocks of output rows (in shuffled order,
+/// with gaps and empty blocks), each with up to 4 reduced intervals (some
+/// empty, some overlapping others).
+struct RangesPattern {
+  std::vector<int64_t> blocks, slices, red;
+};
+
+RangesPattern randomPattern(int64_t rows, int64_t reduced, unsigned seed) {
+  std::mt19937 gen(seed);
+  RangesPattern p;
+  std::vector<std::pair<int64_t, int64_t>> bl;
+  for (int64_t r = 0; r < rows;) {
+    int64_t len = 1 + int64_t(gen() % 23);
+    int64_t e = std::min(rows, r + len);
+    if (gen() % 5 != 0) // leave some rows in no block
+      bl.push_back({r, e});
+    r = e;
+  }
+  std::shuffle(bl.begin(), bl.end(), gen);
+  for (auto [s, e] : bl) {
+    p.blocks.push_back(s);
+    p.blocks.push_back(e);
+    int64_t n = int64_t(gen() % 5);
+    for (int64_t l = 0; l < n && reduced > 0; ++l) {
+      int64_t a = int64_t(gen() % reduced);
+      int64_t b = std::min(reduced, a + int64_t(gen() % 300));
+      if (gen() % 7 == 0)
+        b = a; // empty interval
+      p.red.push_back(a);
+      p.red.push_back(b);
+    }
+    p.slices.push_back(int64_t(p.red.size() / 2));
+  }
+  return p;
+}
+
+void testRanges() {
+  // Sum (dot kernel): against a dense loop over the selected indices.
+  for (int axis : {1, 0}) {
+    kred_kernel kernel = makeDotKernel<double>(axis);
+    for (auto [rows, reduced] : {std::pair<int64_t, int64_t>{1, 1},
+                                 {37, 1000},
+                                 {301, 517},
+                                 {1000, 50}}) {
+      auto x = randomVector<double>(rows * kDim, 1);
+      auto y = randomVector<double>(reduced * kDim, 2);
+      auto w = randomVector<double>(reduced, 3);
+      double p = 0.5;
+      const void *args[] = {x.data(), y.data(), w.data(), &p};
+      int64_t M = axis == 1 ? rows : reduced, N = axis == 1 ? reduced : rows;
+      RangesPattern pat = randomPattern(rows, reduced, unsigned(rows));
+      std::vector<double> want(rows, 0.0);
+      int64_t nb = int64_t(pat.slices.size());
+      for (int64_t b = 0; b < nb; ++b) {
+        int64_t l0 = b ? pat.slices[b - 1] : 0;
+        for (int64_t r = pat.blocks[2 * b]; r < pat.blocks[2 * b + 1]; ++r)
+          for (int64_t l = l0; l < pat.slices[b]; ++l)
+            for (int64_t k = pat.red[2 * l]; k < pat.red[2 * l + 1]; ++k) {
+              double d = 0;
+              for (int64_t c = 0; c < kDim; ++c)
+                d += x[r * kDim + c] * y[k * kDim + c];
+              want[r] += (d + p) * w[k];
+            }
+      }
+      for (int threads : {1, 2, 7}) {
+        std::vector<double> out(rows, std::nan(""));
+        kred_launch_options opts{threads, -1};
+        EXPECT(kred_cpu_launch_ranges(&kernel, args, M, N, out.data(), nullptr,
+                                      nb, pat.blocks.data(), pat.slices.data(),
+                                      int64_t(pat.red.size() / 2),
+                                      pat.red.data(), &opts) == KRED_OK);
+        if (!close(out, want, 1e-12)) {
+          std::fprintf(stderr, "ranges dot axis=%d rows=%lld threads=%d: "
+                               "wrong result\n",
+                       axis, (long long)rows, threads);
+          ++failures;
+        }
+      }
+    }
+  }
+
+  // Min_ArgMin: ties keep the earlier interval's index, even when a later
+  // interval lies before it.
+  {
+    kred_kernel kernel = makeArgminKernel();
+    std::vector<float> x = {0.f, 1.f, 2.f, 3.f, 4.f};
+    std::vector<float> y = {5.f, 0.f, 9.f, 0.f, 2.f, 0.f};
+    const void *args[] = {x.data(), y.data()};
+    // block [0,2): intervals [3,6) then [0,2); block [3,5): [4,5);
+    // row 2 is in no block.
+    std::vector<int64_t> blocks = {3, 5, 0, 2}, slices = {1, 3},
+                         red = {4, 5, 3, 6, 0, 2};
+    std::vector<float> out(5, -7.f);
+    std::vector<int64_t> idx(5, -7);
+    EXPECT(kred_cpu_launch_ranges(&kernel, args, 5, 6, out.data(), idx.data(),
+                                  2, blocks.data(), slices.data(), 3,
+                                  red.data(), nullptr) == KRED_OK);
+    EXPECT(out[0] == 0.f && idx[0] == 3); // y[3] = y[5] = y[1] = 0: first seen
+    EXPECT(out[1] == 1.f && idx[1] == 3);
+    EXPECT(std::isinf(out[2]) && idx[2] == -1); // no block: empty reduction
+    EXPECT(out[3] == 1.f && idx[3] == 4);
+    EXPECT(out[4] == 2.f && idx[4] == 4);
+  }
+
+  // Errors: nothing written, a message naming the faulty range.
+  {
+    kred_kernel dot = makeDotKernel<float>(1);
+    std::vector<float> x(4 * kDim, 1.f), y(6 * kDim, 1.f), w(6, 1.f),
+        p(1, 1.f);
+    std::vector<float> out(4, 3.f);
+    const void *args[] = {x.data(), y.data(), w.data(), p.data()};
+    auto launch = [&](std::vector<int64_t> blocks, std::vector<int64_t> slices,
+                      std::vector<int64_t> red) {
+      return kred_cpu_launch_ranges(&dot, args, 4, 6, out.data(), nullptr,
+                                    int64_t(slices.size()), blocks.data(),
+                                    slices.data(), int64_t(red.size() / 2),
+                                    red.data(), nullptr);
+    };
+    expectError(launch({0, 5}, {1}, {0, 6}), KRED_ERR_INVALID_ARGUMENT,
+                "block 0 of output rows (ranges_i) is [0, 5)");
+    expectError(launch({2, 1}, {1}, {0, 6}), KRED_ERR_INVALID_ARGUMENT,
+                "block 0 of output rows");
+    expectError(launch({0, 2, 1, 3}, {1, 1}, {0, 6}),
+                KRED_ERR_INVALID_ARGUMENT, "overlap");
+    expectError(launch({0, 2, 2, 4}, {1, 0}, {0, 6}),
+                KRED_ERR_INVALID_ARGUMENT, "slices_i[1] = 0");
+    expectError(launch({0, 2}, {2}, {0, 6}), KRED_ERR_INVALID_ARGUMENT,
+                "slices_i[0] = 2");
+    expectError(launch({0, 2}, {1}, {0, 7}), KRED_ERR_INVALID_ARGUMENT,
+                "reduction range 0 (redranges_j) is [0, 7)");
+    EXPECT(std::all_of(out.begin(), out.end(),
+                       [](float v) { return v == 3.f; }));
+    EXPECT(kred_cpu_launch_ranges(nullptr, args, 4, 6, out.data(), nullptr, 0,
+                                  nullptr, nullptr, 0, nullptr,
+                                  nullptr) == KRED_ERR_INVALID_ARGUMENT);
+    // No blocks at all: every row is an empty reduction (0 for Sum).
+    EXPECT(kred_cpu_launch_ranges(&dot, args, 4, 6, out.data(), nullptr, 0,
+                                  nullptr, nullptr, 0, nullptr,
+                                  nullptr) == KRED_OK);
+    EXPECT(std::all_of(out.begin(), out.end(),
+                       [](float v) { return v == 0.f; }));
+    EXPECT(std::string(kred_last_error()).empty());
+  }
+}
+
 } // namespace
 
 int main() {
@@ -642,6 +791,7 @@ int main() {
   testErrors();
   testThreadCounts();
   testNestedAndConcurrent();
+  testRanges();
   if (failures) {
     std::printf("FAILED: %d\n", failures);
     return 1;

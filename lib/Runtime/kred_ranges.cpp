@@ -1,0 +1,308 @@
+//===- kred_ranges.cpp - block-sparse launches (KeOps' ranges=) -----------===//
+//
+// Part of the kernelred project.
+//
+// kred_cpu_launch_ranges: a reduction restricted to blocks of output rows,
+// each reduced over its own list of intervals of the reduced index (see
+// kred_runtime.h). Built on the kernel ABI's partial accumulators: a block
+// with several intervals runs NAME_run once per interval into a state
+// buffer, folds them with NAME_merge in interval order and writes the output
+// with NAME_finalize; a block with one interval finalizes in NAME_run; rows
+// with nothing to reduce run NAME_run on an empty range (the finalized
+// initial accumulator). Blocks are cut into pieces of whole row blocks
+// (info.row_block) that the thread pool runs in parallel.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kred_runtime.h"
+
+#include "RuntimeInternal.h"
+#include "ThreadPool.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <new>
+#include <vector>
+
+using kred::detail::ThreadPool;
+
+namespace {
+
+using kred::detail::checkArrays;
+using kred::detail::checkedMul;
+using kred::detail::checkInfo;
+using kred::detail::fail;
+using kred::detail::kernelName;
+
+/// Row x reduced pairs below which a launch runs on the calling thread.
+constexpr int64_t kSerialPairs = 1 << 14;
+/// Tasks per thread (load balance vs. scheduling overhead).
+constexpr int64_t kTasksPerThread = 4;
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+struct FreeDeleter {
+  void operator()(void *p) const { std::free(p); }
+};
+using Scratch = std::unique_ptr<void, FreeDeleter>;
+
+Scratch allocate(size_t bytes) {
+  if (bytes == 0)
+    return Scratch(nullptr);
+  return Scratch(std::aligned_alloc(64, (bytes + 63) / 64 * 64));
+}
+
+/// One task: output rows [r0, r1) reduced over the intervals
+/// [first, last) of red_ranges (first == last: nothing to reduce).
+struct Piece {
+  int64_t r0, r1, first, last;
+};
+
+/// Checks the three range arrays; `rows`/`reduced` are the output and
+/// reduced sizes. Returns KRED_OK or a status with the message set.
+int checkRanges(const kred_kernel_info &info, int64_t rows, int64_t reduced,
+                int64_t numBlocks, const int64_t *blocks,
+                const int64_t *slices, int64_t numRed,
+                const int64_t *redRanges) {
+  const char *name = kernelName(info);
+  const char *rowVar = info.axis == 1 ? "i" : "j";
+  const char *redVar = info.axis == 1 ? "j" : "i";
+  if (numBlocks < 0 || numRed < 0)
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': negative number of ranges (%lld blocks, %lld "
+                "reduction ranges)",
+                name, static_cast<long long>(numBlocks),
+                static_cast<long long>(numRed));
+  if (numBlocks > 0 && (!blocks || !slices))
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': the block ranges or slices are NULL", name);
+  if (numRed > 0 && !redRanges)
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': the reduction ranges are NULL", name);
+  for (int64_t b = 0; b < numBlocks; ++b) {
+    int64_t s = blocks[2 * b], e = blocks[2 * b + 1];
+    if (s < 0 || e < s || e > rows)
+      return fail(KRED_ERR_INVALID_ARGUMENT,
+                  "kernel '%s': block %lld of output rows (ranges_%s) is "
+                  "[%lld, %lld), not a range within [0, %lld]",
+                  name, static_cast<long long>(b), rowVar,
+                  static_cast<long long>(s), static_cast<long long>(e),
+                  static_cast<long long>(rows));
+    int64_t prev = b == 0 ? 0 : slices[b - 1];
+    if (slices[b] < prev || slices[b] > numRed)
+      return fail(KRED_ERR_INVALID_ARGUMENT,
+                  "kernel '%s': slices_%s[%lld] = %lld, but slices must be "
+                  "non-decreasing, from %lld to at most %lld (the number of "
+                  "reduction ranges)",
+                  name, rowVar, static_cast<long long>(b),
+                  static_cast<long long>(slices[b]),
+                  static_cast<long long>(prev),
+                  static_cast<long long>(numRed));
+  }
+  for (int64_t l = 0; l < numRed; ++l) {
+    int64_t s = redRanges[2 * l], e = redRanges[2 * l + 1];
+    if (s < 0 || e < s || e > reduced)
+      return fail(KRED_ERR_INVALID_ARGUMENT,
+                  "kernel '%s': reduction range %lld (redranges_%s) is "
+                  "[%lld, %lld), not a range within [0, %lld]",
+                  name, static_cast<long long>(l), redVar,
+                  static_cast<long long>(s), static_cast<long long>(e),
+                  static_cast<long long>(reduced));
+  }
+  return KRED_OK;
+}
+
+int launchRanges(const kred_kernel *kernel, const void *const *args, int64_t M,
+                 int64_t N, void *out, int64_t *outIdx, int64_t numBlocks,
+                 const int64_t *blocks, const int64_t *slices, int64_t numRed,
+                 const int64_t *redRanges,
+                 const kred_launch_options *options) {
+  if (!kernel)
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kred_cpu_launch_ranges: kernel is NULL");
+  const kred_kernel_info &info = kernel->info;
+  if (int status = checkInfo(info))
+    return status;
+  if (!kernel->run || !kernel->merge || !kernel->finalize)
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': missing run/merge/finalize function",
+                kernelName(info));
+  if (M < 0 || N < 0)
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': negative size (M = %lld, N = %lld)",
+                kernelName(info), static_cast<long long>(M),
+                static_cast<long long>(N));
+  int threads = kred_get_num_threads();
+  if (options) {
+    if (options->num_threads < 0)
+      return fail(KRED_ERR_INVALID_ARGUMENT,
+                  "kernel '%s': negative thread count %d", kernelName(info),
+                  options->num_threads);
+    if (options->num_threads > 0)
+      threads = options->num_threads;
+  }
+  int64_t rows = info.axis == 1 ? M : N;
+  int64_t reduced = info.axis == 1 ? N : M;
+  if (int status = checkArrays(info, args, M, N, out, outIdx, rows))
+    return status;
+  if (int status = checkRanges(info, rows, reduced, numBlocks, blocks, slices,
+                               numRed, redRanges))
+    return status;
+
+  // Blocks by first row: they must not overlap (each output row is written
+  // by one task); the rows between them have nothing to reduce.
+  std::vector<int64_t> order(static_cast<size_t>(numBlocks));
+  for (int64_t b = 0; b < numBlocks; ++b)
+    order[b] = b;
+  std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+    return blocks[2 * a] < blocks[2 * b];
+  });
+  int64_t rb = info.row_block;
+  int64_t pairs = 0;
+  std::vector<Piece> whole; // blocks and gaps, before cutting
+  int64_t next = 0;         // first row not yet covered
+  int64_t prevBlock = -1;
+  for (int64_t b : order) {
+    int64_t s = blocks[2 * b], e = blocks[2 * b + 1];
+    if (s == e)
+      continue;
+    if (s < next)
+      return fail(KRED_ERR_INVALID_ARGUMENT,
+                  "kernel '%s': blocks %lld [%lld, %lld) and %lld [%lld, "
+                  "%lld) of output rows (ranges_%s) overlap",
+                  kernelName(info), static_cast<long long>(prevBlock),
+                  static_cast<long long>(blocks[2 * prevBlock]),
+                  static_cast<long long>(blocks[2 * prevBlock + 1]),
+                  static_cast<long long>(b), static_cast<long long>(s),
+                  static_cast<long long>(e), info.axis == 1 ? "i" : "j");
+    if (s > next)
+      whole.push_back({next, s, 0, 0});
+    int64_t first = b == 0 ? 0 : slices[b - 1], last = slices[b];
+    int64_t count = 0;
+    for (int64_t l = first; l < last; ++l)
+      count += redRanges[2 * l + 1] - redRanges[2 * l];
+    int64_t p = checkedMul(e - s, count);
+    pairs = (p < 0 || pairs > INT64_MAX - p) ? INT64_MAX : pairs + p;
+    whole.push_back({s, e, count > 0 ? first : 0, count > 0 ? last : 0});
+    next = e;
+    prevBlock = b;
+  }
+  if (next < rows)
+    whole.push_back({next, rows, 0, 0});
+  if (rows == 0)
+    return KRED_OK;
+
+  if (threads > 1 && pairs < kSerialPairs)
+    threads = 1;
+  // Pieces of at most `maxRows` rows (whole row blocks), so that a few large
+  // blocks still keep every thread busy.
+  int64_t maxRows = rows;
+  if (threads > 1) {
+    int64_t want = static_cast<int64_t>(threads) * kTasksPerThread;
+    maxRows = std::max<int64_t>(rb, ceilDiv(ceilDiv(rows, want), rb) * rb);
+  }
+  std::vector<Piece> pieces;
+  int64_t stateRows = 0; // rows of the largest piece that needs state
+  for (const Piece &w : whole) {
+    for (int64_t r0 = w.r0; r0 < w.r1; r0 += maxRows) {
+      Piece p{r0, std::min(w.r1, r0 + maxRows), w.first, w.last};
+      if (p.last - p.first > 1)
+        stateRows = std::max(stateRows, p.r1 - p.r0);
+      pieces.push_back(p);
+    }
+  }
+
+  size_t accSize = kred_dtype_size(info.acc_dtype);
+  int64_t values = checkedMul(stateRows, info.state_values);
+  int64_t indices = checkedMul(stateRows, info.state_indices);
+  if (values < 0 || indices < 0 ||
+      checkedMul(values, static_cast<int64_t>(accSize)) < 0)
+    return fail(KRED_ERR_OUT_OF_MEMORY,
+                "kernel '%s': partial accumulators too large",
+                kernelName(info));
+  size_t valueBytes = static_cast<size_t>(values) * accSize;
+  size_t indexBytes = static_cast<size_t>(indices) * sizeof(int64_t);
+
+  kred_run_fn run = kernel->run;
+  kred_merge_fn merge = kernel->merge;
+  kred_finalize_fn finalize = kernel->finalize;
+  // Per-task scratch: an accumulator and one for the next interval.
+  std::atomic<bool> outOfMemory{false};
+  auto task = [&](int64_t t) {
+    const Piece &p = pieces[t];
+    // Skip the intervals with nothing in them.
+    int64_t first = p.first, last = p.last;
+    while (first < last && redRanges[2 * first] == redRanges[2 * first + 1])
+      ++first;
+    while (last > first &&
+           redRanges[2 * (last - 1)] == redRanges[2 * (last - 1) + 1])
+      --last;
+    if (first == last) {
+      run(args, M, N, p.r0, p.r1, 0, 0, out, outIdx, nullptr, nullptr);
+      return;
+    }
+    if (last - first == 1) {
+      run(args, M, N, p.r0, p.r1, redRanges[2 * first],
+          redRanges[2 * first + 1], out, outIdx, nullptr, nullptr);
+      return;
+    }
+    Scratch accValues = allocate(valueBytes), nextValues = allocate(valueBytes);
+    Scratch accIndices = allocate(indexBytes),
+            nextIndices = allocate(indexBytes);
+    if ((valueBytes && (!accValues || !nextValues)) ||
+        (indexBytes && (!accIndices || !nextIndices))) {
+      outOfMemory = true;
+      return;
+    }
+    auto *av = accValues.get(), *nv = nextValues.get();
+    auto *ai = static_cast<int64_t *>(accIndices.get());
+    auto *ni = static_cast<int64_t *>(nextIndices.get());
+    // NAME_run stores its accumulators when state_values is not NULL: give
+    // it a valid address even for a kernel without state values.
+    alignas(64) char dummy[64];
+    if (!av)
+      av = nv = dummy;
+    run(args, M, N, p.r0, p.r1, redRanges[2 * first], redRanges[2 * first + 1],
+        out, outIdx, av, ai);
+    for (int64_t l = first + 1; l < last; ++l) {
+      int64_t k0 = redRanges[2 * l], k1 = redRanges[2 * l + 1];
+      if (k0 == k1)
+        continue;
+      run(args, M, N, p.r0, p.r1, k0, k1, out, outIdx, nv, ni);
+      merge(av, ai, nv, ni, p.r1 - p.r0);
+    }
+    finalize(av, ai, p.r1 - p.r0, p.r0, out, outIdx);
+  };
+  ThreadPool::get().parallelFor(static_cast<int64_t>(pieces.size()), threads,
+                                task);
+  if (outOfMemory)
+    return fail(KRED_ERR_OUT_OF_MEMORY,
+                "kernel '%s': cannot allocate partial accumulators",
+                kernelName(info));
+  return KRED_OK;
+}
+
+} // namespace
+
+extern "C" int
+kred_cpu_launch_ranges(const kred_kernel *kernel, const void *const *args,
+                       int64_t M, int64_t N, void *out, int64_t *out_idx,
+                       int64_t num_blocks, const int64_t *blocks,
+                       const int64_t *slices, int64_t num_red,
+                       const int64_t *red_ranges,
+                       const kred_launch_options *options) {
+  kred::detail::clearError();
+  try {
+    return launchRanges(kernel, args, M, N, out, out_idx, num_blocks, blocks,
+                        slices, num_red, red_ranges, options);
+  } catch (const std::bad_alloc &) {
+    return fail(KRED_ERR_OUT_OF_MEMORY, "kred_cpu_launch_ranges: out of memory");
+  } catch (const std::exception &e) {
+    return fail(KRED_ERR_INTERNAL, "kred_cpu_launch_ranges: %s", e.what());
+  } catch (...) {
+    return fail(KRED_ERR_INTERNAL, "kred_cpu_launch_ranges: unknown error");
+  }
+}
