@@ -727,6 +727,49 @@ class FakeKernel:
         if i is not None:
             _to_address(out_idx_ptr, i, "int64")
 
+    def launch_ranges(
+        self, arg_ptrs, M, N, out_ptr, out_idx_ptr, blocks_ptr, num_blocks, slices_ptr, red_ptr, num_red, num_threads=0
+    ):
+        """Block-sparse launch: each block of output rows over its own reduced indices (kred_cpu_launch_ranges)."""
+        formula, aliases, reduction, axis, dtype, opt_arg, formula2 = self.spec
+        info = self.info
+        rows, red_n = (M, N) if axis == 1 else (N, M)
+        blocks = _from_address(blocks_ptr, (num_blocks, 2), "int64")
+        slices = _from_address(slices_ptr, (num_blocks,), "int64")
+        red = _from_address(red_ptr, (num_red, 2), "int64")
+        rc = 0 if axis == 1 else 1  # category of the output rows
+        full = []
+        for pos in range(info["num_args"]):
+            c, d = info["arg_category"][pos], info["arg_dim"][pos]
+            n = {0: M, 1: N}.get(c, None)
+            full.append(None if c < 0 else _from_address(arg_ptrs[pos], (n, d) if n is not None else (d,), dtype).astype(np.float64))
+        vd, idd = info["out_value_dim"], info["out_index_dim"]
+        inf = np.inf
+        fill = {"Sum": 0.0, "LogSumExp": -inf, "SumSoftMaxWeight": np.nan}.get(reduction, -inf if "Max" in reduction else inf)
+        V = np.full((rows, vd), fill) if vd else None
+        Ix = np.full((rows, idd), -1, dtype=np.int64) if idd else None
+        for b in range(num_blocks):
+            r0, r1 = int(blocks[b, 0]), int(blocks[b, 1])
+            l0 = int(slices[b - 1]) if b else 0
+            idx = [np.arange(red[l, 0], red[l, 1]) for l in range(l0, int(slices[b]))]
+            idx = np.concatenate(idx) if idx else np.zeros(0, np.int64)
+            if r1 <= r0 or not len(idx):
+                continue
+            sub = [
+                None if a is None else a[r0:r1] if c == rc else a[idx] if c == 1 - rc else a
+                for a, c in zip(full, info["arg_category"])
+            ]
+            v, i = reduce_raw(formula, aliases, reduction, axis, sub, opt_arg, formula2)
+            if v is not None:
+                V[r0:r1] = v
+            if i is not None:
+                Ix[r0:r1] = np.where(i >= 0, idx[np.clip(i, 0, None)], -1)
+        self.launches += 1
+        if V is not None:
+            _to_address(out_ptr, V, dtype)
+        if Ix is not None:
+            _to_address(out_idx_ptr, Ix, "int64")
+
 
 class FakeC:
     """Implements the kred._C contract in numpy (float64 math, outputs cast to the dtype)."""
