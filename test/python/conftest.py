@@ -42,7 +42,7 @@ def pytest_collection_modifyitems(config, items):
         has_cuda = False
     if has_cuda:
         return
-    skip = pytest.mark.skip(reason="needs a CUDA device")
+    skip = pytest.mark.skip(reason="no CUDA GPU: torch.cuda.is_available() is False")
     for item in items:
         if "gpu" in item.keywords:
             item.add_marker(skip)

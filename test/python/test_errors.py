@@ -76,11 +76,13 @@ def test_wrong_array_type():
 def test_devices_and_backends():
     x, y, b, p = (torch.from_numpy(a) for a in args())
     G = kt.Genred(F, A, axis=1)
-    with pytest.raises(NotImplementedError, match=r"argument 'x' \(position 0, Vi\(3\)\) is on device 'meta'.*GPU backend is not built yet"):
+    with pytest.raises(ValueError, match=r"argument 'x' \(position 0, Vi\(3\)\) is on device 'meta'; kred runs on the CPU and on CUDA"):
         G(x.to("meta"), y, b, p)
-    for backend in ("GPU", "GPU_1D", "GPU_2D"):
-        with pytest.raises(NotImplementedError, match="GPU backend is not built yet"):
-            G(x, y, b, p, backend=backend)
+    # GPU backends without a usable GPU: a clear error (test_gpu.py has the rest).
+    if not _gpu():
+        for backend in ("GPU", "GPU_1D", "GPU_2D", "GPU_1D_host", "GPU_2D_device"):
+            with pytest.raises(RuntimeError, match=f"backend='{backend}': kred cannot use a CUDA GPU here"):
+                G(x, y, b, p, backend=backend)
     with pytest.raises(ValueError, match="invalid backend 'TPU'"):
         G(x, y, b, p, backend="TPU")
     with pytest.raises(ValueError, match=r"ranges= entry slices_i must have shape \(1,\)"):
@@ -88,11 +90,17 @@ def test_devices_and_backends():
     assert G(x, y, b, p, backend="CPU").shape == (M, 2)
 
 
+def _gpu():
+    from kred.common.backends import gpu_available
+
+    return not FAKE and gpu_available() > 0 and torch.cuda.is_available()
+
+
 @pytest.mark.gpu
-def test_cuda_tensors_until_issue_7():
-    x, y, b, p = (torch.from_numpy(a).cuda() for a in args())
-    with pytest.raises(NotImplementedError, match="cuda:0.*GPU backend is not built yet"):
-        kt.Genred(F, A, axis=1)(x, y, b, p)
+def test_cuda_tensors_mixed_with_cpu():
+    x, y, b, p = (torch.from_numpy(a) for a in args())
+    with pytest.raises(ValueError, match=r"argument 'x' \(position 0, Vi\(3\)\) is on the CPU but argument 'y' \(position 1, Vj\(3\)\) is on device 'cuda:0'"):
+        kt.Genred(F, A, axis=1)(x, y.cuda(), b.cuda(), p.cuda())
 
 
 def test_formula_errors_surface_with_caret():

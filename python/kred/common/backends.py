@@ -1,10 +1,18 @@
 """Where a reduction runs.
 
-``resolve_backend`` turns Genred's ``backend=`` string (KeOps' names) and the
-devices of the arguments into a backend object with one method, ``launch``.
-Only the CPU backend exists today; the GPU backend (issue 7) plugs in here:
-a ``CUDABackend`` with the same ``launch`` signature, chosen for "auto" when
-the tensors live on a CUDA device and for "GPU", "GPU_1D", "GPU_2D".
+``resolve_backend`` turns Genred's ``backend=`` string (KeOps' names), the
+devices of the arguments and ``device_id`` into a backend object:
+
+* ``CPUBackend``: CPU arrays (numpy, CPU tensors) with "auto" or "CPU".
+* ``CUDABackend``: torch CUDA tensors (all on one device) with "auto",
+  "GPU", "GPU_1D", "GPU_2D" or their "_device" forms; or host inputs
+  (numpy, CPU tensors) with "GPU", "GPU_1D", "GPU_2D" or their "_host"
+  forms, which are copied to the GPU and the results back (``host=True``,
+  see ``genred.run``), as KeOps does. "GPU_1D" never splits the reduced
+  index, "GPU_2D" always does, "GPU" and "auto" leave it to the runtime.
+
+A backend has ``signature(spec, dtype)`` (the compiled kernel and its
+signature) and ``launch(kernel, arg_ptrs, M, N, out_ptr, idx_ptr)``.
 """
 
 KNOWN_BACKENDS = (
@@ -20,12 +28,20 @@ KNOWN_BACKENDS = (
 )
 
 
-class GPUNotBuiltError(NotImplementedError):
-    """Raised for backend="GPU" or CUDA tensors until the GPU backend exists."""
+class GPUUnavailableError(RuntimeError):
+    """A GPU backend was asked for, but kred cannot use a CUDA GPU here."""
+
+
+# Older name (before the GPU backend existed); still raised for "no GPU".
+GPUNotBuiltError = GPUUnavailableError
 
 
 class CPUBackend:
     name = "CPU"
+    host = False
+
+    def signature(self, spec, dtype):
+        return spec.signature(dtype)
 
     def launch(self, kernel, arg_ptrs, M, N, out_ptr, idx_ptr):
         kernel.launch(arg_ptrs, M, N, out_ptr, idx_ptr, 0)
@@ -42,25 +58,192 @@ class CPUBackend:
 _CPU = CPUBackend()
 
 
-def resolve_backend(backend, devices, describe):
+def _runtime():
+    from kred.common._cext import extension
+
+    return getattr(extension(), "runtime", None)
+
+
+def gpu_available():
+    """Number of CUDA devices kred's runtime can use (0 without a driver or GPU)."""
+    rt = _runtime()
+    if rt is None or not hasattr(rt, "gpu_available"):
+        return 0
+    return int(rt.gpu_available())
+
+
+def gpu_error():
+    """Why gpu_available() is 0 ('' when a GPU is usable)."""
+    rt = _runtime()
+    if rt is None or not hasattr(rt, "gpu_error"):
+        return "this build of kred._C has no GPU runtime"
+    return rt.gpu_error()
+
+
+def _torch_cuda(backend):
+    """torch, checked to have CUDA (the GPU backend allocates with torch)."""
+    try:
+        import torch
+    except ImportError as e:
+        raise GPUUnavailableError(
+            f"backend={backend!r} needs PyTorch with CUDA to move data to and from the GPU "
+            f"({e}); install torch or use backend='CPU'"
+        ) from e
+    if not torch.cuda.is_available():
+        raise GPUUnavailableError(
+            f"backend={backend!r}: no CUDA GPU is available to PyTorch (torch.cuda.is_available() is False); "
+            "use backend='CPU'"
+        )
+    return torch
+
+
+class CUDABackend:
+    """Launches on CUDA device `index` (torch's current stream of it); host=True copies inputs there and back."""
+
+    name = "GPU"
+
+    def __init__(self, backend, index, split, host):
+        self.backend = backend
+        self.index = index
+        self.split = split
+        self.host = host
+
+    @property
+    def device(self):
+        return f"cuda:{self.index}"
+
+    def on_device(self):
+        """The same backend for inputs that are already on the device."""
+        return CUDABackend(self.backend, self.index, self.split, False)
+
+    def signature(self, spec, dtype):
+        import torch
+
+        major, minor = torch.cuda.get_device_capability(self.index)
+        return spec.gpu_signature(dtype, major * 10 + minor)
+
+    def launch(self, kernel, arg_ptrs, M, N, out_ptr, idx_ptr):
+        import torch
+
+        rt = _runtime()
+        device = torch.device("cuda", self.index)
+        stream = torch.cuda.current_stream(device).cuda_stream
+        scratch, nbytes = None, 0
+        if self.split != 0:
+            nbytes = int(rt.gpu_scratch_bytes(kernel, M, N, self.index))
+            if nbytes:
+                # torch's caching allocator, ordered on the same stream
+                scratch = torch.empty(nbytes, dtype=torch.uint8, device=device)
+        rt.gpu_launch(
+            kernel,
+            arg_ptrs,
+            M,
+            N,
+            out_ptr,
+            idx_ptr,
+            stream=stream,
+            device=self.index,
+            split=self.split,
+            scratch=scratch.data_ptr() if scratch is not None else 0,
+            scratch_bytes=nbytes,
+        )
+        del scratch
+
+    def to_device(self, tools, args):
+        """Host inputs (numpy arrays or CPU tensors) as CUDA tensors on this device."""
+        torch = _torch_cuda(self.backend)
+        out = []
+        for a in args:
+            if tools.name == "numpy":
+                a = torch.from_numpy(tools.contiguous(a))
+            out.append(a.detach().to(self.device))
+        return out
+
+    @staticmethod
+    def to_host(tools, t):
+        """A CUDA tensor back as `tools`' array type (numpy array or CPU tensor)."""
+        if t is None:
+            return None
+        t = t.cpu()
+        return t.numpy() if tools.name == "numpy" else t
+
+
+_SPLIT = {"GPU_1D": 0, "GPU_2D": 1}
+
+
+def resolve_backend(backend, devices, describe, device_id=-1):
     """Picks the backend for one call.
 
-    backend: Genred's string; devices: list of (position, device string such
-    as "cpu" or "cuda:0"); describe(pos): how errors name an argument.
+    backend: Genred's string (or a backend object, returned as is); devices:
+    list of (position, device string such as "cpu" or "cuda:0"); describe(pos):
+    how errors name an argument; device_id: KeOps' device_id (-1: the inputs'
+    device, or torch's current device for host inputs).
     """
     if backend is None:
         backend = "auto"
+    if isinstance(backend, (CPUBackend, CUDABackend)):
+        return backend
     if not isinstance(backend, str) or backend not in KNOWN_BACKENDS:
         raise ValueError(f"invalid backend {backend!r}; expected one of {', '.join(KNOWN_BACKENDS)}")
-    if backend.startswith("GPU"):
-        raise GPUNotBuiltError(
-            f"backend={backend!r}: the GPU backend is not built yet (kernelred issue 7); "
-            "use backend='CPU' or 'auto' with CPU arrays"
-        )
+    cuda, host = [], []
     for pos, dev in devices:
-        if dev != "cpu":
-            raise GPUNotBuiltError(
-                f"{describe(pos)} is on device '{dev}', but the GPU backend is not built yet "
-                "(kernelred issue 7); move the inputs to the CPU (e.g. tensor.cpu())"
+        if dev == "cpu":
+            host.append(pos)
+        elif dev.startswith("cuda"):
+            cuda.append((pos, dev))
+        else:
+            raise ValueError(
+                f"{describe(pos)} is on device '{dev}'; kred runs on the CPU and on CUDA devices "
+                "(move it with .cpu() or .cuda())"
             )
-    return _CPU
+    if cuda and host:
+        first = cuda[0]
+        raise ValueError(
+            f"{describe(host[0])} is on the CPU but {describe(first[0])} is on device '{first[1]}': "
+            "all inputs must be on the same device (move them with .to(device))"
+        )
+    for pos, dev in cuda[1:]:
+        if dev != cuda[0][1]:
+            raise ValueError(
+                f"{describe(pos)} is on device '{dev}' but {describe(cuda[0][0])} is on device "
+                f"'{cuda[0][1]}': all inputs must be on the same device"
+            )
+    if backend == "CPU" or (backend == "auto" and not cuda):
+        if cuda:
+            pos, dev = cuda[0]
+            raise ValueError(
+                f"backend='CPU' runs on CPU arrays, but {describe(pos)} is on device '{dev}'; "
+                "use backend='auto' or 'GPU' for CUDA tensors, or move the inputs with .cpu()"
+            )
+        return _CPU
+
+    # A GPU backend.
+    if gpu_available() == 0:
+        what = f"backend={backend!r}" if backend != "auto" else f"{describe(cuda[0][0])} is a CUDA tensor, but"
+        raise GPUUnavailableError(f"{what}: kred cannot use a CUDA GPU here: {gpu_error()}")
+    kind = backend[: len("GPU_1D")] if backend.startswith("GPU_") else "GPU"
+    split = _SPLIT.get(kind, -1)
+    if backend.endswith("_device") and not cuda and devices:
+        raise ValueError(
+            f"backend={backend!r} runs on CUDA tensors, but {describe(host[0])} is in host memory; "
+            f"use backend={kind + '_host'!r} (or 'GPU') to copy it to the GPU, or move it with .cuda()"
+        )
+    if backend.endswith("_host") and cuda:
+        pos, dev = cuda[0]
+        raise ValueError(
+            f"backend={backend!r} copies host inputs to the GPU, but {describe(pos)} is already on device "
+            f"'{dev}'; use backend={kind + '_device'!r} or 'GPU'"
+        )
+    if cuda:
+        index = int(cuda[0][1].split(":")[1]) if ":" in cuda[0][1] else 0
+        if device_id is not None and device_id >= 0 and device_id != index:
+            raise ValueError(
+                f"device_id={device_id}, but {describe(cuda[0][0])} is on device '{cuda[0][1]}'; "
+                "drop device_id or move the inputs to that device"
+            )
+        return CUDABackend(backend, index, split, host=False)
+    torch = _torch_cuda(backend)
+    index = device_id if device_id is not None and device_id >= 0 else torch.cuda.current_device()
+    if index >= torch.cuda.device_count():
+        raise ValueError(f"device_id={device_id}: there are {torch.cuda.device_count()} CUDA devices")
+    return CUDABackend(backend, index, split, host=True)

@@ -39,6 +39,35 @@ def get_kernel(formula, aliases, reduction, axis, dtype, opt_arg=None, formula2=
     return kernel
 
 
+def get_gpu_kernel(
+    formula, aliases, reduction, axis, dtype, opt_arg=None, formula2="", dtype_acc="auto", sum_scheme="auto", *, sm
+):
+    """Returns the compiled GPU kernel (``_C.compile_gpu``) for devices of compute capability `sm` (e.g. 90)."""
+    key = make_key(formula, aliases, reduction, axis, dtype, opt_arg, formula2, dtype_acc, sum_scheme) + ("gpu", sm)
+    kernel = _kernels.get(key)
+    if kernel is not None:
+        _stats["hits"] += 1
+        return kernel
+    with _lock:
+        kernel = _kernels.get(key)
+        if kernel is None:
+            ext = extension()
+            if not hasattr(ext, "compile_gpu"):
+                raise NotImplementedError(
+                    "this build of kred._C cannot compile GPU kernels (it has no compile_gpu); "
+                    "rebuild kred with the GPU compiler, or use backend='CPU' with CPU arrays"
+                )
+            _stats["misses"] += 1
+            kernel = ext.compile_gpu(
+                formula, list(aliases), reduction, int(axis), dtype, opt_arg, formula2 or "", dtype_acc, sum_scheme,
+                sm=sm,
+            )
+            _kernels[key] = kernel
+        else:
+            _stats["hits"] += 1
+    return kernel
+
+
 def clear():
     """Forgets every kernel compiled in this process (the disk cache stays)."""
     with _lock:

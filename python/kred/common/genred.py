@@ -85,6 +85,28 @@ class GenredSpec:
             self._signatures[dtype] = sig
         return sig
 
+    def gpu_signature(self, dtype, sm):
+        """The GPU kernel for `dtype` on devices of compute capability `sm` (major * 10 + minor), memoized."""
+        key = (dtype, "gpu", sm)
+        sig = self._signatures.get(key)
+        if sig is None:
+            check_acc_dtype(self.dtype_acc, dtype)
+            kernel = cache.get_gpu_kernel(
+                self.formula,
+                self.aliases,
+                self.reduction,
+                self.axis,
+                dtype,
+                self.opt_arg,
+                self.formula2,
+                self.dtype_acc,
+                self.sum_scheme,
+                sm=sm,
+            )
+            sig = _Signature(kernel)
+            self._signatures[key] = sig
+        return sig
+
     def __repr__(self):
         return (
             f"Genred(formula={self.formula!r}, aliases={self.aliases!r}, reduction_op={self.reduction_op!r}, "
@@ -210,7 +232,9 @@ def run(spec, tools, args, backend="auto", device_id=-1, ranges=None, out=None, 
     for pos, a in enumerate(args):
         if not tools.is_array(a):
             raise TypeError(f"{caller}: {describe(pos)} must be a {tools.array_name}, got {type(a).__name__}")
-    backend_obj = resolve_backend(backend, [(pos, tools.device(a)) for pos, a in enumerate(args)], describe)
+    backend_obj = resolve_backend(backend, [(pos, tools.device(a)) for pos, a in enumerate(args)], describe, device_id)
+    if backend_obj.host:
+        return _run_host(spec, tools, args, backend_obj, ranges, out, caller)
 
     # The dtype comes from the inputs (the first floating point one).
     dtype, ref = None, None
@@ -227,7 +251,7 @@ def run(spec, tools, args, backend="auto", device_id=-1, ranges=None, out=None, 
             )
         dtype = "float32"
 
-    sig = spec.signature(dtype)
+    sig = backend_obj.signature(spec, dtype)
     kernel = sig.kernel
     nargs, cats, dims = sig.nargs, sig.cats, sig.dims
     if len(args) != nargs:
@@ -395,6 +419,30 @@ def run(spec, tools, args, backend="auto", device_id=-1, ranges=None, out=None, 
                 i_ptr0 + flat * i_step if indices is not None else 0,
             )
     del keep
+    return values, indices, fin
+
+
+def _run_host(spec, tools, args, backend_obj, ranges, out, caller):
+    """A GPU backend on host inputs (numpy arrays, CPU tensors): copies them to the GPU, runs there and
+    copies the results back, as KeOps' "GPU" and "*_host" backends do. Returns what run() returns."""
+    from kred.torch._tools import TorchTools
+
+    device_args = backend_obj.to_device(tools, args)
+    values, indices, fin = run(spec, TorchTools, device_args, backend_obj.on_device(), -1, ranges, None, caller)
+    values = backend_obj.to_host(tools, values)
+    indices = backend_obj.to_host(tools, indices)
+    if out is not None:
+        ref = next(p for p, a in enumerate(args) if tools.dtype_name(a) in FLOAT_DTYPES)
+        dtype = tools.dtype_name(args[ref])
+        raw_v = tuple(values.shape) if values is not None else None
+        raw_i = tuple(indices.shape) if indices is not None else None
+        out_v, out_i = _prepare_out(spec, tools, out, fin, dtype, args[ref], raw_v, raw_i)
+        if out_v is not None:
+            out_v[...] = values
+            values = out_v
+        if out_i is not None:
+            out_i[...] = indices
+            indices = out_i
     return values, indices, fin
 
 

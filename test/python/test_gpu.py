@@ -1,0 +1,479 @@
+"""The GPU backend (issue 7).
+
+Everywhere: the error paths without a driver (a subprocess with
+$KRED_LIBCUDA_PATH pointing nowhere), the runtime binding's argument checks,
+and what gpu_available() reports. With a CUDA GPU (skipped otherwise, with
+the reason "no CUDA GPU: ..."): every reduction x axis x dtype (float16,
+bfloat16, float32, float64) on CUDA tensors against a float64 reference
+with poisoned outputs, agreement with the CPU backend, the GPU_1D / GPU_2D /
+_device / _host backends, streams, batches, empty reductions, LazyTensor,
+KernelSolve and gradients on CUDA tensors.
+"""
+
+import math
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import torch
+
+import keops_ref
+import kred.numpy as kn
+import kred.torch as kt
+from helpers import TOL
+from kred.common import backends
+from kred.torch._tools import TorchTools
+
+
+def _gpu_reason():
+    if not torch.cuda.is_available():
+        return "no CUDA GPU: torch.cuda.is_available() is False"
+    if backends.gpu_available() == 0:
+        return "no CUDA GPU: " + (backends.gpu_error() or "kred's runtime sees no device")
+    return None
+
+
+GPU_REASON = _gpu_reason()
+needs_gpu = pytest.mark.skipif(GPU_REASON is not None, reason=GPU_REASON or "")
+
+DTYPES = ["float16", "bfloat16", "float32", "float64"]
+TDTYPE = {"float16": torch.float16, "bfloat16": torch.bfloat16, "float32": torch.float32, "float64": torch.float64}
+
+_GAUSS = ("Exp(-p*SqDist(x,y))*b", ["x = Vi(3)", "y = Vj(3)", "b = Vj(2)", "p = Pm(1)"])
+_SCORE = ("p*(x|y) - SqDist(x,y)", ["x = Vi(3)", "y = Vj(3)", "b = Vj(2)", "p = Pm(1)"])
+_VEC = ("Square(x-y) + x*y", ["x = Vi(3)", "y = Vj(3)"])
+
+# name -> (formula, aliases, reduction, opt_arg, formula2): every reduction kind.
+CASES = {
+    "Sum": (*_GAUSS, "Sum", None, None),
+    "LogSumExp": (*_SCORE, "LogSumExp", None, None),
+    "LogSumExpWeight": (*_SCORE, "LogSumExp", None, "Exp(b)"),
+    "Max_SumShiftExp": (*_SCORE, "Max_SumShiftExp", None, None),
+    "Max_SumShiftExpWeight": (*_SCORE, "Max_SumShiftExpWeight", None, "b"),
+    "SumSoftMaxWeight": (*_SCORE, "SumSoftMaxWeight", None, "b"),
+    "Min": (*_VEC, "Min", None, None),
+    "Max": (*_VEC, "Max", None, None),
+    "ArgMin": (*_VEC, "ArgMin", None, None),
+    "ArgMax": (*_VEC, "ArgMax", None, None),
+    "Min_ArgMin": (*_VEC, "Min_ArgMin", None, None),
+    "Max_ArgMax": (*_VEC, "Max_ArgMax", None, None),
+    "KMin": (*_VEC, "KMin", 4, None),
+    "ArgKMin": (*_VEC, "ArgKMin", 4, None),
+    "KMin_ArgKMin": (*_VEC, "KMin_ArgKMin", 4, None),
+}
+MAX_LIKE = ("Max", "ArgMax", "Max_ArgMax")
+
+
+def make_inputs(name, M, N, dtype, seed=0):
+    """CPU tensors of `dtype`: (M, d) for Vi, (N, d) for Vj, (d,) positive for Pm."""
+    g = torch.Generator().manual_seed(seed)
+    out = []
+    for a in CASES[name][1]:
+        kind = a.split("=")[1].strip()[:2]
+        dim = int(a.split("(")[1].rstrip(")"))
+        if kind == "Vi":
+            t = torch.randn(M, dim, generator=g, dtype=torch.float64)
+        elif kind == "Vj":
+            t = torch.randn(N, dim, generator=g, dtype=torch.float64)
+        else:
+            t = torch.rand(dim, generator=g, dtype=torch.float64) + 0.5
+        out.append(t.to(TDTYPE[dtype]))
+    return out
+
+
+def genred(framework, name, axis):
+    formula, aliases, reduction, opt_arg, formula2 = CASES[name]
+    mod = kt if framework == "torch" else kn
+    return mod.Genred(formula, aliases, reduction_op=reduction, axis=axis, opt_arg=opt_arg, formula2=formula2)
+
+
+def f64(args):
+    return [a.detach().cpu().to(torch.float64).numpy() for a in args]
+
+
+def reference(name, axis, args):
+    formula, aliases, reduction, opt_arg, formula2 = CASES[name]
+    return keops_ref.reference(formula, aliases, reduction, axis, f64(args), opt_arg, formula2 or "")
+
+
+def dense_F(name, axis, args):
+    """F in float64 as (rows, reduced, D) for the selection cases (the _VEC formula)."""
+    x, y = f64(args)[:2]
+    F = (x[:, None, :] - y[None, :, :]) ** 2 + x[:, None, :] * y[None, :, :]
+    return F if axis == 1 else F.transpose(1, 0, 2)
+
+
+def as_tuple(x):
+    return x if isinstance(x, tuple) else (x,)
+
+
+def check_values(got, want, dtype, what):
+    got = got.detach().cpu().to(torch.float64).numpy()
+    want = np.asarray(want, dtype=np.float64)
+    assert got.shape == want.shape, f"{what}: shape {got.shape} != {want.shape}"
+    assert not np.isnan(got).any() or np.isnan(want).any(), f"{what}: NaN in the output (unwritten?)"
+    tol = TOL[dtype]
+    finite = np.isfinite(want)
+    scale = float(np.max(np.abs(want[finite]))) if finite.any() else 1.0
+    np.testing.assert_allclose(got, want, rtol=tol["rtol"], atol=tol["atol"] * max(scale, 1.0), err_msg=what)
+
+
+def check_indices(idx, name, axis, args, dtype, what):
+    """Selected indices: valid, distinct per row, and as good as the reference's (up to rounding)."""
+    idx = idx.detach().cpu().numpy()
+    assert idx.dtype == np.int64, f"{what}: indices must be int64"
+    F = dense_F(name, axis, args)  # (rows, reduced, D)
+    rows, reduced, D = F.shape
+    K = CASES[name][3] or 1
+    idx = idx.reshape(rows, K, D)
+    # Fewer candidates than K: the missing ones are -1.
+    assert (idx[:, reduced:, :] == -1).all(), f"{what}: padding indices must be -1"
+    K = min(K, reduced)
+    idx = idx[:, :K, :]
+    assert (idx >= 0).all() and (idx < reduced).all(), f"{what}: index out of range"
+    for d in range(D):
+        for r in range(rows):
+            assert len(set(idx[r, :, d].tolist())) == K, f"{what}: repeated index in row {r}"
+    picked = np.take_along_axis(F, idx, 1)  # (rows, K, D)
+    order = np.sort(-F if name in MAX_LIKE else F, axis=1)[:, :K, :]
+    best = -order if name in MAX_LIKE else order
+    tol = TOL[dtype]
+    scale = max(float(np.max(np.abs(best))), 1.0)
+    np.testing.assert_allclose(picked, best, rtol=tol["rtol"], atol=tol["atol"] * scale, err_msg=what)
+
+
+def check_result(out, name, axis, args, dtype, what):
+    """out (as Genred returns it) against the float64 reference."""
+    want = reference(name, axis, args)
+    outs, wants = as_tuple(out), as_tuple(want)
+    assert len(outs) == len(wants), what
+    for o, w in zip(outs, wants):
+        if o.dtype == torch.int64:
+            check_indices(o, name, axis, args, dtype, what)
+        else:
+            assert o.dtype == TDTYPE[dtype], f"{what}: dtype {o.dtype}"
+            check_values(o, w, dtype, what)
+
+
+@pytest.fixture
+def poison(monkeypatch):
+    """Outputs allocated by kred come out NaN (values) or -7 (indices) until the kernel writes them."""
+    empty = TorchTools.empty
+
+    def poisoned(shape, dtype, like=None):
+        t = empty(shape, dtype, like)
+        t.fill_(-7 if dtype == "int64" else math.nan)
+        return t
+
+    monkeypatch.setattr(TorchTools, "empty", staticmethod(poisoned))
+
+
+# ---------------------------------------------------------------------------
+# Everywhere: runtime reports and error paths
+
+
+def test_gpu_available_is_consistent():
+    from kred import _C
+
+    n = _C.runtime.gpu_available()
+    assert isinstance(n, int) and n >= 0
+    if n == 0:
+        msg = _C.runtime.gpu_error()
+        assert msg.startswith("no CUDA"), msg
+    else:
+        assert _C.runtime.gpu_error() == ""
+        if torch.cuda.is_available():
+            assert n == torch.cuda.device_count()
+
+
+def test_runtime_binding_checks_its_arguments():
+    from kred import _C
+
+    with pytest.raises(ValueError, match="NULL kred_gpu_kernel"):
+        _C.runtime.gpu_launch(0, [], 1, 1, 0, 0)
+    with pytest.raises(TypeError, match="kernel must be an int address"):
+        _C.runtime.gpu_launch("kernel", [], 1, 1, 0, 0)
+    with pytest.raises(ValueError, match="NULL kred_gpu_kernel"):
+        _C.runtime.gpu_scratch_bytes(0, 1, 1)
+
+
+_NO_DRIVER_SCRIPT = textwrap.dedent(
+    """
+    import numpy as np, torch
+    import kred.numpy as kn, kred.torch as kt
+    from kred import _C
+
+    assert _C.runtime.gpu_available() == 0
+    assert "no CUDA driver: cannot load /nonexistent/libcuda.so.1" in _C.runtime.gpu_error(), _C.runtime.gpu_error()
+    F, A = "Exp(-SqDist(x,y))*b", ["x = Vi(3)", "y = Vj(3)", "b = Vj(2)"]
+    x, y, b = np.random.rand(5, 3), np.random.rand(7, 3), np.random.rand(7, 2)
+    cases = [(kn.Genred(F, A, axis=1), (x, y, b)), (kt.Genred(F, A, axis=1), [torch.from_numpy(a) for a in (x, y, b)])]
+    for g, args in cases:
+        for backend in ("GPU", "GPU_1D", "GPU_2D", "GPU_1D_host", "GPU_2D_host", "GPU_1D_device", "GPU_2D_device"):
+            try:
+                g(*args, backend=backend)
+            except RuntimeError as e:
+                msg = str(e)
+                assert f"backend={backend!r}: kred cannot use a CUDA GPU here: no CUDA driver" in msg, msg
+            else:
+                raise SystemExit(f"backend={backend!r} did not raise")
+        want = g(*args, backend="CPU")
+        got = g(*args)  # auto: CPU inputs stay on the CPU
+        assert np.allclose(np.asarray(got), np.asarray(want))
+    print("NO-DRIVER OK")
+    """
+)
+
+
+def test_gpu_backends_without_a_driver_raise_clear_errors():
+    env = dict(os.environ, KRED_LIBCUDA_PATH="/nonexistent/libcuda.so.1", CUDA_VISIBLE_DEVICES="")
+    env.pop("KRED_TEST_FAKE_C", None)
+    r = subprocess.run([sys.executable, "-c", _NO_DRIVER_SCRIPT], env=env, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0 and "NO-DRIVER OK" in r.stdout, r.stdout + r.stderr
+
+
+def test_backend_names_and_devices_are_checked():
+    x, y, b = (torch.rand(5, 3), torch.rand(7, 3), torch.rand(7, 2))
+    g = kt.Genred("Exp(-SqDist(x,y))*b", ["x = Vi(3)", "y = Vj(3)", "b = Vj(2)"], axis=1)
+    with pytest.raises(ValueError, match="invalid backend 'GPU_3D'"):
+        g(x, y, b, backend="GPU_3D")
+    with pytest.raises(ValueError, match=r"argument 'y' \(position 1, Vj\(3\)\) is on device 'meta'"):
+        g(x, y.to("meta"), b)
+
+
+# ---------------------------------------------------------------------------
+# With a GPU
+
+
+@needs_gpu
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("axis", [0, 1])
+@pytest.mark.parametrize("name", list(CASES))
+def test_every_reduction_on_cuda(name, axis, dtype, poison):
+    """Every reduction x axis x dtype: CUDA inputs (auto backend) vs float64, and vs the CPU backend."""
+    M, N = (37, 3000) if axis == 1 else (3000, 37)
+    args = make_inputs(name, M, N, dtype)
+    g = genred("torch", name, axis)
+    out = g(*[a.cuda() for a in args])
+    for o in as_tuple(out):
+        assert o.is_cuda and o.device == torch.device("cuda", 0)
+    check_result(out, name, axis, args, dtype, f"{name} axis {axis} {dtype} (GPU)")
+    # The CPU backend on the same inputs agrees (values to the dtype's tolerance, indices equally good).
+    cpu = g(*args, backend="CPU")
+    for o, c in zip(as_tuple(out), as_tuple(cpu)):
+        if o.dtype == torch.int64:
+            if dtype == "float64":
+                assert torch.equal(o.cpu(), c), f"{name}: GPU and CPU indices differ in float64"
+        else:
+            check_values(o, c.to(torch.float64).numpy(), dtype, f"{name} GPU vs CPU")
+
+
+SPLIT_CASES = ["Sum", "LogSumExpWeight", "Max_SumShiftExpWeight", "SumSoftMaxWeight", "Min_ArgMin", "Max_ArgMax", "KMin_ArgKMin"]
+
+
+@needs_gpu
+@pytest.mark.parametrize("backend", ["GPU", "GPU_1D", "GPU_2D", "GPU_1D_device", "GPU_2D_device", "auto"])
+@pytest.mark.parametrize("shape", [(3, 20000), (20000, 3), (3000, 2000), (1, 1), (1, 2)])
+@pytest.mark.parametrize("name", SPLIT_CASES)
+def test_split_and_unsplit_launches(name, shape, backend, poison):
+    """Few rows and a long reduction (split), many rows (not split), tiny ones; forced and automatic."""
+    M, N = shape
+    dtype = "float32"
+    args = make_inputs(name, M, N, dtype, seed=M + N)
+    out = genred("torch", name, 1)(*[a.cuda() for a in args], backend=backend)
+    check_result(out, name, 1, args, dtype, f"{name} {shape} {backend}")
+
+
+@needs_gpu
+@pytest.mark.parametrize("backend", ["GPU", "GPU_1D_host", "GPU_2D_host"])
+def test_host_inputs_are_copied_to_the_gpu_and_back(backend):
+    name, dtype = "KMin_ArgKMin", "float32"
+    args = make_inputs(name, 50, 4000, dtype)
+    # numpy
+    nargs = [a.numpy() for a in args]
+    vals, idx = genred("numpy", name, 1)(*nargs, backend=backend)
+    assert isinstance(vals, np.ndarray) and isinstance(idx, np.ndarray)
+    check_result((torch.from_numpy(vals), torch.from_numpy(idx)), name, 1, args, dtype, f"numpy {backend}")
+    # CPU tensors stay CPU tensors
+    out = genred("torch", name, 1)(*args, backend=backend)
+    assert all(not o.is_cuda for o in out)
+    check_result(out, name, 1, args, dtype, f"torch CPU {backend}")
+    # out= in host memory
+    name = "Sum"
+    args = make_inputs(name, 50, 4000, dtype)
+    nargs = [a.numpy() for a in args]
+    o = np.full((50, 2), np.nan, dtype=np.float32)
+    r = genred("numpy", name, 1)(*nargs, backend=backend, out=o)
+    assert r is o
+    check_result(torch.from_numpy(o), name, 1, args, dtype, f"numpy out= {backend}")
+
+
+@needs_gpu
+def test_device_mismatches_are_clear_errors():
+    name = "Sum"
+    x, y, b, p = make_inputs(name, 10, 20, "float32")
+    g = genred("torch", name, 1)
+    with pytest.raises(ValueError, match=r"argument 'x' \(position 0, Vi\(3\)\) is on the CPU but argument 'y' \(position 1, Vj\(3\)\) is on device 'cuda:0'"):
+        g(x, y.cuda(), b.cuda(), p.cuda())
+    with pytest.raises(ValueError, match=r"argument 'p' \(position 3, Pm\(1\)\) is on the CPU"):
+        g(x.cuda(), y.cuda(), b.cuda(), p)
+    with pytest.raises(ValueError, match="backend='CPU' runs on CPU arrays, but argument 'x'"):
+        g(x.cuda(), y.cuda(), b.cuda(), p.cuda(), backend="CPU")
+    with pytest.raises(ValueError, match="backend='GPU_1D_device' runs on CUDA tensors, but argument 'x'"):
+        g(x, y, b, p, backend="GPU_1D_device")
+    with pytest.raises(ValueError, match="backend='GPU_2D_host' copies host inputs to the GPU"):
+        g(x.cuda(), y.cuda(), b.cuda(), p.cuda(), backend="GPU_2D_host")
+    with pytest.raises(ValueError, match="backend='GPU_1D_device' runs on CUDA tensors"):
+        genred("numpy", name, 1)(x.numpy(), y.numpy(), b.numpy(), p.numpy(), backend="GPU_1D_device")
+    if torch.cuda.device_count() > 1:
+        with pytest.raises(ValueError, match="is on device 'cuda:1' but argument 'x'"):
+            g(x.cuda(), y.cuda(1), b.cuda(), p.cuda())
+        with pytest.raises(ValueError, match="device_id=1, but argument 'x'"):
+            g(x.cuda(), y.cuda(), b.cuda(), p.cuda(), device_id=1)
+
+
+@needs_gpu
+def test_second_device():
+    if torch.cuda.device_count() < 2:
+        return  # one device: nothing more to check than test_every_reduction_on_cuda
+    name = "Min_ArgMin"
+    args = make_inputs(name, 40, 3000, "float32")
+    out = genred("torch", name, 1)(*[a.cuda(1) for a in args])
+    assert all(o.device == torch.device("cuda", 1) for o in out)
+    check_result(out, name, 1, args, "float32", "cuda:1")
+    out = genred("numpy", name, 1)(*[a.numpy() for a in args], backend="GPU", device_id=1)
+    check_result(tuple(torch.from_numpy(o) for o in out), name, 1, args, "float32", "device_id=1")
+
+
+@needs_gpu
+def test_runs_on_the_current_stream(poison):
+    name = "LogSumExp"
+    args = [a.cuda() for a in make_inputs(name, 20, 50000, "float32")]
+    g = genred("torch", name, 1)
+    s = torch.cuda.Stream()
+    s.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(s):
+        out = g(*args)
+        # Work queued after the reduction on the same stream sees its result.
+        doubled = out * 2
+    s.synchronize()
+    check_result(out, name, 1, [a.cpu() for a in args], "float32", "side stream")
+    assert torch.equal(doubled, out * 2)
+
+
+@needs_gpu
+def test_empty_and_batched(poison):
+    name = "Sum"
+    g = genred("torch", name, 1)
+    x, y, b, p = (a.cuda() for a in make_inputs(name, 6, 0, "float32"))
+    out = g(x, y, b, p)
+    assert out.is_cuda and out.shape == (6, 2) and torch.all(out == 0)
+    x, y, b, p = (a.cuda() for a in make_inputs(name, 0, 9, "float32"))
+    assert g(x, y, b, p).shape == (0, 2)
+    gen = torch.Generator().manual_seed(3)
+    xb = torch.randn(2, 3, 30, 3, generator=gen)
+    yb = torch.randn(1, 3, 4000, 3, generator=gen)
+    bb = torch.randn(2, 1, 4000, 2, generator=gen)
+    pb = torch.rand(1, 1, 1, generator=gen) + 0.5
+    got = g(xb.cuda(), yb.cuda(), bb.cuda(), pb.cuda())
+    want = g(xb, yb, bb, pb, backend="CPU")
+    assert got.shape == (2, 3, 30, 2)
+    check_values(got, want.to(torch.float64).numpy(), "float32", "batched")
+
+
+@needs_gpu
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_lazytensor_on_cuda(dtype, poison):
+    gen = torch.Generator().manual_seed(5)
+    x = torch.randn(300, 3, generator=gen, dtype=TDTYPE[dtype])
+    y = torch.randn(5000, 3, generator=gen, dtype=TDTYPE[dtype])
+    b = torch.randn(5000, 2, generator=gen, dtype=TDTYPE[dtype])
+
+    def run(x, y, b):
+        x_i, y_j = kt.LazyTensor(x[:, None, :]), kt.LazyTensor(y[None, :, :])
+        D = ((x_i - y_j) ** 2).sum(-1)
+        K = (-D).exp()
+        return (K * kt.LazyTensor(b[None, :, :])).sum(dim=1), D.argKmin(3, dim=1), (-D).logsumexp(dim=0)
+
+    got = run(x.cuda(), y.cuda(), b.cuda())
+    want = run(x, y, b)
+    for gt, wt in zip(got, want):
+        assert gt.is_cuda
+        if gt.dtype == torch.int64:
+            d = ((x[:, None, :] - y[None, :, :]) ** 2).sum(-1).to(torch.float64)
+            np.testing.assert_allclose(
+                torch.gather(d, 1, gt.cpu()).numpy(), torch.gather(d, 1, wt).numpy(), rtol=1e-4, atol=1e-5
+            )
+        else:
+            check_values(gt, wt.to(torch.float64).numpy(), dtype, "LazyTensor")
+
+
+@needs_gpu
+def test_kernelsolve_on_cuda():
+    gen = torch.Generator().manual_seed(7)
+    x = torch.randn(200, 3, generator=gen, dtype=torch.float64)
+    b = torch.randn(200, 2, generator=gen, dtype=torch.float64)
+    formula, aliases = "Exp(-SqDist(x,y)/IntCst(2))*a", ["x = Vi(3)", "y = Vj(3)", "a = Vj(2)"]
+    Kinv = kt.KernelSolve(formula, aliases, "a", axis=1)
+    a = Kinv(x.cuda(), x.cuda(), b.cuda(), alpha=0.1, eps=1e-10)
+    assert a.is_cuda
+    K = torch.exp(-((x[:, None] - x[None]) ** 2).sum(-1) / 2)
+    want = torch.linalg.solve(0.1 * torch.eye(200, dtype=torch.float64) + K, b)
+    np.testing.assert_allclose(a.cpu().numpy(), want.numpy(), rtol=1e-6, atol=1e-7)
+    # Differentiable on the GPU too.
+    xg = x.cuda().requires_grad_()
+    a = Kinv(xg, xg, b.cuda(), alpha=0.1, eps=1e-10)
+    (gx,) = torch.autograd.grad(a.square().sum(), xg)
+    xd = x.clone().requires_grad_()
+    Kd = torch.exp(-((xd[:, None] - xd[None]) ** 2).sum(-1) / 2)
+    ad = torch.linalg.solve(0.1 * torch.eye(200, dtype=torch.float64) + Kd, b)
+    (gd,) = torch.autograd.grad(ad.square().sum(), xd)
+    np.testing.assert_allclose(gx.cpu().numpy(), gd.numpy(), rtol=1e-5, atol=1e-6)
+
+
+@needs_gpu
+@pytest.mark.parametrize("name", ["Sum", "LogSumExp", "SumSoftMaxWeight", "Min", "KMin"])
+@pytest.mark.parametrize("axis", [0, 1])
+def test_gradients_on_cuda(name, axis):
+    """Gradients of every input through the GPU backend vs dense torch in float64 (on the GPU)."""
+    formula, aliases, reduction, opt_arg, formula2 = CASES[name]
+    M, N = (30, 2500) if axis == 1 else (2500, 30)
+    args = [a.cuda().requires_grad_() for a in make_inputs(name, M, N, "float64", seed=11)]
+    g = genred("torch", name, axis)
+    out = g(*args)
+    assert out.is_cuda
+    eta = torch.randn_like(out)
+    grads = torch.autograd.grad((out * eta).sum(), args, allow_unused=True)
+
+    # Dense torch of the same formulas, rows x reduced x D.
+    dargs = [a.detach().clone().requires_grad_() for a in args]
+    x, y = dargs[0], dargs[1]
+    xi, yj = (x[:, None, :], y[None, :, :]) if axis == 1 else (x[None, :, :], y[:, None, :])
+    if formula == _GAUSS[0]:
+        b, p = dargs[2], dargs[3]
+        bj = b[None] if axis == 1 else b[:, None]
+        dense = (torch.exp(-p * ((xi - yj) ** 2).sum(-1, keepdim=True)) * bj).sum(1)
+    elif formula == _SCORE[0]:
+        b, p = dargs[2], dargs[3]
+        bj = b[None] if axis == 1 else b[:, None]
+        f = p * (xi * yj).sum(-1, keepdim=True) - ((xi - yj) ** 2).sum(-1, keepdim=True)
+        if reduction == "LogSumExp":
+            dense = torch.logsumexp(f, dim=1)
+        else:
+            dense = (torch.softmax(f, dim=1) * bj).sum(1)
+    else:
+        f = (xi - yj) ** 2 + xi * yj
+        if reduction == "Min":
+            dense = f.min(1).values
+        else:
+            dense = torch.sort(f, dim=1).values[:, :opt_arg, :]
+            dense = dense.reshape(out.shape)
+    want = torch.autograd.grad((dense * eta).sum(), dargs, allow_unused=True)
+    for i, (gk, gd) in enumerate(zip(grads, want)):
+        gk = torch.zeros_like(args[i]) if gk is None else gk  # inputs the formula does not use
+        gd = torch.zeros_like(args[i]) if gd is None else gd
+        assert gk.device == args[i].device, f"grad {i} on {gk.device}"
+        np.testing.assert_allclose(gk.cpu().numpy(), gd.cpu().numpy(), rtol=1e-7, atol=1e-9, err_msg=f"grad {i}")
