@@ -37,8 +37,7 @@ int checkInfo(const kred_kernel_info &info);
 /// Checks the arrays of a launch: a used argument or an output with elements
 /// must be non-NULL and aligned to its element size.
 int checkArrays(const kred_kernel_info &info, const void *const *args,
-                int64_t M, int64_t N, void *out, int64_t *outIdx,
-                int64_t rows);
+                int64_t M, int64_t N, void *out, int64_t *outIdx, int64_t rows);
 
 } // namespace kred::detail
 

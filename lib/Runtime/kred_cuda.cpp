@@ -178,8 +178,8 @@ int statusOf(CUresult r) {
 
 int driverFail(const Driver &d, CUresult r, const kred_kernel_info &info,
                const char *call) {
-  return fail(statusOf(r), "kernel '%s': %s failed: %s", kernelName(info),
-              call, d.describe(r).c_str());
+  return fail(statusOf(r), "kernel '%s': %s failed: %s", kernelName(info), call,
+              d.describe(r).c_str());
 }
 
 //===----------------------------------------------------------------------===//
@@ -203,8 +203,8 @@ int getDevice(const Driver &d, int32_t ordinal, const char *who,
     return fail(KRED_ERR_NO_DEVICE, "%s: %s", who, d.error.c_str());
   if (ordinal < 0 || ordinal >= d.deviceCount)
     return fail(KRED_ERR_NO_DEVICE,
-                "%s: CUDA device %d does not exist (%d device%s)", who,
-                ordinal, d.deviceCount, d.deviceCount == 1 ? "" : "s");
+                "%s: CUDA device %d does not exist (%d device%s)", who, ordinal,
+                d.deviceCount, d.deviceCount == 1 ? "" : "s");
   std::lock_guard<std::mutex> lock(deviceMutex);
   if (devices.empty())
     devices.resize(d.deviceCount);
@@ -225,8 +225,7 @@ int getDevice(const Driver &d, int32_t ordinal, const char *who,
                                handle);
     if (!r)
       r = d.deviceGetAttribute(
-          &threads, CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_MULTIPROCESSOR,
-          handle);
+          &threads, CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_MULTIPROCESSOR, handle);
     if (!r)
       r = d.primaryCtxRetain(&dev->context, handle);
     if (r)
@@ -334,14 +333,13 @@ int loadModule(const Driver &d, const kred_gpu_kernel &k, int index,
   CUjit_option options[] = {CU_JIT_ERROR_LOG_BUFFER,
                             CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
   void *values[] = {log, reinterpret_cast<void *>(sizeof(log))};
-  if (CUresult r = d.moduleLoadDataEx(&m.module, image.data, 2, options,
-                                      values)) {
+  if (CUresult r =
+          d.moduleLoadDataEx(&m.module, image.data, 2, options, values)) {
     log[sizeof(log) - 1] = 0;
     return fail(statusOf(r),
                 "kernel '%s': loading its sm_%d %s image failed: %s%s%s",
-                kernelName(k.info), image.sm,
-                image.kind == 1 ? "cubin" : "PTX", d.describe(r).c_str(),
-                log[0] ? ": " : "", log);
+                kernelName(k.info), image.sm, image.kind == 1 ? "cubin" : "PTX",
+                d.describe(r).c_str(), log[0] ? ": " : "", log);
   }
   CUresult r = d.moduleGetFunction(&m.run, m.module, k.run_entry);
   const char *entry = k.run_entry;
@@ -358,9 +356,9 @@ int loadModule(const Driver &d, const kred_gpu_kernel &k, int index,
   // Dynamic shared memory above the default 48 KiB must be opted into.
   if (k.shared_bytes > 48 * 1024) {
     r = d.funcSetAttribute
-            ? d.funcSetAttribute(m.run,
-                                 CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
-                                 k.shared_bytes)
+            ? d.funcSetAttribute(
+                  m.run, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                  k.shared_bytes)
             : CUDA_ERROR_NOT_SUPPORTED;
     if (r) {
       d.moduleUnload(m.module);
@@ -460,10 +458,9 @@ int makePlan(const kred_gpu_kernel &k, const Device &dev, int64_t rows,
   int64_t target = int64_t(dev.multiprocessors) * resident;
   int64_t chunks = 1;
   if (split == 1 && reduced >= 2)
-    chunks = std::min(reduced, std::max<int64_t>(
-                                   3, ceilDiv(target, plan->rowBlocks)));
-  else if (split == -1 && plan->rowBlocks < target &&
-           reduced >= 2 * kMinChunk)
+    chunks = std::min(reduced,
+                      std::max<int64_t>(3, ceilDiv(target, plan->rowBlocks)));
+  else if (split == -1 && plan->rowBlocks < target && reduced >= 2 * kMinChunk)
     chunks = std::min(ceilDiv(target, plan->rowBlocks), reduced / kMinChunk);
   chunks = std::clamp<int64_t>(chunks, 1, kMaxChunks);
   plan->chunk = chunks > 1 ? ceilDiv(reduced, chunks) : reduced;
@@ -474,8 +471,8 @@ int makePlan(const kred_gpu_kernel &k, const Device &dev, int64_t rows,
   int64_t states = checkedMul(rows, plan->numChunks);
   int64_t values = checkedMul(states, info.state_values);
   int64_t indices = checkedMul(states, info.state_indices);
-  int64_t valueBytes = checkedMul(
-      values, static_cast<int64_t>(kred_dtype_size(info.acc_dtype)));
+  int64_t valueBytes =
+      checkedMul(values, static_cast<int64_t>(kred_dtype_size(info.acc_dtype)));
   int64_t indexBytes = checkedMul(indices, 8);
   if (states < 0 || values < 0 || indices < 0 || valueBytes < 0 ||
       indexBytes < 0 || valueBytes > (int64_t(1) << 60) ||
@@ -655,12 +652,11 @@ int launch(const kred_gpu_kernel *kernel, const void *const *args, int64_t M,
   values[P + 6] = stateIndices;
   for (size_t i = 0; i < values.size(); ++i)
     params[i] = &values[i];
-  if (CUresult r = d.launchKernel(
-          m.run, static_cast<unsigned>(plan.rowBlocks),
-          static_cast<unsigned>(plan.numChunks), 1,
-          static_cast<unsigned>(k.block_threads), 1, 1,
-          static_cast<unsigned>(k.shared_bytes), stream, params.data(),
-          nullptr))
+  if (CUresult r = d.launchKernel(m.run, static_cast<unsigned>(plan.rowBlocks),
+                                  static_cast<unsigned>(plan.numChunks), 1,
+                                  static_cast<unsigned>(k.block_threads), 1, 1,
+                                  static_cast<unsigned>(k.shared_bytes), stream,
+                                  params.data(), nullptr))
     return driverFail(d, r, info, "cuLaunchKernel of the run kernel");
   if (plan.numChunks == 1)
     return KRED_OK;
@@ -676,10 +672,9 @@ int launch(const kred_gpu_kernel *kernel, const void *const *args, int64_t M,
   for (int i = 0; i < 6; ++i)
     mergeParams[i] = &mergeValues[i];
   int64_t mergeBlocks = ceilDiv(rows, k.block_threads);
-  if (CUresult r = d.launchKernel(
-          m.merge, static_cast<unsigned>(mergeBlocks), 1, 1,
-          static_cast<unsigned>(k.block_threads), 1, 1, 0, stream,
-          mergeParams, nullptr))
+  if (CUresult r = d.launchKernel(m.merge, static_cast<unsigned>(mergeBlocks),
+                                  1, 1, static_cast<unsigned>(k.block_threads),
+                                  1, 1, 0, stream, mergeParams, nullptr))
     return driverFail(d, r, info, "cuLaunchKernel of the merge kernel");
   return KRED_OK;
 }

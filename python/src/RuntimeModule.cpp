@@ -50,16 +50,15 @@ const kred_gpu_kernel *toGpuKernel(py::handle kernel) {
 
 void launchGpu(py::handle kernel, py::sequence argPtrs, int64_t M, int64_t N,
                py::handle outPtr, py::handle outIdxPtr, py::handle stream,
-               int device, int split, py::handle scratch,
-               size_t scratchBytes) {
+               int device, int split, py::handle scratch, size_t scratchBytes) {
   const kred_gpu_kernel *k = toGpuKernel(kernel);
   size_t numArgs = k->info.num_args > 0 ? size_t(k->info.num_args) : 0;
   size_t given = py::len(argPtrs);
   if (given != numArgs)
-    throw py::value_error(
-        std::string("kernel '") + (k->info.name ? k->info.name : "?") +
-        "' takes " + std::to_string(numArgs) +
-        " argument pointers, got " + std::to_string(given));
+    throw py::value_error(std::string("kernel '") +
+                          (k->info.name ? k->info.name : "?") + "' takes " +
+                          std::to_string(numArgs) + " argument pointers, got " +
+                          std::to_string(given));
   std::vector<const void *> args(numArgs);
   for (size_t p = 0; p < numArgs; ++p)
     args[p] = reinterpret_cast<const void *>(
@@ -77,8 +76,8 @@ void launchGpu(py::handle kernel, py::sequence argPtrs, int64_t M, int64_t N,
   std::string message;
   {
     py::gil_scoped_release release;
-    status = kred_gpu_launch(k, args.empty() ? nullptr : args.data(), M, N,
-                             out, outIdx, &options);
+    status = kred_gpu_launch(k, args.empty() ? nullptr : args.data(), M, N, out,
+                             outIdx, &options);
     if (status != KRED_OK)
       message = kred_last_error();
   }

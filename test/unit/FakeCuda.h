@@ -19,9 +19,9 @@ extern "C" {
 
 /// One cuLaunchKernel call.
 struct FakeLaunch {
-  const char *entry;   ///< the function's name in its module
-  const char *image;   ///< the image the function was loaded from
-  void *context;       ///< the context current at the launch
+  const char *entry; ///< the function's name in its module
+  const char *image; ///< the image the function was loaded from
+  void *context;     ///< the context current at the launch
   unsigned grid[3];
   unsigned block[3];
   unsigned sharedBytes;

@@ -93,8 +93,8 @@ bool loadFake(const char *path) {
   }
   bool ok = true;
   auto bind = [&](auto &fn, const char *name) {
-    fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(
-        dlsym(h, name));
+    fn =
+        reinterpret_cast<std::remove_reference_t<decltype(fn)>>(dlsym(h, name));
     if (!fn) {
       std::fprintf(stderr, "test driver lacks %s\n", name);
       ok = false;
@@ -469,8 +469,8 @@ void testModuleCache() {
   kred_gpu_launch_options opts0 = options(0, 0), opts1 = options(1, 0);
   fake.resetLog();
   for (int i = 0; i < 3; ++i)
-    EXPECT(kred_gpu_launch(&k, data.args, 5, 7, out.data(), nullptr,
-                           &opts0) == KRED_OK);
+    EXPECT(kred_gpu_launch(&k, data.args, 5, 7, out.data(), nullptr, &opts0) ==
+           KRED_OK);
   EXPECT(fake.moduleLoads() == 1);
   EXPECT(kred_gpu_launch(&k, data.args, 5, 7, out.data(), nullptr, &opts1) ==
          KRED_OK);
@@ -543,10 +543,10 @@ void testSplit() {
   if (fake.numLaunches() == 2) {
     const FakeLaunch *run = fake.launch(0), *merge = fake.launch(1);
     EXPECT(run->grid[0] == 1 && run->grid[1] == 4);
-    EXPECT(run->params[7] == 1250);   // chunk
-    EXPECT(run->params[10] != 0);     // state_values
+    EXPECT(run->params[7] == 1250); // chunk
+    EXPECT(run->params[10] != 0);   // state_values
     EXPECT(run->params[10] % 256 == 0);
-    EXPECT(run->params[11] == 0);     // no state indices
+    EXPECT(run->params[11] == 0); // no state indices
     EXPECT(std::strcmp(merge->entry, "dot_gpu_merge") == 0);
     EXPECT(merge->numParams == 6);
     EXPECT(merge->params[0] == run->params[10]);
@@ -762,9 +762,9 @@ void testArgumentChecks() {
   kred_gpu_kernel amin = makeAmin();
   std::vector<double> x(3), y(4);
   const void *aminArgs[] = {x.data(), y.data()};
-  expectError(kred_gpu_launch(&amin, aminArgs, 3, 4, out.data(), nullptr,
-                              &opts),
-              KRED_ERR_INVALID_ARGUMENT, "index output array is NULL");
+  expectError(
+      kred_gpu_launch(&amin, aminArgs, 3, 4, out.data(), nullptr, &opts),
+      KRED_ERR_INVALID_ARGUMENT, "index output array is NULL");
   if (fake.numLaunches)
     EXPECT(fake.numLaunches() == 0);
 }
@@ -783,9 +783,9 @@ void testNoDevice(const char *fragment) {
   expectError(kred_gpu_launch(&k, data.args, 5, 7, out.data(), nullptr, &opts),
               KRED_ERR_NO_DEVICE, fragment);
   EXPECT(std::strstr(kred_last_error(), "kred_gpu_launch: "));
-  expectError(kred_gpu_launch(&k, data.args, 5, 7, out.data(), nullptr,
-                              nullptr),
-              KRED_ERR_NO_DEVICE, fragment);
+  expectError(
+      kred_gpu_launch(&k, data.args, 5, 7, out.data(), nullptr, nullptr),
+      KRED_ERR_NO_DEVICE, fragment);
   // Empty outputs still need a device.
   expectError(kred_gpu_launch(&k, data.args, 0, 7, out.data(), nullptr, &opts),
               KRED_ERR_NO_DEVICE, fragment);
