@@ -235,6 +235,98 @@ def test_gpu_backends_without_a_driver_raise_clear_errors():
     assert r.returncode == 0 and "NO-DRIVER OK" in r.stdout, r.stdout + r.stderr
 
 
+_FAKE_DRIVER_SCRIPT = textwrap.dedent(
+    """
+    import ctypes, sys
+    from kred import _C
+
+    fake = ctypes.CDLL(sys.argv[1])  # the same instance as the runtime's dlopen of that path
+    assert _C.runtime.gpu_available() == 2, _C.runtime.gpu_error()
+
+    class Info(ctypes.Structure):
+        _fields_ = [("abi_version", ctypes.c_uint32), ("name", ctypes.c_char_p), ("formula", ctypes.c_char_p),
+                    ("axis", ctypes.c_int32), ("dtype", ctypes.c_int32), ("acc_dtype", ctypes.c_int32),
+                    ("reduction", ctypes.c_int32), ("num_args", ctypes.c_int32),
+                    ("arg_category", ctypes.POINTER(ctypes.c_int32)), ("arg_dim", ctypes.POINTER(ctypes.c_int64)),
+                    ("out_value_dim", ctypes.c_int64), ("out_index_dim", ctypes.c_int64),
+                    ("state_values", ctypes.c_int64), ("state_indices", ctypes.c_int64), ("row_block", ctypes.c_int64)]
+
+    class Image(ctypes.Structure):
+        _fields_ = [("sm", ctypes.c_int32), ("kind", ctypes.c_int32), ("data", ctypes.c_char_p), ("size", ctypes.c_size_t)]
+
+    class Kernel(ctypes.Structure):
+        _fields_ = [("info", Info), ("run_entry", ctypes.c_char_p), ("merge_entry", ctypes.c_char_p),
+                    ("block_threads", ctypes.c_int32), ("rows_per_thread", ctypes.c_int32),
+                    ("shared_bytes", ctypes.c_int32), ("num_images", ctypes.c_int32), ("images", ctypes.POINTER(Image))]
+
+    class Launch(ctypes.Structure):
+        _fields_ = [("entry", ctypes.c_char_p), ("image", ctypes.c_void_p), ("context", ctypes.c_void_p),
+                    ("grid", ctypes.c_uint * 3), ("block", ctypes.c_uint * 3), ("shared", ctypes.c_uint),
+                    ("stream", ctypes.c_void_p), ("num_params", ctypes.c_int), ("params", ctypes.c_uint64 * 64)]
+
+    fake.fakecuda_launch.restype = ctypes.POINTER(Launch)
+    fake.fakecuda_primary_context.restype = ctypes.c_void_p
+    cats = (ctypes.c_int32 * 3)(0, 1, -1)
+    dims = (ctypes.c_int64 * 3)(3, 3, 0)
+    text = b"FAKE params k_gpu=10 k_gpu_merge=6"
+    images = (Image * 1)(Image(80, 0, text, len(text) + 1))
+    info = Info(1, b"k", b"x|y", 1, 0, 1, 0, 3, cats, dims, 1, 0, 1, 0, 1)
+    k = Kernel(info, b"k_gpu", b"k_gpu_merge", 256, 1, 1024, 1, images)
+    addr = ctypes.addressof(k)
+
+    # 5 rows, 70000 reduced: 1 row block < 132 SMs x 8 blocks: 68 chunks of 1030.
+    assert _C.runtime.gpu_scratch_bytes(addr, 5, 70000, 1) == 2816  # 68 x 5 doubles -> 2720, rounded to 256
+    _C.runtime.gpu_launch(addr, [0x1000, 0x2000, 0xBAD0], 5, 70000, 0x3000, None,
+                          stream=0x7700, device=1, split=-1, scratch=0x100000, scratch_bytes=2816)
+    assert fake.fakecuda_num_launches() == 2
+    run, merge = fake.fakecuda_launch(0).contents, fake.fakecuda_launch(1).contents
+    assert run.entry == b"k_gpu" and merge.entry == b"k_gpu_merge"
+    assert list(run.params[:10]) == [0x1000, 0x2000, 0, 5, 70000, 1030, 0x3000, 0, 0x100000, 0], list(run.params[:10])
+    assert list(run.grid) == [1, 68, 1] and list(run.block) == [256, 1, 1] and run.shared == 1024
+    assert run.stream == 0x7700 and merge.stream == 0x7700
+    assert run.context == fake.fakecuda_primary_context(1)
+    assert list(merge.params[:6]) == [0x100000, 0, 5, 68, 0x3000, 0], list(merge.params[:6])
+    assert list(merge.grid) == [1, 1, 1] and merge.shared == 0
+    assert fake.fakecuda_allocs() == 0  # the caller's scratch was used
+
+    for kwargs, message in [
+        (dict(device=5), "CUDA device 5 does not exist (2 devices)"),
+        (dict(split=3), "split must be -1, 0 or 1"),
+    ]:
+        try:
+            _C.runtime.gpu_launch(addr, [0x1000, 0x2000, None], 5, 7, 0x3000, None, **kwargs)
+        except RuntimeError as e:
+            assert message in str(e), str(e)
+        else:
+            raise SystemExit(f"{kwargs} did not raise")
+    try:
+        _C.runtime.gpu_launch(addr, [0x1000, 0x2000], 5, 7, 0x3000, None)
+    except ValueError as e:
+        assert "takes 3 argument pointers, got 2" in str(e)
+    else:
+        raise SystemExit("a missing pointer did not raise")
+    print("FAKE-DRIVER OK")
+    """
+)
+
+
+def _fake_driver():
+    """The test stand-in for libcuda.so.1 (test/unit/FakeCuda.cpp), built as kred-fake-cuda."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    build = os.environ.get("KRED_BUILD_DIR") or os.path.join(root, "build")
+    return os.path.join(build, "test", "unit", "fake-cuda", "libcuda.so.1")
+
+
+def test_runtime_binding_marshals_launches_through_a_fake_driver():
+    """gpu_launch's pointers, sizes, stream, device, split and scratch, as the driver sees them (no GPU needed)."""
+    path = _fake_driver()
+    assert os.path.exists(path), f"{path} is missing: build the kred-fake-cuda target (or set KRED_BUILD_DIR)"
+    env = dict(os.environ, KRED_LIBCUDA_PATH=path, KRED_FAKE_CUDA_DEVICES="2")
+    env.pop("KRED_TEST_FAKE_C", None)
+    r = subprocess.run([sys.executable, "-c", _FAKE_DRIVER_SCRIPT, path], env=env, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0 and "FAKE-DRIVER OK" in r.stdout, r.stdout + r.stderr
+
+
 def test_backend_names_and_devices_are_checked():
     x, y, b = (torch.rand(5, 3), torch.rand(7, 3), torch.rand(7, 2))
     g = kt.Genred("Exp(-SqDist(x,y))*b", ["x = Vi(3)", "y = Vj(3)", "b = Vj(2)"], axis=1)
