@@ -58,9 +58,11 @@ def get_gpu_kernel(
                     "rebuild kred with the GPU compiler, or use backend='CPU' with CPU arrays"
                 )
             _stats["misses"] += 1
+            # compile_gpu takes the target as sm=90 or as a list, sms=[90] (see its signature).
+            target = {"sms": [sm]} if "sms" in (getattr(ext.compile_gpu, "__doc__", "") or "") else {"sm": sm}
             kernel = ext.compile_gpu(
                 formula, list(aliases), reduction, int(axis), dtype, opt_arg, formula2 or "", dtype_acc, sum_scheme,
-                sm=sm,
+                **target,
             )
             _kernels[key] = kernel
         else:
