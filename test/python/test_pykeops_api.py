@@ -255,3 +255,19 @@ def test_intcst_ignores_axis_and_slices_are_checked(m):
     with pytest.raises(ValueError, match="stepsizes"):
         X[::2]
     assert X[1:].ndim == 2 and X[:2].ndim == 2 and X[:, :, 1].ndim == 1
+
+
+# Exception types of common misuse ----------------------------------------------------
+def test_dtype_errors_are_type_and_value_errors():
+    # pykeops raises ValueError for integer inputs; kred's dtype errors are TypeErrors too
+    g = kn.Genred("SqDist(x,y)", ["x = Vi(3)", "y = Vj(3)"], axis=1)
+    x = RNG.random((4, 3))
+    for bad in ((x.astype(np.int64), x.astype(np.int64)), (x, x.astype(np.float32))):
+        with pytest.raises(ValueError, match="dtype"):
+            g(*bad)
+        with pytest.raises(TypeError, match="dtype"):
+            g(*bad)
+    with pytest.raises(ValueError):
+        kt.LazyTensor(torch.ones(3, 1, 2, dtype=torch.int32))
+    with pytest.raises(ValueError, match="number of arguments|expected 2 arguments"):
+        g(x)

@@ -17,6 +17,7 @@ from kred.common.parse import (
     INDEX_REDUCTIONS,
     K_REDUCTIONS,
     TUPLE_REDUCTIONS,
+    DtypeError,
     argument_names,
     canonical_reduction,
     check_acc_dtype,
@@ -245,7 +246,7 @@ def run(spec, tools, args, backend="auto", device_id=-1, ranges=None, out=None, 
             break
     if dtype is None:
         if args:
-            raise TypeError(
+            raise DtypeError(
                 f"{caller}: {describe(0)} has dtype {tools.dtype_name(args[0])}; kred needs floating point "
                 "inputs (float16, bfloat16, float32 or float64)"
             )
@@ -266,7 +267,7 @@ def run(spec, tools, args, backend="auto", device_id=-1, ranges=None, out=None, 
             continue
         dn = tools.dtype_name(args[pos])
         if dn != dtype:
-            raise TypeError(
+            raise DtypeError(
                 f"{caller}: {describe(pos)} has dtype {dn}, but {describe(ref)} has dtype {dtype}; "
                 "all inputs must have the same dtype"
             )

@@ -135,7 +135,9 @@ class GenericLazyTensor:
             )
         dname = tools.dtype_name(x)
         if dname not in ("float16", "bfloat16", "float32", "float64"):
-            raise TypeError(
+            from kred.common.parse import DtypeError
+
+            raise DtypeError(
                 f"LazyTensor: arrays of dtype {dname} are not supported; use float16, bfloat16, float32 or float64."
             )
         shape = tuple(tools.shape(x))

@@ -9,6 +9,14 @@ accumulation options.
 import re
 import warnings
 
+
+class DtypeError(TypeError, ValueError):
+    """An unsupported or mismatched dtype.
+
+    A TypeError, and a ValueError as pykeops raises for non-float inputs, so
+    that code written for either catches it.
+    """
+
 #: Reductions accepted by ``Genred(reduction_op=...)`` (KeOps' user-level names
 #: plus the raw internal ones), mapped to their canonical kernelred names.
 REDUCTIONS = {
