@@ -56,6 +56,7 @@ def run_file(name, timeout=900, extra_args=()):
         [os.path.join(REPO, "python"), HERE] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
     )
     env.setdefault("PYKEOPS_VERBOSE", "0")
+    env["PYTHONDONTWRITEBYTECODE"] = "1"  # no __pycache__ in the installed pykeops
     with tempfile.TemporaryDirectory() as tmp:
         xml = os.path.join(tmp, "junit.xml")
         cmd = [
