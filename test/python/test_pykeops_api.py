@@ -271,3 +271,10 @@ def test_dtype_errors_are_type_and_value_errors():
         kt.LazyTensor(torch.ones(3, 1, 2, dtype=torch.int32))
     with pytest.raises(ValueError, match="number of arguments|expected 2 arguments"):
         g(x)
+
+
+def test_complex_transpose_stays_complex():
+    x, y = cplx((5, 1, 2)), RNG.random((1, 4, 2))
+    K = kn.LazyTensor(x) * kn.LazyTensor(y)
+    assert isinstance(K.T, kn.ComplexLazyTensor) and K.T.shape == (4, 5, 2)
+    np.testing.assert_allclose(K.T.sum(axis=1), (x * y).transpose(1, 0, 2).sum(1), rtol=1e-12)

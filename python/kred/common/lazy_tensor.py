@@ -1095,7 +1095,7 @@ class GenericLazyTensor:
 
     def t(self):
         """Transposition: i-variables become j-variables and vice versa."""
-        res = self.init() if not hasattr(self, "reduction_op") else None
+        res = self.init(is_complex=self.is_complex) if not hasattr(self, "reduction_op") else None
         if res is None:
             raise ValueError("t() cannot be applied to a reduced LazyTensor.")
         res.formula = self.formula
