@@ -136,6 +136,79 @@ std::string getCacheDirectory(const CompileOptions &options);
 /// compiler (a rebuilt compiler never reuses another build's entries).
 const std::string &getCompilerVersion();
 
+//===----------------------------------------------------------------------===//
+// GPU (docs/gpu.md)
+//===----------------------------------------------------------------------===//
+
+/// Options of the GPU compilation (kred-to-nvvm, ptxas).
+struct GPUCompileOptions {
+  /// Compute capabilities to build for (80: sm_80, 90: sm_90).
+  std::vector<int> sms = {80};
+  /// Also assemble cubins with ptxas (PTX is always produced).
+  bool cubin = false;
+  /// f32 exp/log through the hardware approximations.
+  bool fastMath = false;
+  int64_t blockThreads = 128;
+  int64_t rowsPerThread = 1;
+  /// 0: chosen by convert-kred-to-gpu.
+  int64_t tileJ = 0;
+  /// ptxas to run; "": $CUDA_HOME/bin/ptxas, /usr/local/cuda/bin/ptxas,
+  /// then ptxas on PATH.
+  std::string ptxas;
+};
+
+/// One PTX or cubin image of a GPU kernel.
+struct GPUImage {
+  int32_t sm = 0;
+  /// 0: PTX text, 1: cubin (kred_gpu_image.kind).
+  int32_t kind = 0;
+  /// The bytes (PTX without its terminating NUL: getKernel adds one).
+  std::string data;
+};
+
+/// A compiled GPU kernel: the description of kred_gpu_kernel and its images.
+class GPUKernel {
+public:
+  KernelDescription description;
+  std::string runEntry, mergeEntry;
+  int32_t blockThreads = 0;
+  int32_t rowsPerThread = 0;
+  int32_t sharedBytes = 0;
+  std::vector<GPUImage> images;
+  /// The kernelred IR before lowering.
+  std::string ir;
+
+  /// A kred_gpu_kernel viewing this object (valid while it lives and is not
+  /// modified; PTX images are NUL-terminated, their size counts the NUL).
+  const kred_gpu_kernel &getKernel();
+
+private:
+  std::vector<kred_gpu_image> imageViews;
+  std::vector<std::string> ptxStorage;
+  kred_gpu_kernel kernel{};
+};
+
+/// The PTX of the (single) kernel of `module` for sm_`sm` (kred-to-nvvm,
+/// LLVM NVPTX backend). `module` is not modified.
+llvm::Expected<std::string> emitPTX(ModuleOp module, int sm,
+                                    const GPUCompileOptions &options);
+
+/// Assembles `ptx` into a cubin for sm_`sm` with ptxas.
+llvm::Expected<std::string> emitCubin(llvm::StringRef ptx, int sm,
+                                      const GPUCompileOptions &options);
+
+/// The ptxas that emitCubin runs, or an error when there is none.
+llvm::Expected<std::string> findPtxas(const GPUCompileOptions &options);
+
+/// Compiles the (single) kernel of `module` for every sm of `gpu`: PTX, and
+/// cubins with gpu.cubin.
+llvm::Expected<std::unique_ptr<GPUKernel>>
+compileGPUKernel(ModuleOp module, const GPUCompileOptions &gpu);
+
+/// The same from a kernel spec (parsed in a fresh context).
+llvm::Expected<std::unique_ptr<GPUKernel>>
+compileGPUKernel(const KernelSpec &spec, const GPUCompileOptions &gpu);
+
 } // namespace mlir::kernelred
 
 #endif // KRED_LIB_COMPILER_COMPILER_H

@@ -36,7 +36,7 @@ using namespace mlir::kernelred;
 
 namespace {
 
-enum class EmitKind { MLIR, LLVM, Object, SharedLibrary };
+enum class EmitKind { MLIR, LLVM, Object, SharedLibrary, PTX, Cubin };
 
 llvm::cl::OptionCategory category("kred-compile options");
 
@@ -97,7 +97,11 @@ llvm::cl::opt<EmitKind>
              clEnumValN(EmitKind::MLIR, "mlir", "kernelred IR before lowering"),
              clEnumValN(EmitKind::LLVM, "llvm", "LLVM IR"),
              clEnumValN(EmitKind::Object, "obj", "a relocatable object file"),
-             clEnumValN(EmitKind::SharedLibrary, "so", "a shared library")),
+             clEnumValN(EmitKind::SharedLibrary, "so", "a shared library"),
+             clEnumValN(EmitKind::PTX, "ptx",
+                        "PTX of the GPU kernels (docs/gpu.md), per --sm"),
+             clEnumValN(EmitKind::Cubin, "cubin",
+                        "cubins of the GPU kernels (runs ptxas), per --sm")),
          llvm::cl::cat(category));
 llvm::cl::opt<std::string> output("o", llvm::cl::desc("Output file"),
                                   llvm::cl::value_desc("file"),
@@ -117,6 +121,16 @@ llvm::cl::opt<std::string> cpu("cpu",
                                               "CPU name (e.g. x86-64-v3)"),
                                llvm::cl::init("native"),
                                llvm::cl::cat(category));
+
+llvm::cl::list<int> sms("sm",
+                        llvm::cl::desc("GPU architectures of --emit=ptx|cubin "
+                                       "(80, 90; comma-separated). With "
+                                       "several, image N goes to OUT.sm_N"),
+                        llvm::cl::CommaSeparated, llvm::cl::cat(category));
+llvm::cl::opt<bool> fastMath("fast-math",
+                             llvm::cl::desc("GPU: f32 exp and log through "
+                                            "the hardware approximations"),
+                             llvm::cl::init(false), llvm::cl::cat(category));
 
 int error(const llvm::Twine &message) {
   llvm::WithColor::error(llvm::errs(), "kred-compile") << message << "\n";
@@ -144,6 +158,43 @@ int writeOutput(llvm::StringRef bytes) {
     return error(message);
   file->os() << bytes;
   file->keep();
+  return 0;
+}
+
+/// --emit=ptx|cubin: one image per --sm.
+int emitGPU(ModuleOp module) {
+  GPUCompileOptions gpu;
+  if (!sms.empty())
+    gpu.sms.assign(sms.begin(), sms.end());
+  gpu.fastMath = fastMath;
+  bool cubin = emit == EmitKind::Cubin;
+  if (gpu.sms.size() > 1 && output == "-")
+    return error("several --sm: give -o OUT (images go to OUT.sm_N)");
+  if (cubin && output == "-")
+    return error("--emit=cubin writes binary data: give an output file with "
+                 "-o");
+  for (int sm : gpu.sms) {
+    llvm::Expected<std::string> ptx = emitPTX(module, sm, gpu);
+    if (!ptx)
+      return report(ptx.takeError());
+    std::string bytes = std::move(*ptx);
+    if (cubin) {
+      llvm::Expected<std::string> bin = emitCubin(bytes, sm, gpu);
+      if (!bin)
+        return report(bin.takeError());
+      bytes = std::move(*bin);
+    }
+    std::string path = output;
+    if (gpu.sms.size() > 1)
+      path += ".sm_" + std::to_string(sm);
+    std::string message;
+    std::unique_ptr<llvm::ToolOutputFile> file =
+        openOutputFile(path, &message);
+    if (!file)
+      return error(message);
+    file->os() << bytes;
+    file->keep();
+  }
   return 0;
 }
 
@@ -227,6 +278,9 @@ int main(int argc, char **argv) {
       return report(object.takeError());
     return writeOutput(*object);
   }
+  case EmitKind::PTX:
+  case EmitKind::Cubin:
+    return emitGPU(**module);
   case EmitKind::SharedLibrary:
     if (output == "-")
       return error("--emit=so needs an output file: -o LIB.so");

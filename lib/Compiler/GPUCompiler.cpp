@@ -1,0 +1,263 @@
+//===- GPUCompiler.cpp - PTX, cubins and GPU kernel descriptions ----------===//
+//
+// Part of the kernelred project.
+//
+// kernelred IR -> kred-to-nvvm (emit-ptx) -> PTX per sm -> ptxas -> cubin,
+// and the kred_gpu_kernel description of docs/gpu.md.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Compiler/Backend.h"
+#include "lib/Compiler/Compiler.h"
+#include "lib/Frontend/FormulaParser.h"
+#include "lib/Pipelines/Pipelines.h"
+
+#include "dialect/KredOps.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdlib>
+
+using namespace mlir;
+using namespace mlir::kernelred;
+
+static llvm::Error makeError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+static bool isSupportedSM(int sm) { return sm == 80 || sm == 90; }
+
+/// The single kernelred.reduce of `module`.
+static llvm::Expected<ReduceOp> getSingleReduce(ModuleOp module) {
+  ReduceOp found;
+  int count = 0;
+  module.walk([&](ReduceOp op) {
+    found = op;
+    ++count;
+  });
+  if (count != 1)
+    return makeError("expected one kernelred.reduce in the module, found " +
+                     llvm::Twine(count));
+  return found;
+}
+
+static void configureGPUPipeline(KredToNVVMOptions &pipeline, int sm,
+                                 const GPUCompileOptions &options,
+                                 bool emitPTX) {
+  pipeline.sm = sm;
+  pipeline.fastMath = options.fastMath;
+  pipeline.blockThreads = options.blockThreads;
+  pipeline.rowsPerThread = options.rowsPerThread;
+  pipeline.tileJ = options.tileJ;
+  pipeline.emitPTX = emitPTX;
+}
+
+llvm::Expected<std::string>
+mlir::kernelred::emitPTX(ModuleOp module, int sm,
+                         const GPUCompileOptions &options) {
+  if (!isSupportedSM(sm))
+    return makeError("unsupported GPU architecture sm_" + llvm::Twine(sm) +
+                     " (supported: sm_80, sm_90)");
+  if (auto reduce = getSingleReduce(module); !reduce)
+    return reduce.takeError();
+  OwningOpRef<ModuleOp> clone = module.clone();
+  MLIRContext *context = module.getContext();
+  std::string diagnostics;
+  ScopedDiagnosticHandler handler(context, [&](Diagnostic &diag) {
+    llvm::raw_string_ostream os(diagnostics);
+    if (!diagnostics.empty())
+      os << "\n";
+    os << diag.str();
+    return success();
+  });
+  PassManager pm(context);
+  KredToNVVMOptions pipeline;
+  configureGPUPipeline(pipeline, sm, options, /*emitPTX=*/true);
+  buildKredToNVVMPipeline(pm, pipeline);
+  if (failed(pm.run(*clone)))
+    return makeError("GPU lowering failed" +
+                     (diagnostics.empty() ? std::string()
+                                          : ": " + diagnostics));
+  std::string ptx;
+  int binaries = 0;
+  clone->walk([&](gpu::BinaryOp binary) {
+    ++binaries;
+    for (Attribute attr : binary.getObjects())
+      if (auto object = dyn_cast<gpu::ObjectAttr>(attr))
+        ptx = object.getObject().str();
+  });
+  if (binaries != 1 || ptx.empty())
+    return makeError("GPU lowering produced no PTX");
+  return ptx;
+}
+
+llvm::Expected<std::string>
+mlir::kernelred::findPtxas(const GPUCompileOptions &options) {
+  if (!options.ptxas.empty()) {
+    if (llvm::sys::fs::can_execute(options.ptxas))
+      return options.ptxas;
+    return makeError("ptxas '" + options.ptxas + "' is not executable");
+  }
+  for (const char *var : {"CUDA_HOME", "CUDA_PATH"}) {
+    if (const char *home = std::getenv(var)) {
+      llvm::SmallString<256> path(home);
+      llvm::sys::path::append(path, "bin", "ptxas");
+      if (llvm::sys::fs::can_execute(path))
+        return std::string(path);
+    }
+  }
+  if (llvm::sys::fs::can_execute("/usr/local/cuda/bin/ptxas"))
+    return std::string("/usr/local/cuda/bin/ptxas");
+  if (auto path = llvm::sys::findProgramByName("ptxas"))
+    return *path;
+  return makeError("ptxas not found (set CUDA_HOME, or put ptxas on PATH); "
+                   "PTX needs no ptxas");
+}
+
+llvm::Expected<std::string>
+mlir::kernelred::emitCubin(llvm::StringRef ptx, int sm,
+                           const GPUCompileOptions &options) {
+  if (!isSupportedSM(sm))
+    return makeError("unsupported GPU architecture sm_" + llvm::Twine(sm));
+  auto ptxas = findPtxas(options);
+  if (!ptxas)
+    return ptxas.takeError();
+  llvm::SmallString<128> input, output, log;
+  if (auto ec = llvm::sys::fs::createTemporaryFile("kred", "ptx", input))
+    return makeError("cannot create a temporary file: " + ec.message());
+  llvm::FileRemover removeInput(input);
+  if (auto ec = llvm::sys::fs::createTemporaryFile("kred", "cubin", output))
+    return makeError("cannot create a temporary file: " + ec.message());
+  llvm::FileRemover removeOutput(output);
+  if (auto ec = llvm::sys::fs::createTemporaryFile("kred", "log", log))
+    return makeError("cannot create a temporary file: " + ec.message());
+  llvm::FileRemover removeLog(log);
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(input, ec);
+    if (ec)
+      return makeError("cannot write " + input + ": " + ec.message());
+    os << ptx;
+  }
+  std::string arch = "-arch=sm_" + std::to_string(sm);
+  llvm::SmallVector<llvm::StringRef> args = {*ptxas, arch, "-O3", "-o",
+                                             output, input};
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, log.str(),
+                                                log.str()};
+  std::string message;
+  int rc = llvm::sys::ExecuteAndWait(*ptxas, args, std::nullopt, redirects,
+                                     /*SecondsToWait=*/0, /*MemoryLimit=*/0,
+                                     &message);
+  if (rc != 0) {
+    std::string text;
+    if (auto buffer = llvm::MemoryBuffer::getFile(log))
+      text = (*buffer)->getBuffer().str();
+    return makeError("ptxas failed for sm_" + llvm::Twine(sm) + ": " +
+                     (text.empty() ? message : text));
+  }
+  auto buffer = llvm::MemoryBuffer::getFile(output, /*IsText=*/false);
+  if (!buffer)
+    return makeError("cannot read the cubin: " + buffer.getError().message());
+  return (*buffer)->getBuffer().str();
+}
+
+const kred_gpu_kernel &GPUKernel::getKernel() {
+  imageViews.clear();
+  ptxStorage.clear();
+  ptxStorage.reserve(images.size());
+  for (const GPUImage &image : images) {
+    kred_gpu_image view{};
+    view.sm = image.sm;
+    view.kind = image.kind;
+    if (image.kind == 0) {
+      // NUL-terminated for cuModuleLoadData.
+      ptxStorage.push_back(image.data);
+      view.data = ptxStorage.back().c_str();
+      view.size = ptxStorage.back().size() + 1;
+    } else {
+      view.data = image.data.data();
+      view.size = image.data.size();
+    }
+    imageViews.push_back(view);
+  }
+  kernel = kred_gpu_kernel{};
+  kernel.info = description.getInfo();
+  kernel.run_entry = runEntry.c_str();
+  kernel.merge_entry = mergeEntry.c_str();
+  kernel.block_threads = blockThreads;
+  kernel.rows_per_thread = rowsPerThread;
+  kernel.shared_bytes = sharedBytes;
+  kernel.num_images = static_cast<int32_t>(imageViews.size());
+  kernel.images = imageViews.empty() ? nullptr : imageViews.data();
+  return kernel;
+}
+
+llvm::Expected<std::unique_ptr<GPUKernel>>
+mlir::kernelred::compileGPUKernel(ModuleOp module,
+                                  const GPUCompileOptions &gpu) {
+  auto reduce = getSingleReduce(module);
+  if (!reduce)
+    return reduce.takeError();
+  if (gpu.sms.empty())
+    return makeError("no GPU architecture given");
+  for (int sm : gpu.sms)
+    if (!isSupportedSM(sm))
+      return makeError("unsupported GPU architecture sm_" + llvm::Twine(sm) +
+                       " (supported: sm_80, sm_90)");
+  if (gpu.cubin)
+    if (auto ptxas = findPtxas(gpu); !ptxas)
+      return ptxas.takeError();
+
+  auto result = std::make_unique<GPUKernel>();
+  {
+    llvm::raw_string_ostream os(result->ir);
+    module.print(os);
+  }
+  // Sizes of the info: state slots and outputs as on the CPU (the same
+  // ReductionDescription); rows per block from the GPU geometry.
+  CompileOptions cpu;
+  auto description = describeKernel(*reduce, cpu);
+  if (!description)
+    return description.takeError();
+  result->description = std::move(*description);
+  result->description.rowBlock = gpu.blockThreads * gpu.rowsPerThread;
+  std::string name = result->description.name;
+  result->runEntry = name + "_gpu";
+  result->mergeEntry = name + "_gpu_merge";
+  result->blockThreads = static_cast<int32_t>(gpu.blockThreads);
+  result->rowsPerThread = static_cast<int32_t>(gpu.rowsPerThread);
+  // The j tile is static shared memory (docs/gpu.md: 0 dynamic bytes).
+  result->sharedBytes = 0;
+
+  for (int sm : gpu.sms) {
+    auto ptx = emitPTX(module, sm, gpu);
+    if (!ptx)
+      return ptx.takeError();
+    if (gpu.cubin) {
+      auto cubin = emitCubin(*ptx, sm, gpu);
+      if (!cubin)
+        return cubin.takeError();
+      result->images.push_back({sm, 1, std::move(*cubin)});
+    }
+    result->images.push_back({sm, 0, std::move(*ptx)});
+  }
+  return result;
+}
+
+llvm::Expected<std::unique_ptr<GPUKernel>>
+mlir::kernelred::compileGPUKernel(const KernelSpec &spec,
+                                  const GPUCompileOptions &gpu) {
+  std::unique_ptr<MLIRContext> context = createCompilerContext();
+  auto module = buildKernelModule(context.get(), spec);
+  if (!module)
+    return module.takeError();
+  return compileGPUKernel(**module, gpu);
+}
