@@ -222,6 +222,88 @@ private:
   std::optional<py::dict> info;
 };
 
+
+/// A GPU kernel (PTX per sm, cubins with ptxas) as seen from Python. The
+/// kred_gpu_kernel lives in the heap-allocated GPUKernel: its address is
+/// stable while this object lives.
+class GPUKernelObject {
+public:
+  GPUKernelObject(std::unique_ptr<GPUKernel> kernel, std::string reduction)
+      : kernel(std::move(kernel)), reduction(std::move(reduction)) {
+    view = &this->kernel->getKernel();
+  }
+  GPUKernelObject(GPUKernelObject &&) = default;
+  ~GPUKernelObject() {
+    // The runtime caches loaded modules by kernel address: forget them
+    // before the address can be reused.
+    if (kernel)
+      kred_gpu_release_kernel(view);
+  }
+
+  py::dict getInfo() {
+    if (!info) {
+      const KernelDescription &d = kernel->description;
+      py::dict dict;
+      dict["name"] = d.name;
+      dict["formula"] = d.formula;
+      dict["axis"] = d.axis;
+      dict["dtype"] = dtypeName(d.dtype);
+      dict["acc_dtype"] = dtypeName(d.accDtype);
+      dict["reduction"] = reduction;
+      dict["reduction_kind"] = reductionName(d.reduction);
+      dict["num_args"] = d.argCategory.size();
+      dict["arg_category"] = d.argCategory;
+      dict["arg_dim"] = d.argDim;
+      dict["out_value_dim"] = d.outValueDim;
+      dict["out_index_dim"] = d.outIndexDim;
+      dict["state_values"] = d.stateValues;
+      dict["state_indices"] = d.stateIndices;
+      dict["row_block"] = d.rowBlock;
+      dict["run_entry"] = kernel->runEntry;
+      dict["merge_entry"] = kernel->mergeEntry;
+      dict["block_threads"] = kernel->blockThreads;
+      dict["rows_per_thread"] = kernel->rowsPerThread;
+      dict["shared_bytes"] = kernel->sharedBytes;
+      py::list sms;
+      for (const GPUImage &image : kernel->images)
+        if (image.kind == 0)
+          sms.append(image.sm);
+      dict["sms"] = sms;
+      info = std::move(dict);
+    }
+    return *info;
+  }
+
+  uintptr_t getAddress() const { return reinterpret_cast<uintptr_t>(view); }
+
+  py::dict getImages(int32_t kind) const {
+    py::dict dict;
+    for (const GPUImage &image : kernel->images) {
+      if (image.kind != kind)
+        continue;
+      if (kind == 0)
+        dict[py::int_(image.sm)] = py::str(image.data);
+      else
+        dict[py::int_(image.sm)] = py::bytes(image.data);
+    }
+    return dict;
+  }
+
+  std::string getIR() const { return kernel->ir; }
+
+  std::string repr() const {
+    return "<kred._C.GPUKernel '" + kernel->description.name + "' (" +
+           reduction + ", " + std::to_string(kernel->images.size()) +
+           " images)>";
+  }
+
+private:
+  std::unique_ptr<GPUKernel> kernel;
+  const kred_gpu_kernel *view = nullptr;
+  std::string reduction;
+  std::optional<py::dict> info;
+};
+
 } // namespace
 
 void kred::python::populateCompilerModule(py::module_ &m) {
@@ -298,6 +380,77 @@ void kred::python::populateCompilerModule(py::module_ &m) {
       "Compiles a KeOps reduction (Genred's arguments) for this CPU. Uses "
       "an in-process memo and the on-disk cache ($KRED_CACHE_DIR, default "
       "~/.cache/kred; 'off' disables it). Raises FormulaError on bad input.");
+
+  py::class_<GPUKernelObject>(
+      m, "GPUKernel",
+      "A kernel compiled for NVIDIA GPUs (docs/gpu.md). `address` is its "
+      "kred_gpu_kernel, valid while this object lives.")
+      .def_property_readonly("info", &GPUKernelObject::getInfo,
+                             "Kernel.info's fields plus run_entry, "
+                             "merge_entry, block_threads, rows_per_thread, "
+                             "shared_bytes and sms.")
+      .def_property_readonly("address", &GPUKernelObject::getAddress,
+                             "Address of the kred_gpu_kernel struct (int).")
+      .def("kernel_address", &GPUKernelObject::getAddress,
+           "Same as `address`.")
+      .def_property_readonly(
+          "ptx", [](const GPUKernelObject &k) { return k.getImages(0); },
+          "{sm: PTX text}")
+      .def_property_readonly(
+          "cubin", [](const GPUKernelObject &k) { return k.getImages(1); },
+          "{sm: cubin bytes} (empty without ptxas)")
+      .def_property_readonly("ir", &GPUKernelObject::getIR,
+                             "The kernelred IR before lowering.")
+      .def("__repr__", &GPUKernelObject::repr);
+
+  m.def(
+      "compile_gpu",
+      [](std::string formula, std::vector<std::string> aliases,
+         std::string reduction, int axis, std::string dtype,
+         std::optional<int64_t> optArg, std::optional<std::string> formula2,
+         std::string dtypeAcc, std::string sumScheme, std::string name,
+         std::vector<int> sm, std::optional<bool> cubin, bool fastMath,
+         int64_t blockThreads, int64_t rowsPerThread) {
+        KernelSpec spec;
+        spec.name = std::move(name);
+        spec.formula = std::move(formula);
+        spec.aliases = std::move(aliases);
+        spec.reduction = std::move(reduction);
+        spec.axis = axis;
+        spec.dtype = std::move(dtype);
+        spec.optArg = optArg;
+        spec.formula2 = formula2.value_or("");
+        spec.dtypeAcc = std::move(dtypeAcc);
+        spec.sumScheme = std::move(sumScheme);
+        GPUCompileOptions options;
+        options.sms = std::move(sm);
+        options.fastMath = fastMath;
+        options.blockThreads = blockThreads;
+        options.rowsPerThread = rowsPerThread;
+        // Default: cubins when ptxas is there (no driver JIT at first use).
+        options.cubin = cubin.value_or(static_cast<bool>(findPtxas(options)));
+        llvm::Expected<std::unique_ptr<GPUKernel>> kernel =
+            std::unique_ptr<GPUKernel>();
+        {
+          py::gil_scoped_release release;
+          kernel = compileGPUKernel(spec, options);
+        }
+        if (!kernel)
+          raise(kernel.takeError());
+        return GPUKernelObject(std::move(*kernel), spec.reduction);
+      },
+      py::arg("formula"), py::arg("aliases"), py::arg("reduction") = "Sum",
+      py::arg("axis") = 1, py::arg("dtype") = "float32",
+      py::arg("opt_arg") = py::none(), py::arg("formula2") = "",
+      py::arg("dtype_acc") = "auto", py::arg("sum_scheme") = "auto",
+      py::kw_only(), py::arg("name") = "kernel",
+      py::arg("sm") = std::vector<int>{80, 90}, py::arg("cubin") = py::none(),
+      py::arg("fast_math") = false, py::arg("block_threads") = 128,
+      py::arg("rows_per_thread") = 1,
+      "Compiles a KeOps reduction (Genred's arguments) for NVIDIA GPUs: PTX "
+      "for every sm (LLVM NVPTX, no CUDA toolkit needed) and, with cubin "
+      "(default: when ptxas is found), cubins. Raises FormulaError on bad "
+      "input, RuntimeError otherwise. Not cached.");
 
   m.def(
       "compiler_version", [] { return getCompilerVersion(); },

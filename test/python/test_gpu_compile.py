@@ -1,0 +1,104 @@
+"""kred._C.compile_gpu: PTX/cubin images and the kred_gpu_kernel struct the
+runtime reads (docs/gpu.md), checked through ctypes. Needs no GPU."""
+
+import ctypes
+import shutil
+import os
+
+import pytest
+
+from kred import _C
+
+
+class KernelInfo(ctypes.Structure):
+    _fields_ = [
+        ("abi_version", ctypes.c_uint32),
+        ("name", ctypes.c_char_p),
+        ("formula", ctypes.c_char_p),
+        ("axis", ctypes.c_int32),
+        ("dtype", ctypes.c_int32),
+        ("acc_dtype", ctypes.c_int32),
+        ("reduction", ctypes.c_int32),
+        ("num_args", ctypes.c_int32),
+        ("arg_category", ctypes.POINTER(ctypes.c_int32)),
+        ("arg_dim", ctypes.POINTER(ctypes.c_int64)),
+        ("out_value_dim", ctypes.c_int64),
+        ("out_index_dim", ctypes.c_int64),
+        ("state_values", ctypes.c_int64),
+        ("state_indices", ctypes.c_int64),
+        ("row_block", ctypes.c_int64),
+    ]
+
+
+class GpuImage(ctypes.Structure):
+    _fields_ = [
+        ("sm", ctypes.c_int32),
+        ("kind", ctypes.c_int32),
+        ("data", ctypes.c_void_p),
+        ("size", ctypes.c_size_t),
+    ]
+
+
+class GpuKernel(ctypes.Structure):
+    _fields_ = [
+        ("info", KernelInfo),
+        ("run_entry", ctypes.c_char_p),
+        ("merge_entry", ctypes.c_char_p),
+        ("block_threads", ctypes.c_int32),
+        ("rows_per_thread", ctypes.c_int32),
+        ("shared_bytes", ctypes.c_int32),
+        ("num_images", ctypes.c_int32),
+        ("images", ctypes.POINTER(GpuImage)),
+    ]
+
+
+def has_ptxas():
+    home = os.environ.get("CUDA_HOME", "/usr/local/cuda")
+    return os.path.exists(os.path.join(home, "bin", "ptxas")) or shutil.which("ptxas")
+
+
+def test_struct_matches_images():
+    k = _C.compile_gpu("SqDist(x,y)",
+                       ["x = Vi(3)", "y = Vj(3)"], "KMin_ArgKMin", axis=0,
+                       dtype="float16", opt_arg=3, name="knn", sm=[80, 90],
+                       cubin=False, block_threads=64, rows_per_thread=2)
+    s = GpuKernel.from_address(k.address)
+    assert k.kernel_address() == k.address
+    assert s.info.name == b"knn"
+    assert s.info.axis == 0
+    assert s.info.num_args == 2
+    assert s.info.out_value_dim == 3 and s.info.out_index_dim == 3
+    assert s.info.state_values == 3 and s.info.state_indices == 3
+    assert s.run_entry == b"knn_gpu" and s.merge_entry == b"knn_gpu_merge"
+    assert (s.block_threads, s.rows_per_thread, s.shared_bytes) == (64, 2, 0)
+    assert s.info.row_block == 128
+    assert s.num_images == 2
+    assert k.cubin == {}
+    for i, sm in enumerate([80, 90]):
+        img = s.images[i]
+        assert (img.sm, img.kind) == (sm, 0)
+        text = ctypes.string_at(img.data, img.size)
+        assert text.endswith(b"\0") and text[:-1].decode() == k.ptx[sm]
+        assert b".target sm_%d" % sm in text
+        assert b".entry knn_gpu(" in text and b".entry knn_gpu_merge(" in text
+    info = k.info
+    assert info["sms"] == [80, 90] and info["run_entry"] == "knn_gpu"
+    assert info["dtype"] == "float16" and info["acc_dtype"] == "float32"
+
+
+@pytest.mark.skipif(not has_ptxas(), reason="no ptxas")
+def test_cubins_come_first():
+    k = _C.compile_gpu("Exp(-SqDist(x,y))*b", ["x = Vi(3)", "y = Vj(3)", "b = Vj(1)"],
+                       "Sum", sm=[90], cubin=True)
+    s = GpuKernel.from_address(k.address)
+    kinds = [(s.images[i].sm, s.images[i].kind) for i in range(s.num_images)]
+    assert kinds == [(90, 1), (90, 0)]
+    cubin = ctypes.string_at(s.images[0].data, s.images[0].size)
+    assert cubin == k.cubin[90] and cubin[:4] == b"\x7fELF"
+
+
+def test_errors():
+    with pytest.raises(RuntimeError, match="unsupported GPU architecture sm_70"):
+        _C.compile_gpu("SqDist(x,y)", ["x = Vi(3)", "y = Vj(3)"], sm=[70])
+    with pytest.raises(_C.FormulaError):
+        _C.compile_gpu("SqDist(x,", ["x = Vi(3)", "y = Vj(3)"])
