@@ -102,3 +102,20 @@ def test_errors():
         _C.compile_gpu("SqDist(x,y)", ["x = Vi(3)", "y = Vj(3)"], sm=[70])
     with pytest.raises(_C.FormulaError):
         _C.compile_gpu("SqDist(x,", ["x = Vi(3)", "y = Vj(3)"])
+
+
+def test_cache_get_gpu_kernel_targets():
+    """What CUDABackend.signature calls with the device's compute capability
+    (an int): compile_gpu takes a list, and the device's sm maps to the
+    newest target not above it (the runtime JIT-compiles that PTX)."""
+    from kred.common import cache
+    from kred.common.backends import GPUUnavailableError
+
+    args = ("SqDist(x,y)", ["x = Vi(3)", "y = Vj(3)"], "Sum", 1, "float32")
+    for device_sm, target in ((90, 90), (86, 80), (89, 80), (80, 80), (100, 90), (120, 90)):
+        k = cache.get_gpu_kernel(*args, sm=device_sm)
+        assert k.info["sms"] == [target]
+        assert k.info["run_entry"] == "kernel_gpu"
+    assert cache.get_gpu_kernel(*args, sm=86) is cache.get_gpu_kernel(*args, sm=80)
+    with pytest.raises(GPUUnavailableError, match="compute capability 8.0 or newer"):
+        cache.get_gpu_kernel(*args, sm=75)

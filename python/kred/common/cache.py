@@ -39,10 +39,33 @@ def get_kernel(formula, aliases, reduction, axis, dtype, opt_arg=None, formula2=
     return kernel
 
 
+# The architectures compile_gpu can target (lib/Compiler/GPUCompiler.cpp).
+GPU_TARGETS = (80, 90)
+
+
+def gpu_target(sm):
+    """The compile_gpu target for a device of compute capability `sm`: the newest of GPU_TARGETS not above it.
+
+    Its PTX is JIT-compiled by the driver for the device (e.g. sm_80 PTX on an sm_86 or sm_89 GPU, sm_90 PTX
+    on sm_100 or sm_120), which is how the runtime picks images (docs/gpu.md).
+    """
+    sm = int(sm)
+    usable = [t for t in GPU_TARGETS if t <= sm]
+    if not usable:
+        from kred.common.backends import GPUUnavailableError
+
+        raise GPUUnavailableError(
+            f"kred's GPU backend needs a GPU of compute capability {GPU_TARGETS[0] // 10}.{GPU_TARGETS[0] % 10} "
+            f"or newer; this one is {sm // 10}.{sm % 10}: use backend='CPU'"
+        )
+    return max(usable)
+
+
 def get_gpu_kernel(
     formula, aliases, reduction, axis, dtype, opt_arg=None, formula2="", dtype_acc="auto", sum_scheme="auto", *, sm
 ):
     """Returns the compiled GPU kernel (``_C.compile_gpu``) for devices of compute capability `sm` (e.g. 90)."""
+    sm = gpu_target(sm)
     key = make_key(formula, aliases, reduction, axis, dtype, opt_arg, formula2, dtype_acc, sum_scheme) + ("gpu", sm)
     kernel = _kernels.get(key)
     if kernel is not None:
@@ -58,11 +81,10 @@ def get_gpu_kernel(
                     "rebuild kred with the GPU compiler, or use backend='CPU' with CPU arrays"
                 )
             _stats["misses"] += 1
-            # compile_gpu takes the target as sm=90 or as a list, sms=[90] (see its signature).
-            target = {"sms": [sm]} if "sms" in (getattr(ext.compile_gpu, "__doc__", "") or "") else {"sm": sm}
+            # compile_gpu takes a list of targets (sm=[90]); a bare int is refused.
             kernel = ext.compile_gpu(
                 formula, list(aliases), reduction, int(axis), dtype, opt_arg, formula2 or "", dtype_acc, sum_scheme,
-                **target,
+                sm=[sm],
             )
             _kernels[key] = kernel
         else:
