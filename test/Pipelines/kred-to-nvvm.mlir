@@ -6,12 +6,14 @@
 // addrspace(3) globals, barriers are nvvm.barrier0, and no libdevice call
 // (__nv_*) is left. The PTX has the two .entry functions of docs/gpu.md with
 // u64 parameters only, exact square-root-free fma code, and with fast-math
-// the hardware exp2 approximation instead of the polynomial.
+// the hardware exp2 approximation instead of the polynomial. The tiles are
+// declared 16-byte aligned: LLVM vectorizes their reads (ld.shared.v2/v4)
+// assuming so, and ptxas places a tile after the previous one.
 
 // CHECK:       gpu.module @lse_gpu_module [#nvvm.target<O = 3, chip = "sm_80">]
 // CHECK-SAME:    kred.block_threads = 128
 // CHECK-NOT:   __nv_
-// CHECK:       llvm.mlir.global internal @__wg_lse_gpu_0() {addr_space = 3 : i32} : !llvm.array<128 x f32>
+// CHECK:       llvm.mlir.global internal @__wg_lse_gpu_0() {addr_space = 3 : i32, alignment = 16 : i64} : !llvm.array<128 x f32>
 // CHECK-NOT:   __nv_
 // CHECK:       llvm.func @lse_gpu(
 // CHECK-SAME:    nvvm.kernel
@@ -30,7 +32,7 @@
 // PTX-SAME:  .param .u64 lse_gpu_param_3,
 // PTX-SAME:  .param .u64 lse_gpu_param_4,
 // PTX-SAME:  .param .u64 {{(.ptr .align 1 )?}}lse_gpu_param_8
-// PTX-SAME:  .shared .align 4 .b8 __wg_lse_gpu_0[512];
+// PTX-SAME:  .shared .align 16 .b8 __wg_lse_gpu_0[512];
 // PTX-SAME:  bar.sync
 // PTX-NOT:   call
 // PTX-SAME:  .visible .entry lse_gpu_merge(

@@ -82,6 +82,9 @@ int64_t mlir::kernelred::getKredGPUTileBytes(ReduceOp op,
 
 namespace {
 
+/// Alignment in bytes of the shared-memory tiles (the widest vector load).
+constexpr int64_t kTileAlign = 16;
+
 class GPUKernelBuilder {
 public:
   GPUKernelBuilder(ReduceOp op, const KredToGPUOptions &options,
@@ -301,6 +304,15 @@ void GPUKernelBuilder::buildRun() {
   func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
   func.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr(
       {static_cast<int32_t>(blockThreads), 1, 1}));
+  // An explicit alignment for each tile: without one, LLVM assumes the
+  // preferred alignment of a large global (16 bytes) and vectorizes the
+  // tile reads into ld.shared.v2/v4, while the NVPTX printer declares the
+  // variable with its element's alignment (.align 4): ptxas may then place
+  // a tile after another at an offset that is only 4-aligned, and the
+  // vector loads fault (misaligned address).
+  for (unsigned i = 0, e = tileTypes.size(); i < e; ++i)
+    func.setWorkgroupAttributionAttr(i, LLVM::LLVMDialect::getAlignAttrName(),
+                                     b.getI64IntegerAttr(kTileAlign));
   Block *entry = &func.getBody().front();
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(entry);

@@ -13,7 +13,7 @@
 // CHECK-SAME:    kred.static_shared_bytes = 2048 : i64
 // CHECK-SAME:    kred.tile_j = 128 : i64
 // CHECK:       gpu.func @gauss_gpu(%[[X:[^:]*]]: !llvm.ptr, %[[Y:[^:]*]]: !llvm.ptr, %[[B:[^:]*]]: !llvm.ptr, %[[M:[^:]*]]: i64, %[[N:[^:]*]]: i64, %[[CHUNK:[^:]*]]: i64, %[[OUT:[^:]*]]: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %[[SV:[^:]*]]: !llvm.ptr, %{{[^:]*}}: !llvm.ptr)
-// CHECK-SAME:    workgroup(%[[YT:.*]] : memref<384xf32, #gpu.address_space<workgroup>>, %[[BT:.*]] : memref<128xf32, #gpu.address_space<workgroup>>)
+// CHECK-SAME:    workgroup(%[[YT:.*]] : memref<384xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %[[BT:.*]] : memref<128xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
 // CHECK-SAME:    kernel attributes {known_block_size = array<i32: 128, 1, 1>}
 // CHECK:         %[[TID:.*]] = arith.index_cast %thread_id_x
 // CHECK:         %[[BY:.*]] = arith.index_cast %block_id_y
@@ -55,7 +55,7 @@
 // RPT2-SAME:    kred.rows_per_thread = 2 : i64
 // RPT2-SAME:    kred.tile_j = 32 : i64
 // RPT2:       gpu.func @gauss_gpu(
-// RPT2-SAME:    workgroup(%{{.*}} : memref<96xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<32xf32, #gpu.address_space<workgroup>>)
+// RPT2-SAME:    workgroup(%{{.*}} : memref<96xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.*}} : memref<32xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
 // RPT2-SAME:    known_block_size = array<i32: 64, 1, 1>
 // RPT2:         scf.for {{.*}} -> (f32, f32, f32, f32) : i64 {
 // RPT2:           scf.for {{.*}} -> (f32, f32) : i64 {
@@ -81,7 +81,7 @@ kernelred.reduce @gauss sum over j
 
 // CHECK-LABEL: gpu.module @knn_gpu_module
 // CHECK:       gpu.func @knn_gpu(%{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %[[M:[^:]*]]: i64, %[[N:[^:]*]]: i64,
-// CHECK-SAME:    workgroup(%[[XT:.*]] : memref<256xf16, #gpu.address_space<workgroup>>)
+// CHECK-SAME:    workgroup(%[[XT:.*]] : memref<256xf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
 // CHECK:         arith.subi %[[M]], %{{.*}} : i64
 // CHECK:         scf.for {{.*}} -> (f32, f32, f32, i64, i64, i64) : i64 {
 // CHECK:           gpu.barrier
