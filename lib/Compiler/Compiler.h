@@ -200,6 +200,27 @@ llvm::Expected<std::string> emitCubin(llvm::StringRef ptx, int sm,
 /// The ptxas that emitCubin runs, or an error when there is none.
 llvm::Expected<std::string> findPtxas(const GPUCompileOptions &options);
 
+/// GPU options of an AOT kernel library (kred-compile --spec, --sm).
+struct LibraryGPUOptions {
+  /// Non-empty: the GPU architectures of the spec's library-level `targets`
+  /// (its cpu entry kept; kernels with their own `targets` unchanged).
+  std::vector<int> sms;
+  /// Embed cubins: std::nullopt when ptxas is found (PTX is always there).
+  std::optional<bool> cubin;
+  /// fastMath, blockThreads, rowsPerThread, tileJ, ptxas (sms and cubin are
+  /// taken from the spec and the fields above).
+  GPUCompileOptions compile;
+};
+
+/// buildKernelLibrary with GPU targets (docs/abi.md): for every kernel with
+/// sm targets, its PTX (and cubins) embedded, NAME_gpu_kernel() and
+/// NAME_gpu().
+llvm::Error buildKernelLibrary(llvm::StringRef specPath,
+                               llvm::StringRef libraryPath,
+                               llvm::StringRef headerPath,
+                               const CompileOptions &options,
+                               const LibraryGPUOptions &gpu);
+
 /// Compiles the (single) kernel of `module` for every sm of `gpu`: PTX, and
 /// cubins with gpu.cubin.
 llvm::Expected<std::unique_ptr<GPUKernel>>

@@ -61,10 +61,19 @@ struct SpecEntry {
   std::string formula2;
   std::string dtypeAcc = "auto";
   std::string sumScheme = "auto";
+  /// Overrides the library's targets for this kernel.
+  std::optional<std::vector<std::string>> targets;
 };
 
 struct SpecFile {
+  std::vector<std::string> targets = {"cpu"};
   std::vector<SpecEntry> kernels;
+};
+
+/// Where a kernel of a library runs: the CPU entries and/or GPU images.
+struct KernelTargets {
+  bool cpu = false;
+  std::vector<int> sms;
 };
 } // namespace
 
@@ -84,6 +93,7 @@ template <> struct MappingTraits<SpecEntry> {
     io.mapOptional("formula2", e.formula2, std::string());
     io.mapOptional("dtype_acc", e.dtypeAcc, std::string("auto"));
     io.mapOptional("sum_scheme", e.sumScheme, std::string("auto"));
+    io.mapOptional("targets", e.targets);
   }
   static std::string validate(IO &, SpecEntry &e) {
     if (e.name.empty())
@@ -97,6 +107,7 @@ template <> struct MappingTraits<SpecEntry> {
 };
 template <> struct MappingTraits<SpecFile> {
   static void mapping(IO &io, SpecFile &f) {
+    io.mapOptional("targets", f.targets);
     io.mapRequired("kernels", f.kernels);
   }
 };
@@ -108,8 +119,32 @@ static bool isCIdentifier(llvm::StringRef s) {
   return llvm::all_of(s, [](char c) { return llvm::isAlnum(c) || c == '_'; });
 }
 
+/// "cpu", "sm_80", "sm_90" -> KernelTargets.
+static llvm::Expected<KernelTargets>
+parseTargets(llvm::ArrayRef<std::string> names, const std::string &where) {
+  KernelTargets targets;
+  if (names.empty())
+    return makeError(where + ": empty targets list");
+  for (llvm::StringRef name : names) {
+    int sm = 0;
+    llvm::StringRef digits = name;
+    if (name == "cpu") {
+      targets.cpu = true;
+    } else if (digits.consume_front("sm_") && !digits.getAsInteger(10, sm) &&
+               (sm == 80 || sm == 90)) {
+      if (!llvm::is_contained(targets.sms, sm))
+        targets.sms.push_back(sm);
+    } else {
+      return makeError(where + ": unknown target '" + name +
+                       "' (expected cpu, sm_80 or sm_90)");
+    }
+  }
+  return targets;
+}
+
 static llvm::Expected<std::vector<KernelSpec>>
-readSpecFile(llvm::StringRef specPath) {
+readSpecFile(llvm::StringRef specPath, llvm::ArrayRef<int> smOverride,
+             std::vector<KernelTargets> &kernelTargets) {
   auto buffer = llvm::MemoryBuffer::getFile(specPath, /*IsText=*/true);
   if (!buffer)
     return makeError("cannot read '" + specPath +
@@ -131,6 +166,19 @@ readSpecFile(llvm::StringRef specPath) {
   if (file.kernels.empty())
     return makeError(specPath + ": no kernels");
 
+  auto libraryTargets = parseTargets(file.targets, specPath.str());
+  if (!libraryTargets)
+    return libraryTargets.takeError();
+  if (!smOverride.empty()) {
+    libraryTargets->sms.clear();
+    for (int sm : smOverride) {
+      if (sm != 80 && sm != 90)
+        return makeError("unsupported GPU architecture sm_" + llvm::Twine(sm) +
+                         " (supported: sm_80, sm_90)");
+      if (!llvm::is_contained(libraryTargets->sms, sm))
+        libraryTargets->sms.push_back(sm);
+    }
+  }
   std::vector<KernelSpec> specs;
   llvm::StringSet<> names;
   for (SpecEntry &e : file.kernels) {
@@ -154,6 +202,15 @@ readSpecFile(llvm::StringRef specPath) {
     spec.dtypeAcc = e.dtypeAcc;
     spec.sumScheme = e.sumScheme;
     specs.push_back(std::move(spec));
+    if (e.targets) {
+      auto targets = parseTargets(
+          *e.targets, (specPath + ": kernel '" + e.name + "'").str());
+      if (!targets)
+        return targets.takeError();
+      kernelTargets.push_back(std::move(*targets));
+    } else {
+      kernelTargets.push_back(*libraryTargets);
+    }
   }
   return specs;
 }
@@ -291,6 +348,10 @@ struct LibraryKernel {
   KernelDescription desc;
   /// One C parameter name per argument position.
   std::vector<std::string> argNames;
+  /// CPU entries (NAME_run, NAME_kernel, NAME, NAME_ex).
+  bool cpu = true;
+  /// GPU images and entries (NAME_gpu_kernel, NAME_gpu), when it has any.
+  std::unique_ptr<GPUKernel> gpu;
 };
 
 const char *dtypeCName(int32_t dtype) {
@@ -462,6 +523,91 @@ std::string getParameters(const LibraryKernel &k, bool withNames) {
   return out;
 }
 
+/// Writes the arg_category/arg_dim arrays of `d` (named after `prefix`) and
+/// returns the initializer of its kred_kernel_info.
+std::string infoInitializer(llvm::raw_ostream &os, const KernelDescription &d,
+                            const std::string &prefix) {
+  size_t numArgs = d.argCategory.size();
+  if (numArgs) {
+    os << "static const int32_t " << prefix << "_arg_category[] = {";
+    llvm::interleaveComma(d.argCategory, os);
+    os << "};\nstatic const int64_t " << prefix << "_arg_dim[] = {";
+    llvm::interleaveComma(d.argDim, os);
+    os << "};\n";
+  }
+  std::string text;
+  llvm::raw_string_ostream is(text);
+  is << "{KRED_ABI_VERSION, " << cString(d.name) << ", " << cString(d.formula)
+     << ", " << d.axis << ", " << d.dtype << ", " << d.accDtype << ", "
+     << d.reduction << ", " << numArgs << ", "
+     << (numArgs ? prefix + "_arg_category" : "0") << ", "
+     << (numArgs ? prefix + "_arg_dim" : "0") << ", " << d.outValueDim << ", "
+     << d.outIndexDim << ", " << d.stateValues << ", " << d.stateIndices
+     << ", " << d.rowBlock << "}";
+  return text;
+}
+
+/// `out, out_idx` as the launch functions take them (0 when absent).
+std::string outArguments(const KernelDescription &d) {
+  return std::string(d.outValueDim > 0 ? "out" : "0") + ", " +
+         (d.outIndexDim > 0 ? "out_idx" : "0");
+}
+
+/// `const void *const args[] = {x, y, ...};` of an entry point.
+void emitArgsArray(llvm::raw_ostream &os, const LibraryKernel &k) {
+  if (!k.argNames.empty()) {
+    os << "  const void *const args[] = {";
+    llvm::interleaveComma(k.argNames, os);
+    os << "};\n";
+  } else {
+    os << "  const void *const *args = 0;\n";
+  }
+}
+
+/// The GPU part of a kernel: its images as byte arrays (PTX with its NUL),
+/// the kred_gpu_kernel, NAME_gpu_kernel() and NAME_gpu().
+void generateGPUSource(llvm::raw_ostream &os, const LibraryKernel &k) {
+  const std::string &n = k.desc.name;
+  const GPUKernel &g = *k.gpu;
+  for (size_t i = 0; i < g.images.size(); ++i) {
+    const GPUImage &image = g.images[i];
+    os << "/* " << (image.kind == 0 ? "PTX" : "cubin") << ", sm_" << image.sm
+       << " */\nstatic const unsigned char " << n << "_gpu_image" << i
+       << "[] __attribute__((aligned(16))) = {";
+    size_t size = image.data.size() + (image.kind == 0 ? 1 : 0);
+    for (size_t b = 0; b < size; ++b) {
+      if (b % 24 == 0)
+        os << "\n ";
+      unsigned char c =
+          b < image.data.size() ? static_cast<unsigned char>(image.data[b]) : 0;
+      os << ' ' << static_cast<unsigned>(c) << ',';
+    }
+    os << "};\n";
+  }
+  os << "static const kred_gpu_image " << n << "_gpu_images[] = {\n";
+  for (size_t i = 0; i < g.images.size(); ++i)
+    os << "    {" << g.images[i].sm << ", " << g.images[i].kind << ", " << n
+       << "_gpu_image" << i << ", sizeof(" << n << "_gpu_image" << i
+       << ")},\n";
+  os << "};\n";
+  KernelDescription d = g.description;
+  d.formula = k.desc.formula;
+  std::string info = infoInitializer(os, d, n + "_gpu");
+  os << "static const kred_gpu_kernel " << n << "_gpu_descriptor = {\n"
+     << "    " << info << ",\n    " << cString(g.runEntry) << ", "
+     << cString(g.mergeEntry) << ", " << g.blockThreads << ", "
+     << g.rowsPerThread << ", " << g.sharedBytes << ", " << g.images.size()
+     << ", " << n << "_gpu_images};\n"
+     << "KRED_EXPORT const kred_gpu_kernel *" << n << "_gpu_kernel(void) {\n"
+     << "  return &" << n << "_gpu_descriptor;\n}\n"
+     << "KRED_EXPORT int " << n << "_gpu(int64_t M, int64_t N"
+     << getParameters(k, true)
+     << ", const kred_gpu_launch_options *options) {\n";
+  emitArgsArray(os, k);
+  os << "  return kred_gpu_launch(&" << n << "_gpu_descriptor, args, M, N, "
+     << outArguments(k.desc) << ", options);\n}\n";
+}
+
 /// The C file: descriptors, and entry points when `entryPoints`.
 std::string generateSource(llvm::ArrayRef<LibraryKernel> kernels,
                            bool entryPoints) {
@@ -474,8 +620,12 @@ std::string generateSource(llvm::ArrayRef<LibraryKernel> kernels,
   for (const LibraryKernel &k : kernels) {
     const KernelDescription &d = k.desc;
     const std::string &n = d.name;
-    os << "/* " << n << " */\n"
-       << "void " << n
+    os << "/* " << n << " */\n";
+    if (k.gpu)
+      generateGPUSource(os, k);
+    if (!k.cpu)
+      continue;
+    os << "void " << n
        << "_run(const void *const *, int64_t, int64_t, int64_t, int64_t, "
           "int64_t, int64_t, void *, int64_t *, void *, int64_t *);\n"
        << "void " << n
@@ -484,38 +634,17 @@ std::string generateSource(llvm::ArrayRef<LibraryKernel> kernels,
        << "void " << n
        << "_finalize(const void *, const int64_t *, int64_t, int64_t, void "
           "*, int64_t *);\n";
-    size_t numArgs = d.argCategory.size();
-    if (numArgs) {
-      os << "static const int32_t " << n << "_arg_category[] = {";
-      llvm::interleaveComma(d.argCategory, os);
-      os << "};\nstatic const int64_t " << n << "_arg_dim[] = {";
-      llvm::interleaveComma(d.argDim, os);
-      os << "};\n";
-    }
+    std::string info = infoInitializer(os, d, n);
     os << "KRED_EXPORT const kred_kernel " << n << "_kernel = {\n"
-       << "    {KRED_ABI_VERSION, " << cString(n) << ", " << cString(d.formula)
-       << ", " << d.axis << ", " << d.dtype << ", " << d.accDtype << ", "
-       << d.reduction << ", " << numArgs << ", "
-       << (numArgs ? n + "_arg_category" : "0") << ", "
-       << (numArgs ? n + "_arg_dim" : "0") << ", " << d.outValueDim << ", "
-       << d.outIndexDim << ", " << d.stateValues << ", " << d.stateIndices
-       << ", " << d.rowBlock << "},\n"
+       << "    " << info << ",\n"
        << "    " << n << "_run, " << n << "_merge, " << n << "_finalize};\n";
     if (entryPoints) {
-      std::string outArgs = std::string(d.outValueDim > 0 ? "out" : "0") +
-                            ", " + (d.outIndexDim > 0 ? "out_idx" : "0");
       os << "KRED_EXPORT int " << n << "_ex(int64_t M, int64_t N"
          << getParameters(k, true)
          << ", const kred_launch_options *options) {\n";
-      if (numArgs) {
-        os << "  const void *const args[] = {";
-        llvm::interleaveComma(k.argNames, os);
-        os << "};\n";
-      } else {
-        os << "  const void *const *args = 0;\n";
-      }
+      emitArgsArray(os, k);
       os << "  return kred_cpu_launch(&" << n << "_kernel, args, M, N, "
-         << outArgs << ", options);\n}\n"
+         << outArguments(d) << ", options);\n}\n"
          << "KRED_EXPORT int " << n << "(int64_t M, int64_t N"
          << getParameters(k, true) << ") {\n"
          << "  return " << n << "_ex(M, N";
@@ -572,6 +701,15 @@ std::string generateHeader(llvm::ArrayRef<LibraryKernel> kernels,
      << " * options (threads, split); kred_set_num_threads() sets the\n"
      << " * default thread count. NAME_kernel is the kernel's descriptor,\n"
      << " * for kred_cpu_launch().\n"
+     << " *\n"
+     << " * Kernels with GPU targets also have NAME_gpu(), the same arguments\n"
+     << " * as device pointers and kred_gpu_launch options (asynchronous on\n"
+     << " * the stream), and NAME_gpu_kernel(), their kred_gpu_kernel for\n"
+     << " * kred_gpu_launch(). The library embeds PTX (and cubins when ptxas\n"
+     << " * was found) and reaches the CUDA driver only through the runtime\n"
+     << " * (dlopen): without a driver or GPU they return KRED_ERR_NO_DEVICE.\n"
+     << " * Call kred_gpu_release_kernel(NAME_gpu_kernel()) before unloading\n"
+     << " * this library with dlclose.\n"
      << " */\n\n"
      << "#ifndef " << guard << "\n#define " << guard << "\n\n"
      << "#include <stdint.h>\n\n#include \"kred_runtime.h\"\n\n"
@@ -601,12 +739,32 @@ std::string generateHeader(llvm::ArrayRef<LibraryKernel> kernels,
     if (d.outIndexDim > 0)
       os << " *   out_idx: [" << rows << "][" << d.outIndexDim
          << "] int64 indices\n";
-    os << " */\n"
-       << "int " << d.name << "(int64_t M, int64_t N" << getParameters(k, true)
-       << ");\n"
-       << "int " << d.name << "_ex(int64_t M, int64_t N"
-       << getParameters(k, true) << ", const kred_launch_options *options);\n"
-       << "extern const kred_kernel " << d.name << "_kernel;\n\n";
+    if (k.gpu) {
+      const GPUKernel &g = *k.gpu;
+      os << " * GPU: " << d.name << "_gpu() takes device pointers and launches "
+         << "on options->stream\n * (NULL options: device 0, the legacy "
+         << "default stream, split chosen by the\n * runtime); images:";
+      for (const GPUImage &image : g.images)
+        os << " sm_" << image.sm << (image.kind == 0 ? " PTX" : " cubin")
+           << (&image == &g.images.back() ? "" : ",");
+      os << ".\n * " << g.blockThreads << " threads per block, "
+         << g.rowsPerThread << " row(s) per thread.\n";
+    }
+    if (!k.cpu)
+      os << " * GPU only: the spec gives this kernel no cpu target.\n";
+    os << " */\n";
+    if (k.cpu)
+      os << "int " << d.name << "(int64_t M, int64_t N"
+         << getParameters(k, true) << ");\n"
+         << "int " << d.name << "_ex(int64_t M, int64_t N"
+         << getParameters(k, true) << ", const kred_launch_options *options);\n"
+         << "extern const kred_kernel " << d.name << "_kernel;\n";
+    if (k.gpu)
+      os << "int " << d.name << "_gpu(int64_t M, int64_t N"
+         << getParameters(k, true)
+         << ", const kred_gpu_launch_options *options);\n"
+         << "const kred_gpu_kernel *" << d.name << "_gpu_kernel(void);\n";
+    os << "\n";
   }
   os << "#ifdef __cplusplus\n} /* extern \"C\" */\n#endif\n\n#endif /* "
      << guard << " */\n";
@@ -619,19 +777,27 @@ llvm::Error linkLibrary(ModuleOp module, llvm::ArrayRef<LibraryKernel> kernels,
                         bool entryPoints, llvm::StringRef libraryPath,
                         const CompileOptions &options,
                         const TargetInfo &target) {
-  if (llvm::Error err = lowerToLLVMDialect(module, options, target))
-    return err;
-  auto object = compileLLVMDialectToObject(module, options, target);
-  if (!object)
-    return object.takeError();
+  bool anyCPU = llvm::any_of(kernels, [](const LibraryKernel &k) {
+    return k.cpu;
+  });
+  std::string object;
+  if (anyCPU) {
+    if (llvm::Error err = lowerToLLVMDialect(module, options, target))
+      return err;
+    auto compiled = compileLLVMDialectToObject(module, options, target);
+    if (!compiled)
+      return compiled.takeError();
+    object = std::move(*compiled);
+  }
 
   ScratchDir scratch;
   if (llvm::Error err = scratch.create())
     return err;
   std::string objectPath = scratch.file("kernels.o");
   std::string sourcePath = scratch.file("kernels.c");
-  if (llvm::Error err = writeFile(objectPath, *object))
-    return err;
+  if (anyCPU)
+    if (llvm::Error err = writeFile(objectPath, object))
+      return err;
   if (llvm::Error err =
           writeFile(scratch.file("kred_runtime.h"), kRuntimeHeader))
     return err;
@@ -652,9 +818,10 @@ llvm::Error linkLibrary(ModuleOp module, llvm::ArrayRef<LibraryKernel> kernels,
       "-o",
       libraryPath.str(),
       sourcePath,
-      objectPath,
       "-Wl,-soname," + llvm::sys::path::filename(libraryPath).str(),
       "-Wl,--as-needed"};
+  if (anyCPU)
+    args.push_back(objectPath);
   if (std::optional<std::string> linker = findLinker())
     args.push_back("--ld-path=" + *linker);
   if (entryPoints) {
@@ -685,7 +852,8 @@ llvm::Error mlir::kernelred::emitSharedLibrary(ModuleOp module,
     auto desc = describeKernel(op, options);
     if (!desc)
       return desc.takeError();
-    LibraryKernel k{std::move(*desc), {}};
+    LibraryKernel k;
+    k.desc = std::move(*desc);
     k.argNames = getArgNames({}, k.desc.argCategory.size());
     kernels.push_back(std::move(k));
   }
@@ -699,18 +867,59 @@ llvm::Error mlir::kernelred::buildKernelLibrary(llvm::StringRef specPath,
                                                 llvm::StringRef libraryPath,
                                                 llvm::StringRef headerPath,
                                                 const CompileOptions &options) {
-  auto specs = readSpecFile(specPath);
+  return buildKernelLibrary(specPath, libraryPath, headerPath, options,
+                            LibraryGPUOptions());
+}
+
+llvm::Error mlir::kernelred::buildKernelLibrary(
+    llvm::StringRef specPath, llvm::StringRef libraryPath,
+    llvm::StringRef headerPath, const CompileOptions &options,
+    const LibraryGPUOptions &gpu) {
+  std::vector<KernelTargets> targets;
+  auto specs = readSpecFile(specPath, gpu.sms, targets);
   if (!specs)
     return specs.takeError();
   auto target = resolveTarget(options);
   if (!target)
     return target.takeError();
 
+  // Every exported name once: kernel "a" and kernel "a_gpu" would clash.
+  llvm::StringMap<std::string> symbols;
+  for (size_t i = 0; i < specs->size(); ++i) {
+    const std::string &n = (*specs)[i].name;
+    std::vector<std::string> names;
+    if (targets[i].cpu)
+      names = {n, n + "_ex", n + "_kernel", n + "_run", n + "_merge",
+               n + "_finalize"};
+    if (!targets[i].sms.empty()) {
+      names.push_back(n + "_gpu");
+      names.push_back(n + "_gpu_kernel");
+    }
+    for (const std::string &symbol : names) {
+      auto [it, inserted] = symbols.try_emplace(symbol, n);
+      if (!inserted)
+        return makeError(specPath + ": kernels '" + it->second + "' and '" +
+                         n + "' both define the symbol '" + symbol + "'");
+    }
+  }
+
+  bool cubin = false;
+  if (llvm::any_of(targets, [](const KernelTargets &t) {
+        return !t.sms.empty();
+      })) {
+    if (gpu.cubin)
+      cubin = *gpu.cubin;
+    else
+      cubin = static_cast<bool>(
+          llvm::expectedToOptional(findPtxas(gpu.compile)));
+  }
+
   std::unique_ptr<MLIRContext> context = createCompilerContext();
   OwningOpRef<ModuleOp> module =
       ModuleOp::create(UnknownLoc::get(context.get()));
   std::vector<LibraryKernel> kernels;
-  for (const KernelSpec &spec : *specs) {
+  for (size_t i = 0; i < specs->size(); ++i) {
+    const KernelSpec &spec = (*specs)[i];
     auto op = buildKernel(*module, spec);
     if (!op) {
       std::string message;
@@ -724,8 +933,22 @@ llvm::Error mlir::kernelred::buildKernelLibrary(llvm::StringRef specPath,
     if (!desc)
       return desc.takeError();
     desc->formula = spec.formula;
-    LibraryKernel k{std::move(*desc), {}};
+    LibraryKernel k;
+    k.desc = std::move(*desc);
     k.argNames = getArgNames(spec.aliases, k.desc.argCategory.size());
+    k.cpu = targets[i].cpu;
+    if (!k.cpu)
+      op->erase();
+    if (!targets[i].sms.empty()) {
+      GPUCompileOptions compile = gpu.compile;
+      compile.sms = targets[i].sms;
+      compile.cubin = cubin;
+      auto compiled = compileGPUKernel(spec, compile);
+      if (!compiled)
+        return makeError(specPath + ": kernel '" + spec.name +
+                         "' (GPU): " + llvm::toString(compiled.takeError()));
+      k.gpu = std::move(*compiled);
+    }
     kernels.push_back(std::move(k));
   }
   if (llvm::Error err = linkLibrary(*module, kernels, /*entryPoints=*/true,

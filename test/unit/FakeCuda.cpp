@@ -63,6 +63,7 @@ thread_local Context *current = nullptr;
 std::vector<std::unique_ptr<FakeLaunch>> launches;
 std::vector<std::string> launchEntries;
 int moduleLoads = 0, moduleUnloads = 0, allocs = 0, frees = 0, syncs = 0;
+const void *lastImage = nullptr;
 bool asyncAllocDisabled = false;
 FakeLaunchHook hook = nullptr;
 
@@ -107,6 +108,7 @@ FAKE_API const FakeLaunch *fakecuda_launch(int i) {
 }
 
 FAKE_API int fakecuda_module_loads() { return moduleLoads; }
+FAKE_API const void *fakecuda_last_module_image() { return lastImage; }
 FAKE_API int fakecuda_module_unloads() { return moduleUnloads; }
 FAKE_API int fakecuda_allocs() { return allocs; }
 FAKE_API int fakecuda_frees() { return frees; }
@@ -215,6 +217,7 @@ FAKE_API CUresult cuModuleLoadDataEx(CUmodule *module, const void *image,
   auto *m = new Module{text, image, current, {}};
   std::lock_guard<std::mutex> lock(mutex);
   ++moduleLoads;
+  lastImage = image;
   *module = reinterpret_cast<CUmodule>(m);
   return CUDA_SUCCESS;
 }

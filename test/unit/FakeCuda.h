@@ -44,6 +44,8 @@ const FakeLaunch *fakecuda_launch(int i);
 /// Module loads and unloads so far.
 int fakecuda_module_loads();
 int fakecuda_module_unloads();
+/// The image of the last successful cuModuleLoadDataEx (NULL before).
+const void *fakecuda_last_module_image();
 /// Stream-ordered and plain allocations and frees so far, stream syncs.
 int fakecuda_allocs();
 int fakecuda_frees();

@@ -125,7 +125,9 @@ llvm::cl::opt<std::string> cpu("cpu",
 llvm::cl::list<int> sms("sm",
                         llvm::cl::desc("GPU architectures of --emit=ptx|cubin "
                                        "(80, 90; comma-separated). With "
-                                       "several, image N goes to OUT.sm_N"),
+                                       "several, image N goes to OUT.sm_N. "
+                                       "With --spec: the library's GPU "
+                                       "targets (replace the spec's sm_*)"),
                         llvm::cl::CommaSeparated, llvm::cl::cat(category));
 llvm::cl::opt<bool> fastMath("fast-math",
                              llvm::cl::desc("GPU: f32 exp and log through "
@@ -205,7 +207,11 @@ int compileLibrary(const CompileOptions &options) {
   if (output == "-" || header.empty())
     return error("--spec needs the library path (-o LIB.so) and the header "
                  "path (--header H.h)");
-  if (llvm::Error err = buildKernelLibrary(spec, output, header, options))
+  LibraryGPUOptions gpu;
+  gpu.sms.assign(sms.begin(), sms.end());
+  gpu.compile.fastMath = fastMath;
+  if (llvm::Error err =
+          buildKernelLibrary(spec, output, header, options, gpu))
     return report(std::move(err));
   return 0;
 }
