@@ -272,12 +272,16 @@ private:
 // Images and the module cache
 //===----------------------------------------------------------------------===//
 
-/// The image for a device of compute capability `sm`: a cubin of exactly
-/// that sm, else the PTX of the highest sm not above it; -1 if none.
-int selectImage(const kred_gpu_kernel &k, int sm) {
+/// The cubin of exactly the device's compute capability `sm`; -1 if none.
+int selectCubin(const kred_gpu_kernel &k, int sm) {
   for (int32_t i = 0; i < k.num_images; ++i)
     if (k.images[i].kind == 1 && k.images[i].sm == sm && k.images[i].data)
       return i;
+  return -1;
+}
+
+/// The PTX of the highest sm not above the device's `sm`; -1 if none.
+int selectPtx(const kred_gpu_kernel &k, int sm) {
   int best = -1;
   for (int32_t i = 0; i < k.num_images; ++i) {
     const kred_gpu_image &image = k.images[i];
@@ -373,23 +377,30 @@ int loadModule(const Driver &d, const kred_gpu_kernel &k, int index,
 }
 
 /// The functions of `k` in the device's context (which must be current),
-/// loading its image on first use.
+/// loading its image on first use: the cubin of the device's sm, else (or
+/// when the driver cannot load that cubin, e.g. one built by a newer CUDA
+/// toolkit than the driver) the PTX of the highest sm not above it.
 int getModule(const Driver &d, const kred_gpu_kernel &k, const Device &dev,
               Module *result) {
-  int index = selectImage(k, dev.sm);
-  if (index < 0)
+  int cubin = selectCubin(k, dev.sm), ptx = selectPtx(k, dev.sm);
+  if (cubin < 0 && ptx < 0)
     return fail(KRED_ERR_UNSUPPORTED,
                 "kernel '%s' has no image for this GPU (sm_%d): it has %s; "
                 "compile it for sm_%d or an older PTX target",
                 kernelName(k.info), dev.sm, listImages(k).c_str(), dev.sm);
-  const kred_gpu_image &image = k.images[index];
+  // A cached module of either image will do (the PTX one when the cubin
+  // could not be loaded).
+  auto matches = [&](const Module &m) {
+    return (cubin >= 0 && m.isFor(k, k.images[cubin])) ||
+           (ptx >= 0 && m.isFor(k, k.images[ptx]));
+  };
   ModuleKey key{&k, dev.context};
   Module stale;
   {
     std::lock_guard<std::mutex> lock(moduleMutex);
     auto it = modules.find(key);
     if (it != modules.end()) {
-      if (it->second.isFor(k, image)) {
+      if (matches(it->second)) {
         *result = it->second;
         return KRED_OK;
       }
@@ -403,16 +414,27 @@ int getModule(const Driver &d, const kred_gpu_kernel &k, const Device &dev,
   // Load without the lock (PTX JIT compilation can take a while), then
   // keep the first of concurrent loads.
   Module loaded;
-  if (int status = loadModule(d, k, index, &loaded))
+  int status = loadModule(d, k, cubin >= 0 ? cubin : ptx, &loaded);
+  if (status != KRED_OK && cubin >= 0 && ptx >= 0 &&
+      status != KRED_ERR_OUT_OF_MEMORY) {
+    std::string cubinError = kred_last_error();
+    status = loadModule(d, k, ptx, &loaded);
+    if (status != KRED_OK) {
+      std::string ptxError = kred_last_error();
+      return fail(status, "%s (after its cubin failed: %s)", ptxError.c_str(),
+                  cubinError.c_str());
+    }
+  }
+  if (status != KRED_OK)
     return status;
   std::lock_guard<std::mutex> lock(moduleMutex);
   auto [it, inserted] = modules.emplace(key, loaded);
   if (!inserted) {
-    d.moduleUnload(loaded.module);
-    if (!it->second.isFor(k, image)) {
+    if (matches(it->second)) {
+      // Loaded meanwhile by another launch: keep that one.
+      d.moduleUnload(loaded.module);
+    } else {
       // Replaced meanwhile by a launch of another kernel at this address.
-      if (int status = loadModule(d, k, index, &loaded))
-        return status;
       d.moduleUnload(it->second.module);
       it->second = loaded;
     }

@@ -676,6 +676,33 @@ void testDriverErrors() {
   expectError(kred_gpu_launch(&k, data.args, 5, 7, out.data(), nullptr, &opts),
               KRED_ERR_UNSUPPORTED, "fake syntax error");
   EXPECT(std::strstr(kred_last_error(), "loading its sm_90 PTX image"));
+  // A cubin the driver refuses (e.g. built by a newer toolkit than the
+  // driver): the PTX is JIT-compiled instead, and that module is cached.
+  const char *badCubin = "FAKE INVALID sm_90 cubin";
+  kred_gpu_image cubinFails[] = {{90, 1, badCubin, std::strlen(badCubin) + 1},
+                                 {90, 0, kPtx90, std::strlen(kPtx90) + 1}};
+  k.images = cubinFails;
+  k.num_images = 2;
+  fake.resetLog();
+  int loads = fake.moduleLoads();
+  for (int i = 0; i < 2; ++i)
+    EXPECT(kred_gpu_launch(&k, data.args, 5, 7, out.data(), nullptr, &opts) ==
+           KRED_OK);
+  EXPECT(fake.numLaunches() == 2);
+  if (fake.numLaunches() == 2)
+    EXPECT(fake.launch(0)->image == kPtx90 && fake.launch(1)->image == kPtx90);
+  EXPECT(fake.moduleLoads() == loads + 1);
+  kred_gpu_release_kernel(&k);
+  // Both refused: the PTX's error, then the cubin's.
+  kred_gpu_image bothFail[] = {{90, 1, badCubin, std::strlen(badCubin) + 1},
+                               {80, 0, kInvalid, std::strlen(kInvalid) + 1}};
+  k.images = bothFail;
+  expectError(kred_gpu_launch(&k, data.args, 5, 7, out.data(), nullptr, &opts),
+              KRED_ERR_UNSUPPORTED, "loading its sm_80 PTX image failed");
+  EXPECT(std::strstr(kred_last_error(),
+                     "after its cubin failed: kernel 'dot': loading its sm_90 "
+                     "cubin image failed"));
+  k.num_images = 1;
   kred_gpu_image noMerge[] = {{70, 0, kNoMerge, std::strlen(kNoMerge) + 1}};
   k.images = noMerge;
   expectError(kred_gpu_launch(&k, data.args, 5, 7, out.data(), nullptr, &opts),
