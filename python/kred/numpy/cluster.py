@@ -15,22 +15,9 @@ Same names, signatures, dtypes and results as pykeops'.
 
 import numpy as np
 
-from kred.common.ranges import swap_axes
+from kred.common.cluster import NAMES, key_weights, permute, swap_axes
 
-__all__ = sorted(
-    [
-        "grid_cluster",
-        "from_matrix",
-        "sort_clusters",
-        "cluster_ranges",
-        "cluster_centroids",
-        "cluster_ranges_centroids",
-        "swap_axes",
-    ]
-)
-
-# Quantized coordinates are packed into one integer key, 10 bits apart.
-_KEY_WEIGHTS = {1: (1,), 2: (1 << 10, 1), 3: (1 << 20, 1 << 10, 1)}
+__all__ = list(NAMES)
 
 
 def grid_cluster(x, size):
@@ -40,11 +27,9 @@ def grid_cluster(x, size):
     in [0, C), C the number of non-empty cells, numbered in the order of
     their packed cell coordinates.
     """
-    D = x.shape[1]
-    if D not in _KEY_WEIGHTS:
-        raise NotImplementedError(f"grid_cluster: points of dimension 1, 2 or 3 only, got {D}")
+    weights = key_weights(x.shape[1])
     cells = np.floor(x / size).astype(int)
-    keys = cells @ np.asarray(_KEY_WEIGHTS[D], dtype=int)
+    keys = cells @ np.asarray(weights, dtype=int)
     _, labels = np.unique(keys, return_inverse=True)
     return labels.reshape(-1).astype(int)
 
@@ -74,11 +59,7 @@ def sort_clusters(x, lab):
     """Sorts points (an array, or a tuple/list of arrays) by label; returns (x_sorted, lab_sorted)."""
     order = np.argsort(lab.ravel())
     lab = lab[order]
-    if isinstance(x, tuple):
-        return tuple(a[order] for a in x), lab
-    if isinstance(x, list):
-        return [a[order] for a in x], lab
-    return x[order], lab
+    return permute(x, order), lab
 
 
 def cluster_ranges(lab, Nlab=None):

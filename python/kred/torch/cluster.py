@@ -14,22 +14,9 @@ Same names, signatures, dtypes and results as pykeops'.
 
 import torch
 
-from kred.common.ranges import swap_axes
+from kred.common.cluster import NAMES, key_weights, permute, swap_axes
 
-__all__ = sorted(
-    [
-        "grid_cluster",
-        "from_matrix",
-        "sort_clusters",
-        "cluster_ranges",
-        "cluster_centroids",
-        "cluster_ranges_centroids",
-        "swap_axes",
-    ]
-)
-
-# Quantized coordinates are packed into one integer key, 10 bits apart.
-_KEY_WEIGHTS = {1: (1,), 2: (1 << 10, 1), 3: (1 << 20, 1 << 10, 1)}
+__all__ = list(NAMES)
 
 
 def grid_cluster(x, size):
@@ -39,11 +26,9 @@ def grid_cluster(x, size):
     int32 tensor of labels in [0, C), C the number of non-empty cells.
     """
     with torch.no_grad():
-        D = x.shape[1]
-        if D not in _KEY_WEIGHTS:
-            raise NotImplementedError(f"grid_cluster: points of dimension 1, 2 or 3 only, got {D}")
+        weights = key_weights(x.shape[1])
         cells = ((x - x.min(dim=0, keepdim=True).values) / size).floor().int()
-        keys = (cells * torch.tensor(_KEY_WEIGHTS[D], dtype=torch.int32, device=x.device)).sum(1)
+        keys = (cells * torch.tensor(weights, dtype=torch.int32, device=x.device)).sum(1)
         _, labels = torch.unique(keys, sorted=True, return_inverse=True)
         return labels.to(torch.int32)
 
@@ -66,11 +51,7 @@ def from_matrix(ranges_i, ranges_j, keep):
 def sort_clusters(x, lab):
     """Sorts points (a tensor, or a tuple/list of tensors) by label; returns (x_sorted, lab_sorted)."""
     lab, order = torch.sort(lab.view(-1))
-    if isinstance(x, tuple):
-        return tuple(a[order] for a in x), lab
-    if isinstance(x, list):
-        return [a[order] for a in x], lab
-    return x[order], lab
+    return permute(x, order), lab
 
 
 def cluster_ranges(lab, Nlab=None):
