@@ -68,31 +68,18 @@ class GenredSpec:
 
     def signature(self, dtype):
         """The kernel for `dtype` and what the checks need from its info (memoized here too)."""
-        sig = self._signatures.get(dtype)
-        if sig is None:
-            check_acc_dtype(self.dtype_acc, dtype)
-            kernel = cache.get_kernel(
-                self.formula,
-                self.aliases,
-                self.reduction,
-                self.axis,
-                dtype,
-                self.opt_arg,
-                self.formula2,
-                self.dtype_acc,
-                self.sum_scheme,
-            )
-            sig = _Signature(kernel)
-            self._signatures[dtype] = sig
-        return sig
+        return self._memo_signature(dtype, dtype, cache.get_kernel)
 
     def gpu_signature(self, dtype, sm):
         """The GPU kernel for `dtype` on devices of compute capability `sm` (major * 10 + minor), memoized."""
-        key = (dtype, "gpu", sm)
+        return self._memo_signature((dtype, "gpu", sm), dtype, cache.get_gpu_kernel, sm=sm)
+
+    def _memo_signature(self, key, dtype, get_kernel, **target):
+        """The _Signature memoized under `key`, of the kernel get_kernel(<this reduction>, dtype, **target)."""
         sig = self._signatures.get(key)
         if sig is None:
             check_acc_dtype(self.dtype_acc, dtype)
-            kernel = cache.get_gpu_kernel(
+            kernel = get_kernel(
                 self.formula,
                 self.aliases,
                 self.reduction,
@@ -102,7 +89,7 @@ class GenredSpec:
                 self.formula2,
                 self.dtype_acc,
                 self.sum_scheme,
-                sm=sm,
+                **target,
             )
             sig = _Signature(kernel)
             self._signatures[key] = sig
