@@ -6,6 +6,19 @@ _NP_DTYPES = {"float16": np.float16, "float32": np.float32, "float64": np.float6
 # dtype -> name, without numpy's slow dtype.name (hot path of every call)
 _NAMES = {np.dtype(t): n for n, t in _NP_DTYPES.items()}
 
+# Reinterpretations between complex (..., D) and interleaved real/imag (..., 2D) data.
+_REAL_OF_COMPLEX = {np.dtype(np.complex64): np.float32, np.dtype(np.complex128): np.float64}
+_COMPLEX_OF_REAL = {np.dtype(np.float32): np.complex64, np.dtype(np.float64): np.complex128}
+
+
+def _reinterpret(x, views, need):
+    """x made contiguous and viewed as views[x.dtype]; TypeError "<need>, got <dtype>" otherwise."""
+    x = np.ascontiguousarray(x)
+    view = views.get(x.dtype)
+    if view is None:
+        raise TypeError(f"{need}, got {x.dtype}")
+    return x.view(view)
+
 
 class NumpyTools:
     name = "numpy"
@@ -100,22 +113,12 @@ class NumpyTools:
     @staticmethod
     def view_as_real(x):
         """complex (..., D) -> float (..., 2D), interleaved real/imag."""
-        x = np.ascontiguousarray(x)
-        if x.dtype == np.complex64:
-            return x.view(np.float32)
-        if x.dtype == np.complex128:
-            return x.view(np.float64)
-        raise TypeError(f"complex LazyTensors need complex64 or complex128 arrays, got {x.dtype}")
+        return _reinterpret(x, _REAL_OF_COMPLEX, "complex LazyTensors need complex64 or complex128 arrays")
 
     @staticmethod
     def view_as_complex(x):
         """float (..., 2D) -> complex (..., D)."""
-        x = np.ascontiguousarray(x)
-        if x.dtype == np.float32:
-            return x.view(np.complex64)
-        if x.dtype == np.float64:
-            return x.view(np.complex128)
-        raise TypeError(f"complex results need float32 or float64 data, got {x.dtype}")
+        return _reinterpret(x, _COMPLEX_OF_REAL, "complex results need float32 or float64 data")
 
     @staticmethod
     def copy(x):
