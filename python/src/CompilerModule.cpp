@@ -106,6 +106,30 @@ void *toPointer(py::handle h, const char *what) {
   return p;
 }
 
+/// The info entries that CPU and GPU kernels share, from their description
+/// and the reduction as given to compile().
+py::dict describeKernel(const KernelDescription &d,
+                        const std::string &reduction) {
+  py::dict dict;
+  dict["name"] = d.name;
+  dict["formula"] = d.formula;
+  dict["axis"] = d.axis;
+  dict["dtype"] = dtypeName(d.dtype);
+  dict["acc_dtype"] = dtypeName(d.accDtype);
+  // As given to compile(); reduction_kind is the canonical name.
+  dict["reduction"] = reduction;
+  dict["reduction_kind"] = reductionName(d.reduction);
+  dict["num_args"] = d.argCategory.size();
+  dict["arg_category"] = d.argCategory;
+  dict["arg_dim"] = d.argDim;
+  dict["out_value_dim"] = d.outValueDim;
+  dict["out_index_dim"] = d.outIndexDim;
+  dict["state_values"] = d.stateValues;
+  dict["state_indices"] = d.stateIndices;
+  dict["row_block"] = d.rowBlock;
+  return dict;
+}
+
 /// A compiled kernel as seen from Python.
 class Kernel {
 public:
@@ -115,23 +139,7 @@ public:
   py::dict getInfo() {
     if (!info) {
       const KernelDescription &d = kernel->getDescription();
-      py::dict dict;
-      dict["name"] = d.name;
-      dict["formula"] = d.formula;
-      dict["axis"] = d.axis;
-      dict["dtype"] = dtypeName(d.dtype);
-      dict["acc_dtype"] = dtypeName(d.accDtype);
-      // As given to compile(); reduction_kind is the canonical name.
-      dict["reduction"] = reduction;
-      dict["reduction_kind"] = reductionName(d.reduction);
-      dict["num_args"] = d.argCategory.size();
-      dict["arg_category"] = d.argCategory;
-      dict["arg_dim"] = d.argDim;
-      dict["out_value_dim"] = d.outValueDim;
-      dict["out_index_dim"] = d.outIndexDim;
-      dict["state_values"] = d.stateValues;
-      dict["state_indices"] = d.stateIndices;
-      dict["row_block"] = d.rowBlock;
+      py::dict dict = describeKernel(d, reduction);
       dict["source"] = kernel->getSource() == JitKernel::Source::Compiled
                            ? "compiled"
                            : "disk";
@@ -243,22 +251,7 @@ public:
   py::dict getInfo() {
     if (!info) {
       const KernelDescription &d = kernel->description;
-      py::dict dict;
-      dict["name"] = d.name;
-      dict["formula"] = d.formula;
-      dict["axis"] = d.axis;
-      dict["dtype"] = dtypeName(d.dtype);
-      dict["acc_dtype"] = dtypeName(d.accDtype);
-      dict["reduction"] = reduction;
-      dict["reduction_kind"] = reductionName(d.reduction);
-      dict["num_args"] = d.argCategory.size();
-      dict["arg_category"] = d.argCategory;
-      dict["arg_dim"] = d.argDim;
-      dict["out_value_dim"] = d.outValueDim;
-      dict["out_index_dim"] = d.outIndexDim;
-      dict["state_values"] = d.stateValues;
-      dict["state_indices"] = d.stateIndices;
-      dict["row_block"] = d.rowBlock;
+      py::dict dict = describeKernel(d, reduction);
       dict["run_entry"] = kernel->runEntry;
       dict["merge_entry"] = kernel->mergeEntry;
       dict["block_threads"] = kernel->blockThreads;
