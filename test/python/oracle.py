@@ -114,29 +114,39 @@ def _compute(names):
 def results(names=None, workers=2):
     """{case name: pykeops output} for every case (computed once per machine)."""
     names = list(CASES) if names is None else list(names)
-    d = os.path.join(cache_dir(), "oracle-results")
+    return cached_results("oracle-results", names, _key, _compute, workers=workers, spawn=False)
+
+
+def cached_results(subdir, names, key, compute, workers=1, spawn=True):
+    """{name: result} for `names`, pickled in cache_dir()/subdir as <name>-<key(name)>.pkl.
+
+    The missing ones come from compute(list of names) -> {name: result}, a
+    module-level function, run in up to `workers` spawned processes; with
+    spawn=False, in this process when workers == 1 or only one is missing.
+    """
+    d = os.path.join(cache_dir(), subdir)
     os.makedirs(d, exist_ok=True)
     found, missing = {}, []
     for name in names:
-        path = os.path.join(d, f"{name}-{_key(name)}.pkl")
+        path = os.path.join(d, f"{name}-{key(name)}.pkl")
         if os.path.exists(path):
             with open(path, "rb") as f:
                 found[name] = pickle.load(f)
         else:
             missing.append(name)
     if missing:
-        if workers > 1 and len(missing) > 1:
+        if spawn or (workers > 1 and len(missing) > 1):
             import multiprocessing as mp
             from concurrent.futures import ProcessPoolExecutor
 
-            chunks = [missing[k::workers] for k in range(workers)]
-            with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as ex:
-                parts = list(ex.map(_compute, [c for c in chunks if c]))
+            chunks = [c for c in (missing[k::workers] for k in range(workers)) if c]
+            with ProcessPoolExecutor(max_workers=len(chunks), mp_context=mp.get_context("spawn")) as ex:
+                parts = list(ex.map(compute, chunks))
             computed = {k: v for p in parts for k, v in p.items()}
         else:
-            computed = _compute(missing)
+            computed = compute(missing)
         for name, value in computed.items():
-            path = os.path.join(d, f"{name}-{_key(name)}.pkl")
+            path = os.path.join(d, f"{name}-{key(name)}.pkl")
             tmp = path + f".tmp{os.getpid()}"
             with open(tmp, "wb") as f:
                 pickle.dump(value, f)

@@ -8,8 +8,6 @@ oracle's ($KRED_TEST_CACHE, see oracle.py).
 """
 
 import hashlib
-import os
-import pickle
 import zlib
 
 import numpy as np
@@ -87,32 +85,7 @@ def _key(name):
 
 
 def pykeops_results(workers=2):
-    d = os.path.join(oracle.cache_dir(), "autograd-oracle")
-    os.makedirs(d, exist_ok=True)
-    found, missing = {}, []
-    for name in CASES:
-        path = os.path.join(d, f"{name}-{_key(name)}.pkl")
-        if os.path.exists(path):
-            with open(path, "rb") as f:
-                found[name] = pickle.load(f)
-        else:
-            missing.append(name)
-    if missing:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-
-        chunks = [c for c in (missing[k::workers] for k in range(workers)) if c]
-        with ProcessPoolExecutor(max_workers=len(chunks), mp_context=mp.get_context("spawn")) as ex:
-            parts = list(ex.map(_compute, chunks))
-        for part in parts:
-            for name, value in part.items():
-                path = os.path.join(d, f"{name}-{_key(name)}.pkl")
-                tmp = path + f".tmp{os.getpid()}"
-                with open(tmp, "wb") as f:
-                    pickle.dump(value, f)
-                os.replace(tmp, path)
-                found[name] = value
-    return found
+    return oracle.cached_results("autograd-oracle", list(CASES), _key, _compute, workers=workers)
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,6 @@
 """
 
 import hashlib
-import os
-import pickle
 import zlib
 
 import numpy as np
@@ -385,30 +383,7 @@ def _oracle_compute(names):
 
 @pytest.fixture(scope="module")
 def pykeops_ranges():
-    d = os.path.join(oracle.cache_dir(), "ranges-oracle")
-    os.makedirs(d, exist_ok=True)
-    found, missing = {}, []
-    for name in ORACLE:
-        path = os.path.join(d, f"{name}-{_oracle_key(name)}.pkl")
-        if os.path.exists(path):
-            with open(path, "rb") as f:
-                found[name] = pickle.load(f)
-        else:
-            missing.append(name)
-    if missing:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn")) as ex:
-            computed = ex.submit(_oracle_compute, missing).result()
-        for name, value in computed.items():
-            path = os.path.join(d, f"{name}-{_oracle_key(name)}.pkl")
-            tmp = path + f".tmp{os.getpid()}"
-            with open(tmp, "wb") as f:
-                pickle.dump(value, f)
-            os.replace(tmp, path)
-            found[name] = value
-    return found
+    return oracle.cached_results("ranges-oracle", list(ORACLE), _oracle_key, _oracle_compute)
 
 
 @pytest.mark.oracle
