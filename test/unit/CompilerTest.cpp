@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Expect.h"
 #include "lib/Compiler/Compiler.h"
 #include "lib/Compiler/Backend.h"
 #include "lib/Compiler/DiskCache.h"
@@ -36,17 +37,6 @@ using namespace mlir;
 using namespace mlir::kernelred;
 
 namespace {
-
-int failures = 0;
-
-#define EXPECT(cond)                                                           \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      std::fprintf(stderr, "%s:%d: EXPECT failed: %s\n", __FILE__, __LINE__,   \
-                   #cond);                                                     \
-      ++failures;                                                              \
-    }                                                                          \
-  } while (0)
 
 /// Prints and counts an unexpected error; returns true if there was one.
 bool failed(llvm::Error err, const char *what) {

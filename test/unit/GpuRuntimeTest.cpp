@@ -19,6 +19,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Expect.h"
 #include "FakeCuda.h"
 #include "kred_runtime.h"
 
@@ -36,17 +37,6 @@
 #include <vector>
 
 namespace {
-
-int failures = 0;
-
-#define EXPECT(cond)                                                           \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      std::fprintf(stderr, "%s:%d: EXPECT failed: %s\n", __FILE__, __LINE__,   \
-                   #cond);                                                     \
-      ++failures;                                                              \
-    }                                                                          \
-  } while (0)
 
 void expectError(int status, int wanted, const char *fragment) {
   EXPECT(status == wanted);

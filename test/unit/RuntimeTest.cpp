@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Expect.h"
 #include "kred_runtime.h"
 
 #include <algorithm>
@@ -26,17 +27,6 @@
 #include <vector>
 
 namespace {
-
-int failures = 0;
-
-#define EXPECT(cond)                                                           \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      std::fprintf(stderr, "%s:%d: EXPECT failed: %s\n", __FILE__, __LINE__,   \
-                   #cond);                                                     \
-      ++failures;                                                              \
-    }                                                                          \
-  } while (0)
 
 //===----------------------------------------------------------------------===//
 // Hand-written kernels
