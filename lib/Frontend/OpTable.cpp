@@ -126,6 +126,11 @@ static const OpInfo kOps[] = {
     {"Diff", NodeOp::Diff, "fvf", "Diff(f, v, u)"},
     {"Divergence", NodeOp::Divergence, "fv", "Divergence(f, v)"},
     {"Laplacian", NodeOp::Laplacian, "fv", "Laplacian(f, v)"},
+    // KeOps' linear operators on formulas linear in v, rewritten by the
+    // parser into the differential operators above (Parser.cpp,
+    // buildLinearOperator).
+    {"TraceOperator", NodeOp::Divergence, "fv?f", "TraceOperator(f, v[, w])"},
+    {"AdjointOperator", NodeOp::Grad, "fvf", "AdjointOperator(f, v, u)"},
 };
 
 const OpInfo *mlir::kernelred::frontend::lookupOp(llvm::StringRef name) {
@@ -143,8 +148,7 @@ mlir::kernelred::frontend::getUnsupportedOpReason(llvm::StringRef name) {
     return "the docs list it but keopscore has no such operation; use "
            "ComplexMult(z, w) (a single complex number broadcasts) or "
            "ComplexRealScal(s, z)";
-  if (name == "TraceOperator" || name == "AdjointOperator" ||
-      name == "SumLinOperator")
+  if (name == "SumLinOperator")
     return "linear operators on formulas are internal to KeOps' autodiff and "
            "not part of kernelred's formula language";
   if (name == "Factorize" || name == "AutoFactorize")

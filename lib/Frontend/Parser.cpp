@@ -1507,6 +1507,9 @@ private:
                        spelled);
     }
 
+    if (info.name == "TraceOperator")
+      return buildTraceOperator(name, formulas, args);
+
     FormulaNode *n = newNode(info.op, name.column, name.column, formulas);
     if (!n)
       return nullptr;
@@ -1531,6 +1534,50 @@ private:
     if (!infer(n, what))
       return nullptr;
     return n;
+  }
+
+  /// KeOps' TraceOperator(f, v[, w]) of a formula f linear in v, with
+  /// matrix M (f(v) = M v): sum_k w_k M_kk when f has v's dimension, and
+  /// sum_k w_k M_k when f is a scalar (w = 1 when omitted; w of dimension 1
+  /// or v's). For f linear in v these are Divergence(w * f, v) and
+  /// Sum(w * Grad(f, v, 1)), which is how they are built.
+  FormulaNode *buildTraceOperator(const Token &name,
+                                  llvm::ArrayRef<FormulaNode *> formulas,
+                                  llvm::ArrayRef<CallArg> args) {
+    std::string what = "'TraceOperator'";
+    FormulaNode *f = formulas[0], *v = formulas[1];
+    FormulaNode *w = formulas.size() > 2 ? formulas[2] : nullptr;
+    if (f->dim != 1 && f->dim != v->dim)
+      return fail(args[0].column,
+                  what + " needs a formula of dimension 1 or " +
+                      llvm::Twine(v->dim) + " (the variable's), got " +
+                      llvm::Twine(f->dim));
+    if (w && w->dim != 1 && w->dim != v->dim)
+      return fail(args[2].column,
+                  what + " needs a weight w of dimension 1 or " +
+                      llvm::Twine(v->dim) + " (the variable's), got " +
+                      llvm::Twine(w->dim));
+    auto make = [&](NodeOp op, llvm::ArrayRef<FormulaNode *> operands,
+                    llvm::StringRef opWhat) -> FormulaNode * {
+      FormulaNode *n = newNode(op, name.column, name.column, operands);
+      if (!n || !infer(n, opWhat))
+        return nullptr;
+      return n;
+    };
+    if (f->dim == v->dim) {
+      FormulaNode *g = w ? make(NodeOp::Mul, {w, f}, what) : f;
+      return g ? make(NodeOp::Divergence, {g, v}, what) : nullptr;
+    }
+    FormulaNode *one = newNode(NodeOp::IntCst, name.column, name.column);
+    if (!one)
+      return nullptr;
+    one->ints.push_back(1);
+    one->dim = 1;
+    FormulaNode *grad = make(NodeOp::Grad, {f, v, one}, what);
+    if (!grad)
+      return nullptr;
+    FormulaNode *g = w ? make(NodeOp::Mul, {w, grad}, what) : grad;
+    return g ? make(NodeOp::Sum, {g}, what) : nullptr;
   }
 
   /// Grad(F, V) without E, as KeOps builds it: E = Var(1 + the largest

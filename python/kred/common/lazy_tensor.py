@@ -1047,11 +1047,8 @@ class GenericLazyTensor:
         return self.binary(var, "Laplacian", dimres=1, dimcheck=None)
 
     def trace_operator(self, var):
-        """TraceOperator(self, var): the trace of self, a linear function of var.
-
-        kred's formula language has no TraceOperator (KEOPS_REFERENCE.md): the
-        formula is built as pykeops builds it and the compiler says so when it runs.
-        """
+        """TraceOperator(self, var): the trace of self, a linear function of var
+        (the compiler rewrites it into Divergence(self, var))."""
         res = self.binary(var, "TraceOperator", dimres=1, dimcheck="same")
         res.symbolic_variables = tuple(v for v in res.symbolic_variables if v not in set(var.symbolic_variables))
         return res
