@@ -468,6 +468,13 @@ void ReductionDescription::buildMerge(OpBuilder &b, Location loc,
   }
 }
 
+Value ReductionDescription::buildSelectsBefore(OpBuilder &b, Location loc,
+                                               Value v, Value vi, Value w,
+                                               Value wi) const {
+  Lanes l{b, loc};
+  return l.selectsBefore(largest, v, vi, w, wi);
+}
+
 void ReductionDescription::buildFinalize(OpBuilder &b, Location loc,
                                          const AccumulatorState &state,
                                          SmallVectorImpl<Value> &values,

@@ -115,6 +115,11 @@ public:
   void buildMerge(OpBuilder &b, Location loc, AccumulatorState &a,
                   const AccumulatorState &bState) const;
 
+  /// Select family: true where (v, vi) comes before (w, wi) in the sorted
+  /// lists (the comparison buildMerge inserts with).
+  Value buildSelectsBefore(OpBuilder &b, Location loc, Value v, Value vi,
+                           Value w, Value wi) const;
+
   /// The output of one row: getOutputValueDim() values (lane type) and
   /// getOutputIndexDim() indices (index lane type).
   void buildFinalize(OpBuilder &b, Location loc, const AccumulatorState &state,

@@ -609,38 +609,39 @@ void KernelBuilder::buildMerge() {
   buildFor(i64(0), rows, i64(1), {}, [&](Value r, ValueRange) {
     Value valueRow = mulI(r, i64(numValues));
     Value indexRow = mulI(r, i64(numIndices));
-    // The slots of one merge: all of them, or those of one component of a
-    // K-selection (its K sorted entries).
-    auto mergeSlots = [&](const ReductionDescription &d,
-                          function_ref<Value(int64_t)> slotOf, int64_t n) {
-      AccumulatorState a, bs;
-      SmallVector<Value> aValuePtrs, aIndexPtrs;
-      for (int64_t s = 0; s < n; ++s) {
-        Value slot = slotOf(s);
-        aValuePtrs.push_back(gep(aValues, accType, addI(valueRow, slot)));
-        a.values.push_back(load(accType, aValuePtrs.back(), valueAlign));
-        bs.values.push_back(load(
-            accType, gep(bValues, accType, addI(valueRow, slot)), valueAlign));
-        if (d.getNumIndexSlots() == 0)
-          continue;
-        aIndexPtrs.push_back(gep(aIndices, indexType, addI(indexRow, slot)));
-        a.indices.push_back(load(indexType, aIndexPtrs.back(), 8));
-        bs.indices.push_back(
-            load(indexType, gep(bIndices, indexType, addI(indexRow, slot)), 8));
-      }
-      d.buildMerge(b, loc, a, bs);
-      for (int64_t s = 0; s < n; ++s) {
-        store(a.values[s], aValuePtrs[s], valueAlign);
-        if (d.getNumIndexSlots() > 0)
-          store(a.indices[s], aIndexPtrs[s], 8);
-      }
-    };
     if (selectInMemory()) {
+      // The insertion network of buildMerge, as loops over the K slots:
+      // unrolled, it is K^2 compare-and-swap steps per component (most of
+      // the module's LLVM time for large K), and the merge is off the hot
+      // path. b's entries are inserted in order into a's list, each pass
+      // carrying the entry pushed down.
+      int64_t k = desc.getK();
       buildFor(i64(0), i64(formulaDim), i64(1), {}, [&](Value c, ValueRange) {
-        mergeSlots(
-            componentDesc,
-            [&](int64_t s) { return addI(i64(s * formulaDim), c); },
-            desc.getK());
+        buildFor(i64(0), i64(k), i64(1), {}, [&](Value s, ValueRange) {
+          Value slot = addI(mulI(s, i64(formulaDim)), c);
+          Value v = load(accType, gep(bValues, accType, addI(valueRow, slot)),
+                         valueAlign);
+          Value id = load(indexType,
+                          gep(bIndices, indexType, addI(indexRow, slot)), 8);
+          buildFor(
+              i64(0), i64(k), i64(1), {v, id},
+              [&](Value t, ValueRange entry) -> SmallVector<Value> {
+                Value aSlot = addI(mulI(t, i64(formulaDim)), c);
+                Value vPtr = gep(aValues, accType, addI(valueRow, aSlot));
+                Value iPtr = gep(aIndices, indexType, addI(indexRow, aSlot));
+                Value oldV = load(accType, vPtr, valueAlign);
+                Value oldI = load(indexType, iPtr, 8);
+                Value better = componentDesc.buildSelectsBefore(
+                    b, loc, entry[0], entry[1], oldV, oldI);
+                auto sel = [&](Value x, Value y) -> Value {
+                  return arith::SelectOp::create(b, loc, better, x, y);
+                };
+                store(sel(entry[0], oldV), vPtr, valueAlign);
+                store(sel(entry[1], oldI), iPtr, 8);
+                return {sel(oldV, entry[0]), sel(oldI, entry[1])};
+              });
+          return SmallVector<Value>{};
+        });
         return SmallVector<Value>{};
       });
     } else {
