@@ -14,8 +14,29 @@
 #include "kred_runtime.h"
 
 #include <cstdint>
+#include <cstdlib>
+#include <memory>
 
 namespace kred::detail {
+
+/// Row x reduced pairs below which a CPU launch runs on the calling thread.
+constexpr int64_t kSerialPairs = 1 << 14;
+/// CPU tasks per thread (load balance vs. scheduling overhead).
+constexpr int64_t kTasksPerThread = 4;
+
+inline int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/// 64-byte aligned scratch memory (NULL for 0 bytes or when out of memory).
+struct AlignedFree {
+  void operator()(void *p) const { std::free(p); }
+};
+using Scratch = std::unique_ptr<void, AlignedFree>;
+
+inline Scratch allocateScratch(size_t bytes) {
+  if (bytes == 0)
+    return Scratch(nullptr);
+  return Scratch(std::aligned_alloc(64, (bytes + 63) / 64 * 64));
+}
 
 /// Records a printf-style message as the calling thread's last error and
 /// returns `status`.

@@ -36,6 +36,7 @@
 #include <vector>
 
 using namespace kred::cuda;
+using kred::detail::ceilDiv;
 using kred::detail::checkArrays;
 using kred::detail::checkedMul;
 using kred::detail::checkInfo;
@@ -453,8 +454,6 @@ constexpr int64_t kMinChunk = 1024;
 constexpr int64_t kMaxChunks = 65535;
 /// Alignment of the state arrays in the scratch buffer.
 constexpr size_t kScratchAlign = 256;
-
-int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 size_t alignUp(size_t n, size_t a) { return (n + a - 1) / a * a; }
 

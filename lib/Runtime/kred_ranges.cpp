@@ -37,23 +37,11 @@ using kred::detail::checkInfo;
 using kred::detail::fail;
 using kred::detail::kernelName;
 
-/// Row x reduced pairs below which a launch runs on the calling thread.
-constexpr int64_t kSerialPairs = 1 << 14;
-/// Tasks per thread (load balance vs. scheduling overhead).
-constexpr int64_t kTasksPerThread = 4;
-
-int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
-struct FreeDeleter {
-  void operator()(void *p) const { std::free(p); }
-};
-using Scratch = std::unique_ptr<void, FreeDeleter>;
-
-Scratch allocate(size_t bytes) {
-  if (bytes == 0)
-    return Scratch(nullptr);
-  return Scratch(std::aligned_alloc(64, (bytes + 63) / 64 * 64));
-}
+using kred::detail::allocateScratch;
+using kred::detail::ceilDiv;
+using kred::detail::kSerialPairs;
+using kred::detail::kTasksPerThread;
+using kred::detail::Scratch;
 
 /// One task: output rows [r0, r1) reduced over the intervals
 /// [first, last) of red_ranges (first == last: nothing to reduce).
@@ -64,9 +52,8 @@ struct Piece {
 /// Checks the three range arrays; `rows`/`reduced` are the output and
 /// reduced sizes. Returns KRED_OK or a status with the message set.
 int checkRanges(const kred_kernel_info &info, int64_t rows, int64_t reduced,
-                int64_t numBlocks, const int64_t *blocks,
-                const int64_t *slices, int64_t numRed,
-                const int64_t *redRanges) {
+                int64_t numBlocks, const int64_t *blocks, const int64_t *slices,
+                int64_t numRed, const int64_t *redRanges) {
   const char *name = kernelName(info);
   const char *rowVar = info.axis == 1 ? "i" : "j";
   const char *redVar = info.axis == 1 ? "j" : "i";
@@ -99,8 +86,7 @@ int checkRanges(const kred_kernel_info &info, int64_t rows, int64_t reduced,
                   "reduction ranges)",
                   name, rowVar, static_cast<long long>(b),
                   static_cast<long long>(slices[b]),
-                  static_cast<long long>(prev),
-                  static_cast<long long>(numRed));
+                  static_cast<long long>(prev), static_cast<long long>(numRed));
   }
   for (int64_t l = 0; l < numRed; ++l) {
     int64_t s = redRanges[2 * l], e = redRanges[2 * l + 1];
@@ -118,8 +104,7 @@ int checkRanges(const kred_kernel_info &info, int64_t rows, int64_t reduced,
 int launchRanges(const kred_kernel *kernel, const void *const *args, int64_t M,
                  int64_t N, void *out, int64_t *outIdx, int64_t numBlocks,
                  const int64_t *blocks, const int64_t *slices, int64_t numRed,
-                 const int64_t *redRanges,
-                 const kred_launch_options *options) {
+                 const int64_t *redRanges, const kred_launch_options *options) {
   if (!kernel)
     return fail(KRED_ERR_INVALID_ARGUMENT,
                 "kred_cpu_launch_ranges: kernel is NULL");
@@ -249,9 +234,10 @@ int launchRanges(const kred_kernel *kernel, const void *const *args, int64_t M,
           redRanges[2 * first + 1], out, outIdx, nullptr, nullptr);
       return;
     }
-    Scratch accValues = allocate(valueBytes), nextValues = allocate(valueBytes);
-    Scratch accIndices = allocate(indexBytes),
-            nextIndices = allocate(indexBytes);
+    Scratch accValues = allocateScratch(valueBytes),
+            nextValues = allocateScratch(valueBytes);
+    Scratch accIndices = allocateScratch(indexBytes),
+            nextIndices = allocateScratch(indexBytes);
     if ((valueBytes && (!accValues || !nextValues)) ||
         (indexBytes && (!accIndices || !nextIndices))) {
       outOfMemory = true;
@@ -287,19 +273,20 @@ int launchRanges(const kred_kernel *kernel, const void *const *args, int64_t M,
 
 } // namespace
 
-extern "C" int
-kred_cpu_launch_ranges(const kred_kernel *kernel, const void *const *args,
-                       int64_t M, int64_t N, void *out, int64_t *out_idx,
-                       int64_t num_blocks, const int64_t *blocks,
-                       const int64_t *slices, int64_t num_red,
-                       const int64_t *red_ranges,
-                       const kred_launch_options *options) {
+extern "C" int kred_cpu_launch_ranges(const kred_kernel *kernel,
+                                      const void *const *args, int64_t M,
+                                      int64_t N, void *out, int64_t *out_idx,
+                                      int64_t num_blocks, const int64_t *blocks,
+                                      const int64_t *slices, int64_t num_red,
+                                      const int64_t *red_ranges,
+                                      const kred_launch_options *options) {
   kred::detail::clearError();
   try {
     return launchRanges(kernel, args, M, N, out, out_idx, num_blocks, blocks,
                         slices, num_red, red_ranges, options);
   } catch (const std::bad_alloc &) {
-    return fail(KRED_ERR_OUT_OF_MEMORY, "kred_cpu_launch_ranges: out of memory");
+    return fail(KRED_ERR_OUT_OF_MEMORY,
+                "kred_cpu_launch_ranges: out of memory");
   } catch (const std::exception &e) {
     return fail(KRED_ERR_INTERNAL, "kred_cpu_launch_ranges: %s", e.what());
   } catch (...) {

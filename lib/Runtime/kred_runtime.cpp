@@ -51,11 +51,16 @@ void kred::detail::clearError() { lastError.clear(); }
 
 namespace {
 
+using kred::detail::allocateScratch;
+using kred::detail::ceilDiv;
 using kred::detail::checkArrays;
 using kred::detail::checkedMul;
 using kred::detail::checkInfo;
 using kred::detail::fail;
 using kred::detail::kernelName;
+using kred::detail::kSerialPairs;
+using kred::detail::kTasksPerThread;
+using kred::detail::Scratch;
 
 //===----------------------------------------------------------------------===//
 // Reduction identities (kinds numbered as ReductionKind in
@@ -184,13 +189,6 @@ int checkKernel(const kred_kernel *kernel) {
 
 /// Reduced indices below which a launch is not worth splitting.
 constexpr int64_t kMinChunk = 256;
-/// Row x reduced pairs below which a launch runs on the calling thread.
-constexpr int64_t kSerialPairs = 1 << 14;
-/// Tasks per thread (load balance vs. scheduling overhead).
-constexpr int64_t kTasksPerThread = 4;
-
-int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
 /// How one launch is cut into tasks.
 struct Plan {
   int threads = 1;
@@ -235,19 +233,6 @@ Plan makePlan(const kred_kernel_info &info, int64_t rows, int64_t reduced,
   plan.rowBlock = groupsPerTask * rb;
   plan.numRowBlocks = std::max<int64_t>(1, ceilDiv(rows, plan.rowBlock));
   return plan;
-}
-
-/// 64-byte aligned scratch memory.
-struct AlignedFree {
-  void operator()(void *p) const { std::free(p); }
-};
-using Scratch = std::unique_ptr<void, AlignedFree>;
-
-Scratch allocate(size_t bytes) {
-  if (bytes == 0)
-    return Scratch(nullptr);
-  size_t rounded = (bytes + 63) / 64 * 64;
-  return Scratch(std::aligned_alloc(64, rounded));
 }
 
 int defaultThreads() {
@@ -331,9 +316,9 @@ int launch(const kred_kernel *kernel, const void *const *args, int64_t M,
     return fail(KRED_ERR_OUT_OF_MEMORY,
                 "kernel '%s': partial accumulators too large",
                 kernelName(info));
-  Scratch values = allocate(static_cast<size_t>(totalValues) * accSize);
+  Scratch values = allocateScratch(static_cast<size_t>(totalValues) * accSize);
   Scratch indices =
-      allocate(static_cast<size_t>(totalIndices) * sizeof(int64_t));
+      allocateScratch(static_cast<size_t>(totalIndices) * sizeof(int64_t));
   if ((totalValues > 0 && !values) || (totalIndices > 0 && !indices))
     return fail(KRED_ERR_OUT_OF_MEMORY,
                 "kernel '%s': cannot allocate %lld bytes of partial "
