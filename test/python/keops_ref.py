@@ -331,7 +331,8 @@ class Evaluator:
             return np.clip(ev(args[0]), self._int(args[1]), self._int(args[2]))
         if name == "Clamp":
             x, a, b = ev(args[0]), ev(args[1]), ev(args[2])
-            return np.minimum(np.maximum(x, a), b)
+            # KeOps: x < a ? a : (x > b ? b : x), so a wins when a > b.
+            return np.where(x < a, a, np.where(x > b, b, x))
         if name == "IfElse":
             c, a, b = ev(args[0]), ev(args[1]), ev(args[2])
             return np.where(c >= 0, a, b)
@@ -465,7 +466,11 @@ class Evaluator:
             lb[cb] = la[ca]
         out = [c for k, c in enumerate(la) if k not in contfa] + [c for k, c in enumerate(lb) if k not in contfb]
         if perm is not None:
-            out = [out[p] for p in perm]
+            # KeOps' permute sends kept axis k to output axis perm[k] (the inverse of numpy's transpose).
+            inv = [None] * len(out)
+            for k, p in enumerate(perm):
+                inv[p] = out[k]
+            out = inv
         shape = np.broadcast_shapes(a.shape[:-1], b.shape[:-1])
         A = np.broadcast_to(a, shape + a.shape[-1:]).reshape(shape + tuple(dimfa))
         B = np.broadcast_to(b, shape + b.shape[-1:]).reshape(shape + tuple(dimfb))
