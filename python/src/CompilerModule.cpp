@@ -201,15 +201,16 @@ public:
         static_cast<const int64_t *>(toPointer(blocksPtr, "blocks_ptr"));
     auto *slices =
         static_cast<const int64_t *>(toPointer(slicesPtr, "slices_ptr"));
-    auto *red = static_cast<const int64_t *>(toPointer(redPtr, "redranges_ptr"));
+    auto *red =
+        static_cast<const int64_t *>(toPointer(redPtr, "redranges_ptr"));
     kred_launch_options options{numThreads, -1};
     int status;
     std::string message;
     {
       py::gil_scoped_release release;
-      status = kred_cpu_launch_ranges(&k, args.data(), M, N, out, outIdx,
-                                      numBlocks, blocks, slices, numRed, red,
-                                      &options);
+      status =
+          kred_cpu_launch_ranges(&k, args.data(), M, N, out, outIdx, numBlocks,
+                                 blocks, slices, numRed, red, &options);
       if (status != KRED_OK)
         message = kred_last_error();
     }
@@ -229,7 +230,6 @@ private:
   std::string reduction;
   std::optional<py::dict> info;
 };
-
 
 /// A GPU kernel (PTX per sm, cubins with ptxas) as seen from Python. The
 /// kred_gpu_kernel lives in the heap-allocated GPUKernel: its address is
@@ -297,6 +297,26 @@ private:
   std::optional<py::dict> info;
 };
 
+/// The KernelSpec of Genred's arguments (compile and compile_gpu).
+KernelSpec makeSpec(std::string name, std::string formula,
+                    std::vector<std::string> aliases, std::string reduction,
+                    int axis, std::string dtype, std::optional<int64_t> optArg,
+                    std::optional<std::string> formula2, std::string dtypeAcc,
+                    std::string sumScheme) {
+  KernelSpec spec;
+  spec.name = std::move(name);
+  spec.formula = std::move(formula);
+  spec.aliases = std::move(aliases);
+  spec.reduction = std::move(reduction);
+  spec.axis = axis;
+  spec.dtype = std::move(dtype);
+  spec.optArg = optArg;
+  spec.formula2 = formula2.value_or("");
+  spec.dtypeAcc = std::move(dtypeAcc);
+  spec.sumScheme = std::move(sumScheme);
+  return spec;
+}
+
 } // namespace
 
 void kred::python::populateCompilerModule(py::module_ &m) {
@@ -322,10 +342,9 @@ void kred::python::populateCompilerModule(py::module_ &m) {
            "never, 1 always split the reduced index.")
       .def("launch_ranges", &Kernel::launchRanges, py::arg("arg_ptrs"),
            py::arg("M"), py::arg("N"), py::arg("out_ptr"),
-           py::arg("out_idx_ptr"), py::arg("blocks_ptr"),
-           py::arg("num_blocks"), py::arg("slices_ptr"),
-           py::arg("redranges_ptr"), py::arg("num_redranges"),
-           py::arg("num_threads") = 0,
+           py::arg("out_idx_ptr"), py::arg("blocks_ptr"), py::arg("num_blocks"),
+           py::arg("slices_ptr"), py::arg("redranges_ptr"),
+           py::arg("num_redranges"), py::arg("num_threads") = 0,
            "Block-sparse launch (kred_cpu_launch_ranges): output row block "
            "b = [blocks[b,0], blocks[b,1]) is reduced over the reduced-index "
            "ranges redranges[slices[b-1]:slices[b]] (int64 arrays by "
@@ -339,17 +358,10 @@ void kred::python::populateCompilerModule(py::module_ &m) {
          std::optional<int64_t> optArg, std::optional<std::string> formula2,
          std::string dtypeAcc, std::string sumScheme, std::string name,
          std::string cpu, int optLevel, std::string cacheDir) {
-        KernelSpec spec;
-        spec.name = std::move(name);
-        spec.formula = std::move(formula);
-        spec.aliases = std::move(aliases);
-        spec.reduction = std::move(reduction);
-        spec.axis = axis;
-        spec.dtype = std::move(dtype);
-        spec.optArg = optArg;
-        spec.formula2 = formula2.value_or("");
-        spec.dtypeAcc = std::move(dtypeAcc);
-        spec.sumScheme = std::move(sumScheme);
+        KernelSpec spec = makeSpec(
+            std::move(name), std::move(formula), std::move(aliases),
+            std::move(reduction), axis, std::move(dtype), optArg,
+            std::move(formula2), std::move(dtypeAcc), std::move(sumScheme));
         CompileOptions options;
         options.cpu = std::move(cpu);
         options.optLevel = optLevel;
@@ -384,8 +396,7 @@ void kred::python::populateCompilerModule(py::module_ &m) {
                              "shared_bytes and sms.")
       .def_property_readonly("address", &GPUKernelObject::getAddress,
                              "Address of the kred_gpu_kernel struct (int).")
-      .def("kernel_address", &GPUKernelObject::getAddress,
-           "Same as `address`.")
+      .def("kernel_address", &GPUKernelObject::getAddress, "Same as `address`.")
       .def_property_readonly(
           "ptx", [](const GPUKernelObject &k) { return k.getImages(0); },
           "{sm: PTX text}")
@@ -404,17 +415,10 @@ void kred::python::populateCompilerModule(py::module_ &m) {
          std::string dtypeAcc, std::string sumScheme, std::string name,
          std::vector<int> sm, std::optional<bool> cubin, bool fastMath,
          int64_t blockThreads, int64_t rowsPerThread) {
-        KernelSpec spec;
-        spec.name = std::move(name);
-        spec.formula = std::move(formula);
-        spec.aliases = std::move(aliases);
-        spec.reduction = std::move(reduction);
-        spec.axis = axis;
-        spec.dtype = std::move(dtype);
-        spec.optArg = optArg;
-        spec.formula2 = formula2.value_or("");
-        spec.dtypeAcc = std::move(dtypeAcc);
-        spec.sumScheme = std::move(sumScheme);
+        KernelSpec spec = makeSpec(
+            std::move(name), std::move(formula), std::move(aliases),
+            std::move(reduction), axis, std::move(dtype), optArg,
+            std::move(formula2), std::move(dtypeAcc), std::move(sumScheme));
         GPUCompileOptions options;
         options.sms = std::move(sm);
         options.fastMath = fastMath;
