@@ -15,6 +15,8 @@ A backend has ``signature(spec, dtype)`` (the compiled kernel and its
 signature) and ``launch(kernel, arg_ptrs, M, N, out_ptr, idx_ptr)``.
 """
 
+from kred.common.parse import as_integer
+
 KNOWN_BACKENDS = (
     "auto",
     "CPU",
@@ -181,6 +183,7 @@ def resolve_backend(backend, devices, describe, device_id=-1):
     """
     if backend is None:
         backend = "auto"
+    device_id = as_integer(device_id, "device_id", allow_none=True)
     if isinstance(backend, (CPUBackend, CUDABackend)):
         return backend
     if not isinstance(backend, str) or backend not in KNOWN_BACKENDS:

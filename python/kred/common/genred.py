@@ -21,6 +21,7 @@ from kred.common.parse import (
     argument_names,
     canonical_reduction,
     check_acc_dtype,
+    check_axis,
     check_options,
     describe_argument,
     normalize_aliases,
@@ -46,12 +47,11 @@ class GenredSpec:
     ):
         if not isinstance(formula, str):
             raise TypeError(f"formula must be a string, got {type(formula).__name__}")
-        if isinstance(axis, bool) or axis not in (0, 1):
-            raise ValueError(f"axis must be 0 (reduce over i) or 1 (reduce over j), got {axis!r}")
+        axis = check_axis(axis)
         self.formula = formula
         self.reduction_op = reduction_op
         self.reduction = canonical_reduction(reduction_op)
-        self.axis = int(axis)
+        self.axis = axis
         self.aliases = normalize_aliases(aliases if isinstance(aliases, str) else list(aliases))
         self.formula2, self.opt_arg, self.dtype_acc, self.sum_scheme = check_options(
             self.reduction, formula2, opt_arg, dtype_acc, use_double_acc, sum_scheme
@@ -153,8 +153,15 @@ def output_shapes(spec, batch, rows, vd, idd):
     return raw_v, raw_i, raw_v
 
 
-def _prepare_out(spec, tools, out, fin_shape, dtype, device_like, raw_v, raw_i, describe_out="out"):
-    """Checks a user `out=` array; returns (values_raw, indices_raw)."""
+def _prepare_out(spec, tools, out, fin_shape, dtype, device_like, raw_v, raw_i, args=()):
+    """Checks a user `out=` array before anything runs; returns (values_raw, indices_raw).
+
+    Rejected, with an error naming `out`: a non-array (TypeError), a wrong dtype
+    (TypeError), another device, a wrong shape (too small or too large), memory
+    the kernel cannot write in place (read-only, not C-contiguous, misaligned,
+    byte-swapped; torch: requires_grad, not strided), and memory shared with an
+    input (the kernel would read what it writes); all ValueError.
+    """
     red = spec.reduction
     if red in TUPLE_REDUCTIONS:
         raise ValueError(f"out= is not supported for the {red} reduction, which returns two arrays")
@@ -167,11 +174,18 @@ def _prepare_out(spec, tools, out, fin_shape, dtype, device_like, raw_v, raw_i, 
         raise ValueError(f"out is on device {tools.device(out)}, expected {tools.device(device_like)}")
     if tuple(tools.shape(out)) != tuple(fin_shape):
         raise ValueError(f"out has shape {tuple(tools.shape(out))}, expected {tuple(fin_shape)}")
-    if not tools.is_contiguous(out):
-        raise ValueError("out must be C-contiguous")
+    problem = tools.layout_problem(out)
+    if problem:
+        raise ValueError(f"out {problem}; kred writes the result in place")
+    for pos, a in enumerate(args):
+        if tools.is_array(a) and tools.shares_memory(out, a):
+            raise ValueError(
+                f"out shares memory with {spec.describe(pos)}; the kernel would overwrite an input while "
+                "reading it: pass a separate output array"
+            )
     if red in INDEX_REDUCTIONS:
-        return None, tools.reshape(out, raw_i)
-    return tools.reshape(out, raw_v), None
+        return None, (tools.reshape(out, raw_i) if raw_i is not None else out)
+    return (tools.reshape(out, raw_v) if raw_v is not None else out), None
 
 
 def postprocess(spec, tools, values, indices, fin_shape):
@@ -210,8 +224,19 @@ def _broadcast(shapes, describe):
     return tuple(out)
 
 
-def run(spec, tools, args, backend="auto", device_id=-1, ranges=None, out=None, caller="Genred"):
+def _first_float(tools, args):
+    """The first floating point argument (the one whose dtype and device the output takes)."""
+    for a in args:
+        if tools.dtype_name(a) in FLOAT_DTYPES:
+            return a
+    return None
+
+
+def run(spec, tools, args, backend="auto", device_id=-1, ranges=None, out=None, caller="Genred", host_out=None):
     """Checks `args`, runs the reduction and returns raw (values, indices, final_shape).
+
+    host_out: (host tools, host args, out) when a GPU backend runs host inputs: the user's `out=` is
+    checked against the host arrays before the kernel runs (see _run_host).
 
     values: batch + (rows, out_value_dim) array of the inputs' dtype or None;
     indices: batch + (rows, out_index_dim) int64 array or None.
@@ -334,8 +359,12 @@ def run(spec, tools, args, backend="auto", device_id=-1, ranges=None, out=None, 
     vd, idd = sig.vd, sig.idd
     raw_v, raw_i, fin = output_shapes(spec, batch, rows, vd, idd)
     like = args[ref] if ref is not None else None
+    if host_out is not None:  # a GPU backend on host inputs: check the user's host out= before running
+        host_tools, host_args, host_out_array = host_out
+        _prepare_out(spec, host_tools, host_out_array, fin, dtype, _first_float(host_tools, host_args), None, None,
+                     host_args)
     if out is not None:
-        values, indices = _prepare_out(spec, tools, out, fin, dtype, like, raw_v, raw_i)
+        values, indices = _prepare_out(spec, tools, out, fin, dtype, like, raw_v, raw_i, args)
         if raw_v is not None and values is None:
             values = tools.empty(raw_v, dtype, like)
         if raw_i is not None and indices is None:
@@ -416,15 +445,18 @@ def _run_host(spec, tools, args, backend_obj, ranges, out, caller):
     from kred.torch._tools import TorchTools
 
     device_args = backend_obj.to_device(tools, args)
-    values, indices, fin = run(spec, TorchTools, device_args, backend_obj.on_device(), -1, ranges, None, caller)
+    host_out = (tools, args, out) if out is not None else None
+    values, indices, fin = run(
+        spec, TorchTools, device_args, backend_obj.on_device(), -1, ranges, None, caller, host_out=host_out
+    )
     values = backend_obj.to_host(tools, values)
     indices = backend_obj.to_host(tools, indices)
-    if out is not None:
-        ref = next(p for p, a in enumerate(args) if tools.dtype_name(a) in FLOAT_DTYPES)
-        dtype = tools.dtype_name(args[ref])
+    if out is not None:  # already checked by run(), before the kernel ran
+        ref = _first_float(tools, args)
+        dtype = tools.dtype_name(ref)
         raw_v = tuple(values.shape) if values is not None else None
         raw_i = tuple(indices.shape) if indices is not None else None
-        out_v, out_i = _prepare_out(spec, tools, out, fin, dtype, args[ref], raw_v, raw_i)
+        out_v, out_i = _prepare_out(spec, tools, out, fin, dtype, ref, raw_v, raw_i, args)
         if out_v is not None:
             out_v[...] = values
             values = out_v

@@ -14,6 +14,9 @@ import itertools
 import math
 import re
 
+import numpy as np
+
+from kred.common.parse import K_REDUCTIONS, as_integer, check_k, is_integer_like
 from kred.common.ranges import same_ranges, swap_axes
 
 _tokens = itertools.count()
@@ -27,6 +30,18 @@ def _is_scalar_and_equals(x, val):
     if isinstance(x, (int, float)) and not isinstance(x, bool):
         return x == val
     return False
+
+
+def _is_integer_scalar(x):
+    """An integer that is not an array or a tensor: int, numpy integer scalar, other __index__ objects."""
+    if isinstance(x, np.ndarray) or hasattr(x, "__torch_function__"):
+        return False
+    return is_integer_like(x)
+
+
+def _int_arg(value, what):
+    """An integer argument of a LazyTensor method (ValueError naming it, as pykeops' checks raise)."""
+    return as_integer(value, what, error=ValueError)
 
 
 def _is_complex_lt(x):
@@ -86,10 +101,11 @@ class GenericLazyTensor:
         tools = self.tools
 
         if isinstance(x, tuple):
-            if len(x) != 3 or not all(isinstance(v, int) and not isinstance(v, bool) for v in x):
+            if len(x) != 3 or not all(is_integer_like(v) for v in x):
                 raise ValueError("LazyTensor(tuple) is only valid if tuple = (ind,dim,cat) is a triplet of integers.")
             if axis is not None:
                 raise ValueError("'axis' parameter should not be given when 'x' is of the form (ind,dim,cat).")
+            x = tuple(as_integer(v, "LazyTensor((ind,dim,cat))") for v in x)
             ind, dim, cat = x
             if cat not in (0, 1, 2):
                 raise ValueError(f"the category of a symbolic variable must be 0 (Vi), 1 (Vj) or 2 (Pm), got {cat}")
@@ -102,12 +118,14 @@ class GenericLazyTensor:
             self.formula = f"VarSymb({ind},{dim},{cat})"
             return
 
-        if isinstance(x, bool):
+        if isinstance(x, (bool, np.bool_)):
             raise TypeError("LazyTensors cannot be built from booleans.")
+        if axis is not None:
+            axis = as_integer(axis, "LazyTensor's axis", error=ValueError)
         if isinstance(x, complex) or tools.detect_complex(x):
             raise NotImplementedError("complex LazyTensors are not supported by kred yet.")
-        if isinstance(x, int):  # an IntCst, whatever `axis` says (as pykeops)
-            self.formula = f"IntCst({x})"
+        if not tools.is_array(x) and _is_integer_scalar(x):  # an IntCst, whatever `axis` says (as pykeops)
+            self.formula = f"IntCst({as_integer(x, 'an integer constant')})"
             self.ndim = 1
             self.axis = 2
             return
@@ -405,8 +423,7 @@ class GenericLazyTensor:
             raise ValueError(
                 "Reductions need 'axis' (or 'dim'): the number of batch dimensions + 0 (reduce over i) or + 1 (over j)."
             )
-        if isinstance(axis, bool) or not isinstance(axis, int):
-            raise TypeError(f"axis must be an integer, got {axis!r}")
+        axis = as_integer(axis, "axis (or dim)")
         if axis < 0:
             axis += len(self._shape)
         if axis - self.nbatchdims not in (0, 1):
@@ -421,6 +438,8 @@ class GenericLazyTensor:
     ):
         """Applies a reduction; returns an array, or a callable LazyTensor if symbolic variables remain."""
         red_axis = self._reduction_axis(axis, dim)
+        if reduction_op in K_REDUCTIONS:
+            opt_arg = check_k(reduction_op, opt_arg)
         if other is not None:
             other = self._as_lazy(other)
         if is_complex is None:
@@ -660,7 +679,10 @@ class GenericLazyTensor:
         return self.unary("Minus")
 
     def __pow__(self, other):
-        if isinstance(other, int) and not isinstance(other, bool):
+        if _is_integer_scalar(other) or (
+            self.tools.is_array(other) and len(tuple(self.tools.shape(other))) == 0 and is_integer_like(other)
+        ):
+            other = as_integer(other, "the exponent")
             return self.unary("Square") if other == 2 else self.unary("Pow", opt_arg=other)
         if isinstance(other, float):
             if other == 0.5:
@@ -738,18 +760,20 @@ class GenericLazyTensor:
         return self.unary("Floor")
 
     def round(self, other=0):
-        if isinstance(other, bool) or not isinstance(other, int):
+        if not is_integer_like(other):
             raise ValueError("round(d) expects an integer number of decimals.")
+        other = as_integer(other, "round(d)")
         return self.unary("Round", opt_arg=other)
 
     def clamp(self, other1, other2):
-        if type(other1) is int and type(other2) is int:
-            return self.unary("ClampInt", opt_arg=other1, opt_arg2=other2)
+        if _is_integer_scalar(other1) and _is_integer_scalar(other2):
+            return self.unary("ClampInt", opt_arg=as_integer(other1, "a"), opt_arg2=as_integer(other2, "b"))
         return self.ternary(other1, other2, "Clamp", dimcheck="sameor1")
 
     def clampint(self, a, b):
-        if type(a) is not int or type(b) is not int:
+        if not (is_integer_like(a) and is_integer_like(b)):
             raise ValueError("clampint(a, b) expects two integers.")
+        a, b = as_integer(a, "a"), as_integer(b, "b")
         return self.unary("ClampInt", opt_arg=a, opt_arg2=b)
 
     def ifelse(self, other1, other2):
@@ -787,6 +811,7 @@ class GenericLazyTensor:
         return self.unary("Norm2", dimres=1)
 
     def norm(self, dim):
+        dim = _int_arg(dim, "norm's dim")
         if dim not in [-1, len(self._shape) - 1]:
             raise ValueError("KeOps only supports norms over the last dimension.")
         return self.norm2()
@@ -816,15 +841,17 @@ class GenericLazyTensor:
 
     # Vector operations --------------------------------------------------------
     def elem(self, i):
-        if type(i) is not int:
+        if not is_integer_like(i):
             raise ValueError("Elem indexing is only supported for integer indices.")
+        i = as_integer(i, "i")
         if i < 0 or i >= self.ndim:
             raise ValueError(f"Index i={i} is out of bounds [0,D) = [0,{self.ndim}).")
         return self.unary("Elem", dimres=1, opt_arg=i)
 
     def extract(self, i, d):
-        if type(i) is not int or type(d) is not int:
+        if not (is_integer_like(i) and is_integer_like(d)):
             raise ValueError("Indexing is only supported for integer indices.")
+        i, d = as_integer(i, "i"), as_integer(d, "d")
         if i < 0 or i >= self.ndim:
             raise ValueError("Starting index is out of bounds.")
         if d < 1 or i + d > self.ndim:
@@ -847,20 +874,23 @@ class GenericLazyTensor:
                 raise ValueError(f"Slice dimension is out of bounds: stop={key.stop} > D={self.ndim}.")
             start, stop, _ = key.indices(self.ndim)
             return self.extract(start, stop - start)
-        if isinstance(key, int) and not isinstance(key, bool):
+        if is_integer_like(key):
+            key = as_integer(key, "the index")
             if key < 0:
                 key += self.ndim
             return self.elem(key)
         raise ValueError("LazyTensors only support indexing with integers and vanilla python slices.")
 
     def one_hot(self, D):
-        if type(D) is not int:
+        if not is_integer_like(D):
             raise ValueError("One-hot encoding expects an integer dimension of the output vector.")
+        D = as_integer(D, "D")
         if self.ndim != 1:
             raise ValueError("One-hot encoding is only supported for scalar formulas.")
         return self.unary("OneHot", dimres=D, opt_arg=D)
 
     def bspline(self, x, k=0):
+        k = _int_arg(k, "bspline's order k")
         return self.binary(x, "BSpline", dimres=(self.ndim - k - 1), dimcheck="vecand1", opt_arg=f"{k}")
 
     def concat(self, other):
@@ -874,6 +904,7 @@ class GenericLazyTensor:
         if len(tuple_of_lt) == 0:
             raise ValueError("Received an empty tuple of LazyTensors.")
         first = tuple_of_lt[0]
+        axis = _int_arg(axis, "concatenate's axis")
         if axis not in (-1, len(first._shape) - 1):
             raise ValueError("LazyTensor only supports concatenation along the last axis.")
         res = first
@@ -903,23 +934,29 @@ class GenericLazyTensor:
 
     @staticmethod
     def _int_seq(seq):
-        if isinstance(seq, int):
+        if is_integer_like(seq):
             seq = (seq,)
-        return "[" + ",".join(str(int(v)) for v in seq) + "]"
+        return "[" + ",".join(str(_int_arg(v, "a dimension")) for v in seq) + "]"
+
+    @staticmethod
+    def _int_tuple(seq):
+        if is_integer_like(seq):
+            return (as_integer(seq, "a dimension"),)
+        return tuple(_int_arg(v, "a dimension") for v in seq)
 
     def keops_tensordot(self, other, dimfa, dimfb, contfa, contfb, *args):
         seqs = [self._int_seq(s) for s in (dimfa, dimfb, contfa, contfb) + args]
         opt_arg = ", ".join(seqs)
-        dimfa_t = (dimfa,) if isinstance(dimfa, int) else tuple(dimfa)
-        dimfb_t = (dimfb,) if isinstance(dimfb, int) else tuple(dimfb)
-        contfa_t = (contfa,) if isinstance(contfa, int) else tuple(contfa)
+        dimfa_t = self._int_tuple(dimfa)
+        dimfb_t = self._int_tuple(dimfb)
+        contfa_t = self._int_tuple(contfa)
         dimres = math.prod(dimfa_t) * math.prod(dimfb_t)
         if contfa_t:
             dimres //= math.prod(dimfa_t[c] for c in contfa_t) ** 2
         return self.binary(other, "TensorDot", dimres=int(dimres), dimcheck=None, opt_arg=opt_arg)
 
     def keops_kron(self, other, dimfself, dimfother):
-        if isinstance(dimfself, int) or isinstance(dimfother, int):
+        if is_integer_like(dimfself) or is_integer_like(dimfother):
             raise ValueError("For keops_kron, dimfself and dimfother must be tuples/lists of int")
         other = self._as_lazy(other)
         opt_arg = f"{self._int_seq(dimfself)}, {self._int_seq(dimfother)}"
@@ -927,8 +964,7 @@ class GenericLazyTensor:
 
     # Vector reductions / sums along the last dimension ------------------------------
     def sum(self, axis=-1, dim=None, **kwargs):
-        if dim is not None:
-            axis = dim
+        axis = self._axis_or_dim(axis, dim)
         if axis in (-1, len(self._shape) - 1):
             return self.unary("Sum", dimres=1)
         return self.reduction("Sum", axis=axis, **kwargs)
@@ -950,9 +986,14 @@ class GenericLazyTensor:
     def sumsoftmaxweight_reduction(self, **kwargs):
         return self.sumsoftmaxweight(**kwargs)
 
-    def _vector_or_reduction(self, unary_op, reduction_op, axis, dim, kwargs):
+    def _axis_or_dim(self, axis, dim):
+        """`dim` if given, else `axis`, as a plain int (None stays None)."""
         if dim is not None:
             axis = dim
+        return as_integer(axis, "axis (or dim)", allow_none=True)
+
+    def _vector_or_reduction(self, unary_op, reduction_op, axis, dim, kwargs):
+        axis = self._axis_or_dim(axis, dim)
         if axis in (-1, len(self._shape) - 1):
             return self.unary(unary_op, dimres=1)
         return self.reduction(reduction_op, axis=axis, **kwargs)
@@ -1198,8 +1239,7 @@ class ComplexGenericLazyTensor(GenericLazyTensor):
         return self.unary("Conj", dimres=self._shape[-1], is_complex=True)
 
     def sum(self, axis=-1, dim=None, **kwargs):
-        if dim is not None:
-            axis = dim
+        axis = self._axis_or_dim(axis, dim)
         if axis in (-1, len(self._shape) - 1):
             return self.unary("ComplexSum", dimres=2, is_complex=True)
         return self.reduction("Sum", axis=axis, **kwargs)

@@ -6,8 +6,61 @@ position (so that errors can name the argument), the reduction kind and the
 accumulation options.
 """
 
+import operator
 import re
 import warnings
+
+
+def _describe_value(value):
+    """How an error shows a rejected value: its repr, shortened, and its type."""
+    r = repr(value)
+    if len(r) > 60:
+        r = r[:57] + "..."
+    return f"{r} ({type(value).__module__}.{type(value).__qualname__})".replace("builtins.", "")
+
+
+def is_integer_like(value):
+    """True when :func:`as_integer` accepts `value`."""
+    try:
+        as_integer(value, "value")
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def as_integer(value, what, error=TypeError, minimum=None, allow_none=False):
+    """`value` as a plain Python int, when it is integer-like; raises `error` naming `what` otherwise.
+
+    Integer-like, as numpy and torch index with them: int, numpy integer
+    scalars, 0-d integer numpy arrays and torch tensors, and any other object
+    with ``__index__``. Rejected: bool (Python, numpy and torch booleans,
+    although they have ``__index__``), floats (even integral ones), arrays and
+    tensors that are not 0-d (even of one element), and everything else.
+    `minimum`: the smallest accepted value (ValueError below it, or `error`
+    when it is a ValueError subclass). `allow_none`: None is returned as is.
+    """
+    if type(value) is int:
+        n = value
+    elif value is None and allow_none:
+        return None
+    else:
+        dtype = getattr(value, "dtype", None)
+        shape = getattr(value, "shape", None)
+        if isinstance(value, bool) or str(dtype) in ("bool", "torch.bool"):
+            raise error(f"{what} must be an integer, got a boolean: {_describe_value(value)}")
+        if shape is not None and not callable(shape) and len(tuple(shape)) != 0:
+            raise error(
+                f"{what} must be an integer, got an array of shape {tuple(shape)}: {_describe_value(value)} "
+                "(only 0-d integer arrays and tensors are integers)"
+            )
+        try:
+            n = operator.index(value)
+        except TypeError:
+            raise error(f"{what} must be an integer, got {_describe_value(value)}") from None
+    if minimum is not None and n < minimum:
+        exc = error if issubclass(error, ValueError) else ValueError
+        raise exc(f"{what} must be an integer >= {minimum}, got {n}")
+    return n
 
 
 class DtypeError(TypeError, ValueError):
@@ -196,8 +249,7 @@ def check_options(reduction, formula2, opt_arg, dtype_acc, use_double_acc, sum_s
         raise TypeError("formula2 must be a formula string")
 
     if reduction in K_REDUCTIONS:
-        if opt_arg is None or isinstance(opt_arg, bool) or not isinstance(opt_arg, int) or opt_arg < 1:
-            raise ValueError(f"the {reduction} reduction requires opt_arg=K, a positive integer (got {opt_arg!r})")
+        opt_arg = check_k(reduction, opt_arg)
     else:
         opt_arg = None  # KeOps ignores it for the other reductions
 
@@ -224,6 +276,25 @@ def check_options(reduction, formula2, opt_arg, dtype_acc, use_double_acc, sum_s
     if sum_scheme in ("block_sum", "kahan_scheme") and reduction not in SUM_LIKE:
         raise ValueError(f'sum_scheme="{sum_scheme}" is only valid for sum type reductions, not {reduction}')
     return formula2 or "", opt_arg, dtype_acc, sum_scheme
+
+
+def check_k(reduction, K):
+    """K (opt_arg) of a KMin/ArgKMin/KMin_ArgKMin reduction as a plain int >= 1 (ValueError otherwise)."""
+    if not is_integer_like(K) or as_integer(K, "K") < 1:
+        shown = _describe_value(K) if K is not None else "None"
+        raise ValueError(
+            f"the {reduction} reduction requires opt_arg=K, a positive integer (an int, numpy integer or "
+            f"0-d integer array/tensor; not a bool, float or larger array), got {shown}"
+        )
+    return as_integer(K, "K")
+
+
+def check_axis(axis, what="axis"):
+    """Genred's axis as 0 or 1 (ValueError naming `what` otherwise)."""
+    n = as_integer(axis, what, error=ValueError)
+    if n not in (0, 1):
+        raise ValueError(f"{what} must be 0 (reduce over i) or 1 (reduce over j), got {n}")
+    return n
 
 
 def check_acc_dtype(dtype_acc, dtype):

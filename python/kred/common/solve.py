@@ -2,6 +2,8 @@
 
 import warnings
 
+from kred.common.parse import as_integer
+
 
 def conjugate_gradient(linop, b, eps=1e-6, maxiter=None):
     """Solves linop(a) = b for a symmetric positive definite linop (KeOps' plain CG).
@@ -14,6 +16,8 @@ def conjugate_gradient(linop, b, eps=1e-6, maxiter=None):
     delta = n * eps**2
     if maxiter is None:
         maxiter = 10 * n + 100
+    else:
+        maxiter = as_integer(maxiter, "maxiter", minimum=1)
     r = b.copy() if hasattr(b, "copy") and not hasattr(b, "clone") else b.clone()
     a = 0 * r
     nr2 = (r * r).sum()

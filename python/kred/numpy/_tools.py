@@ -57,6 +57,24 @@ class NumpyTools:
         return x.flags.c_contiguous and x.flags.aligned and x.dtype.isnative
 
     @staticmethod
+    def layout_problem(x):
+        """Why the kernel cannot write `x` in place ('' when it can): read-only, strided, misaligned, byte order."""
+        if not x.flags.writeable:
+            return "is read-only (flags.writeable is False)"
+        if not x.flags.c_contiguous:
+            return f"must be C-contiguous (got strides {x.strides})"
+        if not x.flags.aligned:
+            return f"is misaligned (address {x.ctypes.data:#x} is not a multiple of {x.dtype.alignment})"
+        if not x.dtype.isnative:
+            return f"has non-native byte order (dtype {x.dtype.str})"
+        return ""
+
+    @staticmethod
+    def shares_memory(a, b):
+        """Whether the memory of arrays `a` and `b` may overlap."""
+        return isinstance(b, np.ndarray) and bool(np.may_share_memory(a, b))
+
+    @staticmethod
     def contiguous(x):
         """C-contiguous, aligned, native byte order: the array itself when it already is."""
         if x.flags.c_contiguous and x.flags.aligned and x.dtype.isnative:

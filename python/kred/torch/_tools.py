@@ -52,6 +52,41 @@ class TorchTools:
         return x.is_contiguous()
 
     @staticmethod
+    def layout_problem(x):
+        """Why the kernel cannot write `x` in place ('' when it can)."""
+        if x.layout != torch.strided:
+            return f"must be a dense (strided) tensor (got layout {x.layout})"
+        if x.requires_grad:
+            return (
+                "requires grad: kred writes out= in place, outside autograd "
+                "(call without out=, or pass a tensor that does not require grad)"
+            )
+        if not x.is_contiguous():
+            return f"must be C-contiguous (got strides {tuple(x.stride())})"
+        if x.is_conj() or x.is_neg():
+            return "is a lazily conjugated or negated view (call .resolve_conj()/.resolve_neg() first)"
+        return ""
+
+    @staticmethod
+    def shares_memory(a, b):
+        """Whether the memory of tensors `a` and `b` may overlap (same storage and overlapping byte ranges)."""
+        if not isinstance(b, torch.Tensor) or a.device != b.device or a.numel() == 0 or b.numel() == 0:
+            return False
+        if a.layout != torch.strided or b.layout != torch.strided:
+            return False
+        if a.untyped_storage().data_ptr() != b.untyped_storage().data_ptr():
+            return False
+
+        def extent(t):
+            start = t.data_ptr()
+            span = sum((n - 1) * abs(st) for n, st in zip(t.shape, t.stride())) + 1
+            return start, start + span * t.element_size()
+
+        a0, a1 = extent(a)
+        b0, b1 = extent(b)
+        return a0 < b1 and b0 < a1
+
+    @staticmethod
     def contiguous(x):
         # .detach(): the kernel reads raw memory, autograd is handled around it.
         if x.is_contiguous() and not x.requires_grad and not x.is_conj() and not x.is_neg():

@@ -7,6 +7,8 @@ and vmap are reductions too (see ``kred/torch/autograd.py``). Otherwise the
 kernel runs directly.
 """
 
+import torch
+
 from kred.common import genred as _core
 from kred.common.parse import INDEX_REDUCTIONS, K_REDUCTIONS, TUPLE_REDUCTIONS
 from kred.torch._tools import TorchTools
@@ -46,6 +48,12 @@ def _postprocess(spec, values, indices):
 
 
 def genred_call(spec, args, backend="auto", device_id=-1, ranges=None, out=None, caller="Genred"):
+    if out is not None and torch.is_grad_enabled() and needs_autograd(args):
+        # as torch's own out= functions: the in-place result would silently have no gradient
+        raise ValueError(
+            f"{caller}: out= cannot be used when an input requires grad (the result written in place would "
+            "not be differentiable); call without out=, or under torch.no_grad()"
+        )
     if out is None and needs_autograd(args):
         call = Call(spec, backend, device_id, ranges, caller)
         outs = run_raw(call, args)
