@@ -15,6 +15,15 @@
 // Entries carry their key and a checksum; a damaged one is treated as a
 // miss and rewritten. Set KRED_CACHE_DIR=off to disable the cache.
 //
+// Trust: the directory, and its <xx> subdirectories, are created 0700 and
+// entries 0600. An entry that is a symbolic link, owned by another user, or
+// writable by group or others is not loaded (a miss; KRED_VERBOSE=1 prints
+// why), since another user could have written its machine code. Writing an
+// entry also writes the marker file <dir>/.kred-cache, so that cache
+// cleaning (kred.clean_pykeops) deletes kred's own entries only, in
+// directories that carry it. Failures to write (read-only or full file
+// system, a path below a regular file) only skip caching.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef KRED_LIB_COMPILER_DISKCACHE_H
@@ -53,7 +62,13 @@ public:
   /// ~/.cache/kred; "" when disabled).
   static std::string getDefaultDirectory();
 
+  /// The name of the marker file in a directory holding kred's entries.
+  static llvm::StringRef getMarkerName();
+
 private:
+  /// Writes <directory>/.kred-cache if missing; false when it cannot.
+  bool writeMarker() const;
+
   std::string directory;
 };
 

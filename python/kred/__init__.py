@@ -9,10 +9,15 @@ __version__ = "0.1.0"
 
 
 def set_num_threads(n):
-    """Number of CPU threads used by reductions (n <= 0: all hardware threads)."""
-    from kred.common._cext import extension
+    """Number of CPU threads used by reductions (n <= 0: all hardware threads).
 
-    extension().set_num_threads(int(n))
+    `n`: an integer (int, numpy integer, 0-d integer array or tensor); a bool,
+    float or larger array is a TypeError.
+    """
+    from kred.common._cext import extension
+    from kred.common.parse import as_integer
+
+    extension().set_num_threads(as_integer(n, "set_num_threads: n"))
 
 
 def get_num_threads():
@@ -63,7 +68,9 @@ keops_get_build_folder = get_build_folder
 def set_build_folder(path=None):
     """Moves the on-disk kernel cache to `path` (None: back to the default, $KRED_CACHE_DIR or ~/.cache/kred).
 
-    Kernels already compiled in this process stay usable.
+    Kernels already compiled in this process stay usable. A folder that does
+    not exist is created private to the user (0700); an existing one is used
+    as it is, and clean_pykeops() deletes only kred's entries from it.
     """
     global _default_cache_env
     if _default_cache_env is _UNSET:
@@ -75,7 +82,7 @@ def set_build_folder(path=None):
             _os.environ["KRED_CACHE_DIR"] = _default_cache_env
     else:
         path = _os.path.abspath(_os.path.expanduser(str(path)))
-        _os.makedirs(path, exist_ok=True)
+        _os.makedirs(path, mode=0o700, exist_ok=True)  # a new folder is private to the user
         _os.environ["KRED_CACHE_DIR"] = path
 
 
@@ -84,12 +91,18 @@ _default_cache_env = _UNSET
 
 
 def clean_pykeops(recompile_jit_binaries=True):
-    """Forgets every compiled kernel: the in-process memo and the on-disk cache's contents.
+    """Forgets every compiled kernel: the in-process memo and kred's entries in the on-disk cache.
 
+    Only what kred wrote is deleted: in a cache folder that carries kred's
+    marker file (``.kred-cache``, written with the first entry), the files
+    ``<xx>/<32 hex digits>.kobj`` that are kred cache entries (and kred's own
+    temporary files, once older than a minute), then the ``<xx>`` folders
+    left empty, and the marker when nothing else is left. Anything else in
+    the folder -- a folder handed to ``set_build_folder`` may hold the
+    user's files -- is left alone.
+    Returns the number of files deleted.
     `recompile_jit_binaries` is accepted for pykeops compatibility (kred has no JIT binaries).
     """
-    import shutil
-
     from kred.common._cext import extension
 
     clear_cache()
@@ -97,16 +110,75 @@ def clean_pykeops(recompile_jit_binaries=True):
     if hasattr(ext, "clear_memo"):
         ext.clear_memo()
     folder = ext.cache_dir()
-    if folder and _os.path.isdir(folder):
-        for entry in _os.listdir(folder):
-            p = _os.path.join(folder, entry)
-            if _os.path.isdir(p) and not _os.path.islink(p):
-                shutil.rmtree(p, ignore_errors=True)
-            else:
-                try:
-                    _os.remove(p)
-                except OSError:
-                    pass
+    if not folder:
+        return 0
+    return _clean_cache_folder(folder)
+
+
+CACHE_MARKER = ".kred-cache"
+_ENTRY_MAGIC = b"KREDOBJ1"
+
+
+def _clean_cache_folder(folder, min_temp_age=60.0):
+    """Deletes kred's entries in `folder` (see clean_pykeops); returns how many files were deleted."""
+    import re
+    import stat
+    import time
+
+    entry_re = re.compile(r"^([0-9a-f]{32})\.kobj$")
+    temp_re = re.compile(r"^([0-9a-f]{32})\.kobj\.[0-9a-zA-Z]{8}\.tmp$")
+    try:
+        st = _os.lstat(folder)
+    except OSError:
+        return 0
+    if not stat.S_ISDIR(st.st_mode):
+        return 0
+    if not _os.path.isfile(_os.path.join(folder, CACHE_MARKER)):
+        if verbose:
+            print(f"[kred] {folder} has no {CACHE_MARKER} marker: not a kred cache folder, nothing deleted")
+        return 0
+    deleted = 0
+    now = time.time()
+    for sub in _os.listdir(folder):
+        if not re.fullmatch(r"[0-9a-f]{2}", sub):
+            continue
+        subdir = _os.path.join(folder, sub)
+        try:
+            if not stat.S_ISDIR(_os.lstat(subdir).st_mode):  # not a symbolic link to elsewhere
+                continue
+            names = _os.listdir(subdir)
+        except OSError:
+            continue
+        for name in names:
+            m = entry_re.match(name) or temp_re.match(name)
+            if not m or not m.group(1).startswith(sub):
+                continue
+            path = _os.path.join(subdir, name)
+            try:
+                fst = _os.lstat(path)
+                if not stat.S_ISREG(fst.st_mode):
+                    continue
+                if name.endswith(".tmp"):
+                    if now - fst.st_mtime < min_temp_age:
+                        continue  # maybe being written by another process right now
+                else:
+                    with open(path, "rb") as f:
+                        if f.read(len(_ENTRY_MAGIC)) != _ENTRY_MAGIC:
+                            continue
+                _os.remove(path)
+                deleted += 1
+            except OSError:
+                pass
+        try:
+            _os.rmdir(subdir)  # only succeeds when nothing else is left in it
+        except OSError:
+            pass
+    try:
+        if _os.listdir(folder) == [CACHE_MARKER]:  # nothing else left: the folder is as before kred used it
+            _os.remove(_os.path.join(folder, CACHE_MARKER))
+    except OSError:
+        pass
+    return deleted
 
 
 def check_health():

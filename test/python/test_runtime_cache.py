@@ -57,6 +57,8 @@ def _entries(cache_dir):
     found, temps = [], []
     for root, _, files in os.walk(cache_dir):
         for f in files:
+            if f == ".kred-cache":  # the marker of a kred cache folder (see kred.clean_pykeops)
+                continue
             (temps if f.endswith(".tmp") else found).append(os.path.join(root, f))
     return found, temps
 
