@@ -56,7 +56,18 @@ void ThreadPool::runTasks(Job &job) {
     int64_t i = job.next.fetch_add(1, std::memory_order_relaxed);
     if (i >= job.numTasks)
       return;
-    job.fn(job.ctx, i);
+    try {
+      job.fn(job.ctx, i);
+    } catch (...) {
+      // Keep the first exception for the caller and skip the tasks not yet
+      // started; nothing escapes into a worker thread (std::terminate) or
+      // past the job's bookkeeping.
+      std::lock_guard<std::mutex> jobLock(job.mutex);
+      if (!job.error)
+        job.error = std::current_exception();
+      job.next.store(job.numTasks, std::memory_order_relaxed);
+      return;
+    }
   }
 }
 
@@ -124,4 +135,6 @@ void ThreadPool::run(int64_t numTasks, int helpers, void (*fn)(void *, int64_t),
   }
   std::unique_lock<std::mutex> jobLock(job.mutex);
   job.done.wait(jobLock, [&] { return job.active == 0; });
+  if (job.error)
+    std::rethrow_exception(job.error);
 }

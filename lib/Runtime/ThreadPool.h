@@ -9,7 +9,11 @@
 //   - nested or concurrent launches cannot deadlock: every caller can finish
 //     its job alone if no worker is free;
 //   - the pool grows to the largest helper count ever asked for, and idle
-//     workers sleep on a condition variable.
+//     workers sleep on a condition variable;
+//   - a task that throws stops the job: the tasks not yet started are
+//     skipped, the caller waits for the helpers inside the job to leave it,
+//     then rethrows the first exception (a job never outlives its caller's
+//     frame while queued or in use, and workers never see an exception).
 //
 // Internal to the runtime (not installed).
 //
@@ -23,6 +27,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <exception>
 #include <mutex>
 
 namespace kred::detail {
@@ -37,6 +42,9 @@ public:
 
   /// Calls fn(i) for every i in [0, numTasks), on the calling thread and at
   /// most `threads - 1` pool workers, and returns when all calls are done.
+  /// If a call throws, the calls not yet started are skipped and the first
+  /// exception is rethrown on the calling thread once no worker is in the
+  /// job any more.
   template <typename Fn>
   void parallelFor(int64_t numTasks, int threads, const Fn &fn) {
     if (numTasks <= 0)
@@ -67,6 +75,8 @@ private:
     int helpersWanted;
     /// Helpers inside runTasks (guarded by `mutex`).
     int active = 0;
+    /// The first exception a task threw (guarded by `mutex`).
+    std::exception_ptr error;
     std::mutex mutex;
     std::condition_variable done;
   };
