@@ -55,10 +55,30 @@ const char *kernelName(const kred_kernel_info &info);
 /// reduction kind, argument table, sizes).
 int checkInfo(const kred_kernel_info &info);
 
+/// The element counts of a sized launch's buffers (kred_*_launch_sized).
+struct BufferSizes {
+  const int64_t *args; ///< [num_args], NULL when the kernel takes none
+  int64_t out;         ///< elements at out (dtype)
+  int64_t outIdx;      ///< int64 elements at out_idx
+};
+
 /// Checks the arrays of a launch: a used argument or an output with elements
-/// must be non-NULL and aligned to its element size.
+/// must be non-NULL, aligned to its element size and, when `sizes` is not
+/// NULL (a sized launch), hold at least the elements the launch needs.
 int checkArrays(const kred_kernel_info &info, const void *const *args,
-                int64_t M, int64_t N, void *out, int64_t *outIdx, int64_t rows);
+                int64_t M, int64_t N, void *out, int64_t *outIdx, int64_t rows,
+                const BufferSizes *sizes);
+
+/// Writes the output of a reduction over an empty set (the identity table
+/// of kred_runtime.h) to output rows [r0, r1).
+void writeIdentity(const kred_kernel_info &info, int64_t r0, int64_t r1,
+                   void *out, int64_t *outIdx);
+
+/// Inside a catch block: records the exception being handled as the last
+/// error of launch function `who` (naming the kernel when `info` is not
+/// NULL) and returns KRED_ERR_OUT_OF_MEMORY for std::bad_alloc, else
+/// KRED_ERR_INTERNAL.
+int failFromCurrentException(const char *who, const kred_kernel_info *info);
 
 } // namespace kred::detail
 

@@ -594,8 +594,10 @@ private:
   uintptr_t base = 0;
 };
 
+/// `sizes` is NULL for the unchecked kred_gpu_launch.
 int launch(const kred_gpu_kernel *kernel, const void *const *args, int64_t M,
            int64_t N, void *out, int64_t *outIdx,
+           const kred::detail::BufferSizes *sizes,
            const kred_gpu_launch_options *options) {
   if (int status = checkGpuKernel(kernel, "kred_gpu_launch"))
     return status;
@@ -619,7 +621,7 @@ int launch(const kred_gpu_kernel *kernel, const void *const *args, int64_t M,
                 static_cast<long long>(M), static_cast<long long>(N));
   int64_t rows = info.axis == 1 ? M : N;
   int64_t reduced = info.axis == 1 ? N : M;
-  if (int status = checkArrays(info, args, M, N, out, outIdx, rows))
+  if (int status = checkArrays(info, args, M, N, out, outIdx, rows, sizes))
     return status;
 
   const Driver &d = driver();
@@ -770,19 +772,33 @@ int kred_gpu_available(void) {
   }
 }
 
+int kred_gpu_launch_sized(const kred_gpu_kernel *kernel,
+                          const void *const *device_args,
+                          const int64_t *arg_elements, int64_t M, int64_t N,
+                          void *out, int64_t out_elements, int64_t *out_idx,
+                          int64_t out_idx_elements,
+                          const kred_gpu_launch_options *options) {
+  kred::detail::clearError();
+  try {
+    kred::detail::BufferSizes sizes{arg_elements, out_elements,
+                                    out_idx_elements};
+    return launch(kernel, device_args, M, N, out, out_idx, &sizes, options);
+  } catch (...) {
+    return kred::detail::failFromCurrentException(
+        "kred_gpu_launch_sized", kernel ? &kernel->info : nullptr);
+  }
+}
+
 int kred_gpu_launch(const kred_gpu_kernel *kernel,
                     const void *const *device_args, int64_t M, int64_t N,
                     void *out, int64_t *out_idx,
                     const kred_gpu_launch_options *options) {
   kred::detail::clearError();
   try {
-    return launch(kernel, device_args, M, N, out, out_idx, options);
-  } catch (const std::bad_alloc &) {
-    return fail(KRED_ERR_OUT_OF_MEMORY, "kred_gpu_launch: out of memory");
-  } catch (const std::exception &e) {
-    return fail(KRED_ERR_INTERNAL, "kred_gpu_launch: %s", e.what());
+    return launch(kernel, device_args, M, N, out, out_idx, nullptr, options);
   } catch (...) {
-    return fail(KRED_ERR_INTERNAL, "kred_gpu_launch: unknown error");
+    return kred::detail::failFromCurrentException(
+        "kred_gpu_launch", kernel ? &kernel->info : nullptr);
   }
 }
 

@@ -8,9 +8,11 @@
 // with several intervals runs NAME_run once per interval into a state
 // buffer, folds them with NAME_merge in interval order and writes the output
 // with NAME_finalize; a block with one interval finalizes in NAME_run; rows
-// with nothing to reduce run NAME_run on an empty range (the finalized
-// initial accumulator). Blocks are cut into pieces of whole row blocks
-// (info.row_block) that the thread pool runs in parallel.
+// with nothing to reduce get the identity table of kred_runtime.h, written
+// by the runtime as kred_cpu_launch does for N = 0 (not NAME_run on an empty
+// range, whose finalized initial accumulator is 0/0 for SumSoftMaxWeight).
+// Blocks are cut into pieces of whole row blocks (info.row_block) that the
+// thread pool runs in parallel.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,7 +33,9 @@ using kred::detail::ThreadPool;
 
 namespace {
 
+using kred::detail::BufferSizes;
 using kred::detail::checkArrays;
+using kred::detail::writeIdentity;
 using kred::detail::checkedMul;
 using kred::detail::checkInfo;
 using kred::detail::fail;
@@ -53,7 +57,8 @@ struct Piece {
 /// reduced sizes. Returns KRED_OK or a status with the message set.
 int checkRanges(const kred_kernel_info &info, int64_t rows, int64_t reduced,
                 int64_t numBlocks, const int64_t *blocks, const int64_t *slices,
-                int64_t numRed, const int64_t *redRanges) {
+                int64_t numRed, const int64_t *redRanges,
+                const int64_t *rangeSizes) {
   const char *name = kernelName(info);
   const char *rowVar = info.axis == 1 ? "i" : "j";
   const char *redVar = info.axis == 1 ? "j" : "i";
@@ -63,6 +68,43 @@ int checkRanges(const kred_kernel_info &info, int64_t rows, int64_t reduced,
                 "reduction ranges)",
                 name, static_cast<long long>(numBlocks),
                 static_cast<long long>(numRed));
+  if (numBlocks > INT64_MAX / 2 || numRed > INT64_MAX / 2)
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': too many ranges (%lld blocks, %lld reduction "
+                "ranges)",
+                name, static_cast<long long>(numBlocks),
+                static_cast<long long>(numRed));
+  if (rangeSizes) {
+    // Sized launch: each array must hold what the counts say it holds.
+    struct {
+      const char *what, *var, *index;
+      int64_t needed, given, count, per;
+      const char *unit;
+    } arrays[] = {
+        {"the block ranges", "ranges", rowVar, 2 * numBlocks, rangeSizes[0],
+         numBlocks, 2, "block"},
+        {"the slices", "slices", rowVar, numBlocks, rangeSizes[1], numBlocks, 1,
+         "block"},
+        {"the reduction ranges", "redranges", redVar, 2 * numRed,
+         rangeSizes[2], numRed, 2, "range"},
+    };
+    for (auto &a : arrays) {
+      const char *v = a.index;
+      if (a.given < 0)
+        return fail(KRED_ERR_INVALID_ARGUMENT,
+                    "kernel '%s': %s (%s_%s): negative element count %lld",
+                    name, a.what, a.var, v, static_cast<long long>(a.given));
+      if (a.given < a.needed)
+        return fail(KRED_ERR_INVALID_ARGUMENT,
+                    "kernel '%s': %s (%s_%s) are too short: %lld int64 "
+                    "element%s expected (%lld %s%s of %lld), %lld given",
+                    name, a.what, a.var, v, static_cast<long long>(a.needed),
+                    a.needed == 1 ? "" : "s", static_cast<long long>(a.count),
+                    a.unit, a.count == 1 ? "" : "s",
+                    static_cast<long long>(a.per),
+                    static_cast<long long>(a.given));
+    }
+  }
   if (numBlocks > 0 && (!blocks || !slices))
     return fail(KRED_ERR_INVALID_ARGUMENT,
                 "kernel '%s': the block ranges or slices are NULL", name);
@@ -101,10 +143,14 @@ int checkRanges(const kred_kernel_info &info, int64_t rows, int64_t reduced,
   return KRED_OK;
 }
 
+/// `sizes` and `rangeSizes` (blocks, slices, red_ranges elements) are NULL
+/// for the unchecked kred_cpu_launch_ranges.
 int launchRanges(const kred_kernel *kernel, const void *const *args, int64_t M,
-                 int64_t N, void *out, int64_t *outIdx, int64_t numBlocks,
-                 const int64_t *blocks, const int64_t *slices, int64_t numRed,
-                 const int64_t *redRanges, const kred_launch_options *options) {
+                 int64_t N, void *out, int64_t *outIdx, const BufferSizes *sizes,
+                 int64_t numBlocks, const int64_t *blocks,
+                 const int64_t *slices, int64_t numRed,
+                 const int64_t *redRanges, const int64_t *rangeSizes,
+                 const kred_launch_options *options) {
   if (!kernel)
     return fail(KRED_ERR_INVALID_ARGUMENT,
                 "kred_cpu_launch_ranges: kernel is NULL");
@@ -131,10 +177,10 @@ int launchRanges(const kred_kernel *kernel, const void *const *args, int64_t M,
   }
   int64_t rows = info.axis == 1 ? M : N;
   int64_t reduced = info.axis == 1 ? N : M;
-  if (int status = checkArrays(info, args, M, N, out, outIdx, rows))
+  if (int status = checkArrays(info, args, M, N, out, outIdx, rows, sizes))
     return status;
   if (int status = checkRanges(info, rows, reduced, numBlocks, blocks, slices,
-                               numRed, redRanges))
+                               numRed, redRanges, rangeSizes))
     return status;
 
   // Blocks by first row: they must not overlap (each output row is written
@@ -226,7 +272,8 @@ int launchRanges(const kred_kernel *kernel, const void *const *args, int64_t M,
            redRanges[2 * (last - 1)] == redRanges[2 * (last - 1) + 1])
       --last;
     if (first == last) {
-      run(args, M, N, p.r0, p.r1, 0, 0, out, outIdx, nullptr, nullptr);
+      // Nothing to reduce: the identity, as kred_cpu_launch gives for N = 0.
+      writeIdentity(info, p.r0, p.r1, out, outIdx);
       return;
     }
     if (last - first == 1) {
@@ -273,23 +320,44 @@ int launchRanges(const kred_kernel *kernel, const void *const *args, int64_t M,
 
 } // namespace
 
-extern "C" int kred_cpu_launch_ranges(const kred_kernel *kernel,
-                                      const void *const *args, int64_t M,
-                                      int64_t N, void *out, int64_t *out_idx,
-                                      int64_t num_blocks, const int64_t *blocks,
-                                      const int64_t *slices, int64_t num_red,
-                                      const int64_t *red_ranges,
-                                      const kred_launch_options *options) {
+extern "C" {
+
+int kred_cpu_launch_ranges_sized(
+    const kred_kernel *kernel, const void *const *args,
+    const int64_t *arg_elements, int64_t M, int64_t N, void *out,
+    int64_t out_elements, int64_t *out_idx, int64_t out_idx_elements,
+    int64_t num_blocks, const int64_t *blocks, int64_t blocks_elements,
+    const int64_t *slices, int64_t slices_elements, int64_t num_red,
+    const int64_t *red_ranges, int64_t red_ranges_elements,
+    const kred_launch_options *options) {
   kred::detail::clearError();
   try {
-    return launchRanges(kernel, args, M, N, out, out_idx, num_blocks, blocks,
-                        slices, num_red, red_ranges, options);
-  } catch (const std::bad_alloc &) {
-    return fail(KRED_ERR_OUT_OF_MEMORY,
-                "kred_cpu_launch_ranges: out of memory");
-  } catch (const std::exception &e) {
-    return fail(KRED_ERR_INTERNAL, "kred_cpu_launch_ranges: %s", e.what());
+    BufferSizes sizes{arg_elements, out_elements, out_idx_elements};
+    const int64_t rangeSizes[3] = {blocks_elements, slices_elements,
+                                   red_ranges_elements};
+    return launchRanges(kernel, args, M, N, out, out_idx, &sizes, num_blocks,
+                        blocks, slices, num_red, red_ranges, rangeSizes,
+                        options);
   } catch (...) {
-    return fail(KRED_ERR_INTERNAL, "kred_cpu_launch_ranges: unknown error");
+    return kred::detail::failFromCurrentException(
+        "kred_cpu_launch_ranges_sized", kernel ? &kernel->info : nullptr);
   }
 }
+
+int kred_cpu_launch_ranges(const kred_kernel *kernel, const void *const *args,
+                           int64_t M, int64_t N, void *out, int64_t *out_idx,
+                           int64_t num_blocks, const int64_t *blocks,
+                           const int64_t *slices, int64_t num_red,
+                           const int64_t *red_ranges,
+                           const kred_launch_options *options) {
+  kred::detail::clearError();
+  try {
+    return launchRanges(kernel, args, M, N, out, out_idx, nullptr, num_blocks,
+                        blocks, slices, num_red, red_ranges, nullptr, options);
+  } catch (...) {
+    return kred::detail::failFromCurrentException(
+        "kred_cpu_launch_ranges", kernel ? &kernel->info : nullptr);
+  }
+}
+
+} // extern "C"

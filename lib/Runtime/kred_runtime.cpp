@@ -61,6 +61,8 @@ using kred::detail::kernelName;
 using kred::detail::kSerialPairs;
 using kred::detail::kTasksPerThread;
 using kred::detail::Scratch;
+using kred::detail::writeIdentity;
+using kred::detail::BufferSizes;
 
 //===----------------------------------------------------------------------===//
 // Reduction identities (kinds numbered as ReductionKind in
@@ -85,10 +87,14 @@ enum ReductionKindNumber : int32_t {
 };
 
 /// The value written at column `col` of a row of an empty reduction (see
-/// kred_cpu_launch in kred_runtime.h for the table).
+/// kred_cpu_launch_sized in kred_runtime.h for the table).
 double identityValue(int32_t kind, int64_t col) {
   constexpr double inf = std::numeric_limits<double>::infinity();
   switch (kind) {
+  case SumSoftMaxWeight:
+    // Sum exp(F) G / Sum exp(F) over nothing: 0/0, as KeOps and kred's
+    // Python layer give.
+    return std::numeric_limits<double>::quiet_NaN();
   case LogSumExp:
     return -inf;
   case MaxSumShiftExp:
@@ -102,18 +108,22 @@ double identityValue(int32_t kind, int64_t col) {
   case Max:
   case MaxArgMax:
     return -inf;
-  default: // Sum, SumSoftMaxWeight
+  default: // Sum
     return 0.0;
   }
 }
 
 uint16_t toHalf(double v) {
+  if (std::isnan(v))
+    return 0x7e00;
   if (std::isinf(v))
     return v > 0 ? 0x7c00 : 0xfc00;
-  return 0; // only 0 and +-inf are ever written
+  return 0; // only 0, +-inf and NaN are ever written
 }
 
 uint16_t toBFloat16(double v) {
+  if (std::isnan(v))
+    return 0x7fc0;
   if (std::isinf(v))
     return v > 0 ? 0x7f80 : 0xff80;
   return 0;
@@ -136,10 +146,11 @@ void storeValue(void *out, int32_t dtype, int64_t at, double v) {
   }
 }
 
-/// Writes the output of a reduction over an empty range to `rows` rows.
-void writeIdentity(const kred_kernel_info &info, int64_t rows, void *out,
-                   int64_t *outIdx) {
-  for (int64_t r = 0; r < rows; ++r) {
+} // namespace
+
+void kred::detail::writeIdentity(const kred_kernel_info &info, int64_t r0,
+                                 int64_t r1, void *out, int64_t *outIdx) {
+  for (int64_t r = r0; r < r1; ++r) {
     for (int64_t c = 0; c < info.out_value_dim; ++c)
       storeValue(out, info.dtype, r * info.out_value_dim + c,
                  identityValue(info.reduction, c));
@@ -147,6 +158,8 @@ void writeIdentity(const kred_kernel_info &info, int64_t rows, void *out,
       outIdx[r * info.out_index_dim + c] = -1;
   }
 }
+
+namespace {
 
 //===----------------------------------------------------------------------===//
 // Argument checks
@@ -255,7 +268,7 @@ int currentThreads() {
 }
 
 int launch(const kred_kernel *kernel, const void *const *args, int64_t M,
-           int64_t N, void *out, int64_t *outIdx,
+           int64_t N, void *out, int64_t *outIdx, const BufferSizes *sizes,
            const kred_launch_options *options) {
   if (int status = checkKernel(kernel))
     return status;
@@ -282,12 +295,12 @@ int launch(const kred_kernel *kernel, const void *const *args, int64_t M,
   }
   int64_t rows = info.axis == 1 ? M : N;
   int64_t reduced = info.axis == 1 ? N : M;
-  if (int status = checkArrays(info, args, M, N, out, outIdx, rows))
+  if (int status = checkArrays(info, args, M, N, out, outIdx, rows, sizes))
     return status;
   if (rows == 0)
     return KRED_OK;
   if (reduced == 0) {
-    writeIdentity(info, rows, out, outIdx);
+    writeIdentity(info, 0, rows, out, outIdx);
     return KRED_OK;
   }
 
@@ -417,61 +430,139 @@ int kred::detail::checkInfo(const kred_kernel_info &info) {
   return KRED_OK;
 }
 
+/// "s" when n != 1 (messages).
+static const char *plural(int64_t n) { return n == 1 ? "" : "s"; }
+
 int kred::detail::checkArrays(const kred_kernel_info &info,
                               const void *const *args, int64_t M, int64_t N,
-                              void *out, int64_t *outIdx, int64_t rows) {
+                              void *out, int64_t *outIdx, int64_t rows,
+                              const BufferSizes *sizes) {
   const char *name = kernelName(info);
   size_t eltSize = kred_dtype_size(info.dtype);
   if (info.num_args > 0 && !args)
     return fail(KRED_ERR_INVALID_ARGUMENT,
                 "kernel '%s': args is NULL but the kernel takes %d arguments",
                 name, info.num_args);
+  if (sizes && info.num_args > 0 && !sizes->args)
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': arg_elements is NULL but the kernel takes %d "
+                "arguments",
+                name, info.num_args);
   for (int32_t p = 0; p < info.num_args; ++p) {
     int32_t cat = info.arg_category[p];
     if (cat == KRED_CAT_UNUSED)
       continue;
     int64_t count = cat == KRED_CAT_I ? M : cat == KRED_CAT_J ? N : 1;
-    int64_t elements = checkedMul(count, info.arg_dim[p]);
+    int64_t dim = info.arg_dim[p];
+    int64_t elements = checkedMul(count, dim);
     if (elements < 0)
       return fail(KRED_ERR_INVALID_ARGUMENT,
                   "kernel '%s': argument %d is too large", name, p);
+    if (sizes) {
+      int64_t given = sizes->args[p];
+      if (given < 0)
+        return fail(KRED_ERR_INVALID_ARGUMENT,
+                    "kernel '%s': argument %d (%s, dim %lld): negative "
+                    "element count %lld",
+                    name, p, categoryName(cat), static_cast<long long>(dim),
+                    static_cast<long long>(given));
+      if (given < elements) {
+        if (cat == KRED_CAT_P)
+          return fail(KRED_ERR_INVALID_ARGUMENT,
+                      "kernel '%s': argument %d (Pm, dim %lld) is too short: "
+                      "%lld element%s expected, %lld given",
+                      name, p, static_cast<long long>(dim),
+                      static_cast<long long>(elements), plural(elements),
+                      static_cast<long long>(given));
+        return fail(KRED_ERR_INVALID_ARGUMENT,
+                    "kernel '%s': argument %d (%s, dim %lld) is too short: "
+                    "%lld element%s expected (%s = %lld rows of %lld), %lld "
+                    "given",
+                    name, p, categoryName(cat), static_cast<long long>(dim),
+                    static_cast<long long>(elements), plural(elements),
+                    cat == KRED_CAT_I ? "M" : "N",
+                    static_cast<long long>(count), static_cast<long long>(dim),
+                    static_cast<long long>(given));
+      }
+    }
     if (elements == 0)
       continue;
     if (!args[p])
       return fail(KRED_ERR_INVALID_ARGUMENT,
                   "kernel '%s': argument %d (%s, dim %lld) is NULL", name, p,
-                  categoryName(cat), static_cast<long long>(info.arg_dim[p]));
+                  categoryName(cat), static_cast<long long>(dim));
     if (misaligned(args[p], eltSize))
       return fail(KRED_ERR_INVALID_ARGUMENT,
                   "kernel '%s': argument %d (%s) is not aligned to its "
                   "element size (%zu bytes)",
                   name, p, categoryName(cat), eltSize);
   }
-  if (checkedMul(rows, info.out_value_dim) < 0 ||
-      checkedMul(rows, info.out_index_dim) < 0)
+  int64_t outElements = checkedMul(rows, info.out_value_dim);
+  int64_t outIdxElements = checkedMul(rows, info.out_index_dim);
+  if (outElements < 0 || outIdxElements < 0)
     return fail(KRED_ERR_INVALID_ARGUMENT, "kernel '%s': output too large",
                 name);
-  if (rows > 0 && info.out_value_dim > 0) {
-    if (!out)
+  const char *rowName = info.axis == 1 ? "M" : "N";
+  // The output (values, then indices): its size, then its pointer.
+  auto checkOutput = [&](bool isIndex, const void *pointer, int64_t needed,
+                         int64_t perRow, int64_t given) -> int {
+    const char *what = isIndex ? "index output" : "output";
+    size_t alignment = isIndex ? sizeof(int64_t) : eltSize;
+    if (perRow == 0)
+      return KRED_OK;
+    if (sizes && given < 0)
       return fail(KRED_ERR_INVALID_ARGUMENT,
-                  "kernel '%s': the output array is NULL", name);
-    if (misaligned(out, eltSize))
+                  "kernel '%s': the %s array: negative element count %lld",
+                  name, what, static_cast<long long>(given));
+    if (sizes && given < needed)
       return fail(KRED_ERR_INVALID_ARGUMENT,
-                  "kernel '%s': the output array is not aligned to its "
-                  "element size (%zu bytes)",
-                  name, eltSize);
-  }
-  if (rows > 0 && info.out_index_dim > 0) {
-    if (!outIdx)
+                  "kernel '%s': the %s array is too short: %lld element%s "
+                  "expected (%s = %lld rows of %lld), %lld given",
+                  name, what, static_cast<long long>(needed), plural(needed),
+                  rowName, static_cast<long long>(rows),
+                  static_cast<long long>(perRow),
+                  static_cast<long long>(given));
+    if (needed == 0)
+      return KRED_OK;
+    if (!pointer)
+      return fail(KRED_ERR_INVALID_ARGUMENT, "kernel '%s': the %s array is NULL",
+                  name, what);
+    if (misaligned(pointer, alignment))
       return fail(KRED_ERR_INVALID_ARGUMENT,
-                  "kernel '%s': the index output array is NULL", name);
-    if (misaligned(outIdx, sizeof(int64_t)))
-      return fail(KRED_ERR_INVALID_ARGUMENT,
-                  "kernel '%s': the index output array is not aligned to 8 "
-                  "bytes",
-                  name);
-  }
+                  "kernel '%s': the %s array is not aligned to %s%zu bytes%s",
+                  name, what, isIndex ? "" : "its element size (", alignment,
+                  isIndex ? "" : ")");
+    return KRED_OK;
+  };
+  if (int status = checkOutput(false, out, outElements, info.out_value_dim,
+                               sizes ? sizes->out : 0))
+    return status;
+  if (int status = checkOutput(true, outIdx, outIdxElements,
+                               info.out_index_dim, sizes ? sizes->outIdx : 0))
+    return status;
   return KRED_OK;
+}
+
+int kred::detail::failFromCurrentException(const char *who,
+                                           const kred_kernel_info *info) {
+  char prefix[256];
+  if (info)
+    std::snprintf(prefix, sizeof(prefix), "%s: kernel '%s'", who,
+                  kernelName(*info));
+  else
+    std::snprintf(prefix, sizeof(prefix), "%s", who);
+  try {
+    throw;
+  } catch (const std::bad_alloc &) {
+    return fail(KRED_ERR_OUT_OF_MEMORY, "%s: out of memory", prefix);
+  } catch (const std::exception &e) {
+    return fail(KRED_ERR_INTERNAL, "%s: the launch failed with an exception: %s",
+                prefix, e.what());
+  } catch (...) {
+    return fail(KRED_ERR_INTERNAL,
+                "%s: the launch failed with an exception of unknown type",
+                prefix);
+  }
 }
 
 //===----------------------------------------------------------------------===//
@@ -480,20 +571,34 @@ int kred::detail::checkArrays(const kred_kernel_info &info,
 
 extern "C" {
 
+int kred_cpu_launch_sized(const kred_kernel *kernel, const void *const *args,
+                          const int64_t *arg_elements, int64_t M, int64_t N,
+                          void *out, int64_t out_elements, int64_t *out_idx,
+                          int64_t out_idx_elements,
+                          const kred_launch_options *options) {
+  kred::detail::clearError();
+  try {
+    BufferSizes sizes{arg_elements, out_elements, out_idx_elements};
+    return launch(kernel, args, M, N, out, out_idx, &sizes, options);
+  } catch (...) {
+    return kred::detail::failFromCurrentException(
+        "kred_cpu_launch_sized", kernel ? &kernel->info : nullptr);
+  }
+}
+
 int kred_cpu_launch(const kred_kernel *kernel, const void *const *args,
                     int64_t M, int64_t N, void *out, int64_t *out_idx,
                     const kred_launch_options *options) {
   kred::detail::clearError();
   try {
-    return launch(kernel, args, M, N, out, out_idx, options);
-  } catch (const std::bad_alloc &) {
-    return fail(KRED_ERR_OUT_OF_MEMORY, "kred_cpu_launch: out of memory");
-  } catch (const std::exception &e) {
-    return fail(KRED_ERR_INTERNAL, "kred_cpu_launch: %s", e.what());
+    return launch(kernel, args, M, N, out, out_idx, nullptr, options);
   } catch (...) {
-    return fail(KRED_ERR_INTERNAL, "kred_cpu_launch: unknown error");
+    return kred::detail::failFromCurrentException(
+        "kred_cpu_launch", kernel ? &kernel->info : nullptr);
   }
 }
+
+int kred_runtime_api_version(void) { return KRED_RUNTIME_API_VERSION; }
 
 const char *kred_last_error(void) { return lastError.c_str(); }
 

@@ -49,6 +49,17 @@ extern "C" {
 
 #define KRED_ABI_VERSION 1
 
+/* Version of this C API (the launch functions and their checks), separate
+ * from KRED_ABI_VERSION (the generated code and the kernel descriptors,
+ * unchanged by it):
+ *   1: kred_cpu_launch, kred_cpu_launch_ranges, kred_gpu_launch (unsized);
+ *   2: the sized launches kred_cpu_launch_sized, kred_cpu_launch_ranges_sized
+ *      and kred_gpu_launch_sized, which take the element count of every
+ *      buffer and reject a short one; AOT kernel libraries' entry points
+ *      (NAME, NAME_ex, NAME_gpu) take an element count after every pointer.
+ * kred_runtime_api_version() returns the version of the library loaded. */
+#define KRED_RUNTIME_API_VERSION 2
+
 /* Exported functions of libkred_runtime. */
 #if defined(__GNUC__)
 #define KRED_API __attribute__((visibility("default")))
@@ -133,23 +144,43 @@ typedef struct kred_launch_options {
  * writing out ([rows, out_value_dim], dtype) and out_idx ([rows,
  * out_index_dim], int64). options may be NULL. Returns a kred_status.
  *
+ * Sizes: arg_elements[p] is the number of elements (of the kernel's dtype)
+ * that the caller owns at args[p]; out_elements and out_idx_elements those
+ * at out (dtype) and out_idx (int64). A used argument needs at least
+ * M * dim (Vi), N * dim (Vj) or dim (Pm) elements, out at least
+ * rows * out_value_dim and out_idx rows * out_index_dim; more is allowed
+ * (e.g. a view into a larger array). A short buffer or a negative count is
+ * KRED_ERR_INVALID_ARGUMENT, with a message naming the argument, the
+ * expected and the given element counts, and nothing is read or written.
+ * The counts of unused positions (KRED_CAT_UNUSED) and of outputs the
+ * kernel does not have (out_value_dim or out_index_dim 0) are ignored;
+ * arg_elements may be NULL only when the kernel takes no argument.
+ *
  * Threads: the calling thread and at most num_threads - 1 workers of a
  * persistent pool run blocks of output rows (multiples of
  * info.row_block). When the rows are too few to keep the threads busy and
  * the reduced range is large (or split == 1), the reduced index is cut into
  * chunks: NAME_run writes one partial accumulator per chunk, NAME_merge
  * folds them in chunk order and NAME_finalize writes the output. Launches
- * may be nested or run concurrently from several threads.
+ * may be nested or run concurrently from several threads. An exception
+ * thrown by a kernel function (hand-written C++ kernels) stops the launch's
+ * remaining tasks and is returned as KRED_ERR_INTERNAL (or
+ * KRED_ERR_OUT_OF_MEMORY for std::bad_alloc) with its message; the output
+ * is then unspecified and the pool keeps working.
  *
  * Checks: a NULL kernel or function, an ABI version other than
  * KRED_ABI_VERSION, M or N < 0, a NULL pointer for a used argument or an
- * output that has elements, or a pointer not aligned to its element size
- * return KRED_ERR_INVALID_ARGUMENT (KRED_ERR_UNSUPPORTED for the ABI
- * version) with a message in kred_last_error(); nothing is written.
+ * output that has elements, a pointer not aligned to its element size, or
+ * a short buffer return KRED_ERR_INVALID_ARGUMENT (KRED_ERR_UNSUPPORTED for
+ * the ABI version) with a message in kred_last_error(); nothing is written.
  *
- * Empty reductions (rows > 0 but the reduced range is empty, e.g. N = 0
- * with axis = 1) write the reduction's identity without calling the kernel:
- *   Sum, SumSoftMaxWeight                  0
+ * Empty reductions (rows > 0 but nothing to reduce: N = 0 with axis = 1,
+ * M = 0 with axis = 0, and with kred_cpu_launch_ranges every row in no
+ * block or whose intervals are all empty) write the reduction's identity
+ * without calling the kernel; every entry point (CPU, ranges, GPU, Python)
+ * gives:
+ *   Sum                                    0
+ *   SumSoftMaxWeight                       NaN (0/0, as KeOps)
  *   LogSumExp (with or without weight)     -inf
  *   Max_SumShiftExp(Weight)                (-inf, 0, ..., 0)
  *   Min, KMin                              +inf
@@ -158,34 +189,55 @@ typedef struct kred_launch_options {
  *   Min_ArgMin, KMin_ArgKMin               +inf and -1
  *   Max_ArgMax                             -inf and -1
  * An empty output (no rows) writes nothing. */
-KRED_API int kred_cpu_launch(const kred_kernel *kernel,
-                             const void *const *args, int64_t M, int64_t N,
-                             void *out, int64_t *out_idx,
-                             const kred_launch_options *options);
+KRED_API int kred_cpu_launch_sized(const kred_kernel *kernel,
+                                   const void *const *args,
+                                   const int64_t *arg_elements, int64_t M,
+                                   int64_t N, void *out, int64_t out_elements,
+                                   int64_t *out_idx, int64_t out_idx_elements,
+                                   const kred_launch_options *options);
 
 /* Block-sparse launch (KeOps' `ranges=`, on the output side of the kernel's
- * axis). Like kred_cpu_launch, except that output row block b, rows
+ * axis). Like kred_cpu_launch_sized, except that output row block b, rows
  * [blocks[2b], blocks[2b+1]), is reduced only over the union, in order, of
  * the reduced-index intervals [red_ranges[2l], red_ranges[2l+1]) for l in
  * [slices[b-1], slices[b]) (slices[-1] is 0). For axis = 1 these are KeOps'
  * (ranges_i, slices_i, redranges_j), for axis = 0 (ranges_j, slices_j,
  * redranges_i); all int64, blocks [num_blocks][2], slices [num_blocks],
- * red_ranges [num_red][2].
+ * red_ranges [num_red][2]; blocks_elements, slices_elements and
+ * red_ranges_elements are the int64 elements the caller owns there (at
+ * least 2 * num_blocks, num_blocks and 2 * num_red).
  *
  * Output rows in no block, and blocks with nothing to reduce, get the
- * reduction over an empty set (NAME_run on an empty range: the finalized
- * initial accumulator; for kred's kernels the table above, except
- * SumSoftMaxWeight, which is 0/0 = NaN).
+ * identity of the table above.
  *
  * Blocks run in parallel (cut into pieces of whole info.row_block rows);
  * within a block the intervals run in order, their partial accumulators
  * folded with NAME_merge (ties keep the earlier interval's entries).
  *
  * Checks (KRED_ERR_INVALID_ARGUMENT, nothing written): those of
- * kred_cpu_launch, plus: every block within [0, rows] with start <= end,
- * blocks that do not overlap, slices non-decreasing and at most num_red,
- * every interval within [0, reduced] with start <= end, NULL arrays with
- * elements. split in the options is ignored. */
+ * kred_cpu_launch_sized, plus: a short blocks, slices or red_ranges array,
+ * every block within [0, rows] with start <= end, blocks that do not
+ * overlap, slices non-decreasing and at most num_red, every interval within
+ * [0, reduced] with start <= end, NULL arrays with elements. split in the
+ * options is ignored. */
+KRED_API int kred_cpu_launch_ranges_sized(
+    const kred_kernel *kernel, const void *const *args,
+    const int64_t *arg_elements, int64_t M, int64_t N, void *out,
+    int64_t out_elements, int64_t *out_idx, int64_t out_idx_elements,
+    int64_t num_blocks, const int64_t *blocks, int64_t blocks_elements,
+    const int64_t *slices, int64_t slices_elements, int64_t num_red,
+    const int64_t *red_ranges, int64_t red_ranges_elements,
+    const kred_launch_options *options);
+
+/* Unchecked forms (API version 1, kept for binary compatibility with
+ * libraries and programs built before the sized launches): the same as the
+ * sized functions with every buffer assumed to hold exactly the elements
+ * the launch needs, so a short buffer is read or written past its end.
+ * Prefer the sized functions. */
+KRED_API int kred_cpu_launch(const kred_kernel *kernel,
+                             const void *const *args, int64_t M, int64_t N,
+                             void *out, int64_t *out_idx,
+                             const kred_launch_options *options);
 KRED_API int kred_cpu_launch_ranges(const kred_kernel *kernel,
                                     const void *const *args, int64_t M,
                                     int64_t N, void *out, int64_t *out_idx,
@@ -194,9 +246,13 @@ KRED_API int kred_cpu_launch_ranges(const kred_kernel *kernel,
                                     const int64_t *red_ranges,
                                     const kred_launch_options *options);
 
-/* Message of the last error on the calling thread ("" if none; each
- * kred_cpu_launch, kred_gpu_launch, kred_gpu_available and
- * kred_gpu_scratch_bytes clears it first). */
+/* KRED_RUNTIME_API_VERSION of the runtime library loaded (a program built
+ * against a newer header can check it before calling a newer function). */
+KRED_API int kred_runtime_api_version(void);
+
+/* Message of the last error on the calling thread ("" if none; every
+ * launch function, kred_gpu_available and kred_gpu_scratch_bytes clears it
+ * first). */
 KRED_API const char *kred_last_error(void);
 
 /* Threads used by launches (n <= 0: the default, $KRED_NUM_THREADS or the
@@ -245,13 +301,24 @@ typedef struct kred_gpu_launch_options {
  * reason is then in kred_last_error()). */
 KRED_API int kred_gpu_available(void);
 
-/* Runs `kernel` on device arrays (same layouts and checks as
- * kred_cpu_launch; every pointer is a device address) on options->stream,
- * in the primary context of options->device, without synchronizing:
- * the outputs are ready when the stream reaches this point. options may be
- * NULL (device 0, legacy default stream, auto split, no scratch). Returns a
- * kred_status; KRED_ERR_NO_DEVICE when there is no driver or no such
- * device. */
+/* Runs `kernel` on device arrays (same layouts, sizes and checks as
+ * kred_cpu_launch_sized; every pointer is a device address, every count an
+ * element count of the device buffer) on options->stream, in the primary
+ * context of options->device, without synchronizing: the outputs are ready
+ * when the stream reaches this point. options may be NULL (device 0, legacy
+ * default stream, auto split, no scratch). Returns a kred_status;
+ * KRED_ERR_NO_DEVICE when there is no driver or no such device. An empty
+ * reduced range writes the identities of the table above (the kernel does,
+ * see docs/gpu.md). */
+KRED_API int kred_gpu_launch_sized(const kred_gpu_kernel *kernel,
+                                   const void *const *device_args,
+                                   const int64_t *arg_elements, int64_t M,
+                                   int64_t N, void *out, int64_t out_elements,
+                                   int64_t *out_idx, int64_t out_idx_elements,
+                                   const kred_gpu_launch_options *options);
+
+/* Unchecked form (API version 1): kred_gpu_launch_sized with every buffer
+ * assumed to hold exactly the elements the launch needs. */
 KRED_API int kred_gpu_launch(const kred_gpu_kernel *kernel,
                              const void *const *device_args, int64_t M,
                              int64_t N, void *out, int64_t *out_idx,

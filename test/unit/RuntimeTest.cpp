@@ -2,10 +2,12 @@
 //
 // Part of the kernelred project.
 //
-// Drives kred_cpu_launch with hand-written kernels that follow the ABI of
-// kred_runtime.h (so it needs no compiler): thread counts, split vs. no
-// split, the in-order merge, empty reductions, nested and concurrent
-// launches, and every error path. Run from lit (test/unit/runtime.test).
+// Drives kred_cpu_launch(_sized) and kred_cpu_launch_ranges(_sized) with
+// hand-written kernels that follow the ABI of kred_runtime.h (so it needs no
+// compiler): thread counts, split vs. no split, the in-order merge, empty
+// reductions (the same identities from every entry point), nested and
+// concurrent launches, every error path, every short buffer of a sized
+// launch, and kernels that throw. Run from lit (test/unit/runtime.test).
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,7 +23,9 @@
 #include <limits>
 #include <mutex>
 #include <random>
+#include <new>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -347,9 +351,10 @@ void testEmptyReductions() {
     double first, second;
   };
   const double inf = std::numeric_limits<double>::infinity();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
   const Case cases[] = {
       {0, 2, 0, 0, 0},       {1, 1, 0, -inf, -inf},  {2, 2, 0, -inf, 0},
-      {3, 3, 0, -inf, 0},    {4, 2, 0, 0, 0},        {5, 2, 0, inf, inf},
+      {3, 3, 0, -inf, 0},    {4, 2, 0, nan, nan},    {5, 2, 0, inf, inf},
       {6, 2, 0, -inf, -inf}, {7, 0, 2, 0, 0},        {8, 0, 2, 0, 0},
       {9, 1, 1, inf, inf},   {10, 1, 1, -inf, -inf}, {11, 3, 0, inf, inf},
       {12, 0, 3, 0, 0},      {13, 3, 3, inf, inf},
@@ -381,12 +386,14 @@ void testEmptyReductions() {
             uint16_t bits = reinterpret_cast<uint16_t *>(values.data())[at];
             uint16_t posInf = dtype == KRED_F16 ? 0x7c00 : 0x7f80;
             uint16_t negInf = dtype == KRED_F16 ? 0xfc00 : 0xff80;
-            got = bits == posInf   ? inf
-                  : bits == negInf ? -inf
-                  : bits == 0      ? 0.0
-                                   : std::nan("");
+            uint16_t quietNaN = dtype == KRED_F16 ? 0x7e00 : 0x7fc0;
+            got = bits == posInf     ? inf
+                  : bits == negInf   ? -inf
+                  : bits == 0        ? 0.0
+                  : bits == quietNaN ? nan
+                                     : 12345.0;
           }
-          if (got != want) {
+          if (!(got == want || (std::isnan(got) && std::isnan(want)))) {
             std::fprintf(stderr, "identity kind=%d dtype=%d col=%lld: %g\n",
                          c.kind, dtype, (long long)col, got);
             ++failures;
@@ -768,6 +775,482 @@ void testRanges() {
   }
 }
 
+
+//===----------------------------------------------------------------------===//
+// Sized launches: every short buffer is rejected before anything runs
+//===----------------------------------------------------------------------===//
+
+std::atomic<int> countedRuns{0};
+
+void countingDotRun(const void *const *a, int64_t M, int64_t N, int64_t r0,
+                    int64_t r1, int64_t k0, int64_t k1, void *o, int64_t *oi,
+                    void *sv, int64_t *si) {
+  ++countedRuns;
+  dotRun1<float>(a, M, N, r0, r1, k0, k1, o, oi, sv, si);
+}
+
+void countingArgminRun(const void *const *a, int64_t M, int64_t N, int64_t r0,
+                       int64_t r1, int64_t k0, int64_t k1, void *o,
+                       int64_t *oi, void *sv, int64_t *si) {
+  ++countedRuns;
+  argminRun(a, M, N, r0, r1, k0, k1, o, oi, sv, si);
+}
+
+void testSizedLaunches() {
+  for (int axis : {1, 0}) {
+    kred_kernel dot = makeDotKernel<float>(axis);
+    dot.run = countingDotRun;
+    const int64_t rows = 4, reduced = 6;
+    int64_t M = axis == 1 ? rows : reduced, N = axis == 1 ? reduced : rows;
+    auto x = randomVector<float>(rows * kDim, 1);
+    auto y = randomVector<float>(reduced * kDim, 2);
+    auto w = randomVector<float>(reduced, 3);
+    std::vector<float> p(1, 0.5f);
+    const void *args[] = {x.data(), y.data(), w.data(), p.data()};
+    const int64_t exact[] = {rows * kDim, reduced * kDim, reduced, 1};
+    std::vector<double> xd(x.begin(), x.end()), yd(y.begin(), y.end()),
+        wd(w.begin(), w.end());
+    auto want = dotReference(xd, yd, wd, 0.5, rows, reduced);
+    const char *rowVar = axis == 1 ? "M" : "N";
+    const char *redVar = axis == 1 ? "N" : "M";
+    const char *rowCat = axis == 1 ? "Vi" : "Vj";
+    const char *redCat = axis == 1 ? "Vj" : "Vi";
+
+    // Exact and larger sizes run.
+    for (int64_t extra : {0, 5}) {
+      int64_t sizes[4];
+      for (int i = 0; i < 4; ++i)
+        sizes[i] = exact[i] + extra;
+      std::vector<float> out(rows + extra, -1.f);
+      EXPECT(kred_cpu_launch_sized(&dot, args, sizes, M, N, out.data(),
+                                   rows + extra, nullptr, 0,
+                                   nullptr) == KRED_OK);
+      out.resize(rows);
+      EXPECT(close(out, want, 1e-6));
+    }
+
+    // Each argument one element short: an error naming it and its counts,
+    // the kernel never called and the output untouched.
+    char message[4][160];
+    std::snprintf(message[0], sizeof(message[0]),
+                  "argument 0 (%s, dim 3) is too short: %lld elements "
+                  "expected (%s = %lld rows of 3), %lld given",
+                  rowCat, (long long)exact[0], rowVar, (long long)rows,
+                  (long long)exact[0] - 1);
+    std::snprintf(message[1], sizeof(message[1]),
+                  "argument 1 (%s, dim 3) is too short: %lld elements "
+                  "expected (%s = %lld rows of 3), %lld given",
+                  redCat, (long long)exact[1], redVar, (long long)reduced,
+                  (long long)exact[1] - 1);
+    std::snprintf(message[2], sizeof(message[2]),
+                  "argument 2 (%s, dim 1) is too short: %lld elements "
+                  "expected (%s = %lld rows of 1), %lld given",
+                  redCat, (long long)exact[2], redVar, (long long)reduced,
+                  (long long)exact[2] - 1);
+    std::snprintf(message[3], sizeof(message[3]),
+                  "argument 3 (Pm, dim 1) is too short: 1 element expected, "
+                  "0 given");
+    for (int bad = 0; bad < 4; ++bad) {
+      int64_t sizes[4] = {exact[0], exact[1], exact[2], exact[3]};
+      sizes[bad] -= 1;
+      std::vector<float> out(rows, 3.f);
+      countedRuns = 0;
+      kred_launch_options opts{2, 1};
+      expectError(kred_cpu_launch_sized(&dot, args, sizes, M, N, out.data(),
+                                        rows, nullptr, 0, &opts),
+                  KRED_ERR_INVALID_ARGUMENT, message[bad]);
+      EXPECT(std::string(kred_last_error()).rfind("kernel 'dot': ", 0) == 0);
+      EXPECT(countedRuns == 0);
+      EXPECT(std::all_of(out.begin(), out.end(),
+                         [](float v) { return v == 3.f; }));
+      // A negative count is rejected too.
+      sizes[bad] = -1;
+      expectError(kred_cpu_launch_sized(&dot, args, sizes, M, N, out.data(),
+                                        rows, nullptr, 0, &opts),
+                  KRED_ERR_INVALID_ARGUMENT, "negative element count -1");
+      EXPECT(countedRuns == 0);
+    }
+    // The output one element short.
+    {
+      std::vector<float> out(rows, 3.f);
+      countedRuns = 0;
+      char msg[160];
+      std::snprintf(msg, sizeof(msg),
+                    "the output array is too short: %lld elements expected "
+                    "(%s = %lld rows of 1), %lld given",
+                    (long long)rows, rowVar, (long long)rows,
+                    (long long)rows - 1);
+      expectError(kred_cpu_launch_sized(&dot, args, exact, M, N, out.data(),
+                                        rows - 1, nullptr, 0, nullptr),
+                  KRED_ERR_INVALID_ARGUMENT, msg);
+      EXPECT(countedRuns == 0);
+      EXPECT(std::all_of(out.begin(), out.end(),
+                         [](float v) { return v == 3.f; }));
+      // Also when the reduction is empty (the identity path writes too).
+      const void *argsEmpty[] = {x.data(), nullptr, nullptr, p.data()};
+      const int64_t emptySizes[] = {rows * kDim, 0, 0, 1};
+      expectError(kred_cpu_launch_sized(&dot, argsEmpty, emptySizes,
+                                        axis == 1 ? rows : 0,
+                                        axis == 1 ? 0 : rows, out.data(),
+                                        rows - 1, nullptr, 0, nullptr),
+                  KRED_ERR_INVALID_ARGUMENT, "the output array is too short");
+      EXPECT(std::all_of(out.begin(), out.end(),
+                         [](float v) { return v == 3.f; }));
+      expectError(kred_cpu_launch_sized(&dot, args, nullptr, M, N, out.data(),
+                                        rows, nullptr, 0, nullptr),
+                  KRED_ERR_INVALID_ARGUMENT, "arg_elements is NULL");
+    }
+  }
+
+  // Index output (Min_ArgMin): values and indices short, each alone.
+  {
+    kred_kernel argmin = makeArgminKernel();
+    argmin.run = countingArgminRun;
+    std::vector<float> x = {0.f, 1.f, 2.f}, y = {2.f, 0.f};
+    const void *args[] = {x.data(), y.data()};
+    const int64_t sizes[] = {3, 2};
+    std::vector<float> out(3, 3.f);
+    std::vector<int64_t> idx(3, 7);
+    countedRuns = 0;
+    expectError(kred_cpu_launch_sized(&argmin, args, sizes, 3, 2, out.data(),
+                                      3, idx.data(), 2, nullptr),
+                KRED_ERR_INVALID_ARGUMENT,
+                "kernel 'argmin': the index output array is too short: 3 "
+                "elements expected (M = 3 rows of 1), 2 given");
+    expectError(kred_cpu_launch_sized(&argmin, args, sizes, 3, 2, out.data(),
+                                      2, idx.data(), 3, nullptr),
+                KRED_ERR_INVALID_ARGUMENT,
+                "kernel 'argmin': the output array is too short: 3 elements "
+                "expected (M = 3 rows of 1), 2 given");
+    // N = 0: the identity path checks the sizes as well.
+    expectError(kred_cpu_launch_sized(&argmin, args, sizes, 3, 0, out.data(),
+                                      3, idx.data(), 1, nullptr),
+                KRED_ERR_INVALID_ARGUMENT,
+                "the index output array is too short");
+    EXPECT(countedRuns == 0);
+    EXPECT(std::all_of(out.begin(), out.end(),
+                       [](float v) { return v == 3.f; }));
+    EXPECT(std::all_of(idx.begin(), idx.end(),
+                       [](int64_t v) { return v == 7; }));
+    EXPECT(kred_cpu_launch_sized(&argmin, args, sizes, 3, 2, out.data(), 3,
+                                 idx.data(), 3, nullptr) == KRED_OK);
+    EXPECT(idx[0] == 1 && idx[1] == 0 && idx[2] == 0); // a tie: lowest j
+    // No rows: nothing is needed, NULL outputs with 0 elements are fine.
+    EXPECT(kred_cpu_launch_sized(&argmin, args, sizes, 0, 2, nullptr, 0,
+                                 nullptr, 0, nullptr) == KRED_OK);
+  }
+
+  // Unused positions: their pointer and count are ignored.
+  {
+    static const int32_t cats[] = {KRED_CAT_I, KRED_CAT_UNUSED, KRED_CAT_J};
+    static const int64_t dims[] = {1, 0, 1};
+    kred_kernel k = makeArgminKernel();
+    k.info.num_args = 3;
+    k.info.arg_category = cats;
+    k.info.arg_dim = dims;
+    k.run = [](const void *const *a, int64_t M, int64_t N, int64_t r0,
+               int64_t r1, int64_t k0, int64_t k1, void *o, int64_t *oi,
+               void *sv, int64_t *si) {
+      const void *shifted[] = {a[0], a[2]};
+      argminRun(shifted, M, N, r0, r1, k0, k1, o, oi, sv, si);
+    };
+    std::vector<float> x = {0.f, 1.f}, y = {1.f};
+    const void *args[] = {x.data(), nullptr, y.data()};
+    const int64_t sizes[] = {2, -7, 1};
+    std::vector<float> out(2);
+    std::vector<int64_t> idx(2, 5);
+    EXPECT(kred_cpu_launch_sized(&k, args, sizes, 2, 1, out.data(), 2,
+                                 idx.data(), 2, nullptr) == KRED_OK);
+    EXPECT(idx[0] == 0 && idx[1] == 0);
+  }
+
+  // Ranges: each short range array, and the buffers, checked the same way.
+  {
+    kred_kernel dot = makeDotKernel<float>(1);
+    dot.run = countingDotRun;
+    std::vector<float> x(4 * kDim, 1.f), y(6 * kDim, 1.f), w(6, 1.f),
+        p(1, 1.f);
+    const void *args[] = {x.data(), y.data(), w.data(), p.data()};
+    const int64_t sizes[] = {4 * kDim, 6 * kDim, 6, 1};
+    std::vector<int64_t> blocks = {0, 2, 2, 4}, slices = {1, 2},
+                         red = {0, 3, 3, 6};
+    auto launch = [&](const int64_t *argSizes, int64_t outSize, int64_t nb,
+                      int64_t ns, int64_t nr, std::vector<float> &out) {
+      countedRuns = 0;
+      return kred_cpu_launch_ranges_sized(
+          &dot, args, argSizes, 4, 6, out.data(), outSize, nullptr, 0, 2,
+          blocks.data(), nb, slices.data(), ns, 2, red.data(), nr, nullptr);
+    };
+    std::vector<float> out(4, 3.f);
+    auto untouched = [&] {
+      return std::all_of(out.begin(), out.end(),
+                         [](float v) { return v == 3.f; });
+    };
+    expectError(launch(sizes, 4, 3, 2, 4, out), KRED_ERR_INVALID_ARGUMENT,
+                "kernel 'dot': the block ranges (ranges_i) are too short: 4 "
+                "int64 elements expected (2 blocks of 2), 3 given");
+    EXPECT(countedRuns == 0 && untouched());
+    expectError(launch(sizes, 4, 4, 1, 4, out), KRED_ERR_INVALID_ARGUMENT,
+                "the slices (slices_i) are too short: 2 int64 elements "
+                "expected (2 blocks of 1), 1 given");
+    EXPECT(countedRuns == 0 && untouched());
+    expectError(launch(sizes, 4, 4, 2, 3, out), KRED_ERR_INVALID_ARGUMENT,
+                "the reduction ranges (redranges_j) are too short: 4 int64 "
+                "elements expected (2 ranges of 2), 3 given");
+    EXPECT(countedRuns == 0 && untouched());
+    expectError(launch(sizes, 4, 4, 2, -1, out), KRED_ERR_INVALID_ARGUMENT,
+                "negative element count -1");
+    expectError(launch(sizes, 3, 4, 2, 4, out), KRED_ERR_INVALID_ARGUMENT,
+                "the output array is too short: 4 elements expected");
+    const int64_t shortY[] = {4 * kDim, 6 * kDim - 1, 6, 1};
+    expectError(launch(shortY, 4, 4, 2, 4, out), KRED_ERR_INVALID_ARGUMENT,
+                "argument 1 (Vj, dim 3) is too short: 18 elements expected "
+                "(N = 6 rows of 3), 17 given");
+    EXPECT(countedRuns == 0 && untouched());
+    EXPECT(launch(sizes, 4, 4, 2, 4, out) == KRED_OK);
+    EXPECT(countedRuns > 0);
+    for (float v : out)
+      EXPECT(v == 3.f * (3 + 1)); // 3 terms of (x.y + p) * w = 4
+  }
+
+  // The unsized forms still run (binary compatibility) and the version is
+  // the header's.
+  EXPECT(kred_runtime_api_version() == KRED_RUNTIME_API_VERSION);
+  EXPECT(KRED_RUNTIME_API_VERSION >= 2);
+}
+
+/// The sized GPU launch checks the sizes before it looks for a device.
+void testSizedGpuLaunch() {
+  kred_gpu_kernel k{};
+  k.info = makeDotKernel<float>(1).info;
+  k.run_entry = "dot_gpu";
+  k.merge_entry = "dot_gpu_merge";
+  k.block_threads = 128;
+  k.rows_per_thread = 1;
+  static const char ptx[] = "not a real image";
+  kred_gpu_image image{80, 0, ptx, sizeof(ptx)};
+  k.num_images = 1;
+  k.images = &image;
+  // Device pointers are only compared and checked for alignment here.
+  const void *args[] = {reinterpret_cast<const void *>(0x10000),
+                        reinterpret_cast<const void *>(0x20000),
+                        reinterpret_cast<const void *>(0x30000),
+                        reinterpret_cast<const void *>(0x40000)};
+  void *out = reinterpret_cast<void *>(0x50000);
+  const int64_t sizes[] = {4 * kDim, 6 * kDim - 2, 6, 1};
+  expectError(kred_gpu_launch_sized(&k, args, sizes, 4, 6, out, 4, nullptr, 0,
+                                    nullptr),
+              KRED_ERR_INVALID_ARGUMENT,
+              "kernel 'dot': argument 1 (Vj, dim 3) is too short: 18 elements "
+              "expected (N = 6 rows of 3), 16 given");
+  expectError(kred_gpu_launch_sized(&k, args, sizes, 4, 6, out, 3, nullptr, 0,
+                                    nullptr),
+              KRED_ERR_INVALID_ARGUMENT, "argument 1 (Vj, dim 3) is too short");
+  const int64_t good[] = {4 * kDim, 6 * kDim, 6, 1};
+  expectError(kred_gpu_launch_sized(&k, args, good, 4, 6, out, 3, nullptr, 0,
+                                    nullptr),
+              KRED_ERR_INVALID_ARGUMENT,
+              "the output array is too short: 4 elements expected (M = 4 "
+              "rows of 1), 3 given");
+  // Correct sizes pass the checks (then: no driver here, or a real device
+  // that refuses the fake image; never an argument error).
+  int status =
+      kred_gpu_launch_sized(&k, args, good, 4, 6, out, 4, nullptr, 0, nullptr);
+  EXPECT(status != KRED_OK && status != KRED_ERR_INVALID_ARGUMENT);
+}
+
+//===----------------------------------------------------------------------===//
+// Empty reductions: the same identities from kred_cpu_launch (N = 0) and
+// kred_cpu_launch_ranges (no block, or blocks with only empty intervals)
+//===----------------------------------------------------------------------===//
+
+void failingRun(const void *const *, int64_t, int64_t, int64_t, int64_t,
+                int64_t k0, int64_t k1, void *, int64_t *, void *, int64_t *) {
+  // The runtime writes identities itself: an empty range never reaches the
+  // kernel.
+  if (k0 == k1)
+    ++failures;
+}
+
+void testEmptyIdentitiesAgree() {
+  for (int32_t kind = 0; kind <= 13; ++kind) {
+    for (int32_t dtype : {KRED_F32, KRED_F64, KRED_F16, KRED_BF16}) {
+      for (int axis : {1, 0}) {
+        kred_kernel k = makeArgminKernel();
+        static const int32_t cats1[] = {KRED_CAT_I, KRED_CAT_J};
+        static const int32_t cats0[] = {KRED_CAT_J, KRED_CAT_I};
+        k.info.arg_category = axis == 1 ? cats1 : cats0;
+        k.info.axis = axis;
+        k.info.reduction = kind;
+        k.info.dtype = dtype;
+        bool indices = kind >= 7 && kind != 11;
+        bool values = !(kind == 7 || kind == 8 || kind == 12);
+        k.info.out_value_dim = values ? 3 : 0;
+        k.info.out_index_dim = indices ? 3 : 0;
+        k.run = failingRun;
+        const int64_t rows = 37;
+        size_t esz = kred_dtype_size(dtype);
+        std::vector<double> xr(rows, 0.5), yr(11, 0.25);
+        const void *argsEmpty[] = {xr.data(), nullptr};
+        const void *argsFull[] = {xr.data(), yr.data()};
+        int64_t vbytes = rows * k.info.out_value_dim * int64_t(esz);
+        int64_t icount = rows * k.info.out_index_dim;
+        // N = 0 (axis 1) / M = 0 (axis 0), sized.
+        std::vector<unsigned char> v0(vbytes, 0x55);
+        std::vector<int64_t> i0(icount, 9);
+        const int64_t sizes0[] = {rows, 0};
+        EXPECT(kred_cpu_launch_sized(
+                   &k, argsEmpty, sizes0, axis == 1 ? rows : 0,
+                   axis == 1 ? 0 : rows, v0.data(), vbytes / int64_t(esz),
+                   i0.data(), icount, nullptr) == KRED_OK);
+        // The unsized form writes the same.
+        std::vector<unsigned char> vu(vbytes, 0x11);
+        std::vector<int64_t> iu(icount, 8);
+        EXPECT(kred_cpu_launch(&k, argsEmpty, axis == 1 ? rows : 0,
+                               axis == 1 ? 0 : rows, vu.data(), iu.data(),
+                               nullptr) == KRED_OK);
+        EXPECT(vu == v0 && iu == i0);
+        // Ranges, reduced size 11: rows [0, 10) in no block, [10, 20) a
+        // block without intervals, [20, 37) a block with two empty
+        // intervals.
+        std::vector<int64_t> blocks = {20, 37, 10, 20}, slices = {2, 2},
+                             red = {4, 4, 11, 11};
+        const int64_t sizes1[] = {rows, 11};
+        for (int threads : {1, 3}) {
+          std::vector<unsigned char> v1(vbytes, 0x33);
+          std::vector<int64_t> i1(icount, 7);
+          kred_launch_options opts{threads, -1};
+          EXPECT(kred_cpu_launch_ranges_sized(
+                     &k, argsFull, sizes1, axis == 1 ? rows : 11,
+                     axis == 1 ? 11 : rows, v1.data(), vbytes / int64_t(esz),
+                     i1.data(), icount, 2, blocks.data(), 4, slices.data(), 2,
+                     2, red.data(), 4, &opts) == KRED_OK);
+          if (v1 != v0 || i1 != i0) {
+            std::fprintf(stderr,
+                         "empty identities differ: kind=%d dtype=%d axis=%d "
+                         "threads=%d\n",
+                         kind, dtype, axis, threads);
+            ++failures;
+          }
+        }
+        // SumSoftMaxWeight: NaN (0/0), not 0.
+        if (kind == 4 && dtype == KRED_F32)
+          EXPECT(std::isnan(reinterpret_cast<float *>(v0.data())[0]));
+        if (kind == 0 && dtype == KRED_F64)
+          EXPECT(reinterpret_cast<double *>(v0.data())[rows * 3 - 1] == 0.0);
+      }
+    }
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Exceptions thrown by kernel functions
+//===----------------------------------------------------------------------===//
+
+std::atomic<int> throwingCalls{0};
+
+/// The dot kernel, throwing on row 777 (and, for `kind` 1, std::bad_alloc,
+/// for kind 2 a non-std exception).
+template <int kind>
+void throwingRun(const void *const *a, int64_t M, int64_t N, int64_t r0,
+                 int64_t r1, int64_t k0, int64_t k1, void *o, int64_t *oi,
+                 void *sv, int64_t *si) {
+  ++throwingCalls;
+  if (r0 <= 777 && 777 < r1) {
+    if (kind == 1)
+      throw std::bad_alloc();
+    if (kind == 2)
+      throw 42;
+    throw std::runtime_error("row 777 is cursed");
+  }
+  dotRun1<double>(a, M, N, r0, r1, k0, k1, o, oi, sv, si);
+}
+
+void throwingMerge(void *, int64_t *, const void *, const int64_t *, int64_t) {
+  throw std::logic_error("merge refuses");
+}
+
+void testExceptions() {
+  int64_t M = 2000, N = 3000;
+  auto x = randomVector<double>(M * kDim, 1);
+  auto y = randomVector<double>(N * kDim, 2);
+  auto w = randomVector<double>(N, 3);
+  double p = 0.5;
+  const void *args[] = {x.data(), y.data(), w.data(), &p};
+  const int64_t sizes[] = {M * kDim, N * kDim, N, 1};
+  auto want = dotReference(x, y, w, p, M, N);
+
+  kred_kernel k = makeDotKernel<double>(1);
+  for (int threads : {1, 2, 4, 8}) {
+    for (int split : {-1, 0, 1}) {
+      std::vector<double> out(M);
+      kred_launch_options opts{threads, split};
+      k.run = throwingRun<0>;
+      expectError(kred_cpu_launch_sized(&k, args, sizes, M, N, out.data(), M,
+                                        nullptr, 0, &opts),
+                  KRED_ERR_INTERNAL,
+                  "kred_cpu_launch_sized: kernel 'dot': the launch failed "
+                  "with an exception: row 777 is cursed");
+      k.run = throwingRun<1>;
+      expectError(kred_cpu_launch(&k, args, M, N, out.data(), nullptr, &opts),
+                  KRED_ERR_OUT_OF_MEMORY, "kernel 'dot': out of memory");
+      k.run = throwingRun<2>;
+      expectError(kred_cpu_launch(&k, args, M, N, out.data(), nullptr, &opts),
+                  KRED_ERR_INTERNAL, "an exception of unknown type");
+      // Ranges: the throwing row inside a multi-interval block.
+      k.run = throwingRun<0>;
+      std::vector<int64_t> blocks = {0, M}, slices = {2},
+                           red = {0, N / 2, N / 2, N};
+      expectError(kred_cpu_launch_ranges_sized(
+                      &k, args, sizes, M, N, out.data(), M, nullptr, 0, 1,
+                      blocks.data(), 2, slices.data(), 1, 2, red.data(), 4,
+                      &opts),
+                  KRED_ERR_INTERNAL, "row 777 is cursed");
+    }
+  }
+  // A throwing merge (split launches and multi-interval ranges).
+  {
+    kred_kernel km = makeDotKernel<double>(1);
+    km.merge = throwingMerge;
+    std::vector<double> out(M);
+    kred_launch_options opts{3, 1};
+    expectError(kred_cpu_launch(&km, args, M, N, out.data(), nullptr, &opts),
+                KRED_ERR_INTERNAL, "merge refuses");
+  }
+
+  // Many throwing launches at once from several threads, next to good ones:
+  // every launch returns, with the right status, and the results of the
+  // good ones are right.
+  std::atomic<int> bad{0};
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 6; ++t)
+    callers.emplace_back([&, t] {
+      kred_kernel mine = makeDotKernel<double>(1);
+      mine.run = t % 2 ? throwingRun<0> : dotRun1<double>;
+      for (int rep = 0; rep < 10; ++rep) {
+        std::vector<double> out(M, std::nan(""));
+        kred_launch_options opts{4, rep % 3 - 1};
+        int status = kred_cpu_launch_sized(&mine, args, sizes, M, N,
+                                           out.data(), M, nullptr, 0, &opts);
+        if (t % 2 ? status != KRED_ERR_INTERNAL
+                  : status != KRED_OK || !close(out, want, 1e-12))
+          ++bad;
+      }
+    });
+  for (auto &c : callers)
+    c.join();
+  EXPECT(bad == 0);
+
+  // The pool still works afterwards: plain, nested and concurrent launches.
+  std::vector<double> out(M, std::nan(""));
+  kred_launch_options opts{4, -1};
+  kred_kernel good = makeDotKernel<double>(1);
+  EXPECT(kred_cpu_launch_sized(&good, args, sizes, M, N, out.data(), M,
+                               nullptr, 0, &opts) == KRED_OK);
+  EXPECT(close(out, want, 1e-12));
+  EXPECT(std::string(kred_last_error()).empty());
+}
+
 } // namespace
 
 int main() {
@@ -782,6 +1265,12 @@ int main() {
   testThreadCounts();
   testNestedAndConcurrent();
   testRanges();
+  testSizedLaunches();
+  testSizedGpuLaunch();
+  testEmptyIdentitiesAgree();
+  testExceptions();
+  // After the exceptions: nested and concurrent launches still work.
+  testNestedAndConcurrent();
   if (failures) {
     std::printf("FAILED: %d\n", failures);
     return 1;
