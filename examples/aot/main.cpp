@@ -3,7 +3,9 @@
 // Part of the kernelred project.
 //
 // Calls the kernels of kernels.yaml through the generated C header and
-// checks them against naive double-precision loops. Links
+// checks them against naive double-precision loops. Every pointer is passed
+// with the number of elements it holds (here the std::vector's size()): the
+// runtime rejects a buffer that is too short instead of overrunning it. Links
 // libmykernels.so and the kernelred runtime only: no MLIR, no compiler.
 //
 //===----------------------------------------------------------------------===//
@@ -55,7 +57,8 @@ void gaussConv() {
   auto b = values<float>(N * 2, 0.5, 1.5, 3);
   std::vector<float> out(M * 2, NAN);
   if (!ran("gauss_conv",
-           gauss_conv(M, N, x.data(), y.data(), b.data(), out.data())))
+           gauss_conv(M, N, x.data(), x.size(), y.data(), y.size(), b.data(),
+                      b.size(), out.data(), out.size())))
     return;
   double err = 0;
   for (int64_t i = 0; i < M; ++i) {
@@ -84,8 +87,9 @@ void seedLogSumExp() {
   std::vector<double> out(M, NAN);
   // Two threads, explicitly (the default is every CPU).
   kred_launch_options options = {2, -1};
-  if (!ran("seed_lse", seed_lse_ex(M, N, x.data(), y.data(), a.data(), &p,
-                                   out.data(), &options)))
+  if (!ran("seed_lse", seed_lse_ex(M, N, x.data(), x.size(), y.data(),
+                                   y.size(), a.data(), a.size(), &p, 1,
+                                   out.data(), out.size(), &options)))
     return;
   double err = 0;
   for (int64_t i = 0; i < M; ++i) {
@@ -106,7 +110,8 @@ void nearestNeighbours() {
   auto x = values<float>(M * 3, 0, 1, 7);
   auto y = values<float>(N * 3, 0, 1, 8);
   std::vector<int64_t> idx(N * K, -7);
-  if (!ran("knn4", knn4(M, N, x.data(), y.data(), idx.data())))
+  if (!ran("knn4", knn4(M, N, x.data(), x.size(), y.data(), y.size(),
+                        idx.data(), idx.size())))
     return;
   // Compare the distances of the returned neighbours with the K smallest.
   double err = 0;
@@ -147,10 +152,22 @@ int main() {
   nearestNeighbours();
   // Errors come back as a status and a message, never a crash.
   float dummy = 0;
-  int status = gauss_conv(-1, 1, &dummy, &dummy, &dummy, &dummy);
+  int status = gauss_conv(-1, 1, &dummy, 1, &dummy, 1, &dummy, 1, &dummy, 1);
   std::printf("bad size: status %d: %s\n", status, kred_last_error());
   if (status != KRED_ERR_INVALID_ARGUMENT)
     ++failures;
+  // A buffer shorter than M, N and the dimensions say: an error naming it,
+  // and the output is left alone.
+  {
+    std::vector<float> x(10 * 3, 0.5f), y(20 * 3, 0.5f), b(19 * 2, 1.0f);
+    std::vector<float> out(10 * 2, -1.0f);
+    status = gauss_conv(10, 20, x.data(), x.size(), y.data(), y.size(),
+                        b.data(), b.size(), out.data(), out.size());
+    std::printf("short buffer: status %d: %s\n", status, kred_last_error());
+    if (status != KRED_ERR_INVALID_ARGUMENT ||
+        std::count(out.begin(), out.end(), -1.0f) != int64_t(out.size()))
+      ++failures;
+  }
   std::printf(failures ? "aot_example: FAILED\n" : "aot_example: OK\n");
   return failures ? 1 : 0;
 }

@@ -5,7 +5,8 @@
 // kred-compile --emit=so and --spec. One module of kernels becomes one
 // object; a generated C file adds, per kernel, its kred_kernel descriptor
 // (NAME_kernel) and, for kernel libraries, C entry points calling
-// kred_cpu_launch. clang compiles it and links everything into a .so that
+// kred_cpu_launch_sized (every pointer with its element count, checked by
+// the runtime). clang compiles it and links everything into a .so that
 // needs only libkred_runtime.so (and libc/libm) at run time.
 //
 //===----------------------------------------------------------------------===//
@@ -348,6 +349,8 @@ struct LibraryKernel {
   KernelDescription desc;
   /// One C parameter name per argument position.
   std::vector<std::string> argNames;
+  /// The name of each argument's element count parameter (`x_count`).
+  std::vector<std::string> countNames;
   /// CPU entries (NAME_run, NAME_kernel, NAME, NAME_ex).
   bool cpu = true;
   /// GPU images and entries (NAME_gpu_kernel, NAME_gpu), when it has any.
@@ -449,6 +452,7 @@ std::string commentSafe(llvm::StringRef s) {
 bool isReservedName(llvm::StringRef name) {
   static const char *const reserved[] = {
       "M",         "N",        "out",      "out_idx", "options",  "args",
+      "out_count", "out_idx_count", "counts",
       "auto",      "break",    "case",     "char",    "const",    "continue",
       "default",   "do",       "double",   "else",    "enum",     "extern",
       "float",     "for",      "goto",     "if",      "inline",   "int",
@@ -500,7 +504,26 @@ std::vector<std::string> getArgNames(const std::vector<std::string> &aliases,
   return names;
 }
 
-/// The parameter list after M and N (arguments and outputs).
+/// The element count parameter of each argument: `NAME_count`, made unique
+/// among `argNames`, the other counts and the reserved names.
+std::vector<std::string>
+getCountNames(const std::vector<std::string> &argNames) {
+  llvm::StringSet<> used;
+  for (const std::string &n : argNames)
+    used.insert(n);
+  std::vector<std::string> counts;
+  for (const std::string &n : argNames) {
+    std::string c = n + "_count";
+    while (isReservedName(c) || used.contains(c))
+      c += "_";
+    used.insert(c);
+    counts.push_back(c);
+  }
+  return counts;
+}
+
+/// The parameter list after M and N (arguments and outputs, each pointer
+/// followed by its element count).
 std::string getParameters(const LibraryKernel &k, bool withNames) {
   std::string out;
   const KernelDescription &d = k.desc;
@@ -509,17 +532,34 @@ std::string getParameters(const LibraryKernel &k, bool withNames) {
     out += pointerType(d.dtype, /*isConst=*/true);
     if (withNames)
       out += k.argNames[p];
+    out += ", int64_t";
+    if (withNames)
+      out += " " + k.countNames[p];
   }
   if (d.outValueDim > 0) {
     out += ", " + pointerType(d.dtype, /*isConst=*/false);
     if (withNames)
       out += "out";
+    out += withNames ? ", int64_t out_count" : ", int64_t";
   }
   if (d.outIndexDim > 0) {
     out += ", int64_t *";
     if (withNames)
       out += "out_idx";
+    out += withNames ? ", int64_t out_idx_count" : ", int64_t";
   }
+  return out;
+}
+
+/// The names of getParameters(k, true), to forward them.
+std::string getArguments(const LibraryKernel &k) {
+  std::string out;
+  for (size_t p = 0; p < k.argNames.size(); ++p)
+    out += ", " + k.argNames[p] + ", " + k.countNames[p];
+  if (k.desc.outValueDim > 0)
+    out += ", out, out_count";
+  if (k.desc.outIndexDim > 0)
+    out += ", out_idx, out_idx_count";
   return out;
 }
 
@@ -547,20 +587,24 @@ std::string infoInitializer(llvm::raw_ostream &os, const KernelDescription &d,
   return text;
 }
 
-/// `out, out_idx` as the launch functions take them (0 when absent).
+/// `out, out_count, out_idx, out_idx_count` as the sized launch functions
+/// take them (0 when absent).
 std::string outArguments(const KernelDescription &d) {
-  return std::string(d.outValueDim > 0 ? "out" : "0") + ", " +
-         (d.outIndexDim > 0 ? "out_idx" : "0");
+  return std::string(d.outValueDim > 0 ? "out, out_count" : "0, 0") + ", " +
+         (d.outIndexDim > 0 ? "out_idx, out_idx_count" : "0, 0");
 }
 
-/// `const void *const args[] = {x, y, ...};` of an entry point.
+/// `const void *const args[] = {x, y, ...};` and `const int64_t counts[] =
+/// {x_count, ...};` of an entry point.
 void emitArgsArray(llvm::raw_ostream &os, const LibraryKernel &k) {
   if (!k.argNames.empty()) {
     os << "  const void *const args[] = {";
     llvm::interleaveComma(k.argNames, os);
+    os << "};\n  const int64_t counts[] = {";
+    llvm::interleaveComma(k.countNames, os);
     os << "};\n";
   } else {
-    os << "  const void *const *args = 0;\n";
+    os << "  const void *const *args = 0;\n  const int64_t *counts = 0;\n";
   }
 }
 
@@ -604,8 +648,9 @@ void generateGPUSource(llvm::raw_ostream &os, const LibraryKernel &k) {
      << getParameters(k, true)
      << ", const kred_gpu_launch_options *options) {\n";
   emitArgsArray(os, k);
-  os << "  return kred_gpu_launch(&" << n << "_gpu_descriptor, args, M, N, "
-     << outArguments(k.desc) << ", options);\n}\n";
+  os << "  return kred_gpu_launch_sized(&" << n
+     << "_gpu_descriptor, args, counts, M, N, " << outArguments(k.desc)
+     << ", options);\n}\n";
 }
 
 /// The C file: descriptors, and entry points when `entryPoints`.
@@ -643,18 +688,12 @@ std::string generateSource(llvm::ArrayRef<LibraryKernel> kernels,
          << getParameters(k, true)
          << ", const kred_launch_options *options) {\n";
       emitArgsArray(os, k);
-      os << "  return kred_cpu_launch(&" << n << "_kernel, args, M, N, "
-         << outArguments(d) << ", options);\n}\n"
+      os << "  return kred_cpu_launch_sized(&" << n
+         << "_kernel, args, counts, M, N, " << outArguments(d)
+         << ", options);\n}\n"
          << "KRED_EXPORT int " << n << "(int64_t M, int64_t N"
          << getParameters(k, true) << ") {\n"
-         << "  return " << n << "_ex(M, N";
-      for (const std::string &a : k.argNames)
-        os << ", " << a;
-      if (d.outValueDim > 0)
-        os << ", out";
-      if (d.outIndexDim > 0)
-        os << ", out_idx";
-      os << ", 0);\n}\n";
+         << "  return " << n << "_ex(M, N" << getArguments(k) << ", 0);\n}\n";
     }
     os << "\n";
   }
@@ -690,22 +729,26 @@ std::string generateHeader(llvm::ArrayRef<LibraryKernel> kernels,
      << " *\n"
      << " * Every function takes M (rows of the Vi variables) and N (rows of\n"
      << " * the Vj variables), then one pointer per variable in alias order,\n"
-     << " * then the outputs. Arrays are C-contiguous (row-major): a Vi(D)\n"
+     << " * then the outputs; each pointer is followed by the number of\n"
+     << " * elements the caller owns there (NAME_count, out_count,\n"
+     << " * out_idx_count). Arrays are C-contiguous (row-major): a Vi(D)\n"
      << " * variable is [M][D], a Vj(D) variable [N][D], a Pm(D) parameter\n"
      << " * [D]. The output has one row per i (axis = 1) or per j (axis =\n"
-     << " * 0). Pointers must be aligned to their element type; arrays with\n"
-     << " * no elements may be NULL.\n"
+     << " * 0). A count below the array's size is KRED_ERR_INVALID_ARGUMENT\n"
+     << " * (nothing is read or written); a larger one is fine. Pointers\n"
+     << " * must be aligned to their element type; arrays with no elements\n"
+     << " * may be NULL.\n"
      << " *\n"
      << " * Each returns a kred_status: KRED_OK (0), or an error code with a\n"
      << " * message in kred_last_error(). The _ex variants take launch\n"
      << " * options (threads, split); kred_set_num_threads() sets the\n"
      << " * default thread count. NAME_kernel is the kernel's descriptor,\n"
-     << " * for kred_cpu_launch().\n"
+     << " * for kred_cpu_launch_sized().\n"
      << " *\n"
      << " * Kernels with GPU targets also have NAME_gpu(), the same arguments\n"
      << " * as device pointers and kred_gpu_launch options (asynchronous on\n"
      << " * the stream), and NAME_gpu_kernel(), their kred_gpu_kernel for\n"
-     << " * kred_gpu_launch(). The library embeds PTX (and cubins when ptxas\n"
+     << " * kred_gpu_launch_sized(). The library embeds PTX (and cubins when ptxas\n"
      << " * was found) and reaches the CUDA driver only through the runtime\n"
      << " * (dlopen): without a driver or GPU they return KRED_ERR_NO_DEVICE.\n"
      << " * Call kred_gpu_release_kernel(NAME_gpu_kernel()) before unloading\n"
@@ -713,6 +756,12 @@ std::string generateHeader(llvm::ArrayRef<LibraryKernel> kernels,
      << " */\n\n"
      << "#ifndef " << guard << "\n#define " << guard << "\n\n"
      << "#include <stdint.h>\n\n#include \"kred_runtime.h\"\n\n"
+     << "/* The entry points take element counts (runtime C API version 2). */\n"
+     << "#if !defined(KRED_RUNTIME_API_VERSION) || "
+        "KRED_RUNTIME_API_VERSION < 2\n"
+     << "#error \"this header needs the kred_runtime.h of a runtime with the "
+        "sized launches (KRED_RUNTIME_API_VERSION >= 2)\"\n"
+     << "#endif\n\n"
      << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
   for (const LibraryKernel &k : kernels) {
     const KernelDescription &d = k.desc;
@@ -725,20 +774,28 @@ std::string generateHeader(llvm::ArrayRef<LibraryKernel> kernels,
       int32_t cat = d.argCategory[p];
       os << " *   " << k.argNames[p] << ": ";
       if (cat == KRED_CAT_UNUSED) {
-        os << "unused by the formula (may be NULL)\n";
+        os << "unused by the formula (may be NULL; " << k.countNames[p]
+           << " is ignored)\n";
         continue;
       }
       os << categoryName(cat) << "(" << d.argDim[p] << "), ["
          << (cat == KRED_CAT_I   ? "M]["
              : cat == KRED_CAT_J ? "N]["
                                  : "")
-         << d.argDim[p] << "]\n";
+         << d.argDim[p] << "], " << k.countNames[p] << " >= "
+         << (cat == KRED_CAT_I   ? "M * "
+             : cat == KRED_CAT_J ? "N * "
+                                 : "")
+         << d.argDim[p] << "\n";
     }
     if (d.outValueDim > 0)
-      os << " *   out: [" << rows << "][" << d.outValueDim << "] values\n";
+      os << " *   out: [" << rows << "][" << d.outValueDim
+         << "] values, out_count >= " << rows << " * " << d.outValueDim
+         << "\n";
     if (d.outIndexDim > 0)
       os << " *   out_idx: [" << rows << "][" << d.outIndexDim
-         << "] int64 indices\n";
+         << "] int64 indices, out_idx_count >= " << rows << " * "
+         << d.outIndexDim << "\n";
     if (k.gpu) {
       const GPUKernel &g = *k.gpu;
       os << " * GPU: " << d.name << "_gpu() takes device pointers and launches "
@@ -855,6 +912,7 @@ llvm::Error mlir::kernelred::emitSharedLibrary(ModuleOp module,
     LibraryKernel k;
     k.desc = std::move(*desc);
     k.argNames = getArgNames({}, k.desc.argCategory.size());
+    k.countNames = getCountNames(k.argNames);
     kernels.push_back(std::move(k));
   }
   if (kernels.empty())
@@ -936,6 +994,7 @@ llvm::Error mlir::kernelred::buildKernelLibrary(
     LibraryKernel k;
     k.desc = std::move(*desc);
     k.argNames = getArgNames(spec.aliases, k.desc.argCategory.size());
+    k.countNames = getCountNames(k.argNames);
     k.cpu = targets[i].cpu;
     if (!k.cpu)
       op->erase();

@@ -90,8 +90,14 @@ int main(int argc, char **argv) {
   /* The CPU entries are still there. */
   float x[2][3] = {{0, 0, 0}, {1, 1, 1}}, y[1][3] = {{0, 0, 0}}, b[1] = {2};
   float out[2];
-  CHECK(gauss(2, 1, &x[0][0], &y[0][0], b, out) == KRED_OK);
+  CHECK(gauss(2, 1, &x[0][0], 6, &y[0][0], 3, b, 1, out, 2) == KRED_OK);
   CHECK(fabsf(out[0] - 2.0f) < 1e-6f && fabsf(out[1] - 2.0f * expf(-3)) < 1e-6f);
+  /* A short buffer is refused before anything runs. */
+  out[0] = out[1] = -1;
+  CHECK(gauss(2, 1, &x[0][0], 5, &y[0][0], 3, b, 1, out, 2) ==
+        KRED_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(kred_last_error(), "argument 0 (Vi, dim 3) is too short"));
+  CHECK(out[0] == -1 && out[1] == -1);
   printf("cpu OK\n");
 
   /* Device pointers are only checked as (aligned) addresses. */
@@ -101,10 +107,16 @@ int main(int argc, char **argv) {
   int64_t *didx = (int64_t *)0x70000;
 
   if (strcmp(argv[1], "nodevice") == 0) {
-    CHECK(gauss_gpu(4, 5, dx, dy, db, dout, NULL) == KRED_ERR_NO_DEVICE);
+    CHECK(gauss_gpu(4, 5, dx, 12, dy, 15, db, 5, dout, 4, NULL) ==
+          KRED_ERR_NO_DEVICE);
     printf("gauss_gpu: %s\n", kred_last_error());
-    CHECK(nn2_gpu(4, 5, ddx, ddy, didx, NULL) == KRED_ERR_NO_DEVICE);
+    CHECK(nn2_gpu(4, 5, ddx, 12, ddy, 15, didx, 8, NULL) ==
+          KRED_ERR_NO_DEVICE);
     printf("nn2_gpu: %s\n", kred_last_error());
+    /* The sizes are checked before the device is looked for. */
+    CHECK(nn2_gpu(4, 5, ddx, 12, ddy, 15, didx, 7, NULL) ==
+          KRED_ERR_INVALID_ARGUMENT);
+    printf("nn2_gpu short: %s\n", kred_last_error());
     return 0;
   }
   if (strcmp(argv[1], "fake") != 0)
@@ -129,7 +141,7 @@ int main(int argc, char **argv) {
    * its parameters the fake's way): the launch fails after loading the
    * module, which is the image the runtime chose. */
   kred_gpu_launch_options opts = {0, NULL, 0, NULL, 0};
-  int status = gauss_gpu(4, 5, dx, dy, db, dout, &opts);
+  int status = gauss_gpu(4, 5, dx, 12, dy, 15, db, 5, dout, 4, &opts);
   printf("gauss_gpu on sm_90: status %d: %s\n", status, kred_last_error());
   CHECK(status != KRED_OK);
   /* With cubins the runtime tries the sm_90 cubin first and, when it fails,
@@ -141,18 +153,18 @@ int main(int argc, char **argv) {
          gauss_cubin ? "cubin, then PTX" : "PTX");
 
   opts.device = 1;
-  status = gauss_gpu(4, 5, dx, dy, db, dout, &opts);
+  status = gauss_gpu(4, 5, dx, 12, dy, 15, db, 5, dout, 4, &opts);
   CHECK(status != KRED_OK);
   want = find_image(gauss_gpu_kernel(), 80, 0);
   CHECK(want != NULL && last_image() == want->data);
   printf("sm_86 device: loaded the sm_80 PTX\n");
 
   /* nn2 has sm_90 images only: nothing for sm_86. */
-  status = nn2_gpu(4, 5, ddx, ddy, didx, &opts);
+  status = nn2_gpu(4, 5, ddx, 12, ddy, 15, didx, 8, &opts);
   printf("nn2_gpu on sm_86: status %d: %s\n", status, kred_last_error());
   CHECK(status == KRED_ERR_UNSUPPORTED);
   opts.device = 0;
-  status = nn2_gpu(4, 5, ddx, ddy, didx, &opts);
+  status = nn2_gpu(4, 5, ddx, 12, ddy, 15, didx, 8, &opts);
   CHECK(status != KRED_OK);
   want = find_image(nn2_gpu_kernel(), 90, 0);
   CHECK(want != NULL && last_image() == want->data);
