@@ -120,6 +120,36 @@ def KredApproximateMathPass : Pass<"kred-approximate-math"> {
   ];
 }
 
+def KredExpandBF16Pass : Pass<"kred-expand-bf16"> {
+  let summary = "Expand f32 <-> bf16 conversions into integer code";
+  let description = [{
+    Rewrites `arith.extf` from bf16 to f32 and `arith.truncf` from f32 to
+    bf16 (scalars and vectors) into shifts, adds and selects on i16/i32
+    (MLIR's `populateExpandBFloat16Patterns`: round to nearest even, NaN
+    stays a quiet NaN). x86 has no f32 -> bf16 instruction below AVX512-BF16,
+    so LLVM would otherwise call the compiler-rt builtin `__truncsfbf2`,
+    which neither libgcc (before GCC 13) nor the in-process JIT provides. The
+    expansion makes bf16 kernels load and run on every x86-64 host, with the
+    same rounding on all of them. The CPU pipeline runs it after
+    `kred-approximate-math`.
+
+    Before:
+
+    ```mlir
+    %h = arith.truncf %x : vector<8xf32> to vector<8xbf16>
+    ```
+
+    After (abridged):
+
+    ```mlir
+    %i = arith.bitcast %x : vector<8xf32> to vector<8xi32>
+    ... // + 0x7fff + lsb, >> 16, NaN -> 0x7fc0
+    %h = arith.bitcast %t : vector<8xi16> to vector<8xbf16>
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 def ConvertKredToGPUPass : Pass<"convert-kred-to-gpu", "ModuleOp"> {
   let summary = "Lower kernelred.reduce to GPU kernels (gpu.module)";
   let description = [{

@@ -58,6 +58,8 @@ void mlir::kernelred::buildKredToLLVMCPUPipeline(
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addPass(createKredApproximateMathPass());
+  // No compiler-rt call for f32 -> bf16 on hosts without AVX512-BF16.
+  pm.addPass(createKredExpandBF16Pass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 
