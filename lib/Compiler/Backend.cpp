@@ -34,6 +34,7 @@
 #include "llvm/TargetParser/Triple.h"
 
 #include <atomic>
+#include <cstdlib>
 #include <dlfcn.h>
 #include <mutex>
 #include <sys/stat.h>
@@ -100,6 +101,56 @@ createTargetMachine(const TargetInfo &target, int optLevel) {
   return machine;
 }
 
+static bool isHostCPUName(llvm::StringRef cpu) {
+  return cpu.empty() || cpu == "native" || cpu == "host";
+}
+
+std::string mlir::kernelred::getRequestedCPU(const CompileOptions &options) {
+  if (isHostCPUName(options.cpu))
+    if (const char *env = std::getenv("KRED_CPU"); env && *env)
+      return env;
+  return options.cpu;
+}
+
+/// The features `cpu` implies, as an MCSubtargetInfo of the host triple.
+static std::unique_ptr<llvm::MCSubtargetInfo>
+createSubtarget(llvm::StringRef cpu, llvm::StringRef features) {
+  initializeNativeTarget();
+  std::string error;
+  llvm::Triple triple(llvm::sys::getProcessTriple());
+  const llvm::Target *llvmTarget =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!llvmTarget)
+    return nullptr;
+  std::unique_ptr<llvm::MCSubtargetInfo> generic(
+      llvmTarget->createMCSubtargetInfo(triple, "", ""));
+  if (!generic || !generic->isCPUStringValid(cpu))
+    return nullptr;
+  return std::unique_ptr<llvm::MCSubtargetInfo>(
+      llvmTarget->createMCSubtargetInfo(triple, cpu, features));
+}
+
+bool mlir::kernelred::hostSupportsCPU(llvm::StringRef cpu) {
+  if (isHostCPUName(cpu))
+    return true;
+  std::unique_ptr<llvm::MCSubtargetInfo> wanted = createSubtarget(cpu, "");
+  if (!wanted)
+    return false;
+  // Every feature the CPU implies must be on in the host's feature string.
+  llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
+  for (const llvm::SubtargetFeatureKV &feature :
+       wanted->getEnabledProcessorFeatures()) {
+    auto it = host.find(feature.Key);
+    // Features that are tuning flags or not reported by the host detection
+    // (e.g. "64bit", slow-* and fast-* tunings) are not instructions.
+    if (it == host.end())
+      continue;
+    if (!it->second)
+      return false;
+  }
+  return true;
+}
+
 llvm::Expected<TargetInfo>
 mlir::kernelred::resolveTarget(const CompileOptions &options) {
   if (options.target != "cpu")
@@ -108,11 +159,12 @@ mlir::kernelred::resolveTarget(const CompileOptions &options) {
   initializeNativeTarget();
   TargetInfo target;
   target.triple = llvm::sys::getProcessTriple();
-  if (options.cpu.empty() || options.cpu == "native" || options.cpu == "host") {
+  std::string cpu = getRequestedCPU(options);
+  if (isHostCPUName(cpu)) {
     target.cpu = llvm::sys::getHostCPUName().str();
     target.features = getHostFeatureString();
   } else {
-    target.cpu = options.cpu;
+    target.cpu = cpu;
   }
   // Check the CPU name and find the widest float vector it has.
   std::string error;
@@ -331,7 +383,43 @@ llvm::Expected<std::string> mlir::kernelred::compileLLVMDialectToObject(
 
 LoadedObject::~LoadedObject() = default;
 
+// The compiler-rt builtins that LLVM may call from a kernel on a host
+// without the matching instructions: f16 conversions without F16C
+// (x86-64-v2), f64 -> bf16 (f32 -> bf16 is expanded inline by
+// kred-expand-bf16), integer powers. compiler-rt's builtins archive is
+// linked into this library (lib/Compiler/CMakeLists.txt), so the JIT
+// resolves them to kred's own copies, whatever the process has loaded.
+// The declarations only serve to take the addresses.
+#define KRED_JIT_BUILTINS(X)                                                   \
+  X(__extendhfsf2)                                                             \
+  X(__extendhfdf2)                                                             \
+  X(__truncsfhf2)                                                              \
+  X(__truncdfhf2)                                                              \
+  X(__extendbfsf2)                                                             \
+  X(__truncsfbf2)                                                              \
+  X(__truncdfbf2)                                                              \
+  X(__powisf2)                                                                 \
+  X(__powidf2)
+#define KRED_DECLARE_BUILTIN(name) extern "C" void name();
+KRED_JIT_BUILTINS(KRED_DECLARE_BUILTIN)
+#undef KRED_DECLARE_BUILTIN
+
+llvm::ArrayRef<std::pair<const char *, void *>>
+mlir::kernelred::getJITBuiltins() {
+#define KRED_BUILTIN_ENTRY(name)                                               \
+  {#name, reinterpret_cast<void *>(&name)},
+  static const std::pair<const char *, void *> builtins[] = {
+      KRED_JIT_BUILTINS(KRED_BUILTIN_ENTRY)};
+#undef KRED_BUILTIN_ENTRY
+  return builtins;
+}
+
 namespace {
+
+/// The last error the JIT's session reported (materialization failures name
+/// the missing symbols there, not in the error lookup() returns).
+std::mutex sessionErrorMutex;
+std::string lastSessionError;
 
 /// The process-wide LLJIT (created on first use, never destroyed: objects
 /// may be in use until the process exits).
@@ -345,6 +433,24 @@ llvm::Expected<llvm::orc::LLJIT &> getJIT() {
   auto created = llvm::orc::LLJITBuilder().create();
   if (!created)
     return created.takeError();
+  llvm::orc::LLJIT &newJIT = **created;
+  // Errors become part of the message of the failed load (Python shows
+  // it) instead of a line on stderr.
+  newJIT.getExecutionSession().setErrorReporter([](llvm::Error err) {
+    std::lock_guard<std::mutex> lock(sessionErrorMutex);
+    lastSessionError = llvm::toString(std::move(err));
+  });
+  llvm::orc::SymbolMap builtins;
+  for (const auto &[name, address] : getJITBuiltins())
+    builtins[newJIT.mangleAndIntern(name)] = {
+        llvm::orc::ExecutorAddr::fromPtr(address),
+        llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable};
+  llvm::orc::JITDylibSP process = newJIT.getProcessSymbolsJITDylib();
+  if (!process)
+    return makeError("the JIT has no process symbols library");
+  if (llvm::Error err =
+          process->define(llvm::orc::absoluteSymbols(std::move(builtins))))
+    return std::move(err);
   jit = created->release();
   return *jit;
 }
@@ -358,9 +464,18 @@ public:
   }
 
   llvm::Expected<void *> lookup(llvm::StringRef name) override {
+    {
+      std::lock_guard<std::mutex> lock(sessionErrorMutex);
+      lastSessionError.clear();
+    }
     auto address = jit.lookup(dylib, name);
-    if (!address)
-      return address.takeError();
+    if (!address) {
+      std::string message = llvm::toString(address.takeError());
+      std::lock_guard<std::mutex> lock(sessionErrorMutex);
+      if (!lastSessionError.empty())
+        message += " (" + lastSessionError + ")";
+      return makeError(message);
+    }
     return address->toPtr<void *>();
   }
 

@@ -45,8 +45,18 @@ struct TargetInfo {
   std::string getKey() const;
 };
 
-/// Resolves options.target / options.cpu (errors on unknown ones).
+/// The CPU name options.cpu asks for: "native" (or "" / "host") stands for
+/// $KRED_CPU when that is set (e.g. KRED_CPU=x86-64-v3 for code that runs on
+/// every AVX2 host), else for the host.
+std::string getRequestedCPU(const CompileOptions &options);
+
+/// Resolves options.target / getRequestedCPU(options) (errors on unknown
+/// ones).
 llvm::Expected<TargetInfo> resolveTarget(const CompileOptions &options);
+
+/// Whether this host can run code compiled for CPU `cpu` (an LLVM CPU name:
+/// every feature that CPU implies is one the host has).
+bool hostSupportsCPU(llvm::StringRef cpu);
 
 /// Registers what a kernelred compilation needs in `registry`: the kernelred
 /// dialects and the translations of the LLVM and builtin dialects to LLVM IR.
@@ -91,8 +101,15 @@ public:
   virtual llvm::Expected<void *> lookup(llvm::StringRef name) = 0;
 };
 
-/// Links `object` into this process (ORC LLJIT with JITLink; symbols of the
-/// process, e.g. libm, resolve). `label` names it in messages.
+/// The compiler-rt builtins (name, address in this library) that kernels
+/// may call on hosts without the matching instructions (f16/bf16
+/// conversions, integer powers). The JIT resolves them to these addresses;
+/// kernel libraries link compiler-rt's builtins archive statically.
+llvm::ArrayRef<std::pair<const char *, void *>> getJITBuiltins();
+
+/// Links `object` into this process (ORC LLJIT with JITLink; kred's
+/// builtins and the symbols of the process, e.g. libm, resolve). `label`
+/// names it in messages.
 llvm::Expected<std::unique_ptr<LoadedObject>> loadObject(llvm::StringRef object,
                                                          llvm::StringRef label);
 

@@ -210,7 +210,7 @@ std::string getMemoKey(const KernelSpec &spec, const CompileOptions &options) {
   field(spec.dtypeAcc);
   field(spec.sumScheme);
   field(options.target);
-  field(options.cpu);
+  field(getRequestedCPU(options));
   os << options.optLevel << ';' << options.tileRows << ';' << options.tileCols
      << ';';
   field(options.cacheDir);
