@@ -888,6 +888,13 @@ llvm::Error linkLibrary(ModuleOp module, llvm::ArrayRef<LibraryKernel> kernels,
     args.push_back("-L" + *runtimeDir);
     args.push_back("-lkred_runtime");
   }
+  // compiler-rt's builtins (f16/bf16 conversions on levels without the
+  // instructions), linked in privately: the library then loads on any
+  // host, whatever its libgcc provides.
+#ifdef KRED_BUILTINS_ARCHIVE
+  if (llvm::sys::fs::exists(KRED_BUILTINS_ARCHIVE))
+    args.push_back(KRED_BUILTINS_ARCHIVE);
+#endif
   args.push_back("-lm");
   return runTool(args, scratch.get());
 }
