@@ -449,3 +449,286 @@ def test_out_lazytensor_matmul():
     torch.testing.assert_close(out, K @ b)
     with pytest.raises(ValueError, match=r"out has shape \(6, 2\), expected \(7, 2\)"):
         K.__matmul__(b, out=torch.empty(M - 1, 2))
+
+
+# -- NaN in Min/Max/ArgMin/ArgMax/KMin/ArgKMin (docs/reliability.md, "NaN") ------------------
+#
+# The rule: a NaN term never wins a comparison, so it is ignored; a row whose
+# terms are all NaN (or nothing but NaN and the identity, e.g. +inf for Min)
+# gets the empty reduction: +inf/-inf and index -1. pykeops' CPU backend
+# ignores NaN the same way (all-NaN rows: +inf/-inf, index 0); torch.min/max
+# and numpy.min propagate NaN (value NaN, index of the first NaN).
+
+SELECTIONS = ["Min", "Max", "ArgMin", "ArgMax", "Min_ArgMin", "Max_ArgMax", "KMin", "ArgKMin", "KMin_ArgKMin"]
+NAN = np.nan
+
+
+def _nan_reference(red, F, K=2):
+    """Reduction of F (rows, n, D) over axis 1, NaN ignored: (values (rows, K?, D), indices)."""
+    largest = "Max" in red
+    fill = -np.inf if largest else np.inf
+    Fm = np.where(np.isnan(F), fill, F)
+    order = np.argsort(-Fm if largest else Fm, axis=1, kind="stable")
+    k = K if "K" in red else 1
+    idx = order[:, :k]
+    v = np.take_along_axis(Fm, idx, 1)
+    idx = np.where(v == fill, -1, idx)  # nothing but NaN (or the identity) left: padding
+    if "K" not in red:
+        return v[:, 0], idx[:, 0]
+    return v, idx
+
+
+def _selection_genred(mod, red, axis, D):
+    aliases = [f"x = Vi({D})", f"y = Vj({D})"]
+    return mod.Genred("y - x", aliases, reduction_op=red, axis=axis, opt_arg=2 if "K" in red else None)
+
+
+def _split_result(red, r, framework):
+    as_np = (lambda a: a.numpy()) if framework == "torch" else (lambda a: a)
+    if isinstance(r, tuple):
+        return as_np(r[0]), as_np(r[1])
+    return (None, as_np(r)) if red.startswith("Arg") else (as_np(r), None)
+
+
+def _check_selection(red, r, F, framework, D):
+    want_v, want_i = _nan_reference(red, F)
+    if D == 1 and "K" in red:
+        want_v, want_i = want_v[..., 0], want_i[..., 0]
+    v, i = _split_result(red, r, framework)
+    if v is not None:
+        assert not np.isnan(v).any(), "a NaN was selected"
+        np.testing.assert_allclose(v.reshape(want_v.shape), want_v.astype(v.dtype), rtol=1e-6)
+    if i is not None:
+        np.testing.assert_array_equal(i.reshape(want_i.shape), want_i)
+
+
+NAN_ROWS = {
+    "nan-first": [NAN, 3, 1, 2],
+    "nan-middle": [3, NAN, 1, 2],
+    "nan-after-min": [3, 1, NAN, 2],
+    "nan-last": [3, 1, 2, NAN],
+    "one-number": [NAN, NAN, 5, NAN],
+    "all-nan": [NAN, NAN, NAN, NAN],
+}
+
+
+@pytest.mark.parametrize("framework", ["numpy", "torch"])
+@pytest.mark.parametrize("axis", [1, 0])
+@pytest.mark.parametrize("red", SELECTIONS)
+def test_nan_is_ignored_by_selections(red, axis, framework):
+    mod = kn if framework == "numpy" else kt
+    g = _selection_genred(mod, red, axis, 1)
+    for name, row in NAN_ROWS.items():
+        terms = np.array(row, np.float32)
+        other = np.zeros((1, 1), np.float32)
+        x, y = (other, terms[:, None]) if axis == 1 else (terms[:, None], other)
+        if framework == "torch":
+            x, y = torch.from_numpy(x), torch.from_numpy(y)
+        r = g(x, y)
+        sign = 1.0 if axis == 1 else -1.0  # y - x: the terms are y, or -x when reducing over i
+        F = (sign * terms[None, :, None]).astype(np.float64)
+        _check_selection(red, r, F, framework, 1)
+
+
+def test_nan_rule_examples():
+    # the table of docs/reliability.md
+    g = _selection_genred(kn, "Min_ArgMin", 1, 1)
+    x = np.zeros((1, 1), np.float32)
+    v, i = g(x, np.array([[3], [NAN], [1], [2]], np.float32))
+    assert (v[0, 0], i[0, 0]) == (1.0, 2)
+    v, i = g(x, np.full((4, 1), NAN, np.float32))
+    assert v[0, 0] == np.inf and i[0, 0] == -1
+    # +inf terms do not replace the identity either: no index
+    v, i = g(x, np.full((3, 1), np.inf, np.float32))
+    assert v[0, 0] == np.inf and i[0, 0] == -1
+    v, i = _selection_genred(kn, "KMin_ArgKMin", 1, 1)(x, np.array([[NAN], [4], [NAN]], np.float32))
+    assert v[0].tolist() == [4.0, np.inf] and i[0].tolist() == [1, -1]
+
+
+def _nan_data(M, N, D, dtype, seed):
+    r = np.random.default_rng(seed)
+    x = r.standard_normal((M, D)).astype(dtype)
+    y = r.standard_normal((N, D)).astype(dtype)
+    y[r.random((N, D)) < 0.4] = NAN
+    x[r.random((M, D)) < 0.1] = NAN  # whole rows of NaN terms
+    return x, y
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "M,N,D",
+    [(3, 5000, 1), (1000, 7, 1), (37, 1029, 3)],
+    ids=["few-rows-split-reduced-index", "many-rows", "vectors"],
+)
+@pytest.mark.parametrize("axis", [1, 0])
+def test_nan_rule_holds_on_every_path(M, N, D, dtype, axis):
+    # the SIMD lanes, the split of the reduced index (partial accumulators merged), ranges= (interval
+    # merges), batch dimensions: the same rule everywhere
+    x, y = _nan_data(M, N, D, dtype, seed=M + N + D)
+    F = (y[None, :, :] - x[:, None, :]).astype(np.float64)
+    if axis == 0:
+        F = F.transpose(1, 0, 2)
+    half = (N // 2) if axis == 1 else (M // 2)
+    ranges = (
+        np.array([[0, M]]), np.array([2]), np.array([[0, N // 2], [N // 2, N]]),
+        np.array([[0, N]]), np.array([2]), np.array([[0, M // 2], [M // 2, M]]),
+    )
+    assert half > 0
+    for red in SELECTIONS:
+        g = _selection_genred(kn, red, axis, D)
+        _check_selection(red, g(x, y), F, "numpy", D)
+        _check_selection(red, g(x, y, ranges=ranges), F, "numpy", D)
+        if red in ("Min_ArgMin", "KMin_ArgKMin"):
+            b = g(np.stack([x, x]), np.stack([y, y]))  # batch of 2, same data
+            for k in range(2):
+                _check_selection(red, (b[0][k], b[1][k]), F, "numpy", D)
+
+
+def test_nan_rows_have_no_gradient():
+    x = torch.tensor([[0.0], [NAN], [1.0]], requires_grad=True)
+    y = torch.tensor([[3.0], [NAN], [1.0], [2.0]], requires_grad=True)
+    D = (kt.LazyTensor(x[:, None]) - kt.LazyTensor(y[None])) ** 2
+    for red, want_v, want_gx, want_gy in [
+        ("min", [1.0, np.inf, 0.0], [-2.0, 0.0, 0.0], [0.0, 0.0, 2.0, 0.0]),
+        ("max", [9.0, -np.inf, 4.0], [-6.0, 0.0, -4.0], [10.0, 0.0, 0.0, 0.0]),
+    ]:
+        v = getattr(D, red)(dim=1)
+        np.testing.assert_array_equal(v.detach().ravel().numpy(), want_v)
+        gx, gy = torch.autograd.grad(v[torch.isfinite(v)].sum(), [x, y])
+        np.testing.assert_array_equal(gx.ravel().numpy(), want_gx)
+        np.testing.assert_array_equal(gy.ravel().numpy(), want_gy)
+    v = D.Kmin(2, dim=1)
+    np.testing.assert_array_equal(v.detach().numpy(), [[1.0, 4.0], [np.inf, np.inf], [0.0, 1.0]])
+    gx, gy = torch.autograd.grad(v[torch.isfinite(v)].sum(), [x, y])
+    np.testing.assert_array_equal(gx.ravel().numpy(), [-6.0, 0.0, -2.0])
+    np.testing.assert_array_equal(gy.ravel().numpy(), [0.0, 0.0, 2.0, 6.0])
+
+
+# -- empty M or N: one identity from every entry point (docs/python.md "Inputs") ---------------
+
+_INF = np.inf
+EMPTY_IDENTITY = {  # reduction (formula2 for the weighted ones) -> (values per row, index)
+    "Sum": ([0.0, 0.0], None),
+    "LogSumExp": ([-_INF], None),
+    "LogSumExp+weight": ([-_INF, -_INF], None),
+    "LogSumExpWeight": ([-_INF, -_INF], None),
+    "SumSoftMaxWeight": ([NAN, NAN], None),
+    "Max_SumShiftExp": ([-_INF, 0.0], None),
+    "Max_SumShiftExpWeight": ([-_INF, 0.0, 0.0], None),
+    "Min": ([_INF], None),
+    "Max": ([-_INF], None),
+    "ArgMin": (None, -1),
+    "ArgMax": (None, -1),
+    "Min_ArgMin": ([_INF], -1),
+    "Max_ArgMax": ([-_INF], -1),
+    "KMin": ([_INF, _INF], None),
+    "ArgKMin": (None, -1),
+    "KMin_ArgKMin": ([_INF, _INF], -1),
+}
+
+
+def _empty_genred(mod, name, axis):
+    red, formula, formula2 = name, "SqDist(x,y)", None
+    if name == "Sum":
+        formula = "SqDist(x,y)*bj*bi"
+    if name in ("LogSumExp+weight", "LogSumExpWeight", "SumSoftMaxWeight", "Max_SumShiftExpWeight"):
+        red, formula2 = name.replace("+weight", ""), "bj*bi"
+    aliases = ["x = Vi(2)", "y = Vj(2)", "bi = Vi(2)", "bj = Vj(2)"]
+    return mod.Genred(formula, aliases, reduction_op=red, axis=axis, opt_arg=2 if "K" in red else None,
+                      formula2=formula2)
+
+
+def _empty_data(M, N, framework, batch=(), grad=False):
+    r = np.random.default_rng(0)
+    a = [r.standard_normal(batch + (n, 2)).astype(np.float32) for n in (M, N, M, N)]
+    if framework == "numpy":
+        return a
+    t = [torch.from_numpy(v) for v in a]
+    if grad:
+        t[0].requires_grad_()
+    return t
+
+
+def _assert_identity(name, r, rows, where):
+    want_v, want_i = EMPTY_IDENTITY[name]
+
+    def arr(a):
+        return np.asarray(a.detach() if hasattr(a, "detach") else a)
+
+    if isinstance(r, tuple):
+        v, i = arr(r[0]), arr(r[1])
+    elif want_v is None:
+        v, i = None, arr(r)
+    else:
+        v, i = arr(r), None
+    if want_v is not None:
+        assert v.size == rows * len(want_v), (where, v.shape)
+        np.testing.assert_array_equal(v.reshape(rows, -1), np.tile(np.array(want_v, v.dtype), (rows, 1)),
+                                      err_msg=where)
+    if want_i is not None:
+        assert i.size and (i == want_i).all(), (where, i)
+
+
+def _empty_ranges(M, N, mode, framework):
+    z2, z1 = np.zeros((0, 2), np.int64), np.zeros((0,), np.int64)
+    r = {
+        # every block's reduction range is empty
+        "empty-intervals": ([[0, M]], [1], [[0, 0]], [[0, N]], [1], [[0, 0]]),
+        # blocks with no interval at all
+        "no-intervals": ([[0, M]], [0], [[0, N]], [[0, N]], [0], [[0, M]]),
+        # no block: every output row is in none
+        "no-blocks": (z2, z1, z2, z2, z1, z2),
+    }[mode]
+    r = tuple(np.asarray(a, np.int64) for a in r)
+    return r if framework == "numpy" else tuple(torch.from_numpy(a) for a in r)
+
+
+@pytest.mark.parametrize("framework", ["numpy", "torch"])
+@pytest.mark.parametrize("axis", [1, 0])
+@pytest.mark.parametrize("name", sorted(EMPTY_IDENTITY))
+def test_empty_reductions_give_one_identity_everywhere(name, axis, framework):
+    mod = kn if framework == "numpy" else kt
+    g = _empty_genred(mod, name, axis)
+    rows = 3
+    M, N = (rows, 0) if axis == 1 else (0, rows)  # nothing to reduce
+    where = f"{framework} axis={axis}"
+    _assert_identity(name, g(*_empty_data(M, N, framework)), rows, where + " plain")
+    _assert_identity(name, g(*_empty_data(M, N, framework, batch=(2,))), 2 * rows, where + " batch")
+    # ranges= on an empty reduced index
+    rg = _empty_ranges(M, N, "empty-intervals", framework)
+    _assert_identity(name, g(*_empty_data(M, N, framework), ranges=rg), rows, where + " ranges, N=0")
+    # ranges= whose blocks have nothing to reduce, with data there: the runtime's block-sparse launch
+    for mode in ("empty-intervals", "no-intervals", "no-blocks"):
+        rg = _empty_ranges(rows, rows, mode, framework)
+        _assert_identity(name, g(*_empty_data(rows, rows, framework), ranges=rg), rows, f"{where} ranges {mode}")
+    if framework == "torch" and not name.startswith("Arg"):
+        # through autograd (an input requires grad)
+        _assert_identity(name, g(*_empty_data(M, N, framework, grad=True)), rows, where + " autograd")
+    if framework == "numpy":
+        # the compiled kernel's own launch (kred_cpu_launch), past Python's shortcut
+        sig = g.spec.signature("float32")
+        args = _empty_data(M, N, "numpy")
+        out = np.full((rows, max(sig.vd, 1)), 123.0, np.float32)
+        idx = np.full((rows, max(sig.idd, 1)), 123, np.int64)
+        sig.kernel.launch([a.ctypes.data for a in args], M, N, out.ctypes.data if sig.vd else 0,
+                          idx.ctypes.data if sig.idd else 0, 0)
+        res = tuple(a for a, n in ((out, sig.vd), (idx, sig.idd)) if n)
+        _assert_identity(name, res if len(res) == 2 else res[0], rows, where + " kernel.launch")
+    # no output rows: an empty result
+    M2, N2 = (0, rows) if axis == 1 else (rows, 0)
+    r = g(*_empty_data(M2, N2, framework))
+    for a in r if isinstance(r, tuple) else (r,):
+        assert a.shape[0] == 0
+
+
+def test_empty_lazytensor_reductions():
+    x = torch.zeros(3, 2)
+    y = torch.zeros(0, 2)
+    D = ((kt.LazyTensor(x[:, None]) - kt.LazyTensor(y[None])) ** 2).sum(-1)
+    assert D.sum(dim=1).tolist() == [[0.0]] * 3
+    assert D.min(dim=1).tolist() == [[np.inf]] * 3
+    assert D.argmin(dim=1).tolist() == [[-1]] * 3
+    assert D.logsumexp(dim=1).tolist() == [[-np.inf]] * 3
+    assert torch.isnan(D.sumsoftmaxweight(kt.LazyTensor(y[None]), dim=1)).all()
+    assert D.argKmin(2, dim=1).tolist() == [[-1, -1]] * 3
+    assert D.sum(dim=0).shape == (0, 1)
