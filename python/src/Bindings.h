@@ -7,9 +7,35 @@
 #ifndef KRED_PYTHON_SRC_BINDINGS_H
 #define KRED_PYTHON_SRC_BINDINGS_H
 
+#include "lib/Runtime/kred_runtime.h"
+
 #include <pybind11/pybind11.h>
 
+#include <cstdint>
+#include <string>
+#include <vector>
+
 namespace kred::python {
+
+/// The element counts of a sized launch (kred_*_launch_sized).
+struct LaunchSizes {
+  std::vector<int64_t> args;
+  int64_t out = 0, outIdx = 0;
+};
+
+/// An element count from Python: an int (numpy integers included), or None
+/// for `vouched`. Raises TypeError naming `what` otherwise.
+int64_t getCount(pybind11::handle h, int64_t vouched, const std::string &what);
+
+/// The element counts of a launch's buffers from Python: `argSizes` is None
+/// or a sequence with one int (or None) per argument position; `outSize`
+/// and `outIdxSize` an int or None. None stands for the count the launch
+/// needs (the caller vouches for that buffer, as with the unsized C
+/// functions); an int is checked by the runtime, which rejects a short
+/// buffer. Raises ValueError/TypeError for a malformed `argSizes`.
+LaunchSizes getLaunchSizes(const kred_kernel_info &info, int64_t M, int64_t N,
+                           pybind11::handle argSizes, pybind11::handle outSize,
+                           pybind11::handle outIdxSize);
 
 /// compile(), Kernel, FormulaError and the compile cache's information.
 void populateCompilerModule(pybind11::module_ &m);

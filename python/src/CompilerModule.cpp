@@ -11,6 +11,7 @@
 
 #include "python/src/Bindings.h"
 
+#include "lib/Compiler/Backend.h"
 #include "lib/Compiler/Compiler.h"
 #include "lib/Frontend/FormulaParser.h"
 #include "lib/Runtime/kred_runtime.h"
@@ -152,7 +153,8 @@ public:
   std::string getIR() const { return kernel->getIR().str(); }
 
   void launch(py::sequence argPtrs, int64_t M, int64_t N, py::handle outPtr,
-              py::handle outIdxPtr, int numThreads, int split) {
+              py::handle outIdxPtr, int numThreads, int split,
+              py::handle argSizes, py::handle outSize, py::handle outIdxSize) {
     const kred_kernel &k = kernel->getKernel();
     size_t numArgs = static_cast<size_t>(k.info.num_args);
     size_t given = py::len(argPtrs);
@@ -166,11 +168,15 @@ public:
     void *out = toPointer(outPtr, "out_ptr");
     auto *outIdx = static_cast<int64_t *>(toPointer(outIdxPtr, "out_idx_ptr"));
     kred_launch_options options{numThreads, split};
+    kred::python::LaunchSizes sizes = kred::python::getLaunchSizes(
+        k.info, M, N, argSizes, outSize, outIdxSize);
     int status;
     std::string message;
     {
       py::gil_scoped_release release;
-      status = kred_cpu_launch(&k, args.data(), M, N, out, outIdx, &options);
+      status = kred_cpu_launch_sized(&k, args.data(), sizes.args.data(), M, N,
+                                     out, sizes.out, outIdx, sizes.outIdx,
+                                     &options);
       if (status != KRED_OK)
         message = kred_last_error();
     }
@@ -184,7 +190,10 @@ public:
                     py::handle outPtr, py::handle outIdxPtr,
                     py::handle blocksPtr, int64_t numBlocks,
                     py::handle slicesPtr, py::handle redPtr, int64_t numRed,
-                    int numThreads) {
+                    int numThreads, py::handle blocksSize,
+                    py::handle slicesSize, py::handle redSize,
+                    py::handle argSizes, py::handle outSize,
+                    py::handle outIdxSize) {
     const kred_kernel &k = kernel->getKernel();
     size_t numArgs = static_cast<size_t>(k.info.num_args);
     size_t given = py::len(argPtrs);
@@ -204,13 +213,26 @@ public:
     auto *red =
         static_cast<const int64_t *>(toPointer(redPtr, "redranges_ptr"));
     kred_launch_options options{numThreads, -1};
+    kred::python::LaunchSizes sizes = kred::python::getLaunchSizes(
+        k.info, M, N, argSizes, outSize, outIdxSize);
+    // None: the sizes the counts say (unchecked).
+    auto count = [](py::handle h, int64_t vouched, const char *what) {
+      return kred::python::getCount(h, vouched, what);
+    };
+    int64_t blocksElements =
+        count(blocksSize, numBlocks > 0 ? 2 * numBlocks : 0, "blocks_size");
+    int64_t slicesElements =
+        count(slicesSize, numBlocks > 0 ? numBlocks : 0, "slices_size");
+    int64_t redElements =
+        count(redSize, numRed > 0 ? 2 * numRed : 0, "redranges_size");
     int status;
     std::string message;
     {
       py::gil_scoped_release release;
-      status =
-          kred_cpu_launch_ranges(&k, args.data(), M, N, out, outIdx, numBlocks,
-                                 blocks, slices, numRed, red, &options);
+      status = kred_cpu_launch_ranges_sized(
+          &k, args.data(), sizes.args.data(), M, N, out, sizes.out, outIdx,
+          sizes.outIdx, numBlocks, blocks, blocksElements, slices,
+          slicesElements, numRed, red, redElements, &options);
       if (status != KRED_OK)
         message = kred_last_error();
     }
@@ -335,20 +357,32 @@ void kred::python::populateCompilerModule(py::module_ &m) {
                              "The kernelred IR of the kernel.")
       .def("launch", &Kernel::launch, py::arg("arg_ptrs"), py::arg("M"),
            py::arg("N"), py::arg("out_ptr"), py::arg("out_idx_ptr"),
-           py::arg("num_threads") = 0, py::arg("split") = -1,
-           "Runs the kernel on C-contiguous arrays given by address (numpy "
-           "a.ctypes.data, torch t.data_ptr()), one per argument position "
-           "(None for unused ones). Releases the GIL. split: -1 auto, 0 "
-           "never, 1 always split the reduced index.")
+           py::arg("num_threads") = 0, py::arg("split") = -1, py::kw_only(),
+           py::arg("arg_sizes") = py::none(), py::arg("out_size") = py::none(),
+           py::arg("out_idx_size") = py::none(),
+           "Runs the kernel (kred_cpu_launch_sized) on C-contiguous arrays "
+           "given by address (numpy a.ctypes.data, torch t.data_ptr()), one "
+           "per argument position (None for unused ones). arg_sizes (one "
+           "element count per position), out_size and out_idx_size: the "
+           "elements each buffer holds; a short one raises RuntimeError "
+           "naming it before anything runs (None: the count the launch "
+           "needs, unchecked). Releases the GIL. split: -1 auto, 0 never, 1 "
+           "always split the reduced index.")
       .def("launch_ranges", &Kernel::launchRanges, py::arg("arg_ptrs"),
            py::arg("M"), py::arg("N"), py::arg("out_ptr"),
            py::arg("out_idx_ptr"), py::arg("blocks_ptr"), py::arg("num_blocks"),
            py::arg("slices_ptr"), py::arg("redranges_ptr"),
            py::arg("num_redranges"), py::arg("num_threads") = 0,
-           "Block-sparse launch (kred_cpu_launch_ranges): output row block "
-           "b = [blocks[b,0], blocks[b,1]) is reduced over the reduced-index "
-           "ranges redranges[slices[b-1]:slices[b]] (int64 arrays by "
-           "address). Releases the GIL.")
+           py::kw_only(), py::arg("blocks_size") = py::none(),
+           py::arg("slices_size") = py::none(),
+           py::arg("redranges_size") = py::none(),
+           py::arg("arg_sizes") = py::none(), py::arg("out_size") = py::none(),
+           py::arg("out_idx_size") = py::none(),
+           "Block-sparse launch (kred_cpu_launch_ranges_sized): output row "
+           "block b = [blocks[b,0], blocks[b,1]) is reduced over the "
+           "reduced-index ranges redranges[slices[b-1]:slices[b]] (int64 "
+           "arrays by address). *_size: element counts of the buffers, "
+           "checked as in launch() (None: unchecked). Releases the GIL.")
       .def("__repr__", &Kernel::repr);
 
   m.def(
@@ -449,6 +483,27 @@ void kred::python::populateCompilerModule(py::module_ &m) {
       "(default: when ptxas is found), cubins. Raises FormulaError on bad "
       "input, RuntimeError otherwise. Not cached.");
 
+  m.def(
+      "target_info",
+      [](std::string cpu) {
+        CompileOptions options;
+        options.cpu = std::move(cpu);
+        llvm::Expected<TargetInfo> target = resolveTarget(options);
+        if (!target)
+          raise(target.takeError());
+        py::dict d;
+        d["triple"] = target->triple;
+        d["cpu"] = target->cpu;
+        d["features"] = target->features;
+        d["vector_bits"] = target->vectorBits;
+        d["runs_here"] = hostSupportsCPU(getRequestedCPU(options));
+        return d;
+      },
+      py::arg("cpu") = "native",
+      "The target compile(cpu=...) generates code for: triple, cpu, features "
+      "(the host's for 'native'), vector_bits, and runs_here (whether this "
+      "host has every feature of that CPU). 'native' stands for $KRED_CPU "
+      "when set.");
   m.def(
       "compiler_version", [] { return getCompilerVersion(); },
       "The compiler build identifier used in cache keys.");

@@ -12,6 +12,7 @@
 
 #include "lib/Runtime/kred_runtime.h"
 
+#include <climits>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,38 @@ uintptr_t toAddress(py::handle h, const char *what) {
   return reinterpret_cast<uintptr_t>(p);
 }
 
+} // namespace
+
+int64_t kred::python::getCount(py::handle h, int64_t vouched,
+                               const std::string &what) {
+  if (h.is_none())
+    return vouched;
+  if (PyBool_Check(h.ptr()) || !PyIndex_Check(h.ptr()))
+    throw py::type_error(
+        what + " must be an int element count (or None), got " +
+        std::string(py::str(py::type::of(h).attr("__name__"))));
+  auto index = py::reinterpret_steal<py::object>(PyNumber_Index(h.ptr()));
+  if (!index)
+    throw py::error_already_set();
+  long long value = PyLong_AsLongLong(index.ptr());
+  if (value == -1 && PyErr_Occurred())
+    throw py::error_already_set();
+  return value;
+}
+
+namespace {
+
+/// a * b for the counts a launch needs (0 for negative sizes, which the
+/// runtime rejects anyway; saturated on overflow).
+int64_t needed(int64_t a, int64_t b) {
+  int64_t r;
+  if (a < 0 || b < 0)
+    return 0;
+  if (__builtin_mul_overflow(a, b, &r))
+    return INT64_MAX;
+  return r;
+}
+
 /// The kred_gpu_kernel of `kernel`: an int address, or an object whose
 /// `address` attribute is one (the compiler binding's GPU kernel).
 const kred_gpu_kernel *toGpuKernel(py::handle kernel) {
@@ -50,7 +83,8 @@ const kred_gpu_kernel *toGpuKernel(py::handle kernel) {
 
 void launchGpu(py::handle kernel, py::sequence argPtrs, int64_t M, int64_t N,
                py::handle outPtr, py::handle outIdxPtr, py::handle stream,
-               int device, int split, py::handle scratch, size_t scratchBytes) {
+               int device, int split, py::handle scratch, size_t scratchBytes,
+               py::handle argSizes, py::handle outSize, py::handle outIdxSize) {
   const kred_gpu_kernel *k = toGpuKernel(kernel);
   size_t numArgs = k->info.num_args > 0 ? size_t(k->info.num_args) : 0;
   size_t given = py::len(argPtrs);
@@ -72,12 +106,16 @@ void launchGpu(py::handle kernel, py::sequence argPtrs, int64_t M, int64_t N,
   options.split = split;
   options.scratch = reinterpret_cast<void *>(toAddress(scratch, "scratch"));
   options.scratch_bytes = scratchBytes;
+  kred::python::LaunchSizes sizes = kred::python::getLaunchSizes(
+      k->info, M, N, argSizes, outSize, outIdxSize);
   int status;
   std::string message;
   {
     py::gil_scoped_release release;
-    status = kred_gpu_launch(k, args.empty() ? nullptr : args.data(), M, N, out,
-                             outIdx, &options);
+    status = kred_gpu_launch_sized(
+        k, args.empty() ? nullptr : args.data(),
+        sizes.args.empty() ? nullptr : sizes.args.data(), M, N, out, sizes.out,
+        outIdx, sizes.outIdx, &options);
     if (status != KRED_OK)
       message = kred_last_error();
   }
@@ -86,6 +124,42 @@ void launchGpu(py::handle kernel, py::sequence argPtrs, int64_t M, int64_t N,
 }
 
 } // namespace
+
+kred::python::LaunchSizes kred::python::getLaunchSizes(
+    const kred_kernel_info &info, int64_t M, int64_t N, py::handle argSizes,
+    py::handle outSize, py::handle outIdxSize) {
+  LaunchSizes sizes;
+  size_t numArgs = info.num_args > 0 ? size_t(info.num_args) : 0;
+  sizes.args.resize(numArgs);
+  bool given = !argSizes.is_none();
+  if (given) {
+    if (!py::isinstance<py::sequence>(argSizes) ||
+        py::isinstance<py::str>(argSizes))
+      throw py::type_error("arg_sizes must be a sequence of element counts "
+                           "(or None)");
+    size_t n = py::len(argSizes);
+    if (n != numArgs)
+      throw py::value_error(std::string("kernel '") +
+                            (info.name ? info.name : "?") + "' takes " +
+                            std::to_string(numArgs) + " arguments, got " +
+                            std::to_string(n) + " arg_sizes");
+  }
+  py::sequence seq = given ? py::reinterpret_borrow<py::sequence>(argSizes)
+                           : py::sequence();
+  for (size_t p = 0; p < numArgs; ++p) {
+    int32_t cat = info.arg_category[p];
+    int64_t count = cat == KRED_CAT_I ? M : cat == KRED_CAT_J ? N : 1;
+    int64_t vouched = cat == KRED_CAT_UNUSED ? 0 : needed(count, info.arg_dim[p]);
+    sizes.args[p] =
+        given ? getCount(seq[p], vouched, "arg_sizes[" + std::to_string(p) + "]")
+              : vouched;
+  }
+  int64_t rows = info.axis == 1 ? M : N;
+  sizes.out = getCount(outSize, needed(rows, info.out_value_dim), "out_size");
+  sizes.outIdx =
+      getCount(outIdxSize, needed(rows, info.out_index_dim), "out_idx_size");
+  return sizes;
+}
 
 void kred::python::populateRuntimeModule(py::module_ &m) {
   m.def(
@@ -111,7 +185,8 @@ void kred::python::populateRuntimeModule(py::module_ &m) {
         py::arg("M"), py::arg("N"), py::arg("out_ptr"), py::arg("out_idx_ptr"),
         py::kw_only(), py::arg("stream") = 0, py::arg("device") = 0,
         py::arg("split") = -1, py::arg("scratch") = 0,
-        py::arg("scratch_bytes") = 0,
+        py::arg("scratch_bytes") = 0, py::arg("arg_sizes") = py::none(),
+        py::arg("out_size") = py::none(), py::arg("out_idx_size") = py::none(),
         "Enqueues a GPU kernel (kred_gpu_launch) on `stream` (a CUstream "
         "address, e.g. torch.cuda.current_stream(d).cuda_stream; 0: the "
         "legacy default stream) of CUDA device `device`. kernel: the address "
@@ -120,8 +195,11 @@ void kred::python::populateRuntimeModule(py::module_ &m) {
         "NULL). split: -1 auto, 0 never, 1 always split the reduced index. "
         "scratch: device memory of scratch_bytes bytes for the partial "
         "accumulators (see gpu_scratch_bytes), else the runtime allocates "
-        "it on the stream. Does not synchronize; releases the GIL; raises "
-        "RuntimeError with the runtime's message.");
+        "it on the stream. arg_sizes (one element count per position), "
+        "out_size, out_idx_size: the elements of each device buffer "
+        "(kred_gpu_launch_sized rejects a short one; None: the count the "
+        "launch needs, unchecked). Does not synchronize; releases the GIL; "
+        "raises RuntimeError with the runtime's message.");
   m.def(
       "gpu_scratch_bytes",
       [](py::handle kernel, int64_t M, int64_t N, int device) {

@@ -38,6 +38,15 @@ class GPUUnavailableError(RuntimeError):
 GPUNotBuiltError = GPUUnavailableError
 
 
+def _size_keywords(sizes):
+    """launch()'s `sizes` (None, or (arg_sizes, out_size, idx_size)) as the extension's keywords (None entries
+    left out: those buffers are unchecked)."""
+    if sizes is None:
+        return {}
+    names = ("arg_sizes", "out_size", "out_idx_size")
+    return {k: v for k, v in zip(names, sizes) if v is not None}
+
+
 class CPUBackend:
     name = "CPU"
     host = False
@@ -45,15 +54,20 @@ class CPUBackend:
     def signature(self, spec, dtype):
         return spec.signature(dtype)
 
-    def launch(self, kernel, arg_ptrs, M, N, out_ptr, idx_ptr):
-        kernel.launch(arg_ptrs, M, N, out_ptr, idx_ptr, 0)
+    def launch(self, kernel, arg_ptrs, M, N, out_ptr, idx_ptr, sizes=None):
+        """sizes: None, or (arg_sizes, out_size, idx_size), the elements each buffer holds (None entries:
+        unchecked); the runtime rejects a short buffer (kred_cpu_launch_sized)."""
+        kernel.launch(arg_ptrs, M, N, out_ptr, idx_ptr, 0, **_size_keywords(sizes))
 
-    def launch_ranges(self, kernel, arg_ptrs, M, N, out_ptr, idx_ptr, ranges):
-        """Block-sparse launch; ranges = (blocks, slices, redranges), int64 C-contiguous numpy arrays."""
+    def launch_ranges(self, kernel, arg_ptrs, M, N, out_ptr, idx_ptr, ranges, sizes=None):
+        """Block-sparse launch; ranges = (blocks, slices, redranges), int64 C-contiguous numpy arrays
+        (their sizes are checked by the runtime); sizes as in launch()."""
         blocks, slices, red = ranges
         kernel.launch_ranges(
             arg_ptrs, M, N, out_ptr, idx_ptr,
             blocks.ctypes.data, blocks.shape[0], slices.ctypes.data, red.ctypes.data, red.shape[0], 0,
+            blocks_size=blocks.size, slices_size=slices.size, redranges_size=red.size,
+            **_size_keywords(sizes),
         )
 
 
@@ -124,7 +138,8 @@ class CUDABackend:
         major, minor = torch.cuda.get_device_capability(self.index)
         return spec.gpu_signature(dtype, major * 10 + minor)
 
-    def launch(self, kernel, arg_ptrs, M, N, out_ptr, idx_ptr):
+    def launch(self, kernel, arg_ptrs, M, N, out_ptr, idx_ptr, sizes=None):
+        """sizes as in CPUBackend.launch (element counts of the device buffers)."""
         import torch
 
         rt = _runtime()
@@ -148,6 +163,7 @@ class CUDABackend:
             split=self.split,
             scratch=scratch.data_ptr() if scratch is not None else 0,
             scratch_bytes=nbytes,
+            **_size_keywords(sizes),
         )
         del scratch
 
