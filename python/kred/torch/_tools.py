@@ -57,10 +57,7 @@ class TorchTools:
         if x.layout != torch.strided:
             return f"must be a dense (strided) tensor (got layout {x.layout})"
         if x.requires_grad:
-            return (
-                "requires grad: kred writes out= in place, outside autograd "
-                "(call without out=, or pass a tensor that does not require grad)"
-            )
+            return "requires grad (autograd cannot track it: call without out=, or pass a tensor that does not)"
         if not x.is_contiguous():
             return f"must be C-contiguous (got strides {tuple(x.stride())})"
         if x.is_conj() or x.is_neg():
