@@ -30,7 +30,7 @@ PYBIND11_MODULE(_C, m) {
 
   for (const char *name :
        {"compile", "Kernel", "FormulaError", "compiler_version", "cache_dir",
-        "cache_stats", "clear_memo", "compile_gpu", "GPUKernel"})
+        "cache_stats", "clear_memo", "compile_gpu", "GPUKernel", "target_info"})
     m.attr(name) = compiler.attr(name);
   for (const char *name : {"set_num_threads", "get_num_threads"})
     m.attr(name) = runtime.attr(name);
