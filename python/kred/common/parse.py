@@ -135,13 +135,15 @@ _OLD_ALIAS_RE = re.compile(r"(=\s*|^\s*)V([xy])(\s*\()")
 
 def axis2cat(axis):
     """KeOps' convention: reducing over axis 1 (j) leaves an i-variable (cat 0)."""
-    if axis not in (0, 1):
+    axis = as_integer(axis, "axis", error=ValueError) if is_integer_like(axis) else axis
+    if type(axis) is not int or axis not in (0, 1):
         raise ValueError(f"axis should be 0 or 1, got {axis!r}")
     return 1 - axis
 
 
 def cat2axis(cat):
-    if cat not in (0, 1):
+    cat = as_integer(cat, "cat", error=ValueError) if is_integer_like(cat) else cat
+    if type(cat) is not int or cat not in (0, 1):
         raise ValueError("the output category should be Vi or Vj")
     return 1 - cat
 
