@@ -227,6 +227,71 @@ def ConvertKredToGPUPass : Pass<"convert-kred-to-gpu", "ModuleOp"> {
   ];
 }
 
+def KredGPUToHostPass : Pass<"kred-gpu-to-host", "ModuleOp"> {
+  let summary = "Lower kernelred gpu.modules for the host GPU emulator";
+  let description = [{
+    The emulation target of the GPU lowering: replaces every gpu.module that
+    `convert-kred-to-gpu` produced by host functions that the GPU emulator
+    (lib/Runtime/kred_gpu_emu.h, docs/gpu.md) runs, one call per GPU thread,
+    so that the kernels tested on the host are the very kernels that become
+    PTX (same gpu.module, same launch geometry, same shared-memory layout,
+    same merge kernel). Each `gpu.func @NAME ... kernel` becomes
+
+    ```mlir
+    func.func @NAME(%params: !llvm.ptr, %thread: !llvm.ptr)
+    ```
+
+    where `%params` is cuLaunchKernel's kernelParams (params[i] points at
+    parameter i) and `%thread` a `kred_emu_thread`: `gpu.thread_id`,
+    `block_id`, `block_dim` and `grid_dim` read its fields; `gpu.barrier`
+    calls its `barrier` function (which returns when the whole block has
+    arrived); workgroup attributions are consecutive in its `shared` buffer
+    (each at a multiple of 16 bytes, or of its `llvm.align`), and their
+    `memref.load`/`memref.store` become LLVM loads and stores there,
+    preceded (option `race-check`) by a call of its `shared_access` hook
+    when that is set. The function carries `kred.static_shared_bytes`,
+    `kred.num_params` and the gpu.module's `kred.*` attributes. Any other
+    GPU op is an error: the emulator must not silently run something it
+    does not model.
+
+    Before (abridged):
+
+    ```mlir
+    gpu.module @g_gpu_module {
+      gpu.func @g_gpu(%x: !llvm.ptr, %M: i64, ...)
+          workgroup(%tile: memref<384xf32, #gpu.address_space<workgroup>>)
+          kernel {
+        %t = gpu.thread_id x
+        memref.store %v, %tile[%i] : memref<384xf32, #gpu.address_space<workgroup>>
+        gpu.barrier
+        gpu.return
+      }
+    }
+    ```
+
+    After (abridged):
+
+    ```mlir
+    func.func @g_gpu(%params: !llvm.ptr, %thread: !llvm.ptr)
+        attributes {kred.static_shared_bytes = 1536 : i64, ...} {
+      %t = ... llvm.load (thread + 0) : i64
+      llvm.store %v, (shared + 4 * i)
+      llvm.call %barrier(%thread)
+      return
+    }
+    ```
+  }];
+  let options = [
+    Option<"raceCheck", "race-check", "bool", /*default=*/"true",
+           "Call the thread's shared_access hook (when set) before each "
+           "workgroup-memory access">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+    "::mlir::LLVM::LLVMDialect", "::mlir::scf::SCFDialect"
+  ];
+}
+
 def KredGPUToNVVMPass : Pass<"kred-gpu-to-nvvm", "::mlir::gpu::GPUModuleOp"> {
   let summary = "Lower a kernelred gpu.module to NVVM without libdevice";
   let description = [{

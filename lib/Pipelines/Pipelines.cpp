@@ -33,15 +33,22 @@ static KredTileConfig getTileConfig(const KredToLLVMCPUOptions &options) {
   return config;
 }
 
-void mlir::kernelred::buildKredToLLVMCPUPipeline(
-    OpPassManager &pm, const KredToLLVMCPUOptions &options) {
-  // kernelred -> kernelred (complex ops first: every later pass, autodiff
-  // included, then sees real ops only).
+static void buildHostToLLVMPipeline(OpPassManager &pm);
+
+/// kernelred -> kernelred, every target: complex ops first (every later
+/// pass, autodiff included, then sees real ops only), derivatives, the
+/// online log-sum-exp.
+static void buildKredToKredPipeline(OpPassManager &pm) {
   pm.addPass(createKredExpandComplexPass());
   pm.addPass(createKredAutodiffPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addPass(createKredOnlineLogSumExpPass());
+}
+
+void mlir::kernelred::buildKredToLLVMCPUPipeline(
+    OpPassManager &pm, const KredToLLVMCPUOptions &options) {
+  buildKredToKredPipeline(pm);
   KredTilePassOptions tile;
   tile.vectorBits = options.vectorBits;
   tile.rowVectors = options.rowVectors;
@@ -57,6 +64,32 @@ void mlir::kernelred::buildKredToLLVMCPUPipeline(
   pm.addPass(createConvertKredToSCFPass(toSCF));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  buildHostToLLVMPipeline(pm);
+}
+
+/// kernelred -> the gpu.modules of convert-kred-to-gpu: the part of the GPU
+/// lowering that the NVVM and the host (emulator) pipelines share, so that
+/// both see the very same kernels.
+static void buildKredToGPUModulePipeline(OpPassManager &pm,
+                                         int64_t blockThreads,
+                                         int64_t rowsPerThread,
+                                         int64_t tileJ) {
+  // As for the CPU (no kred-tile: the GPU lowering picks its own tiles).
+  buildKredToKredPipeline(pm);
+
+  // kernelred -> gpu.module (scf, arith, math, memref, llvm memory ops).
+  ConvertKredToGPUPassOptions toGPU;
+  toGPU.blockThreads = blockThreads;
+  toGPU.rowsPerThread = rowsPerThread;
+  toGPU.tileJ = tileJ;
+  pm.addPass(createConvertKredToGPUPass(toGPU));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+/// scf/vector/math/arith/cf/func (+ llvm memory ops) -> the LLVM dialect, on
+/// the host: no libm call, no compiler-rt bf16 call.
+static void buildHostToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createKredApproximateMathPass());
   // No compiler-rt call for f32 -> bf16 on hosts without AVX512-BF16.
   pm.addPass(createKredExpandBF16Pass());
@@ -75,24 +108,20 @@ void mlir::kernelred::buildKredToLLVMCPUPipeline(
   pm.addPass(createCSEPass());
 }
 
+void mlir::kernelred::buildKredToGPUHostPipeline(
+    OpPassManager &pm, const KredToGPUHostOptions &options) {
+  buildKredToGPUModulePipeline(pm, options.blockThreads, options.rowsPerThread,
+                               options.tileJ);
+  KredGPUToHostPassOptions toHost;
+  toHost.raceCheck = options.raceCheck;
+  pm.addPass(createKredGPUToHostPass(toHost));
+  buildHostToLLVMPipeline(pm);
+}
+
 void mlir::kernelred::buildKredToNVVMPipeline(
     OpPassManager &pm, const KredToNVVMOptions &options) {
-  // kernelred -> kernelred, as for the CPU (no kred-tile: the GPU lowering
-  // picks its own tiles).
-  pm.addPass(createKredExpandComplexPass());
-  pm.addPass(createKredAutodiffPass());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-  pm.addPass(createKredOnlineLogSumExpPass());
-
-  // kernelred -> gpu.module (scf, arith, math, memref, llvm memory ops).
-  ConvertKredToGPUPassOptions toGPU;
-  toGPU.blockThreads = options.blockThreads;
-  toGPU.rowsPerThread = options.rowsPerThread;
-  toGPU.tileJ = options.tileJ;
-  pm.addPass(createConvertKredToGPUPass(toGPU));
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
+  buildKredToGPUModulePipeline(pm, options.blockThreads, options.rowsPerThread,
+                               options.tileJ);
 
   // -> NVVM, without libdevice.
   OpPassManager &gpu = pm.nest<gpu::GPUModuleOp>();
@@ -122,6 +151,12 @@ void mlir::kernelred::registerKredPipelines() {
       "Lower kernelred IR to NVVM gpu.modules (kernels @NAME_gpu and "
       "@NAME_gpu_merge of docs/gpu.md), and with emit-ptx to PTX",
       buildKredToNVVMPipeline);
+  PassPipelineRegistration<KredToGPUHostOptions>(
+      "kred-to-gpu-host",
+      "Lower kernelred IR to the host functions the GPU emulator runs: the "
+      "gpu.modules of kred-to-nvvm, lowered by kred-gpu-to-host instead of "
+      "NVVM, then to the LLVM dialect",
+      buildKredToGPUHostPipeline);
   PassPipelineRegistration<KredToLLVMCPUOptions>(
       "kred-to-llvm-cpu",
       "Lower kernelred IR to the LLVM dialect for the CPU (kernel ABI "

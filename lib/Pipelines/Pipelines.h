@@ -101,6 +101,31 @@ struct KredToNVVMOptions : public PassPipelineOptions<KredToNVVMOptions> {
 void buildKredToNVVMPipeline(OpPassManager &pm,
                              const KredToNVVMOptions &options);
 
+/// The emulation target of the GPU lowering: the gpu.modules of
+/// kred-to-nvvm (same passes, same options), lowered for the host GPU
+/// emulator by kred-gpu-to-host, then to the LLVM dialect.
+struct KredToGPUHostOptions
+    : public PassPipelineOptions<KredToGPUHostOptions> {
+  PassOptions::Option<int64_t> blockThreads{
+      *this, "block-threads", llvm::cl::desc("Threads per block"),
+      llvm::cl::init(128)};
+  PassOptions::Option<int64_t> rowsPerThread{
+      *this, "rows-per-thread", llvm::cl::desc("Output rows per thread"),
+      llvm::cl::init(1)};
+  PassOptions::Option<int64_t> tileJ{
+      *this, "tile-j",
+      llvm::cl::desc("Reduced indices per shared-memory tile (0: chosen)"),
+      llvm::cl::init(0)};
+  PassOptions::Option<bool> raceCheck{
+      *this, "race-check",
+      llvm::cl::desc("Call the emulator's race detector before each "
+                     "workgroup-memory access"),
+      llvm::cl::init(true)};
+};
+
+void buildKredToGPUHostPipeline(OpPassManager &pm,
+                                const KredToGPUHostOptions &options);
+
 void registerKredPipelines();
 
 /// What the runtime must know of a kernel compiled by kred-to-llvm-cpu
