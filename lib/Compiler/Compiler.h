@@ -155,12 +155,24 @@ struct GPUCompileOptions {
   /// ptxas to run; "": $CUDA_HOME/bin/ptxas, /usr/local/cuda/bin/ptxas,
   /// then ptxas on PATH.
   std::string ptxas;
+  /// Compile for the GPU emulator instead (docs/gpu.md, "The emulator"):
+  /// the same gpu.module lowered by kred-to-gpu-host and JIT-compiled for
+  /// this host, one host image (kind KRED_GPU_IMAGE_HOST); sms and cubin are
+  /// ignored.
+  bool emulate = false;
+  /// With emulate: call the emulator's race detector before each
+  /// workgroup-memory access.
+  bool raceCheck = true;
 };
 
-/// One PTX or cubin image of a GPU kernel.
+/// The host code of an emulated GPU kernel (GPUCompiler.cpp).
+struct GPUEmulatorImage;
+
+/// One PTX, cubin or host image of a GPU kernel.
 struct GPUImage {
   int32_t sm = 0;
-  /// 0: PTX text, 1: cubin (kred_gpu_image.kind).
+  /// 0: PTX text, 1: cubin, 2: host image for the emulator
+  /// (kred_gpu_image.kind; data is then empty: see GPUKernel::emulator).
   int32_t kind = 0;
   /// The bytes (PTX without its terminating NUL: getKernel adds one).
   std::string data;
@@ -177,6 +189,8 @@ public:
   std::vector<GPUImage> images;
   /// The kernelred IR before lowering.
   std::string ir;
+  /// The emulator's host code (compiled with GPUCompileOptions::emulate).
+  std::shared_ptr<GPUEmulatorImage> emulator;
 
   /// A kred_gpu_kernel viewing this object (valid while it lives and is not
   /// modified; PTX images are NUL-terminated, their size counts the NUL).

@@ -3,7 +3,8 @@
 // Part of the kernelred project.
 //
 // kernelred IR -> kred-to-nvvm (emit-ptx) -> PTX per sm -> ptxas -> cubin,
-// and the kred_gpu_kernel description of docs/gpu.md.
+// and the kred_gpu_kernel description of docs/gpu.md; or, for the GPU
+// emulator, kred-to-gpu-host -> host object (JIT) -> a kred_emu_module.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,6 +14,9 @@
 #include "lib/Pipelines/Pipelines.h"
 
 #include "dialect/KredOps.h"
+#include "lib/Runtime/kred_gpu_emu.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/Diagnostics.h"
@@ -169,6 +173,84 @@ mlir::kernelred::emitCubin(llvm::StringRef ptx, int sm,
   return (*buffer)->getBuffer().str();
 }
 
+//===----------------------------------------------------------------------===//
+// The emulator's host image
+//===----------------------------------------------------------------------===//
+
+struct mlir::kernelred::GPUEmulatorImage {
+  /// The JIT-loaded host code (unloaded with this image).
+  std::unique_ptr<LoadedObject> object;
+  std::vector<std::string> names;
+  std::vector<kred_emu_entry> entries;
+  kred_emu_module module{};
+};
+
+/// The (single) kernel of `module` lowered by kred-to-gpu-host and loaded
+/// in this process: the kred_emu_module of its gpu.funcs.
+static llvm::Expected<std::shared_ptr<GPUEmulatorImage>>
+compileEmulatorImage(ModuleOp module, const GPUCompileOptions &options) {
+  OwningOpRef<ModuleOp> clone = module.clone();
+  MLIRContext *context = module.getContext();
+  std::string diagnostics;
+  ScopedDiagnosticHandler handler(context, [&](Diagnostic &diag) {
+    llvm::raw_string_ostream os(diagnostics);
+    if (!diagnostics.empty())
+      os << "\n";
+    os << diag.str();
+    return success();
+  });
+  PassManager pm(context);
+  KredToGPUHostOptions pipeline;
+  pipeline.blockThreads = options.blockThreads;
+  pipeline.rowsPerThread = options.rowsPerThread;
+  pipeline.tileJ = options.tileJ;
+  pipeline.raceCheck = options.raceCheck;
+  buildKredToGPUHostPipeline(pm, pipeline);
+  if (failed(pm.run(*clone)))
+    return makeError("GPU emulator lowering failed" +
+                     (diagnostics.empty() ? std::string()
+                                          : ": " + diagnostics));
+  auto image = std::make_shared<GPUEmulatorImage>();
+  std::vector<std::pair<int64_t, int64_t>> sizes;
+  for (auto func : clone->getOps<LLVM::LLVMFuncOp>()) {
+    auto params = func->getAttrOfType<IntegerAttr>("kred.num_params");
+    auto shared = func->getAttrOfType<IntegerAttr>("kred.static_shared_bytes");
+    if (!params || !shared)
+      continue;
+    image->names.push_back(func.getName().str());
+    sizes.push_back({shared.getInt(), params.getInt()});
+  }
+  if (image->names.empty())
+    return makeError("GPU emulator lowering produced no kernel");
+
+  CompileOptions host; // this CPU, O3
+  auto target = resolveTarget(host);
+  if (!target)
+    return target.takeError();
+  auto object = compileLLVMDialectToObject(*clone, host, *target);
+  if (!object)
+    return object.takeError();
+  auto loaded = loadObject(*object, image->names.front());
+  if (!loaded)
+    return loaded.takeError();
+  image->object = std::move(*loaded);
+  for (auto [name, size] : llvm::zip(image->names, sizes)) {
+    auto address = image->object->lookup(name);
+    if (!address)
+      return address.takeError();
+    kred_emu_entry entry{};
+    entry.name = name.c_str();
+    entry.fn = reinterpret_cast<kred_emu_kernel_fn>(*address);
+    entry.static_shared_bytes = size.first;
+    entry.num_params = size.second;
+    image->entries.push_back(entry);
+  }
+  image->module.magic = KRED_EMU_MAGIC;
+  image->module.num_entries = static_cast<int64_t>(image->entries.size());
+  image->module.entries = image->entries.data();
+  return image;
+}
+
 const kred_gpu_kernel &GPUKernel::getKernel() {
   imageViews.clear();
   ptxStorage.clear();
@@ -177,7 +259,10 @@ const kred_gpu_kernel &GPUKernel::getKernel() {
     kred_gpu_image view{};
     view.sm = image.sm;
     view.kind = image.kind;
-    if (image.kind == 0) {
+    if (image.kind == KRED_GPU_IMAGE_HOST) {
+      view.data = emulator ? &emulator->module : nullptr;
+      view.size = emulator ? sizeof(kred_emu_module) : 0;
+    } else if (image.kind == 0) {
       // NUL-terminated for cuModuleLoadData.
       ptxStorage.push_back(image.data);
       view.data = ptxStorage.back().c_str();
@@ -206,15 +291,18 @@ mlir::kernelred::compileGPUKernel(ModuleOp module,
   auto reduce = getSingleReduce(module);
   if (!reduce)
     return reduce.takeError();
-  if (gpu.sms.empty())
-    return makeError("no GPU architecture given");
-  for (int sm : gpu.sms)
-    if (!isSupportedSM(sm))
-      return makeError("unsupported GPU architecture sm_" + llvm::Twine(sm) +
-                       " (supported: sm_80, sm_90)");
-  if (gpu.cubin)
-    if (auto ptxas = findPtxas(gpu); !ptxas)
-      return ptxas.takeError();
+  // The emulator's single host image does not depend on the sms.
+  if (!gpu.emulate) {
+    if (gpu.sms.empty())
+      return makeError("no GPU architecture given");
+    for (int sm : gpu.sms)
+      if (!isSupportedSM(sm))
+        return makeError("unsupported GPU architecture sm_" +
+                         llvm::Twine(sm) + " (supported: sm_80, sm_90)");
+    if (gpu.cubin)
+      if (auto ptxas = findPtxas(gpu); !ptxas)
+        return ptxas.takeError();
+  }
 
   auto result = std::make_unique<GPUKernel>();
   {
@@ -237,6 +325,14 @@ mlir::kernelred::compileGPUKernel(ModuleOp module,
   // The j tile is static shared memory (docs/gpu.md: 0 dynamic bytes).
   result->sharedBytes = 0;
 
+  if (gpu.emulate) {
+    auto image = compileEmulatorImage(module, gpu);
+    if (!image)
+      return image.takeError();
+    result->emulator = std::move(*image);
+    result->images.push_back({0, KRED_GPU_IMAGE_HOST, {}});
+    return result;
+  }
   for (int sm : gpu.sms) {
     auto ptx = emitPTX(module, sm, gpu);
     if (!ptx)

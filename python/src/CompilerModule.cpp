@@ -448,7 +448,8 @@ void kred::python::populateCompilerModule(py::module_ &m) {
          std::optional<int64_t> optArg, std::optional<std::string> formula2,
          std::string dtypeAcc, std::string sumScheme, std::string name,
          std::vector<int> sm, std::optional<bool> cubin, bool fastMath,
-         int64_t blockThreads, int64_t rowsPerThread) {
+         int64_t blockThreads, int64_t rowsPerThread, bool emulate,
+         bool raceCheck) {
         KernelSpec spec = makeSpec(
             std::move(name), std::move(formula), std::move(aliases),
             std::move(reduction), axis, std::move(dtype), optArg,
@@ -458,8 +459,11 @@ void kred::python::populateCompilerModule(py::module_ &m) {
         options.fastMath = fastMath;
         options.blockThreads = blockThreads;
         options.rowsPerThread = rowsPerThread;
+        options.emulate = emulate;
+        options.raceCheck = raceCheck;
         // Default: cubins when ptxas is there (no driver JIT at first use).
-        options.cubin = cubin.value_or(static_cast<bool>(findPtxas(options)));
+        options.cubin = !emulate && cubin.value_or(static_cast<bool>(
+                                        findPtxas(options)));
         llvm::Expected<std::unique_ptr<GPUKernel>> kernel =
             std::unique_ptr<GPUKernel>();
         {
@@ -477,10 +481,13 @@ void kred::python::populateCompilerModule(py::module_ &m) {
       py::kw_only(), py::arg("name") = "kernel",
       py::arg("sm") = std::vector<int>{80, 90}, py::arg("cubin") = py::none(),
       py::arg("fast_math") = false, py::arg("block_threads") = 128,
-      py::arg("rows_per_thread") = 1,
+      py::arg("rows_per_thread") = 1, py::arg("emulate") = false,
+      py::arg("race_check") = true,
       "Compiles a KeOps reduction (Genred's arguments) for NVIDIA GPUs: PTX "
       "for every sm (LLVM NVPTX, no CUDA toolkit needed) and, with cubin "
-      "(default: when ptxas is found), cubins. Raises FormulaError on bad "
+      "(default: when ptxas is found), cubins; with emulate, a host image "
+      "of the same kernels for the GPU emulator instead (docs/gpu.md; "
+      "race_check: call its race detector). Raises FormulaError on bad "
       "input, RuntimeError otherwise. Not cached.");
 
   m.def(
