@@ -148,11 +148,11 @@ private:
   AccumulatorState loadState(Value values, Value indices, Value stateRow);
   void storeState(const AccumulatorState &s, Value values, Value indices,
                   Value stateRow);
-  /// Finalizes `s` and writes output row `row`. `empty` (i1, or null) is
-  /// true when the state covers no reduced index: SumSoftMaxWeight's 0/0
-  /// then gives the identity 0 of kred_runtime.h.
-  void finalizeAndStore(const AccumulatorState &s, Value empty, Value row,
-                        Value out, Value outIdx);
+  /// Finalizes `s` and writes output row `row` (an empty reduction gives
+  /// the identities of kred_runtime.h by itself: SumSoftMaxWeight's 0/0 is
+  /// NaN, as on the CPU and in pykeops).
+  void finalizeAndStore(const AccumulatorState &s, Value row, Value out,
+                        Value outIdx);
 
   ReduceOp op;
   KredToGPUOptions options;
@@ -237,18 +237,13 @@ void GPUKernelBuilder::storeState(const AccumulatorState &s, Value values,
     store(s.indices[i], gep(indices, indexType, addI(indexBase, i64(i))));
 }
 
-void GPUKernelBuilder::finalizeAndStore(const AccumulatorState &s, Value empty,
-                                        Value row, Value out, Value outIdx) {
+void GPUKernelBuilder::finalizeAndStore(const AccumulatorState &s, Value row,
+                                        Value out, Value outIdx) {
   SmallVector<Value> values, indices;
   desc.buildFinalize(b, loc, s, values, indices);
-  bool softMax = desc.getFamily() == MonoidFamily::RunningMaxExp &&
-                 desc.getExpFinalize() == ExpFinalize::SoftMax;
   Value valueBase = mulI(row, i64(outValues));
   Value indexBase = mulI(row, i64(outIndices));
   for (auto [i, v] : llvm::enumerate(values)) {
-    if (softMax && empty)
-      v = arith::SelectOp::create(b, loc, empty,
-                                  buildLaneConstant(b, loc, accType, 0.0), v);
     store(convert(v, eltType),
           gep(out, eltType, addI(valueBase, i64(i))));
   }
@@ -469,8 +464,6 @@ void GPUKernelBuilder::buildRun() {
   Value null = LLVM::ZeroOp::create(b, loc, ptrType);
   Value finalize = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq,
                                         stateValues, null);
-  Value empty =
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, kEnd, kStart);
   for (int64_t u = 0; u < rowsPerThread; ++u) {
     AccumulatorState s = AccumulatorState::unflatten(
         tileLoop.getResults().slice(u * perRow, perRow), numValues);
@@ -480,7 +473,7 @@ void GPUKernelBuilder::buildRun() {
       {
         OpBuilder::InsertionGuard g(b);
         b.setInsertionPointToStart(ifOp.thenBlock());
-        finalizeAndStore(s, empty, r, out, outIdx);
+        finalizeAndStore(s, r, out, outIdx);
       }
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPointToStart(ifOp.elseBlock());
@@ -537,15 +530,7 @@ void GPUKernelBuilder::buildMerge() {
         });
     AccumulatorState s =
         AccumulatorState::unflatten(loop.getResults(), numValues);
-    // No reduced index at all: the running maximum is still -inf and the
-    // sums 0 (SumSoftMaxWeight's 0/0 becomes the identity 0).
-    Value empty;
-    if (desc.getFamily() == MonoidFamily::RunningMaxExp)
-      empty = arith::CmpFOp::create(
-          b, loc, arith::CmpFPredicate::OEQ, s.values[0],
-          buildLaneConstant(b, loc, accType,
-                            -std::numeric_limits<double>::infinity()));
-    finalizeAndStore(s, empty, r, out, outIdx);
+    finalizeAndStore(s, r, out, outIdx);
   });
   gpu::ReturnOp::create(b, loc);
 }
