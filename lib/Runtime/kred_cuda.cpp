@@ -10,7 +10,9 @@
 // The CUDA driver is reached only through dlopen("libcuda.so.1") (or
 // $KRED_LIBCUDA_PATH) and dlsym: nothing links libcuda or the CUDA runtime,
 // so the library loads, and reports KRED_ERR_NO_DEVICE, on machines without
-// a driver. Never synchronizes the device; the stream is synchronized only
+// a driver. In its place, $KRED_GPU_EMULATOR=1 or kred_gpu_set_emulator(1)
+// binds the same Driver to the GPU emulator (kred_gpu_emu.cpp), which runs
+// host images on the host with this very launch logic (tests). Never synchronizes the device; the stream is synchronized only
 // in the fallback for drivers without stream-ordered allocation, to free a
 // scratch buffer the runtime had to allocate itself.
 //
@@ -19,11 +21,14 @@
 #include "kred_runtime.h"
 
 #include "CudaDriverTypes.h"
+#include "GpuEmulator.h"
 #include "RuntimeInternal.h"
+#include "kred_gpu_emu.h"
 
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -52,6 +57,8 @@ namespace {
 struct Driver {
   /// True when the driver loaded, initialized and reports a device.
   bool ok = false;
+  /// The GPU emulator (kred_gpu_emu.cpp) rather than libcuda.
+  bool emulated = false;
   /// Why not (a complete sentence for kred_last_error()).
   std::string error;
   std::string path;
@@ -154,10 +161,76 @@ Driver loadDriver() {
   return d;
 }
 
-/// The driver (loaded on first use, thread-safe); check ok.
-const Driver &driver() {
-  static const Driver d = loadDriver();
+/// The GPU emulator's entry points, bound directly.
+Driver loadEmulator() {
+  namespace emu = kred::emu;
+  Driver d;
+  d.emulated = true;
+  d.path = "the kred GPU emulator";
+  d.init = emu::cuInit;
+  d.deviceGetCount = emu::cuDeviceGetCount;
+  d.deviceGet = emu::cuDeviceGet;
+  d.deviceGetAttribute = emu::cuDeviceGetAttribute;
+  d.primaryCtxRetain = emu::cuDevicePrimaryCtxRetain;
+  d.ctxGetCurrent = emu::cuCtxGetCurrent;
+  d.ctxSetCurrent = emu::cuCtxSetCurrent;
+  d.moduleLoadDataEx = emu::cuModuleLoadDataEx;
+  d.moduleGetFunction = emu::cuModuleGetFunction;
+  d.moduleUnload = emu::cuModuleUnload;
+  d.launchKernel = emu::cuLaunchKernel;
+  d.memAlloc = emu::cuMemAlloc_v2;
+  d.memFree = emu::cuMemFree_v2;
+  d.streamSynchronize = emu::cuStreamSynchronize;
+  d.getErrorName = emu::cuGetErrorName;
+  d.getErrorString = emu::cuGetErrorString;
+  d.memAllocAsync = emu::cuMemAllocAsync;
+  d.memFreeAsync = emu::cuMemFreeAsync;
+  d.funcSetAttribute = emu::cuFuncSetAttribute;
+  int count = 0;
+  CUresult r = d.init(0);
+  if (!r)
+    r = d.deviceGetCount(&count);
+  if (r || count <= 0) {
+    d.error = "the GPU emulator failed to start: " + d.describe(r);
+    return d;
+  }
+  d.deviceCount = count;
+  d.ok = true;
   return d;
+}
+
+/// 1: the emulator, 0: libcuda, -1: not chosen yet ($KRED_GPU_EMULATOR
+/// decides at first use); kred_gpu_set_emulator changes it.
+std::atomic<int> emulatorSelected{-1};
+std::atomic<bool> realLoaded{false}, emulatorLoaded{false};
+
+bool useEmulator() {
+  int selected = emulatorSelected.load();
+  if (selected < 0) {
+    const char *env = std::getenv("KRED_GPU_EMULATOR");
+    int want = env && *env && std::strcmp(env, "0") != 0 ? 1 : 0;
+    emulatorSelected.compare_exchange_strong(selected, want);
+    selected = emulatorSelected.load();
+  }
+  return selected == 1;
+}
+
+const Driver &realDriver() {
+  static const Driver d = loadDriver();
+  realLoaded = true;
+  return d;
+}
+
+const Driver &emulatorDriver() {
+  static const Driver d = loadEmulator();
+  emulatorLoaded = true;
+  return d;
+}
+
+/// The selected driver (loaded on first use, thread-safe); check ok. The
+/// two drivers keep their own devices and modules (indexed by `emulated`).
+const Driver &driver() {
+  return useEmulator() ? emulatorDriver() : realDriver();
 }
 
 /// kred_status for a failed driver call.
@@ -195,7 +268,8 @@ struct Device {
 };
 
 std::mutex deviceMutex;
-std::vector<std::unique_ptr<Device>> devices;
+/// Per driver: [0] libcuda, [1] the emulator.
+std::vector<std::unique_ptr<Device>> deviceTables[2];
 
 /// The device `ordinal` (its primary context retained on first use).
 int getDevice(const Driver &d, int32_t ordinal, const char *who,
@@ -207,6 +281,7 @@ int getDevice(const Driver &d, int32_t ordinal, const char *who,
                 "%s: CUDA device %d does not exist (%d device%s)", who, ordinal,
                 d.deviceCount, d.deviceCount == 1 ? "" : "s");
   std::lock_guard<std::mutex> lock(deviceMutex);
+  std::vector<std::unique_ptr<Device>> &devices = deviceTables[d.emulated];
   if (devices.empty())
     devices.resize(d.deviceCount);
   std::unique_ptr<Device> &slot = devices[ordinal];
@@ -281,6 +356,18 @@ int selectCubin(const kred_gpu_kernel &k, int sm) {
   return -1;
 }
 
+/// A host image (for the emulator); -1 if none.
+int selectHost(const kred_gpu_kernel &k) {
+  for (int32_t i = 0; i < k.num_images; ++i)
+    if (k.images[i].kind == KRED_GPU_IMAGE_HOST && k.images[i].data)
+      return i;
+  return -1;
+}
+
+const char *kindName(int32_t kind) {
+  return kind == 1 ? "cubin" : kind == KRED_GPU_IMAGE_HOST ? "host" : "PTX";
+}
+
 /// The PTX of the highest sm not above the device's `sm`; -1 if none.
 int selectPtx(const kred_gpu_kernel &k, int sm) {
   int best = -1;
@@ -299,8 +386,8 @@ std::string listImages(const kred_gpu_kernel &k) {
   for (int32_t i = 0; i < k.num_images; ++i) {
     if (!s.empty())
       s += ", ";
-    s += "sm_" + std::to_string(k.images[i].sm) +
-         (k.images[i].kind == 1 ? " cubin" : " PTX");
+    s += "sm_" + std::to_string(k.images[i].sm) + " " +
+         kindName(k.images[i].kind);
   }
   return s.empty() ? "none" : s;
 }
@@ -322,7 +409,8 @@ struct Module {
 
 using ModuleKey = std::pair<const kred_gpu_kernel *, CUcontext>;
 std::mutex moduleMutex;
-std::map<ModuleKey, Module> modules;
+/// Per driver: [0] libcuda, [1] the emulator.
+std::map<ModuleKey, Module> moduleTables[2];
 
 /// Loads the image `index` of `k` into the current context.
 int loadModule(const Driver &d, const kred_gpu_kernel &k, int index,
@@ -342,9 +430,13 @@ int loadModule(const Driver &d, const kred_gpu_kernel &k, int index,
           d.moduleLoadDataEx(&m.module, image.data, 2, options, values)) {
     log[sizeof(log) - 1] = 0;
     return fail(statusOf(r),
-                "kernel '%s': loading its sm_%d %s image failed: %s%s%s",
-                kernelName(k.info), image.sm, image.kind == 1 ? "cubin" : "PTX",
-                d.describe(r).c_str(), log[0] ? ": " : "", log);
+                "kernel '%s': loading its sm_%d %s image failed: %s%s%s%s",
+                kernelName(k.info), image.sm, kindName(image.kind),
+                d.describe(r).c_str(), log[0] ? ": " : "", log,
+                image.kind == KRED_GPU_IMAGE_HOST && !d.emulated
+                    ? " (a host image runs on the GPU emulator only: "
+                      "KRED_GPU_EMULATOR=1)"
+                    : "");
   }
   CUresult r = d.moduleGetFunction(&m.run, m.module, k.run_entry);
   const char *entry = k.run_entry;
@@ -380,21 +472,32 @@ int loadModule(const Driver &d, const kred_gpu_kernel &k, int index,
 /// The functions of `k` in the device's context (which must be current),
 /// loading its image on first use: the cubin of the device's sm, else (or
 /// when the driver cannot load that cubin, e.g. one built by a newer CUDA
-/// toolkit than the driver) the PTX of the highest sm not above it.
+/// toolkit than the driver) the PTX of the highest sm not above it, else a
+/// host image (which only the emulator runs). The emulator tries the host
+/// image first (and refuses the others).
 int getModule(const Driver &d, const kred_gpu_kernel &k, const Device &dev,
               Module *result) {
   int cubin = selectCubin(k, dev.sm), ptx = selectPtx(k, dev.sm);
-  if (cubin < 0 && ptx < 0)
+  int host = selectHost(k);
+  std::vector<int> candidates;
+  for (int i : d.emulated ? std::initializer_list<int>{host, cubin, ptx}
+                          : std::initializer_list<int>{cubin, ptx, host})
+    if (i >= 0)
+      candidates.push_back(i);
+  if (candidates.empty())
     return fail(KRED_ERR_UNSUPPORTED,
                 "kernel '%s' has no image for this GPU (sm_%d): it has %s; "
                 "compile it for sm_%d or an older PTX target",
                 kernelName(k.info), dev.sm, listImages(k).c_str(), dev.sm);
-  // A cached module of either image will do (the PTX one when the cubin
+  // A cached module of any candidate will do (a later one when an earlier
   // could not be loaded).
   auto matches = [&](const Module &m) {
-    return (cubin >= 0 && m.isFor(k, k.images[cubin])) ||
-           (ptx >= 0 && m.isFor(k, k.images[ptx]));
+    for (int i : candidates)
+      if (m.isFor(k, k.images[i]))
+        return true;
+    return false;
   };
+  std::map<ModuleKey, Module> &modules = moduleTables[d.emulated];
   ModuleKey key{&k, dev.context};
   Module stale;
   {
@@ -415,15 +518,19 @@ int getModule(const Driver &d, const kred_gpu_kernel &k, const Device &dev,
   // Load without the lock (PTX JIT compilation can take a while), then
   // keep the first of concurrent loads.
   Module loaded;
-  int status = loadModule(d, k, cubin >= 0 ? cubin : ptx, &loaded);
-  if (status != KRED_OK && cubin >= 0 && ptx >= 0 &&
-      status != KRED_ERR_OUT_OF_MEMORY) {
-    std::string cubinError = kred_last_error();
-    status = loadModule(d, k, ptx, &loaded);
-    if (status != KRED_OK) {
-      std::string ptxError = kred_last_error();
-      return fail(status, "%s (after its cubin failed: %s)", ptxError.c_str(),
-                  cubinError.c_str());
+  int status = KRED_OK;
+  std::string earlier; // why the earlier candidates failed
+  for (size_t c = 0; c < candidates.size(); ++c) {
+    status = loadModule(d, k, candidates[c], &loaded);
+    if (status == KRED_OK || status == KRED_ERR_OUT_OF_MEMORY)
+      break;
+    if (c + 1 < candidates.size()) {
+      earlier += std::string(earlier.empty() ? "" : "; its ") +
+                 kindName(k.images[candidates[c]].kind) + " failed: " +
+                 kred_last_error();
+    } else if (!earlier.empty()) {
+      std::string last = kred_last_error();
+      return fail(status, "%s (after its %s)", last.c_str(), earlier.c_str());
     }
   }
   if (status != KRED_OK)
@@ -727,25 +834,33 @@ size_t scratchBytes(const kred_gpu_kernel *kernel, int64_t M, int64_t N,
 }
 
 void releaseKernel(const kred_gpu_kernel *kernel) {
-  const Driver &d = driver();
-  if (!d.ok || !kernel)
+  if (!kernel)
     return;
-  std::vector<std::pair<CUcontext, CUmodule>> unload;
-  {
-    std::lock_guard<std::mutex> lock(moduleMutex);
-    for (auto it = modules.begin(); it != modules.end();) {
-      if (it->first.first == kernel) {
-        unload.emplace_back(it->first.second, it->second.module);
-        it = modules.erase(it);
-      } else {
-        ++it;
+  // Both drivers: the kernel may have been loaded by either.
+  for (bool emulated : {false, true}) {
+    if (!(emulated ? emulatorLoaded : realLoaded))
+      continue;
+    const Driver &d = emulated ? emulatorDriver() : realDriver();
+    if (!d.ok)
+      continue;
+    std::map<ModuleKey, Module> &modules = moduleTables[emulated];
+    std::vector<std::pair<CUcontext, CUmodule>> unload;
+    {
+      std::lock_guard<std::mutex> lock(moduleMutex);
+      for (auto it = modules.begin(); it != modules.end();) {
+        if (it->first.first == kernel) {
+          unload.emplace_back(it->first.second, it->second.module);
+          it = modules.erase(it);
+        } else {
+          ++it;
+        }
       }
     }
-  }
-  for (auto &[context, module] : unload) {
-    ScopedContext scope(d);
-    if (!scope.enter(context))
-      d.moduleUnload(module);
+    for (auto &[context, module] : unload) {
+      ScopedContext scope(d);
+      if (!scope.enter(context))
+        d.moduleUnload(module);
+    }
   }
 }
 
@@ -818,6 +933,14 @@ void kred_gpu_release_kernel(const kred_gpu_kernel *kernel) {
     releaseKernel(kernel);
   } catch (...) {
   }
+}
+
+int kred_gpu_set_emulator(int on) {
+  kred::detail::clearError();
+  int previous = useEmulator() ? 1 : 0;
+  if (on >= 0)
+    emulatorSelected.store(on ? 1 : 0);
+  return previous;
 }
 
 } // extern "C"

@@ -269,10 +269,14 @@ KRED_API size_t kred_dtype_size(int dtype);
  * dlopen("libcuda.so.1") (or $KRED_LIBCUDA_PATH); it links no CUDA library.
  *===----------------------------------------------------------------------===*/
 
-/* One compiled form of a GPU kernel. */
+/* One compiled form of a GPU kernel. kind 2 (KRED_GPU_IMAGE_HOST): a host
+ * image, a kred_emu_module (kred_gpu_emu.h) that only the GPU emulator runs
+ * (see kred_gpu_set_emulator); a device loads the cubin of its exact sm,
+ * else the PTX of the highest sm not above its own, else a host image (the
+ * emulator: the host image first). */
 typedef struct kred_gpu_image {
   int32_t sm;          /* compute capability * 10 + minor, e.g. 80, 90 */
-  int32_t kind;        /* 0: PTX text (NUL-terminated), 1: cubin */
+  int32_t kind;        /* 0: PTX text (NUL-terminated), 1: cubin, 2: host */
   const void *data;
   size_t size;
 } kred_gpu_image;
@@ -334,6 +338,19 @@ KRED_API size_t kred_gpu_scratch_bytes(const kred_gpu_kernel *kernel,
  * launched, so that another kernel at the same address is not mistaken for
  * it. */
 KRED_API void kred_gpu_release_kernel(const kred_gpu_kernel *kernel);
+
+/* Testing aid: runs every later GPU call on the GPU emulator (on = 1) or the
+ * CUDA driver (on = 0); a negative `on` changes nothing. The emulator is one
+ * emulated sm_90 device (an H100's multiprocessors and limits) that runs
+ * host images (kind 2) with this runtime's launch logic, each launch
+ * synchronously on the host, hostile where a GPU is (poisoned shared
+ * memory, varying thread orders, a shared-memory race detector): see
+ * docs/gpu.md, "The emulator". Without a call, the first GPU call selects
+ * the emulator when $KRED_GPU_EMULATOR is set and not "0". Devices, contexts
+ * and loaded modules are kept per driver; a launch in progress finishes on
+ * the driver it started with. Returns the selection before the call (1: the
+ * emulator, 0: the CUDA driver). */
+KRED_API int kred_gpu_set_emulator(int on);
 
 #ifdef __cplusplus
 } /* extern "C" */
