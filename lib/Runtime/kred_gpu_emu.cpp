@@ -9,14 +9,17 @@
 // memory), whose modules are host images (kred_emu_module, kred_gpu_emu.h)
 // and whose cuLaunchKernel runs the whole grid before it returns.
 //
-// Each block's threads run as fibers (ucontext) on stacks of 256 KiB with a
-// guard page, reused across blocks and launches (per host thread). A
-// barrier switches back to the block's scheduler, which releases the
-// threads once every live thread waits; threads that returned while others
-// wait at a barrier fail the launch (a divergent barrier). The order in
-// which the threads run between two barriers changes at every barrier
-// (ascending, descending, rotated or shuffled, from a PRNG seeded with
-// $KRED_GPU_EMU_SEED), workgroup memory is poisoned (0xFF bytes) before each
+// Each block's threads run as fibers (a few instructions per switch on
+// x86-64, ucontext elsewhere) on stacks of 256 KiB with a guard page, reused
+// across blocks and launches (per host thread). A barrier switches back to
+// the block's scheduler, which releases the threads once every live thread
+// waits; threads that returned while others wait at a barrier fail the
+// launch (a divergent barrier). The threads run in rounds, in an order that
+// changes every round (ascending, descending, rotated or shuffled, from a
+// PRNG seeded with $KRED_GPU_EMU_SEED): with the race check, a thread
+// yields before each workgroup-memory access (the block advances in
+// lockstep, one access per thread and round), without it, it runs to its
+// next barrier. Workgroup memory is poisoned (0xFF bytes) before each
 // block, device memory when it is allocated, and, unless
 // $KRED_GPU_EMU_RACECHECK=0, a race detector checks every workgroup-memory
 // access of the generated code (thread->shared_access): a read of bytes
@@ -34,8 +37,15 @@
 #include "kred_gpu_emu.h"
 
 #include <sys/mman.h>
-#include <ucontext.h>
 #include <unistd.h>
+
+// Fibers switch with a few instructions on x86-64 (kredEmuSwitch below),
+// with ucontext elsewhere.
+#if defined(__x86_64__)
+#define KRED_EMU_FAST_SWITCH 1
+#else
+#include <ucontext.h>
+#endif
 
 #include <algorithm>
 #include <atomic>
@@ -64,6 +74,55 @@
 #endif
 
 using namespace kred::cuda;
+
+#ifdef KRED_EMU_FAST_SWITCH
+// kredEmuSwitch(save, load): saves the callee-saved registers, MXCSR and
+// the x87 control word on the current stack, stores the stack pointer at
+// *save, switches to the stack `load` (saved the same way) and restores
+// them. kredEmuFiberStart: the first "return" of a new fiber, which calls
+// the C function in r13 with r12 as its argument (never returns).
+extern "C" void kredEmuSwitch(void **save, void *load);
+extern "C" void kredEmuFiberStart();
+asm(R"(
+        .text
+        .p2align 4
+        .globl kredEmuSwitch
+        .hidden kredEmuSwitch
+        .type kredEmuSwitch,@function
+kredEmuSwitch:
+        pushq %rbp
+        pushq %rbx
+        pushq %r12
+        pushq %r13
+        pushq %r14
+        pushq %r15
+        subq $8, %rsp
+        stmxcsr (%rsp)
+        fnstcw 4(%rsp)
+        movq %rsp, (%rdi)
+        movq %rsi, %rsp
+        ldmxcsr (%rsp)
+        fldcw 4(%rsp)
+        addq $8, %rsp
+        popq %r15
+        popq %r14
+        popq %r13
+        popq %r12
+        popq %rbx
+        popq %rbp
+        ret
+        .size kredEmuSwitch,.-kredEmuSwitch
+
+        .p2align 4
+        .globl kredEmuFiberStart
+        .hidden kredEmuFiberStart
+        .type kredEmuFiberStart,@function
+kredEmuFiberStart:
+        movq %r12, %rdi
+        jmpq *%r13
+        .size kredEmuFiberStart,.-kredEmuFiberStart
+)");
+#endif
 
 namespace {
 
@@ -216,7 +275,11 @@ struct Executor;
 struct Fiber {
   kred_emu_thread thread; ///< what the kernel sees; emulator points here
   Executor *executor = nullptr;
+#ifdef KRED_EMU_FAST_SWITCH
+  void *sp = nullptr; ///< saved stack pointer while switched out
+#else
   ucontext_t context;
+#endif
   enum State : uint8_t { Ready, AtBarrier, Done, Aborted } state = Ready;
   uint16_t linear = 0; ///< x + y * bx + z * bx * by
 #ifdef KRED_EMU_ASAN
@@ -236,7 +299,11 @@ struct Stack {
 struct Executor {
   std::vector<std::unique_ptr<Fiber>> fibers;
   std::vector<Stack> stacks;
+#ifdef KRED_EMU_FAST_SWITCH
+  void *schedulerSp = nullptr;
+#else
   ucontext_t scheduler;
+#endif
 #ifdef KRED_EMU_ASAN
   void *schedulerFakeStack = nullptr;
   const void *schedulerBottom = nullptr;
@@ -342,7 +409,11 @@ void yieldToScheduler(Fiber *f, bool dying) {
 #else
   (void)dying;
 #endif
+#ifdef KRED_EMU_FAST_SWITCH
+  kredEmuSwitch(&f->sp, e.schedulerSp);
+#else
   swapcontext(&f->context, &e.scheduler);
+#endif
 #ifdef KRED_EMU_ASAN
   __sanitizer_finish_switch_fiber(f->fakeStack, &e.schedulerBottom,
                                   &e.schedulerSize);
@@ -355,14 +426,17 @@ void resume(Executor &e, size_t i) {
   __sanitizer_start_switch_fiber(&e.schedulerFakeStack, e.stacks[i].bottom,
                                  e.stacks[i].bytes);
 #endif
+#ifdef KRED_EMU_FAST_SWITCH
+  kredEmuSwitch(&e.schedulerSp, e.fibers[i]->sp);
+#else
   swapcontext(&e.scheduler, &e.fibers[i]->context);
+#endif
 #ifdef KRED_EMU_ASAN
   __sanitizer_finish_switch_fiber(e.schedulerFakeStack, nullptr, nullptr);
 #endif
 }
 
-void fiberMain(unsigned hi, unsigned lo) {
-  auto *f = reinterpret_cast<Fiber *>((uintptr_t(hi) << 32) | uintptr_t(lo));
+void fiberRun(Fiber *f) {
   Executor &e = *f->executor;
 #ifdef KRED_EMU_ASAN
   __sanitizer_finish_switch_fiber(nullptr, &e.schedulerBottom,
@@ -374,6 +448,44 @@ void fiberMain(unsigned hi, unsigned lo) {
   // Never resumed.
   std::abort();
 }
+
+#ifdef KRED_EMU_FAST_SWITCH
+/// Makes fiber `f` start fiberRun(f) on `stack` when first switched to.
+void prepareFiber(Executor &, Fiber &f, const Stack &stack) {
+  auto top = reinterpret_cast<uintptr_t>(stack.bottom + stack.bytes) & ~15ull;
+  auto *slot = reinterpret_cast<uint64_t *>(top);
+  uint32_t mxcsr = 0x1f80;
+  uint16_t fpucw = 0x037f;
+  asm volatile("stmxcsr %0" : "=m"(mxcsr));
+  asm volatile("fnstcw %0" : "=m"(fpucw));
+  *--slot = 0; // the return address of fiberRun (it never returns)
+  *--slot = reinterpret_cast<uint64_t>(&kredEmuFiberStart);
+  *--slot = 0;                                   // rbp
+  *--slot = 0;                                   // rbx
+  *--slot = reinterpret_cast<uint64_t>(&f);      // r12: the argument
+  *--slot = reinterpret_cast<uint64_t>(&fiberRun); // r13: the function
+  *--slot = 0;                                   // r14
+  *--slot = 0;                                   // r15
+  *--slot = uint64_t(mxcsr) | (uint64_t(fpucw) << 32);
+  f.sp = slot;
+}
+#else
+void fiberMain(unsigned hi, unsigned lo) {
+  fiberRun(reinterpret_cast<Fiber *>((uintptr_t(hi) << 32) | uintptr_t(lo)));
+}
+
+/// Makes fiber `f` start fiberRun(f) on `stack` when first switched to.
+void prepareFiber(Executor &e, Fiber &f, const Stack &stack) {
+  getcontext(&f.context);
+  f.context.uc_stack.ss_sp = stack.bottom;
+  f.context.uc_stack.ss_size = stack.bytes;
+  f.context.uc_link = &e.scheduler;
+  uintptr_t p = reinterpret_cast<uintptr_t>(&f);
+  makecontext(&f.context, reinterpret_cast<void (*)()>(fiberMain), 2,
+              static_cast<unsigned>(p >> 32),
+              static_cast<unsigned>(p & 0xffffffffu));
+}
+#endif
 
 //===----------------------------------------------------------------------===//
 // Messages
@@ -524,6 +636,13 @@ void emuSharedAccess(kred_emu_thread *t, const void *address, int64_t bytes,
       s[i].reader2 = me;
     }
   }
+  // Let the other threads run before the access is made: with the race
+  // check, the threads of a block advance in lockstep, one workgroup-memory
+  // access at a time (in a fresh order each round), as a GPU's threads
+  // load and store together: a missing barrier after cooperative stores is
+  // then reported as a read-after-write race, one before the tile is
+  // overwritten as a write-after-read race.
+  yieldToScheduler(f, /*dying=*/false);
 }
 
 //===----------------------------------------------------------------------===//
@@ -575,28 +694,27 @@ bool runBlock(Executor &e) {
     t.barrier = emuBarrier;
     t.shared_access = e.raceCheck ? emuSharedAccess : nullptr;
     t.emulator = &f;
-    getcontext(&f.context);
-    f.context.uc_stack.ss_sp = e.stacks[i].bottom;
-    f.context.uc_stack.ss_size = e.stacks[i].bytes;
-    f.context.uc_link = &e.scheduler;
-    uintptr_t p = reinterpret_cast<uintptr_t>(&f);
-    makecontext(&f.context, reinterpret_cast<void (*)()>(fiberMain), 2,
-                static_cast<unsigned>(p >> 32),
-                static_cast<unsigned>(p & 0xffffffffu));
+    prepareFiber(e, f, e.stacks[i]);
     f.state = Fiber::Ready;
   }
   std::vector<uint16_t> order, waiting, done;
   order.reserve(n);
   for (;;) {
-    order.clear();
-    for (size_t i = 0; i < n; ++i)
-      if (e.fibers[i]->state == Fiber::Ready)
-        order.push_back(static_cast<uint16_t>(i));
-    pickOrder(rng, order);
-    for (uint16_t i : order) {
-      resume(e, i);
-      if (e.failed)
-        return false;
+    // One barrier interval: rounds until every thread waits at a barrier or
+    // has returned (a thread stays ready when it yields at a store).
+    for (;;) {
+      order.clear();
+      for (size_t i = 0; i < n; ++i)
+        if (e.fibers[i]->state == Fiber::Ready)
+          order.push_back(static_cast<uint16_t>(i));
+      if (order.empty())
+        break;
+      pickOrder(rng, order);
+      for (uint16_t i : order) {
+        resume(e, i);
+        if (e.failed)
+          return false;
+      }
     }
     waiting.clear();
     done.clear();
