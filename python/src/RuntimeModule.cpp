@@ -211,4 +211,14 @@ void kred::python::populateRuntimeModule(py::module_ &m) {
       },
       py::arg("kernel"), py::arg("M"), py::arg("N"), py::arg("device") = 0,
       "Device scratch in bytes an automatic-split launch needs (0: none).");
+  m.def(
+      "gpu_set_emulator",
+      [](bool on) { return kred_gpu_set_emulator(on ? 1 : 0) == 1; },
+      py::arg("on"),
+      "Testing aid: runs every later GPU call on the GPU emulator (True: one "
+      "emulated sm_90 device that runs host images, synchronously, with "
+      "poisoned shared memory, varying thread orders and a race detector) "
+      "or the CUDA driver (False); $KRED_GPU_EMULATOR=1 selects the "
+      "emulator at first use (kred_gpu_set_emulator, docs/gpu.md). Returns "
+      "whether the emulator was selected before the call.");
 }
