@@ -163,6 +163,35 @@ FailureOr<Type> getCommonElementType(std::optional<Location> loc,
   return common;
 }
 
+/// Type inference runs while an op is parsed, before the verifier checks
+/// the operand types: every inference first checks that its operands are
+/// formula values (1-D fixed vectors of f16, bf16, f32 or f64), so that no
+/// rule ever sees a scalar, a 0-D, n-D or scalable vector.
+LogicalResult checkFormulaOperands(std::optional<Location> loc,
+                                   StringRef opName, ValueRange operands) {
+  for (auto [i, value] : llvm::enumerate(operands)) {
+    auto type = dyn_cast<VectorType>(value.getType());
+    if (type && type.getRank() == 1 && !type.isScalable() &&
+        type.getDimSize(0) >= 1 &&
+        isa<Float16Type, BFloat16Type, Float32Type, Float64Type>(
+            type.getElementType()))
+      continue;
+    return emitOptionalError(loc, "'", opName, "' operand #", i,
+                             " must be a formula value (vector<D x f16, "
+                             "bf16, f32 or f64>), got ",
+                             value.getType());
+  }
+  return success();
+}
+
+/// Starts every inferReturnTypes (see checkFormulaOperands).
+#define KRED_CHECK_FORMULA_OPERANDS()                                          \
+  do {                                                                         \
+    if (failed(checkFormulaOperands(loc, getOperationName(),                   \
+                                    adaptor.getOperands())))                   \
+      return failure();                                                        \
+  } while (false)
+
 /// KeOps' broadcasting rule: equal dimensions, or dimension 1 against any.
 FailureOr<int64_t> broadcastDims(std::optional<Location> loc, StringRef opName,
                                  ValueRange values) {
@@ -219,9 +248,11 @@ int64_t product(ArrayRef<int64_t> dims) {
 
 // Ops whose result has the operand's type.
 #define KRED_INFER_SAME(OP)                                                    \
-  LogicalResult OP::inferReturnTypes(MLIRContext *, std::optional<Location>,   \
+  LogicalResult OP::inferReturnTypes(MLIRContext *,                            \
+                                     std::optional<Location> loc,              \
                                      Adaptor adaptor,                          \
                                      SmallVectorImpl<Type> &types) {           \
+    KRED_CHECK_FORMULA_OPERANDS();                                             \
     types.push_back(adaptor.getInput().getType());                             \
     return success();                                                          \
   }
@@ -253,6 +284,7 @@ LogicalResult ClampIntOp::inferReturnTypes(MLIRContext *,
                                            std::optional<Location> loc,
                                            Adaptor adaptor,
                                            SmallVectorImpl<Type> &types) {
+  KRED_CHECK_FORMULA_OPERANDS();
   if (adaptor.getLo() > adaptor.getHi())
     return emitOptionalError(loc, "'kernelred.clampint' lower bound ",
                              adaptor.getLo(), " exceeds upper bound ",
@@ -265,6 +297,7 @@ LogicalResult DiffClampIntOp::inferReturnTypes(MLIRContext *,
                                                std::optional<Location> loc,
                                                Adaptor adaptor,
                                                SmallVectorImpl<Type> &types) {
+  KRED_CHECK_FORMULA_OPERANDS();
   if (adaptor.getLo() > adaptor.getHi())
     return emitOptionalError(loc, "'kernelred.diffclampint' lower bound ",
                              adaptor.getLo(), " exceeds upper bound ",
@@ -279,6 +312,7 @@ LogicalResult DiffClampIntOp::inferReturnTypes(MLIRContext *,
                                      std::optional<Location> loc,              \
                                      Adaptor adaptor,                          \
                                      SmallVectorImpl<Type> &types) {           \
+    KRED_CHECK_FORMULA_OPERANDS();                                             \
     return inferWithDim(loc, getOperationName(), adaptor.getOperands(), 1,     \
                         types);                                                \
   }
@@ -297,6 +331,7 @@ KRED_INFER_SCALAR(Norm2Op)
                                      std::optional<Location> loc,              \
                                      Adaptor adaptor,                          \
                                      SmallVectorImpl<Type> &types) {           \
+    KRED_CHECK_FORMULA_OPERANDS();                                             \
     return inferBroadcast(loc, getOperationName(), adaptor.getOperands(),      \
                           types);                                              \
   }
@@ -319,6 +354,7 @@ LogicalResult SumTOp::inferReturnTypes(MLIRContext *,
                                        std::optional<Location> loc,
                                        Adaptor adaptor,
                                        SmallVectorImpl<Type> &types) {
+  KRED_CHECK_FORMULA_OPERANDS();
   if (getFormulaDim(adaptor.getInput()) != 1)
     return emitOptionalError(loc, "'kernelred.sumt' expects a scalar operand "
                                   "(dimension 1), got dimension ",
@@ -331,6 +367,7 @@ LogicalResult ElemOp::inferReturnTypes(MLIRContext *,
                                        std::optional<Location> loc,
                                        Adaptor adaptor,
                                        SmallVectorImpl<Type> &types) {
+  KRED_CHECK_FORMULA_OPERANDS();
   int64_t d = getFormulaDim(adaptor.getInput());
   int64_t m = adaptor.getIndex();
   if (m < 0 || m >= d)
@@ -344,6 +381,7 @@ LogicalResult ElemTOp::inferReturnTypes(MLIRContext *,
                                         std::optional<Location> loc,
                                         Adaptor adaptor,
                                         SmallVectorImpl<Type> &types) {
+  KRED_CHECK_FORMULA_OPERANDS();
   if (getFormulaDim(adaptor.getInput()) != 1)
     return emitOptionalError(loc, "'kernelred.elemt' expects a scalar operand "
                                   "(dimension 1), got dimension ",
@@ -360,6 +398,7 @@ LogicalResult ExtractOp::inferReturnTypes(MLIRContext *,
                                           std::optional<Location> loc,
                                           Adaptor adaptor,
                                           SmallVectorImpl<Type> &types) {
+  KRED_CHECK_FORMULA_OPERANDS();
   int64_t d = getFormulaDim(adaptor.getInput());
   int64_t start = adaptor.getStart(), len = adaptor.getLength();
   if (len < 1)
@@ -378,6 +417,7 @@ LogicalResult ExtractTOp::inferReturnTypes(MLIRContext *,
                                            std::optional<Location> loc,
                                            Adaptor adaptor,
                                            SmallVectorImpl<Type> &types) {
+  KRED_CHECK_FORMULA_OPERANDS();
   int64_t d = getFormulaDim(adaptor.getInput());
   int64_t start = adaptor.getStart(), n = adaptor.getDim();
   if (start < 0 || start + d > n)
@@ -392,6 +432,7 @@ LogicalResult OneHotOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &types) {
+  KRED_CHECK_FORMULA_OPERANDS();
   if (getFormulaDim(adaptor.getInput()) != 1)
     return emitOptionalError(loc, "'kernelred.onehot' expects a scalar "
                                   "operand (dimension 1), got dimension ",
@@ -404,6 +445,7 @@ LogicalResult ScalProdOp::inferReturnTypes(MLIRContext *,
                                            std::optional<Location> loc,
                                            Adaptor adaptor,
                                            SmallVectorImpl<Type> &types) {
+  KRED_CHECK_FORMULA_OPERANDS();
   if (failed(broadcastDims(loc, getOperationName(), adaptor.getOperands())))
     return failure();
   return inferWithDim(loc, getOperationName(), adaptor.getOperands(), 1,
@@ -414,6 +456,7 @@ LogicalResult SqDistOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &types) {
+  KRED_CHECK_FORMULA_OPERANDS();
   if (failed(broadcastDims(loc, getOperationName(), adaptor.getOperands())))
     return failure();
   return inferWithDim(loc, getOperationName(), adaptor.getOperands(), 1,
@@ -424,6 +467,7 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &types) {
+  KRED_CHECK_FORMULA_OPERANDS();
   return inferWithDim(loc, getOperationName(), adaptor.getOperands(),
                       getFormulaDim(adaptor.getLhs()) +
                           getFormulaDim(adaptor.getRhs()),
@@ -434,6 +478,7 @@ LogicalResult MatVecMultOp::inferReturnTypes(MLIRContext *,
                                              std::optional<Location> loc,
                                              Adaptor adaptor,
                                              SmallVectorImpl<Type> &types) {
+  KRED_CHECK_FORMULA_OPERANDS();
   int64_t da = getFormulaDim(adaptor.getLhs());
   int64_t db = getFormulaDim(adaptor.getRhs());
   if (da % db != 0)
@@ -448,6 +493,7 @@ LogicalResult VecMatMultOp::inferReturnTypes(MLIRContext *,
                                              std::optional<Location> loc,
                                              Adaptor adaptor,
                                              SmallVectorImpl<Type> &types) {
+  KRED_CHECK_FORMULA_OPERANDS();
   int64_t db = getFormulaDim(adaptor.getLhs());
   int64_t da = getFormulaDim(adaptor.getRhs());
   if (da % db != 0)
@@ -462,6 +508,7 @@ LogicalResult TensorProdOp::inferReturnTypes(MLIRContext *,
                                              std::optional<Location> loc,
                                              Adaptor adaptor,
                                              SmallVectorImpl<Type> &types) {
+  KRED_CHECK_FORMULA_OPERANDS();
   return inferWithDim(loc, getOperationName(), adaptor.getOperands(),
                       getFormulaDim(adaptor.getLhs()) *
                           getFormulaDim(adaptor.getRhs()),
@@ -481,6 +528,7 @@ LogicalResult WeightedSqNormOp::inferReturnTypes(MLIRContext *,
                                                  std::optional<Location> loc,
                                                  Adaptor adaptor,
                                                  SmallVectorImpl<Type> &types) {
+  KRED_CHECK_FORMULA_OPERANDS();
   if (failed(checkWeightDim(loc, getOperationName(),
                             getFormulaDim(adaptor.getLhs()),
                             getFormulaDim(adaptor.getRhs()))))
@@ -493,6 +541,7 @@ LogicalResult WeightedSqDistOp::inferReturnTypes(MLIRContext *,
                                                  std::optional<Location> loc,
                                                  Adaptor adaptor,
                                                  SmallVectorImpl<Type> &types) {
+  KRED_CHECK_FORMULA_OPERANDS();
   FailureOr<int64_t> d =
       broadcastDims(loc, getOperationName(),
                     ValueRange{adaptor.getLhs(), adaptor.getRhs()});
@@ -564,6 +613,7 @@ LogicalResult TensorDotOp::inferReturnTypes(MLIRContext *,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &types) {
+  KRED_CHECK_FORMULA_OPERANDS();
   std::optional<ArrayRef<int64_t>> permute;
   if (adaptor.getPermute())
     permute = *adaptor.getPermute();
@@ -581,6 +631,7 @@ LogicalResult KronOp::inferReturnTypes(MLIRContext *,
                                        std::optional<Location> loc,
                                        Adaptor adaptor,
                                        SmallVectorImpl<Type> &types) {
+  KRED_CHECK_FORMULA_OPERANDS();
   ArrayRef<int64_t> dimsA = adaptor.getDimsA(), dimsB = adaptor.getDimsB();
   if (llvm::any_of(dimsA, [](int64_t d) { return d < 1; }) ||
       llvm::any_of(dimsB, [](int64_t d) { return d < 1; }))
@@ -604,6 +655,7 @@ LogicalResult BSplineOp::inferReturnTypes(MLIRContext *,
                                           std::optional<Location> loc,
                                           Adaptor adaptor,
                                           SmallVectorImpl<Type> &types) {
+  KRED_CHECK_FORMULA_OPERANDS();
   int64_t order = adaptor.getOrder();
   int64_t nk = getFormulaDim(adaptor.getKnots());
   if (getFormulaDim(adaptor.getX()) != 1)
@@ -626,6 +678,7 @@ LogicalResult SoftDTWSqDistOp::inferReturnTypes(MLIRContext *,
                                                 std::optional<Location> loc,
                                                 Adaptor adaptor,
                                                 SmallVectorImpl<Type> &types) {
+  KRED_CHECK_FORMULA_OPERANDS();
   if (getFormulaDim(adaptor.getGamma()) != 1)
     return emitOptionalError(loc, "'kernelred.softdtw_sqdist' gamma must be "
                                   "a scalar, got dimension ",
@@ -638,6 +691,7 @@ LogicalResult GradOp::inferReturnTypes(MLIRContext *,
                                        std::optional<Location> loc,
                                        Adaptor adaptor,
                                        SmallVectorImpl<Type> &types) {
+  KRED_CHECK_FORMULA_OPERANDS();
   if (getFormulaDim(adaptor.getDir()) != getFormulaDim(adaptor.getFormula()))
     return emitOptionalError(
         loc, "'kernelred.grad' direction has dimension ",
@@ -651,6 +705,7 @@ LogicalResult DiffOp::inferReturnTypes(MLIRContext *,
                                        std::optional<Location> loc,
                                        Adaptor adaptor,
                                        SmallVectorImpl<Type> &types) {
+  KRED_CHECK_FORMULA_OPERANDS();
   if (getFormulaDim(adaptor.getDir()) != getFormulaDim(adaptor.getVar()))
     return emitOptionalError(
         loc, "'kernelred.diff' direction has dimension ",
@@ -664,6 +719,7 @@ LogicalResult DivergenceOp::inferReturnTypes(MLIRContext *,
                                              std::optional<Location> loc,
                                              Adaptor adaptor,
                                              SmallVectorImpl<Type> &types) {
+  KRED_CHECK_FORMULA_OPERANDS();
   if (getFormulaDim(adaptor.getFormula()) != getFormulaDim(adaptor.getVar()))
     return emitOptionalError(
         loc, "'kernelred.divergence' needs a formula with the variable's "
@@ -678,6 +734,7 @@ LogicalResult LaplacianOp::inferReturnTypes(MLIRContext *,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &types) {
+  KRED_CHECK_FORMULA_OPERANDS();
   if (getFormulaDim(adaptor.getFormula()) != 1)
     return emitOptionalError(loc, "'kernelred.laplacian' needs a scalar "
                                   "formula, got dimension ",
@@ -690,6 +747,7 @@ LogicalResult GradMatrixOp::inferReturnTypes(MLIRContext *,
                                              std::optional<Location> loc,
                                              Adaptor adaptor,
                                              SmallVectorImpl<Type> &types) {
+  KRED_CHECK_FORMULA_OPERANDS();
   return inferWithDim(loc, getOperationName(), adaptor.getOperands(),
                       getFormulaDim(adaptor.getFormula()) *
                           getFormulaDim(adaptor.getVar()),
@@ -703,6 +761,7 @@ LogicalResult GradMatrixOp::inferReturnTypes(MLIRContext *,
 LogicalResult ExtractStridedOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<Type> &types) {
+  KRED_CHECK_FORMULA_OPERANDS();
   int64_t d = getFormulaDim(adaptor.getInput());
   int64_t start = adaptor.getStart(), len = adaptor.getLength();
   int64_t stride = adaptor.getStride();
@@ -728,6 +787,7 @@ LogicalResult InterleaveOp::inferReturnTypes(MLIRContext *,
                                              std::optional<Location> loc,
                                              Adaptor adaptor,
                                              SmallVectorImpl<Type> &types) {
+  KRED_CHECK_FORMULA_OPERANDS();
   FailureOr<int64_t> dim =
       broadcastDims(loc, getOperationName(), adaptor.getOperands());
   if (failed(dim))
@@ -758,6 +818,7 @@ static LogicalResult checkComplex(std::optional<Location> loc,
                                      std::optional<Location> loc,              \
                                      Adaptor adaptor,                          \
                                      SmallVectorImpl<Type> &types) {           \
+    KRED_CHECK_FORMULA_OPERANDS();                                             \
     if (failed(checkComplex(loc, getOperationName(), "operand",                \
                             adaptor.getInput())))                              \
       return failure();                                                        \
@@ -776,6 +837,7 @@ KRED_INFER_COMPLEX_TO_REAL(ComplexAngleOp)
                                      std::optional<Location> loc,              \
                                      Adaptor adaptor,                          \
                                      SmallVectorImpl<Type> &types) {           \
+    KRED_CHECK_FORMULA_OPERANDS();                                             \
     return inferWithDim(loc, getOperationName(), adaptor.getOperands(),        \
                         2 * getFormulaDim(adaptor.getInput()), types);         \
   }
@@ -789,6 +851,7 @@ KRED_INFER_REAL_TO_COMPLEX(ComplexExp1jOp)
                                      std::optional<Location> loc,              \
                                      Adaptor adaptor,                          \
                                      SmallVectorImpl<Type> &types) {           \
+    KRED_CHECK_FORMULA_OPERANDS();                                             \
     if (failed(checkComplex(loc, getOperationName(), "operand",                \
                             adaptor.getInput())))                              \
       return failure();                                                        \
@@ -803,6 +866,7 @@ LogicalResult ComplexSumOp::inferReturnTypes(MLIRContext *,
                                              std::optional<Location> loc,
                                              Adaptor adaptor,
                                              SmallVectorImpl<Type> &types) {
+  KRED_CHECK_FORMULA_OPERANDS();
   if (failed(checkComplex(loc, getOperationName(), "operand",
                           adaptor.getInput())))
     return failure();
@@ -814,6 +878,7 @@ LogicalResult ComplexSumTOp::inferReturnTypes(MLIRContext *,
                                               std::optional<Location> loc,
                                               Adaptor adaptor,
                                               SmallVectorImpl<Type> &types) {
+  KRED_CHECK_FORMULA_OPERANDS();
   if (getFormulaDim(adaptor.getInput()) != 2)
     return emitOptionalError(loc, "'kernelred.complexsumt' expects one "
                                   "complex number (dimension 2), got "
@@ -852,6 +917,7 @@ static LogicalResult inferComplexBroadcast(std::optional<Location> loc,
                                      std::optional<Location> loc,              \
                                      Adaptor adaptor,                          \
                                      SmallVectorImpl<Type> &types) {           \
+    KRED_CHECK_FORMULA_OPERANDS();                                             \
     return inferComplexBroadcast(loc, getOperationName(), adaptor.getLhs(),    \
                                  adaptor.getRhs(), types);                     \
   }
@@ -864,6 +930,7 @@ KRED_INFER_COMPLEX_BINARY(ComplexDivideOp)
 LogicalResult ComplexRealScalOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<Type> &types) {
+  KRED_CHECK_FORMULA_OPERANDS();
   Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
   // KeOps accepts the real scalar on either side.
   Value z = getFormulaDim(lhs) == 1 ? rhs : lhs;

@@ -735,3 +735,46 @@ kernelred.reduce @k sum over j vars(%s: i[0] vector<1xf32>, %z: j[1] vector<3xf3
   %0 = kernelred.complexrealscal %s, %z : vector<1xf32>, vector<3xf32>
   kernelred.yield %s : vector<1xf32>
 }
+
+// -----
+
+// Type inference runs while an op is parsed, before the operand types are
+// verified: an operand that is not a formula value is an error, never a
+// crash (found by kred-ir-fuzzer).
+kernelred.reduce @k sum over j vars(%s: i[0] vector<1xf32>, %z: j[1] f32) {
+  // expected-error @below {{'kernelred.complexrealscal' operand #1 must be a formula value (vector<D x f16, bf16, f32 or f64>), got 'f32'}}
+  %0 = kernelred.complexrealscal %s, %z : vector<1xf32>, f32
+  kernelred.yield %s : vector<1xf32>
+}
+
+// -----
+
+kernelred.reduce @k sum over j vars(%x: i[0] vector<2x3xf32>) {
+  // expected-error @below {{'kernelred.sum' operand #0 must be a formula value (vector<D x f16, bf16, f32 or f64>), got 'vector<2x3xf32>'}}
+  %0 = kernelred.sum %x : vector<2x3xf32>
+  kernelred.yield %0 : vector<1xf32>
+}
+
+// -----
+
+kernelred.reduce @k sum over j vars(%x: i[0] vector<f32>, %y: j[1] vector<3xf32>) {
+  // expected-error @below {{'kernelred.add' operand #0 must be a formula value (vector<D x f16, bf16, f32 or f64>), got 'vector<f32>'}}
+  %0 = kernelred.add %x, %y : vector<f32>, vector<3xf32>
+  kernelred.yield %0 : vector<3xf32>
+}
+
+// -----
+
+kernelred.reduce @k sum over j vars(%x: i[0] vector<[4]xf32>) {
+  // expected-error @below {{'kernelred.complexsum' operand #0 must be a formula value (vector<D x f16, bf16, f32 or f64>), got 'vector<[4]xf32>'}}
+  %0 = kernelred.complexsum %x : vector<[4]xf32>
+  kernelred.yield %0 : vector<2xf32>
+}
+
+// -----
+
+kernelred.reduce @k sum over j vars(%x: i[0] vector<3xi32>) {
+  // expected-error @below {{'kernelred.neg' operand #0 must be a formula value (vector<D x f16, bf16, f32 or f64>), got 'vector<3xi32>'}}
+  %0 = kernelred.neg %x : vector<3xi32>
+  kernelred.yield %0 : vector<3xi32>
+}
