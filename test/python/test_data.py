@@ -30,9 +30,9 @@ def launches(monkeypatch):
     seen = []
     orig = backends.CPUBackend.launch
 
-    def spy(self, kernel, arg_ptrs, M, N, out_ptr, idx_ptr):
+    def spy(self, kernel, arg_ptrs, M, N, out_ptr, idx_ptr, sizes=None):
         seen.append(list(arg_ptrs))
-        return orig(self, kernel, arg_ptrs, M, N, out_ptr, idx_ptr)
+        return orig(self, kernel, arg_ptrs, M, N, out_ptr, idx_ptr, sizes=sizes)
 
     monkeypatch.setattr(backends.CPUBackend, "launch", spy)
     return seen

@@ -387,15 +387,22 @@ def run(spec, tools, args, backend="auto", device_id=-1, ranges=None, out=None, 
     # Contiguous inputs (copies only where needed) and per-batch pointers.
     keep = []  # keeps the contiguous copies alive during the launch
     bases, strides = [], []
+    # Element counts behind each base pointer (None: unused position), for the sized launches: the
+    # runtime refuses a launch that would read or write past an array (see docs/abi.md).
+    numels, itemsizes = [], []
     for p in range(nargs):
         a = args[p]
         if cats[p] < 0:
             bases.append(tools.data_ptr(a) if tools.numel(a) else 0)
             strides.append(None)
+            numels.append(None)
+            itemsizes.append(None)
             continue
         a = tools.contiguous(a)
         keep.append(a)
         bases.append(tools.data_ptr(a))
+        numels.append(int(tools.numel(a)))
+        itemsizes.append(int(tools.itemsize(a)))
         if nbatch == 0:
             strides.append(None)
             continue
@@ -412,10 +419,23 @@ def run(spec, tools, args, backend="auto", device_id=-1, ranges=None, out=None, 
     i_ptr0 = tools.data_ptr(indices) if indices is not None else 0
     v_step = rows * vd * (tools.itemsize(values) if values is not None else 0)
     i_step = rows * idd * 8
+    v_numel = int(tools.numel(values)) if values is not None else None
+    i_numel = int(tools.numel(indices)) if indices is not None else None
+
+    def launch_sizes(ptrs, flat):
+        """(arg_sizes, out_size, idx_size): the elements from each pointer to the end of its array."""
+        arg_sizes = [
+            None if n is None else n - (ptr - base) // size
+            for n, ptr, base, size in zip(numels, ptrs, bases, itemsizes)
+        ]
+        out_size = None if v_numel is None else v_numel - flat * rows * vd
+        idx_size = None if i_numel is None else i_numel - flat * rows * idd
+        return arg_sizes, out_size, idx_size
+
     if blocks is not None:  # one launch (batch dimensions, if any, are all 1)
-        backend_obj.launch_ranges(kernel, bases, M, N, v_ptr0, i_ptr0, blocks)
+        backend_obj.launch_ranges(kernel, bases, M, N, v_ptr0, i_ptr0, blocks, sizes=launch_sizes(bases, 0))
     elif nbatch == 0:
-        backend_obj.launch(kernel, bases, M, N, v_ptr0, i_ptr0)
+        backend_obj.launch(kernel, bases, M, N, v_ptr0, i_ptr0, sizes=launch_sizes(bases, 0))
     else:
         import itertools
 
@@ -434,6 +454,7 @@ def run(spec, tools, args, backend="auto", device_id=-1, ranges=None, out=None, 
                 N,
                 v_ptr0 + flat * v_step if values is not None else 0,
                 i_ptr0 + flat * i_step if indices is not None else 0,
+                sizes=launch_sizes(ptrs, flat),
             )
     del keep
     return values, indices, fin
