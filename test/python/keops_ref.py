@@ -711,9 +711,46 @@ class FakeKernel:
         self.ir = f"// fake kernel for {formula}"
         self.launches = 0
 
-    def launch(self, arg_ptrs, M, N, out_ptr, out_idx_ptr, num_threads=0):
+    def _check_sizes(self, M, N, arg_sizes, out_size, out_idx_size, ranges_sizes=None):
+        """The checks of kred_cpu_launch_sized (same messages): a short buffer is a RuntimeError before
+        anything is read or written; None: the count the launch needs (unchecked)."""
+        info = self.info
+        where = "kernel 'kernel': "
+        counts = []
+        for name, value in [("out_size", out_size), ("out_idx_size", out_idx_size)] + [
+            (f"arg_sizes[{p}]", v) for p, v in enumerate(arg_sizes or [])
+        ] + list((ranges_sizes or {}).items()):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer))):
+                raise TypeError(f"{name} must be an int element count (or None)")
+            if value is not None and value < 0:
+                raise RuntimeError(f"{where}negative element count {value} for {name}")
+        if arg_sizes is not None and len(arg_sizes) != info["num_args"]:
+            raise ValueError(f"{where[:-2]} takes {info['num_args']} arguments, got {len(arg_sizes)} arg_sizes")
+        labels = {0: "Vi", 1: "Vj", 2: "Pm"}
+        for p in range(info["num_args"]):
+            c, d = info["arg_category"][p], info["arg_dim"][p]
+            if c < 0 or arg_sizes is None or arg_sizes[p] is None:
+                continue
+            rows = {0: ("M", M), 1: ("N", N)}.get(c)
+            need = rows[1] * d if rows else d
+            if arg_sizes[p] < need:
+                of = f" ({rows[0]} = {rows[1]} rows of {d})" if rows else ""
+                counts.append(f"argument {p} ({labels[c]}, dim {d}) is too short: {need} elements expected{of}, "
+                              f"{arg_sizes[p]} given")
+        rows = ("M", M) if info["axis"] == 1 else ("N", N)
+        for what, dim, given in [("the output array", info["out_value_dim"], out_size),
+                                 ("the index output array", info["out_index_dim"], out_idx_size)]:
+            if dim and given is not None and given < rows[1] * dim:
+                counts.append(f"{what} is too short: {rows[1] * dim} elements expected "
+                              f"({rows[0]} = {rows[1]} rows of {dim}), {given} given")
+        if counts:
+            raise RuntimeError(where + counts[0])
+
+    def launch(self, arg_ptrs, M, N, out_ptr, out_idx_ptr, num_threads=0, split=-1, *, arg_sizes=None,
+               out_size=None, out_idx_size=None):
         formula, aliases, reduction, axis, dtype, opt_arg, formula2 = self.spec
         info = self.info
+        self._check_sizes(M, N, arg_sizes, out_size, out_idx_size)
         args = []
         for pos in range(info["num_args"]):
             c, d = info["arg_category"][pos], info["arg_dim"][pos]
@@ -733,11 +770,21 @@ class FakeKernel:
             _to_address(out_idx_ptr, i, "int64")
 
     def launch_ranges(
-        self, arg_ptrs, M, N, out_ptr, out_idx_ptr, blocks_ptr, num_blocks, slices_ptr, red_ptr, num_red, num_threads=0
+        self, arg_ptrs, M, N, out_ptr, out_idx_ptr, blocks_ptr, num_blocks, slices_ptr, red_ptr, num_red, num_threads=0,
+        *, blocks_size=None, slices_size=None, redranges_size=None, arg_sizes=None, out_size=None, out_idx_size=None,
     ):
-        """Block-sparse launch: each block of output rows over its own reduced indices (kred_cpu_launch_ranges)."""
+        """Block-sparse launch: each block of output rows over its own reduced indices
+        (kred_cpu_launch_ranges_sized; the *_size keywords as in launch())."""
         formula, aliases, reduction, axis, dtype, opt_arg, formula2 = self.spec
         info = self.info
+        self._check_sizes(M, N, arg_sizes, out_size, out_idx_size,
+                          {"blocks_size": blocks_size, "slices_size": slices_size, "redranges_size": redranges_size})
+        for what, need, given in [("the block ranges", 2 * num_blocks, blocks_size),
+                                  ("the slices", num_blocks, slices_size),
+                                  ("the reduction ranges", 2 * num_red, redranges_size)]:
+            if given is not None and given < need:
+                raise RuntimeError(f"kernel 'kernel': {what} are too short: {need} int64 elements expected, "
+                                   f"{given} given")
         rows, red_n = (M, N) if axis == 1 else (N, M)
         blocks = _from_address(blocks_ptr, (num_blocks, 2), "int64")
         slices = _from_address(slices_ptr, (num_blocks,), "int64")
