@@ -5,7 +5,7 @@
 // Tests lib/Compiler below the frontend and the kred-to-llvm-cpu pipeline:
 // a hand-written kernel in the LLVM dialect (following the ABI of
 // kred_runtime.h) goes through translation, O3, object emission and the ORC
-// JIT, then runs through kred_cpu_launch; the on-disk cache's format,
+// JIT, then runs through kred_cpu_launch_sized; the on-disk cache's format,
 // damage detection and concurrent writers; target resolution. Run from lit
 // (test/unit/compiler.test).
 //
@@ -29,6 +29,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <dlfcn.h>
 #include <thread>
 #include <vector>
@@ -201,11 +202,12 @@ void testJitHandWrittenKernel() {
     for (int64_t j = 0; j < N; ++j)
       y[j] = 0.25f + 0.002f * float(j % 89);
     const void *args[] = {x.data(), y.data()};
+    const int64_t sizes[] = {M, N};
     for (int split : {-1, 0, 1}) {
       std::vector<float> out(M, std::nanf(""));
       kred_launch_options opts{2, split};
-      EXPECT(kred_cpu_launch(&kernel, args, M, N, out.data(), nullptr, &opts) ==
-             KRED_OK);
+      EXPECT(kred_cpu_launch_sized(&kernel, args, sizes, M, N, out.data(), M,
+                                   nullptr, 0, &opts) == KRED_OK);
       for (int64_t i = 0; i < M; ++i) {
         double want = 0;
         for (int64_t j = 0; j < N; ++j)
@@ -218,6 +220,27 @@ void testJitHandWrittenKernel() {
         }
       }
     }
+  }
+
+  // A buffer one element short is refused before anything runs.
+  {
+    int64_t M = 4, N = 6;
+    std::vector<float> x(M, 1.0f), y(N, 1.0f), out(M, -1.0f);
+    const void *args[] = {x.data(), y.data()};
+    const int64_t shortY[] = {M, N - 1};
+    const int64_t full[] = {M, N};
+    kred_launch_options opts{1, 0};
+    EXPECT(kred_cpu_launch_sized(&kernel, args, shortY, M, N, out.data(), M,
+                                 nullptr, 0, &opts) ==
+           KRED_ERR_INVALID_ARGUMENT);
+    EXPECT(std::strstr(kred_last_error(), "argument 1") != nullptr);
+    EXPECT(kred_cpu_launch_sized(&kernel, args, full, M, N, out.data(), M - 1,
+                                 nullptr, 0, &opts) ==
+           KRED_ERR_INVALID_ARGUMENT);
+    EXPECT(std::strstr(kred_last_error(), "output array is too short") !=
+           nullptr);
+    for (float v : out)
+      EXPECT(v == -1.0f);
   }
 
   // Two objects defining the same symbols coexist (one JITDylib each).
@@ -277,11 +300,12 @@ void checkSeedKernel(const kred_kernel &kernel, const char *where) {
   }
   double p = 0.25;
   const void *args[] = {x.data(), y.data(), a.data(), &p};
+  const int64_t sizes[] = {M, N, N, 1};
   for (int split : {0, 1}) {
     std::vector<double> out(M, NAN);
     kred_launch_options opts{2, split};
-    if (kred_cpu_launch(&kernel, args, M, N, out.data(), nullptr, &opts) !=
-        KRED_OK) {
+    if (kred_cpu_launch_sized(&kernel, args, sizes, M, N, out.data(), M,
+                              nullptr, 0, &opts) != KRED_OK) {
       std::fprintf(stderr, "%s: %s\n", where, kred_last_error());
       ++failures;
       return;
