@@ -10,6 +10,11 @@ devices of the arguments and ``device_id`` into a backend object:
   forms, which are copied to the GPU and the results back (``host=True``,
   see ``genred.run``), as KeOps does. "GPU_1D" never splits the reduced
   index, "GPU_2D" always does, "GPU" and "auto" leave it to the runtime.
+* ``EmulatedGPUBackend`` (a testing aid, docs/gpu.md "The emulator"): host
+  inputs with "GPU_EMU", "GPU_EMU_1D" or "GPU_EMU_2D", or with any backend
+  but "CPU" ("auto" included) when $KRED_GPU_EMULATOR=1: the GPU kernels
+  (the same gpu.module, lowered for the host) run through the GPU runtime's
+  real launch logic on the host GPU emulator, on host memory.
 
 A backend has ``signature(spec, dtype)`` (the compiled kernel and its
 signature) and ``launch(kernel, arg_ptrs, M, N, out_ptr, idx_ptr)``.
@@ -27,7 +32,17 @@ KNOWN_BACKENDS = (
     "GPU_2D",
     "GPU_2D_device",
     "GPU_2D_host",
+    "GPU_EMU",
+    "GPU_EMU_1D",
+    "GPU_EMU_2D",
 )
+
+
+def emulator_requested():
+    """Whether $KRED_GPU_EMULATOR=1 sends the GPU backends to the host GPU emulator."""
+    import os
+
+    return os.environ.get("KRED_GPU_EMULATOR", "") not in ("", "0")
 
 
 class GPUUnavailableError(RuntimeError):
@@ -189,6 +204,45 @@ class CUDABackend:
 _SPLIT = {"GPU_1D": 0, "GPU_2D": 1}
 
 
+class EmulatedGPUBackend:
+    """The GPU path on the host GPU emulator: GPU kernels compiled for the host (compile_gpu(emulate=True)) and
+    launched by the GPU runtime (kred_gpu_launch: split decision, scratch, merge) through its emulated driver,
+    on host arrays. A testing aid: slow, and it switches the process's GPU runtime to the emulator."""
+
+    name = "GPU (emulated)"
+    host = False
+    device = "cpu"
+
+    def __init__(self, split):
+        self.split = split
+
+    def signature(self, spec, dtype):
+        return spec.emulator_signature(dtype)
+
+    def launch(self, kernel, arg_ptrs, M, N, out_ptr, idx_ptr, sizes=None):
+        import numpy as np
+
+        rt = _runtime()
+        if rt is None or not hasattr(rt, "gpu_set_emulator"):
+            raise GPUUnavailableError("this build of kred._C has no GPU emulator")
+        # The runtime's driver selection is process-wide: the emulator for this launch only.
+        was_emulated = rt.gpu_set_emulator(True)
+        try:
+            scratch, nbytes = None, 0
+            if self.split != 0:
+                nbytes = int(rt.gpu_scratch_bytes(kernel, M, N, 0))
+                if nbytes:
+                    nbytes += 256  # the runtime aligns the scratch to 256 bytes
+                    scratch = np.empty(nbytes, dtype=np.uint8)  # host memory is the emulated device's
+            rt.gpu_launch(
+                kernel, arg_ptrs, M, N, out_ptr, idx_ptr, stream=0, device=0, split=self.split,
+                scratch=scratch.ctypes.data if scratch is not None else 0, scratch_bytes=nbytes,
+                **_size_keywords(sizes),
+            )
+        finally:
+            rt.gpu_set_emulator(was_emulated)
+
+
 def resolve_backend(backend, devices, describe, device_id=-1):
     """Picks the backend for one call.
 
@@ -200,7 +254,7 @@ def resolve_backend(backend, devices, describe, device_id=-1):
     if backend is None:
         backend = "auto"
     device_id = as_integer(device_id, "device_id", allow_none=True)
-    if isinstance(backend, (CPUBackend, CUDABackend)):
+    if isinstance(backend, (CPUBackend, CUDABackend, EmulatedGPUBackend)):
         return backend
     if not isinstance(backend, str) or backend not in KNOWN_BACKENDS:
         raise ValueError(f"invalid backend {backend!r}; expected one of {', '.join(KNOWN_BACKENDS)}")
@@ -227,7 +281,7 @@ def resolve_backend(backend, devices, describe, device_id=-1):
                 f"{describe(pos)} is on device '{dev}' but {describe(cuda[0][0])} is on device "
                 f"'{cuda[0][1]}': all inputs must be on the same device"
             )
-    if backend == "CPU" or (backend == "auto" and not cuda):
+    if backend == "CPU" or (backend == "auto" and not cuda and not emulator_requested()):
         if cuda:
             pos, dev = cuda[0]
             raise ValueError(
@@ -236,7 +290,17 @@ def resolve_backend(backend, devices, describe, device_id=-1):
             )
         return _CPU
 
-    # A GPU backend.
+    # A GPU backend: on the emulator ("GPU_EMU*", or any but "CPU" with $KRED_GPU_EMULATOR=1), host inputs only.
+    if backend.startswith("GPU_EMU") or emulator_requested():
+        if cuda:
+            pos, dev = cuda[0]
+            raise ValueError(
+                f"backend={backend!r} runs on the host GPU emulator, but {describe(pos)} is on device '{dev}'; "
+                "move the inputs with .cpu()"
+            )
+        kind = backend.replace("_EMU", "")
+        kind = kind[: len("GPU_1D")] if kind.startswith("GPU_") else "GPU"
+        return EmulatedGPUBackend(_SPLIT.get(kind, -1))
     if gpu_available() == 0:
         what = f"backend={backend!r}" if backend != "auto" else f"{describe(cuda[0][0])} is a CUDA tensor, but"
         raise GPUUnavailableError(f"{what}: kred cannot use a CUDA GPU here: {gpu_error()}")

@@ -39,15 +39,16 @@ def get_kernel(formula, aliases, reduction, axis, dtype, opt_arg=None, formula2=
     return kernel
 
 
-# The architectures compile_gpu can target (lib/Compiler/GPUCompiler.cpp).
-GPU_TARGETS = (80, 90)
+# The architectures compile_gpu can target (lib/Compiler/GPUCompiler.cpp): V100, T4, A100, H100.
+GPU_TARGETS = (70, 75, 80, 90)
 
 
 def gpu_target(sm):
     """The compile_gpu target for a device of compute capability `sm`: the newest of GPU_TARGETS not above it.
 
-    Its PTX is JIT-compiled by the driver for the device (e.g. sm_80 PTX on an sm_86 or sm_89 GPU, sm_90 PTX
-    on sm_100 or sm_120), which is how the runtime picks images (docs/gpu.md).
+    Its PTX is JIT-compiled by the driver for the device (e.g. sm_70 PTX on an sm_72 GPU, sm_80 PTX on an
+    sm_86 or sm_89 GPU, sm_90 PTX on sm_100 or sm_120), which is how the runtime picks images (docs/gpu.md).
+    Its PTX and cubins also go to compile_gpu's on-disk cache, so a new process does not recompile them.
     """
     sm = int(sm)
     usable = [t for t in GPU_TARGETS if t <= sm]
@@ -62,11 +63,17 @@ def gpu_target(sm):
 
 
 def get_gpu_kernel(
-    formula, aliases, reduction, axis, dtype, opt_arg=None, formula2="", dtype_acc="auto", sum_scheme="auto", *, sm
+    formula, aliases, reduction, axis, dtype, opt_arg=None, formula2="", dtype_acc="auto", sum_scheme="auto", *, sm,
+    emulate=False,
 ):
-    """Returns the compiled GPU kernel (``_C.compile_gpu``) for devices of compute capability `sm` (e.g. 90)."""
+    """Returns the compiled GPU kernel (``_C.compile_gpu``) for devices of compute capability `sm` (e.g. 90).
+
+    emulate=True: the same kernels compiled for the host GPU emulator (docs/gpu.md, a testing aid); sm is
+    then ignored.
+    """
     sm = gpu_target(sm)
-    key = make_key(formula, aliases, reduction, axis, dtype, opt_arg, formula2, dtype_acc, sum_scheme) + ("gpu", sm)
+    key = make_key(formula, aliases, reduction, axis, dtype, opt_arg, formula2, dtype_acc, sum_scheme) + (
+        ("gpu-emulator",) if emulate else ("gpu", sm))
     kernel = _kernels.get(key)
     if kernel is not None:
         _stats["hits"] += 1
@@ -84,7 +91,7 @@ def get_gpu_kernel(
             # compile_gpu takes a list of targets (sm=[90]); a bare int is refused.
             kernel = ext.compile_gpu(
                 formula, list(aliases), reduction, int(axis), dtype, opt_arg, formula2 or "", dtype_acc, sum_scheme,
-                sm=[sm],
+                sm=[sm], **({"emulate": True} if emulate else {}),
             )
             _kernels[key] = kernel
         else:

@@ -74,6 +74,10 @@ class GenredSpec:
         """The GPU kernel for `dtype` on devices of compute capability `sm` (major * 10 + minor), memoized."""
         return self._memo_signature((dtype, "gpu", sm), dtype, cache.get_gpu_kernel, sm=sm)
 
+    def emulator_signature(self, dtype):
+        """The GPU kernel for `dtype` compiled for the host GPU emulator (a testing aid), memoized."""
+        return self._memo_signature((dtype, "gpu-emulator"), dtype, cache.get_gpu_kernel, sm=90, emulate=True)
+
     def _memo_signature(self, key, dtype, get_kernel, **target):
         """The _Signature memoized under `key`, of the kernel get_kernel(<this reduction>, dtype, **target)."""
         sig = self._signatures.get(key)
