@@ -15,6 +15,7 @@
 #include "lib/Runtime/kred_runtime.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
@@ -140,12 +141,25 @@ const std::string &getCompilerVersion();
 // GPU (docs/gpu.md)
 //===----------------------------------------------------------------------===//
 
+/// The GPU architectures kred compiles for, ascending: sm_70 (V100), sm_75
+/// (T4), sm_80 (A100; also JIT-compiled for sm_86/sm_89) and sm_90 (H100;
+/// also for newer GPUs).
+llvm::ArrayRef<int> getSupportedGPUArchitectures();
+bool isSupportedGPUArchitecture(int sm);
+/// "sm_70, sm_75, sm_80, sm_90" (for error messages).
+std::string getSupportedGPUArchitecturesText();
+
 /// Options of the GPU compilation (kred-to-nvvm, ptxas).
 struct GPUCompileOptions {
-  /// Compute capabilities to build for (80: sm_80, 90: sm_90).
+  /// Compute capabilities to build for (70: sm_70, ..., 90: sm_90; see
+  /// getSupportedGPUArchitectures).
   std::vector<int> sms = {80};
   /// Also assemble cubins with ptxas (PTX is always produced).
   bool cubin = false;
+  /// With cubin: an sm that this ptxas cannot target (CUDA 13 dropped
+  /// sm_70) gets its PTX only (the driver JIT-compiles it) instead of an
+  /// error.
+  bool skipUnsupportedCubins = false;
   /// f32 exp/log through the hardware approximations.
   bool fastMath = false;
   int64_t blockThreads = 128;

@@ -21,6 +21,7 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -29,6 +30,8 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdlib>
+#include <map>
+#include <mutex>
 
 using namespace mlir;
 using namespace mlir::kernelred;
@@ -37,7 +40,29 @@ static llvm::Error makeError(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
-static bool isSupportedSM(int sm) { return sm == 80 || sm == 90; }
+static constexpr int kSupportedSMs[] = {70, 75, 80, 90};
+
+llvm::ArrayRef<int> mlir::kernelred::getSupportedGPUArchitectures() {
+  return kSupportedSMs;
+}
+
+bool mlir::kernelred::isSupportedGPUArchitecture(int sm) {
+  return llvm::is_contained(kSupportedSMs, sm);
+}
+
+std::string mlir::kernelred::getSupportedGPUArchitecturesText() {
+  std::string text;
+  for (int sm : kSupportedSMs)
+    text += (text.empty() ? "sm_" : ", sm_") + std::to_string(sm);
+  return text;
+}
+
+static bool isSupportedSM(int sm) { return isSupportedGPUArchitecture(sm); }
+
+static llvm::Error makeUnsupportedSMError(int sm) {
+  return makeError("unsupported GPU architecture sm_" + llvm::Twine(sm) +
+                   " (supported: " + getSupportedGPUArchitecturesText() + ")");
+}
 
 /// The single kernelred.reduce of `module`.
 static llvm::Expected<ReduceOp> getSingleReduce(ModuleOp module) {
@@ -68,8 +93,7 @@ llvm::Expected<std::string>
 mlir::kernelred::emitPTX(ModuleOp module, int sm,
                          const GPUCompileOptions &options) {
   if (!isSupportedSM(sm))
-    return makeError("unsupported GPU architecture sm_" + llvm::Twine(sm) +
-                     " (supported: sm_80, sm_90)");
+    return makeUnsupportedSMError(sm);
   if (auto reduce = getSingleReduce(module); !reduce)
     return reduce.takeError();
   OwningOpRef<ModuleOp> clone = module.clone();
@@ -126,14 +150,104 @@ mlir::kernelred::findPtxas(const GPUCompileOptions &options) {
                    "PTX needs no ptxas");
 }
 
+/// Runs `ptxas arg` and returns what it printed (stdout and stderr).
+static llvm::Expected<std::string> runPtxasQuery(const std::string &ptxas,
+                                                 llvm::StringRef arg) {
+  llvm::SmallString<128> log;
+  if (auto ec = llvm::sys::fs::createTemporaryFile("kred", "log", log))
+    return makeError("cannot create a temporary file: " + ec.message());
+  llvm::FileRemover removeLog(log);
+  llvm::SmallVector<llvm::StringRef> args = {ptxas, arg};
+  std::optional<llvm::StringRef> redirects[] = {llvm::StringRef(""), log.str(),
+                                                log.str()};
+  std::string message;
+  int rc = llvm::sys::ExecuteAndWait(ptxas, args, std::nullopt, redirects,
+                                     /*SecondsToWait=*/60, /*MemoryLimit=*/0,
+                                     &message);
+  auto buffer = llvm::MemoryBuffer::getFile(log);
+  if (rc != 0 || !buffer)
+    return makeError("'" + ptxas + " " + arg + "' failed" +
+                     (message.empty() ? "" : ": " + message));
+  return (*buffer)->getBuffer().str();
+}
+
+/// The line of `ptxas --version` naming the release ("Cuda compilation
+/// tools, release 13.0, V13.0.88").
+static std::string getPtxasRelease(llvm::StringRef version) {
+  llvm::SmallVector<llvm::StringRef> lines;
+  version.split(lines, '\n');
+  for (llvm::StringRef line : lines)
+    if (line.contains("release"))
+      return line.trim().str();
+  return version.trim().str();
+}
+
+/// `ptxas --version` of `ptxas`, run once per path in this process ("" when
+/// it failed).
+static const std::string &getPtxasVersion(const std::string &ptxas) {
+  static std::mutex mutex;
+  static std::map<std::string, std::string> known;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = known.find(ptxas);
+  if (it != known.end())
+    return it->second;
+  std::string version;
+  if (auto text = runPtxasQuery(ptxas, "--version"))
+    version = llvm::StringRef(*text).trim().str();
+  else
+    llvm::consumeError(text.takeError());
+  return known.emplace(ptxas, std::move(version)).first->second;
+}
+
+/// The sm_NN values that `ptxas --help` lists for -arch, queried once per
+/// path in this process (empty: unknown, every sm is assumed supported).
+static const std::vector<int> &getPtxasTargets(const std::string &ptxas) {
+  static std::mutex mutex;
+  static std::map<std::string, std::vector<int>> known;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = known.find(ptxas);
+  if (it != known.end())
+    return it->second;
+  std::vector<int> sms;
+  if (auto help = runPtxasQuery(ptxas, "--help")) {
+    llvm::StringRef text(*help);
+    for (size_t pos = text.find("'sm_"); pos != llvm::StringRef::npos;
+         pos = text.find("'sm_", pos + 1)) {
+      llvm::StringRef digits = text.substr(pos + 4);
+      digits = digits.take_while([](char c) { return llvm::isDigit(c); });
+      int sm = 0;
+      // 'sm_90' only, not 'sm_90a' / 'sm_100f'.
+      if (!digits.getAsInteger(10, sm) &&
+          text.substr(pos + 4 + digits.size()).starts_with("'") &&
+          !llvm::is_contained(sms, sm))
+        sms.push_back(sm);
+    }
+  } else {
+    llvm::consumeError(help.takeError());
+  }
+  return known.emplace(ptxas, std::move(sms)).first->second;
+}
+
+/// Whether `ptxas` can assemble for sm_`sm` (as far as its --help tells).
+static bool ptxasSupports(const std::string &ptxas, int sm) {
+  const std::vector<int> &sms = getPtxasTargets(ptxas);
+  return sms.empty() || llvm::is_contained(sms, sm);
+}
+
 llvm::Expected<std::string>
 mlir::kernelred::emitCubin(llvm::StringRef ptx, int sm,
                            const GPUCompileOptions &options) {
   if (!isSupportedSM(sm))
-    return makeError("unsupported GPU architecture sm_" + llvm::Twine(sm));
+    return makeUnsupportedSMError(sm);
   auto ptxas = findPtxas(options);
   if (!ptxas)
     return ptxas.takeError();
+  if (!ptxasSupports(*ptxas, sm))
+    return makeError(
+        "ptxas cannot target sm_" + llvm::Twine(sm) + " (" + *ptxas + ": " +
+        getPtxasRelease(getPtxasVersion(*ptxas)) +
+        "; CUDA 13 dropped sm_70): use the PTX (the driver JIT-compiles "
+        "it), or the ptxas of an older CUDA toolkit (CUDA_HOME)");
   llvm::SmallString<128> input, output, log;
   if (auto ec = llvm::sys::fs::createTemporaryFile("kred", "ptx", input))
     return makeError("cannot create a temporary file: " + ec.message());
@@ -297,8 +411,7 @@ mlir::kernelred::compileGPUKernel(ModuleOp module,
       return makeError("no GPU architecture given");
     for (int sm : gpu.sms)
       if (!isSupportedSM(sm))
-        return makeError("unsupported GPU architecture sm_" +
-                         llvm::Twine(sm) + " (supported: sm_80, sm_90)");
+        return makeUnsupportedSMError(sm);
     if (gpu.cubin)
       if (auto ptxas = findPtxas(gpu); !ptxas)
         return ptxas.takeError();
@@ -333,15 +446,24 @@ mlir::kernelred::compileGPUKernel(ModuleOp module,
     result->images.push_back({0, KRED_GPU_IMAGE_HOST, {}});
     return result;
   }
+
+  std::string ptxas;
+  if (gpu.cubin && gpu.skipUnsupportedCubins) {
+    auto found = findPtxas(gpu);
+    if (!found)
+      return found.takeError();
+    ptxas = std::move(*found);
+  }
   for (int sm : gpu.sms) {
     auto ptx = emitPTX(module, sm, gpu);
     if (!ptx)
       return ptx.takeError();
-    if (gpu.cubin) {
-      auto cubin = emitCubin(*ptx, sm, gpu);
-      if (!cubin)
-        return cubin.takeError();
-      result->images.push_back({sm, 1, std::move(*cubin)});
+    bool cubin = gpu.cubin && (ptxas.empty() || ptxasSupports(ptxas, sm));
+    if (cubin) {
+      auto image = emitCubin(*ptx, sm, gpu);
+      if (!image)
+        return image.takeError();
+      result->images.push_back({sm, 1, std::move(*image)});
     }
     result->images.push_back({sm, 0, std::move(*ptx)});
   }

@@ -120,7 +120,7 @@ static bool isCIdentifier(llvm::StringRef s) {
   return llvm::all_of(s, [](char c) { return llvm::isAlnum(c) || c == '_'; });
 }
 
-/// "cpu", "sm_80", "sm_90" -> KernelTargets.
+/// "cpu", "sm_70", "sm_75", "sm_80", "sm_90" -> KernelTargets.
 static llvm::Expected<KernelTargets>
 parseTargets(llvm::ArrayRef<std::string> names, const std::string &where) {
   KernelTargets targets;
@@ -132,12 +132,13 @@ parseTargets(llvm::ArrayRef<std::string> names, const std::string &where) {
     if (name == "cpu") {
       targets.cpu = true;
     } else if (digits.consume_front("sm_") && !digits.getAsInteger(10, sm) &&
-               (sm == 80 || sm == 90)) {
+               isSupportedGPUArchitecture(sm)) {
       if (!llvm::is_contained(targets.sms, sm))
         targets.sms.push_back(sm);
     } else {
       return makeError(where + ": unknown target '" + name +
-                       "' (expected cpu, sm_80 or sm_90)");
+                       "' (expected cpu or one of " +
+                       getSupportedGPUArchitecturesText() + ")");
     }
   }
   return targets;
@@ -173,9 +174,10 @@ readSpecFile(llvm::StringRef specPath, llvm::ArrayRef<int> smOverride,
   if (!smOverride.empty()) {
     libraryTargets->sms.clear();
     for (int sm : smOverride) {
-      if (sm != 80 && sm != 90)
+      if (!isSupportedGPUArchitecture(sm))
         return makeError("unsupported GPU architecture sm_" + llvm::Twine(sm) +
-                         " (supported: sm_80, sm_90)");
+                         " (supported: " + getSupportedGPUArchitecturesText() +
+                         ")");
       if (!llvm::is_contained(libraryTargets->sms, sm))
         libraryTargets->sms.push_back(sm);
     }
@@ -969,14 +971,18 @@ llvm::Error mlir::kernelred::buildKernelLibrary(
   }
 
   bool cubin = false;
+  // Cubins by default (ptxas found): for the sms that ptxas can target.
+  bool skipUnsupportedCubins = false;
   if (llvm::any_of(targets, [](const KernelTargets &t) {
         return !t.sms.empty();
       })) {
-    if (gpu.cubin)
+    if (gpu.cubin) {
       cubin = *gpu.cubin;
-    else
+    } else {
       cubin = static_cast<bool>(
           llvm::expectedToOptional(findPtxas(gpu.compile)));
+      skipUnsupportedCubins = true;
+    }
   }
 
   std::unique_ptr<MLIRContext> context = createCompilerContext();
@@ -1009,6 +1015,8 @@ llvm::Error mlir::kernelred::buildKernelLibrary(
       GPUCompileOptions compile = gpu.compile;
       compile.sms = targets[i].sms;
       compile.cubin = cubin;
+      compile.skipUnsupportedCubins =
+          compile.skipUnsupportedCubins || skipUnsupportedCubins;
       auto compiled = compileGPUKernel(spec, compile);
       if (!compiled)
         return makeError(specPath + ": kernel '" + spec.name +

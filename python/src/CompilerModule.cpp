@@ -461,9 +461,11 @@ void kred::python::populateCompilerModule(py::module_ &m) {
         options.rowsPerThread = rowsPerThread;
         options.emulate = emulate;
         options.raceCheck = raceCheck;
-        // Default: cubins when ptxas is there (no driver JIT at first use).
+        // Default: cubins when ptxas is there (no driver JIT at first use),
+        // for the sms it can target (the others get PTX only).
         options.cubin = !emulate && cubin.value_or(static_cast<bool>(
                                         findPtxas(options)));
+        options.skipUnsupportedCubins = !cubin.has_value();
         llvm::Expected<std::unique_ptr<GPUKernel>> kernel =
             std::unique_ptr<GPUKernel>();
         {
@@ -479,16 +481,18 @@ void kred::python::populateCompilerModule(py::module_ &m) {
       py::arg("opt_arg") = py::none(), py::arg("formula2") = "",
       py::arg("dtype_acc") = "auto", py::arg("sum_scheme") = "auto",
       py::kw_only(), py::arg("name") = "kernel",
-      py::arg("sm") = std::vector<int>{80, 90}, py::arg("cubin") = py::none(),
-      py::arg("fast_math") = false, py::arg("block_threads") = 128,
-      py::arg("rows_per_thread") = 1, py::arg("emulate") = false,
-      py::arg("race_check") = true,
+      py::arg("sm") = std::vector<int>(getSupportedGPUArchitectures().begin(),
+                                       getSupportedGPUArchitectures().end()),
+      py::arg("cubin") = py::none(), py::arg("fast_math") = false,
+      py::arg("block_threads") = 128, py::arg("rows_per_thread") = 1,
+      py::arg("emulate") = false, py::arg("race_check") = true,
       "Compiles a KeOps reduction (Genred's arguments) for NVIDIA GPUs: PTX "
-      "for every sm (LLVM NVPTX, no CUDA toolkit needed) and, with cubin "
-      "(default: when ptxas is found), cubins; with emulate, a host image "
-      "of the same kernels for the GPU emulator instead (docs/gpu.md; "
-      "race_check: call its race detector). Raises FormulaError on bad "
-      "input, RuntimeError otherwise. Not cached.");
+      "for every sm (default: all of 70, 75, 80, 90; LLVM NVPTX, no CUDA "
+      "toolkit needed) and, with cubin (default: when ptxas is found, for "
+      "the sms it can target), cubins; with emulate, a host image of the "
+      "same kernels for the GPU emulator instead (docs/gpu.md; race_check: "
+      "call its race detector). Raises FormulaError on bad input, "
+      "RuntimeError otherwise. Not cached.");
 
   m.def(
       "target_info",

@@ -1,9 +1,10 @@
 """kred._C.compile_gpu: PTX/cubin images and the kred_gpu_kernel struct the
-runtime reads (docs/gpu.md), checked through ctypes. Needs no GPU."""
+runtime reads (docs/gpu.md), checked through ctypes; the targets (sm_70 to
+sm_90). Needs no GPU."""
 
 import ctypes
-import shutil
 import os
+import shutil
 
 import pytest
 
@@ -98,10 +99,25 @@ def test_cubins_come_first():
 
 
 def test_errors():
-    with pytest.raises(RuntimeError, match="unsupported GPU architecture sm_70"):
-        _C.compile_gpu("SqDist(x,y)", ["x = Vi(3)", "y = Vj(3)"], sm=[70])
+    for sm in (61, 72, 100):
+        with pytest.raises(RuntimeError, match=r"unsupported GPU architecture sm_%d \(supported: "
+                           r"sm_70, sm_75, sm_80, sm_90\)" % sm):
+            _C.compile_gpu("SqDist(x,y)", ["x = Vi(3)", "y = Vj(3)"], sm=[sm])
     with pytest.raises(_C.FormulaError):
         _C.compile_gpu("SqDist(x,", ["x = Vi(3)", "y = Vj(3)"])
+
+
+def test_default_targets_include_older_gpus():
+    """By default a kernel carries PTX for V100 (sm_70), T4 (sm_75), A100 and H100; bf16 conversions are
+    expanded before sm_80 (no cvt.*bf16, which needs sm_80)."""
+    k = _C.compile_gpu("SqDist(x,y)", ["x = Vi(3)", "y = Vj(3)"], "KMin", axis=1, dtype="bfloat16",
+                       opt_arg=2, cubin=False)
+    assert k.info["sms"] == [70, 75, 80, 90]
+    assert sorted(k.ptx) == [70, 75, 80, 90]
+    for sm, version in ((70, "6.0"), (75, "6.3")):
+        assert ".target sm_%d" % sm in k.ptx[sm] and ".version " + version in k.ptx[sm]
+        assert "bf16" not in k.ptx[sm]
+    assert "cvt.rn.bf16.f32" in k.ptx[80]
 
 
 def test_cache_get_gpu_kernel_targets():
@@ -112,10 +128,14 @@ def test_cache_get_gpu_kernel_targets():
     from kred.common.backends import GPUUnavailableError
 
     args = ("SqDist(x,y)", ["x = Vi(3)", "y = Vj(3)"], "Sum", 1, "float32")
-    for device_sm, target in ((90, 90), (86, 80), (89, 80), (80, 80), (100, 90), (120, 90)):
+    assert cache.GPU_TARGETS == (70, 75, 80, 90)
+    for device_sm, target in ((90, 90), (86, 80), (89, 80), (80, 80), (100, 90), (120, 90), (75, 75),
+                              (70, 70), (72, 70)):
         k = cache.get_gpu_kernel(*args, sm=device_sm)
         assert k.info["sms"] == [target]
         assert k.info["run_entry"] == "kernel_gpu"
     assert cache.get_gpu_kernel(*args, sm=86) is cache.get_gpu_kernel(*args, sm=80)
-    with pytest.raises(GPUUnavailableError, match="compute capability 8.0 or newer"):
-        cache.get_gpu_kernel(*args, sm=75)
+    assert cache.get_gpu_kernel(*args, sm=72) is cache.get_gpu_kernel(*args, sm=70)
+    with pytest.raises(GPUUnavailableError, match="compute capability 7.0 or newer"):
+        cache.get_gpu_kernel(*args, sm=61)
+

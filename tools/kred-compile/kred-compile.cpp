@@ -124,7 +124,8 @@ llvm::cl::opt<std::string> cpu("cpu",
 
 llvm::cl::list<int> sms("sm",
                         llvm::cl::desc("GPU architectures of --emit=ptx|cubin "
-                                       "(80, 90; comma-separated). With "
+                                       "(70, 75, 80, 90; comma-separated). "
+                                       "With "
                                        "several, image N goes to OUT.sm_N. "
                                        "With --spec: the library's GPU "
                                        "targets (replace the spec's sm_*)"),
