@@ -368,6 +368,11 @@ CompileStatistics mlir::kernelred::getCompileStatistics() {
   return statistics;
 }
 
+void mlir::kernelred::countCompileStatistic(
+    int64_t CompileStatistics::*counter) {
+  count(counter);
+}
+
 void mlir::kernelred::clearKernelMemo() {
   std::lock_guard<std::mutex> lock(memoMutex);
   memo.clear();

@@ -116,14 +116,22 @@ public:
 llvm::Expected<std::shared_ptr<JitKernel>>
 compileKernel(const KernelSpec &spec, const CompileOptions &options);
 
-/// Counters of compileKernel in this process.
+/// Counters of compileKernel (and, gpu*, of compileGPUKernel for PTX and
+/// cubins: one per kernel, emulated kernels excluded) in this process.
 struct CompileStatistics {
   int64_t memoryHits = 0;
   int64_t diskHits = 0;
   int64_t compiled = 0;
   int64_t diskWrites = 0;
+  /// compileGPUKernel: kernels whose images came from the disk cache, were
+  /// compiled (a miss: absent, damaged or the cache disabled) and stored.
+  int64_t gpuDiskHits = 0;
+  int64_t gpuCompiled = 0;
+  int64_t gpuDiskWrites = 0;
 };
 CompileStatistics getCompileStatistics();
+/// Adds one to `counter` of getCompileStatistics (the compilers' own use).
+void countCompileStatistic(int64_t CompileStatistics::*counter);
 
 /// Forgets the in-process memo (kernels in use stay valid).
 void clearKernelMemo();
@@ -177,6 +185,10 @@ struct GPUCompileOptions {
   /// With emulate: call the emulator's race detector before each
   /// workgroup-memory access.
   bool raceCheck = true;
+  /// Directory of the on-disk cache of compileGPUKernel's PTX and cubins
+  /// (as CompileOptions::cacheDir: "" for the default, "off" to disable).
+  /// Emulated kernels are never cached.
+  std::string cacheDir;
 };
 
 /// The host code of an emulated GPU kernel (GPUCompiler.cpp).

@@ -5,11 +5,14 @@
 // kernelred IR -> kred-to-nvvm (emit-ptx) -> PTX per sm -> ptxas -> cubin,
 // and the kred_gpu_kernel description of docs/gpu.md; or, for the GPU
 // emulator, kred-to-gpu-host -> host object (JIT) -> a kred_emu_module.
+// The PTX and cubins of compileGPUKernel go through the on-disk cache of
+// DiskCache.h (emulated kernels do not).
 //
 //===----------------------------------------------------------------------===//
 
 #include "lib/Compiler/Backend.h"
 #include "lib/Compiler/Compiler.h"
+#include "lib/Compiler/DiskCache.h"
 #include "lib/Frontend/FormulaParser.h"
 #include "lib/Pipelines/Pipelines.h"
 
@@ -20,6 +23,7 @@
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/OperationSupport.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
@@ -29,7 +33,9 @@
 #include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <mutex>
 
@@ -183,7 +189,7 @@ static std::string getPtxasRelease(llvm::StringRef version) {
 }
 
 /// `ptxas --version` of `ptxas`, run once per path in this process ("" when
-/// it failed).
+/// it failed: then nothing is cached).
 static const std::string &getPtxasVersion(const std::string &ptxas) {
   static std::mutex mutex;
   static std::map<std::string, std::string> known;
@@ -285,6 +291,129 @@ mlir::kernelred::emitCubin(llvm::StringRef ptx, int sm,
   if (!buffer)
     return makeError("cannot read the cubin: " + buffer.getError().message());
   return (*buffer)->getBuffer().str();
+}
+
+//===----------------------------------------------------------------------===//
+// The on-disk cache of PTX and cubins
+//===----------------------------------------------------------------------===//
+
+/// Whether KRED_VERBOSE asks for notes (as DiskCache.cpp).
+static void cacheNote(const llvm::Twine &message) {
+  const char *env = std::getenv("KRED_VERBOSE");
+  if (env && *env && std::strcmp(env, "0") != 0)
+    std::fprintf(stderr, "[kred] disk cache: %s\n", message.str().c_str());
+}
+
+/// The payload of a GPU cache entry (inside DiskCache's framing, which
+/// carries the key and a checksum): magic, image count, then per image its
+/// sm, kind, size and bytes (little-endian u64s).
+static constexpr char kGPUImagesMagic[8] = {'K', 'R', 'E', 'D',
+                                            'G', 'P', 'U', '1'};
+
+/// A cubin is an ELF file.
+static constexpr char kELFMagic[] = "\x7f"
+                                    "ELF";
+
+static void appendU64(std::string &out, uint64_t v) {
+  for (int i = 0; i < 8; ++i)
+    out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+static bool readU64(llvm::StringRef &in, uint64_t &v) {
+  if (in.size() < 8)
+    return false;
+  v = 0;
+  for (int i = 0; i < 8; ++i)
+    v |= static_cast<uint64_t>(static_cast<unsigned char>(in[i])) << (8 * i);
+  in = in.drop_front(8);
+  return true;
+}
+
+static std::string encodeGPUImages(llvm::ArrayRef<GPUImage> images) {
+  std::string out(kGPUImagesMagic, sizeof(kGPUImagesMagic));
+  appendU64(out, images.size());
+  for (const GPUImage &image : images) {
+    appendU64(out, static_cast<uint32_t>(image.sm));
+    appendU64(out, static_cast<uint32_t>(image.kind));
+    appendU64(out, image.data.size());
+    out += image.data;
+  }
+  return out;
+}
+
+/// The images of `payload`, or std::nullopt when it is not what
+/// compileGPUKernel would have produced for these options (a miss).
+static std::optional<std::vector<GPUImage>>
+decodeGPUImages(llvm::StringRef payload, const GPUCompileOptions &gpu) {
+  if (!payload.consume_front(
+          llvm::StringRef(kGPUImagesMagic, sizeof(kGPUImagesMagic))))
+    return std::nullopt;
+  uint64_t count;
+  if (!readU64(payload, count) || count > 2 * gpu.sms.size())
+    return std::nullopt;
+  std::vector<GPUImage> images;
+  for (uint64_t i = 0; i < count; ++i) {
+    uint64_t sm, kind, size;
+    if (!readU64(payload, sm) || !readU64(payload, kind) ||
+        !readU64(payload, size) || size > payload.size() || size == 0)
+      return std::nullopt;
+    GPUImage image;
+    image.sm = static_cast<int32_t>(sm);
+    image.kind = static_cast<int32_t>(kind);
+    image.data = payload.take_front(size).str();
+    payload = payload.drop_front(size);
+    images.push_back(std::move(image));
+  }
+  if (!payload.empty())
+    return std::nullopt;
+  // Per sm, in order: its cubin (with gpu.cubin; maybe skipped), its PTX.
+  size_t next = 0;
+  for (int sm : gpu.sms) {
+    if (next < images.size() && images[next].kind == 1) {
+      if (!gpu.cubin || images[next].sm != sm ||
+          !llvm::StringRef(images[next].data).starts_with(kELFMagic))
+        return std::nullopt;
+      ++next;
+    } else if (gpu.cubin && !gpu.skipUnsupportedCubins) {
+      return std::nullopt;
+    }
+    if (next >= images.size() || images[next].kind != 0 ||
+        images[next].sm != sm ||
+        images[next].data.find(".target sm_" + std::to_string(sm)) ==
+            std::string::npos)
+      return std::nullopt;
+    ++next;
+  }
+  if (next != images.size())
+    return std::nullopt;
+  return images;
+}
+
+/// Everything the PTX and cubins of `module` compiled with `gpu` depend
+/// on, or an error when something cannot be known (then nothing is cached).
+static llvm::Expected<std::string>
+getGPUCacheMaterial(ModuleOp module, const GPUCompileOptions &gpu) {
+  std::string material;
+  llvm::raw_string_ostream os(material);
+  os << "gpu-images\n" << getCompilerVersion() << "\nsms";
+  for (int sm : gpu.sms)
+    os << ' ' << sm;
+  os << "\ncubin " << gpu.cubin << " skip-unsupported "
+     << (gpu.cubin && gpu.skipUnsupportedCubins) << " fast-math "
+     << gpu.fastMath << " block-threads " << gpu.blockThreads
+     << " rows-per-thread " << gpu.rowsPerThread << " tile-j " << gpu.tileJ
+     << '\n';
+  if (gpu.cubin) {
+    auto ptxas = findPtxas(gpu);
+    if (!ptxas)
+      return ptxas.takeError();
+    const std::string &version = getPtxasVersion(*ptxas);
+    if (version.empty())
+      return makeError("'" + *ptxas + " --version' failed");
+    os << "ptxas " << version << '\n';
+  }
+  module.print(os, OpPrintingFlags().enableDebugInfo(false));
+  return material;
 }
 
 //===----------------------------------------------------------------------===//
@@ -447,6 +576,30 @@ mlir::kernelred::compileGPUKernel(ModuleOp module,
     return result;
   }
 
+  // The on-disk cache: a damaged or unexpected entry is a miss (and is
+  // rewritten); when the key cannot be known, nothing is cached.
+  DiskCache cache(gpu.cacheDir);
+  std::string key;
+  if (cache.isEnabled()) {
+    if (auto material = getGPUCacheMaterial(module, gpu)) {
+      key = DiskCache::computeKey(*material);
+    } else {
+      cacheNote("not caching the GPU kernel '" + name +
+                "': " + llvm::toString(material.takeError()));
+    }
+  }
+  if (!key.empty()) {
+    if (std::optional<std::string> entry = cache.load(key)) {
+      if (auto images = decodeGPUImages(*entry, gpu)) {
+        result->images = std::move(*images);
+        countCompileStatistic(&CompileStatistics::gpuDiskHits);
+        return result;
+      }
+      cacheNote("ignoring " + cache.getPath(key) +
+                ": not the GPU images expected (recompiling)");
+    }
+  }
+
   std::string ptxas;
   if (gpu.cubin && gpu.skipUnsupportedCubins) {
     auto found = findPtxas(gpu);
@@ -467,6 +620,9 @@ mlir::kernelred::compileGPUKernel(ModuleOp module,
     }
     result->images.push_back({sm, 0, std::move(*ptx)});
   }
+  countCompileStatistic(&CompileStatistics::gpuCompiled);
+  if (!key.empty() && cache.store(key, encodeGPUImages(result->images)))
+    countCompileStatistic(&CompileStatistics::gpuDiskWrites);
   return result;
 }
 

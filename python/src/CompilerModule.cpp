@@ -449,7 +449,7 @@ void kred::python::populateCompilerModule(py::module_ &m) {
          std::string dtypeAcc, std::string sumScheme, std::string name,
          std::vector<int> sm, std::optional<bool> cubin, bool fastMath,
          int64_t blockThreads, int64_t rowsPerThread, bool emulate,
-         bool raceCheck) {
+         bool raceCheck, std::string cacheDir) {
         KernelSpec spec = makeSpec(
             std::move(name), std::move(formula), std::move(aliases),
             std::move(reduction), axis, std::move(dtype), optArg,
@@ -461,6 +461,7 @@ void kred::python::populateCompilerModule(py::module_ &m) {
         options.rowsPerThread = rowsPerThread;
         options.emulate = emulate;
         options.raceCheck = raceCheck;
+        options.cacheDir = std::move(cacheDir);
         // Default: cubins when ptxas is there (no driver JIT at first use),
         // for the sms it can target (the others get PTX only).
         options.cubin = !emulate && cubin.value_or(static_cast<bool>(
@@ -486,13 +487,16 @@ void kred::python::populateCompilerModule(py::module_ &m) {
       py::arg("cubin") = py::none(), py::arg("fast_math") = false,
       py::arg("block_threads") = 128, py::arg("rows_per_thread") = 1,
       py::arg("emulate") = false, py::arg("race_check") = true,
+      py::arg("cache_dir") = "",
       "Compiles a KeOps reduction (Genred's arguments) for NVIDIA GPUs: PTX "
       "for every sm (default: all of 70, 75, 80, 90; LLVM NVPTX, no CUDA "
       "toolkit needed) and, with cubin (default: when ptxas is found, for "
       "the sms it can target), cubins; with emulate, a host image of the "
       "same kernels for the GPU emulator instead (docs/gpu.md; race_check: "
-      "call its race detector). Raises FormulaError on bad input, "
-      "RuntimeError otherwise. Not cached.");
+      "call its race detector). PTX and cubins go through the on-disk "
+      "cache (cache_dir as in compile(); 'off' disables it); emulated "
+      "kernels are not cached. Raises FormulaError on bad input, "
+      "RuntimeError otherwise.");
 
   m.def(
       "target_info",
@@ -536,9 +540,13 @@ void kred::python::populateCompilerModule(py::module_ &m) {
         d["disk_hits"] = s.diskHits;
         d["compiled"] = s.compiled;
         d["disk_writes"] = s.diskWrites;
+        d["gpu_disk_hits"] = s.gpuDiskHits;
+        d["gpu_compiled"] = s.gpuCompiled;
+        d["gpu_disk_writes"] = s.gpuDiskWrites;
         return d;
       },
-      "Counters of compile() in this process.");
+      "Counters of compile() in this process, and gpu_*: of compile_gpu's "
+      "PTX/cubin kernels (emulated ones excluded).");
   m.def(
       "clear_memo", [] { clearKernelMemo(); },
       "Forgets the in-process memo (the disk cache stays).");

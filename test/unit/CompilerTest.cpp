@@ -6,7 +6,8 @@
 // a hand-written kernel in the LLVM dialect (following the ABI of
 // kred_runtime.h) goes through translation, O3, object emission and the ORC
 // JIT, then runs through kred_cpu_launch_sized; the on-disk cache's format,
-// damage detection and concurrent writers; target resolution. Run from lit
+// damage detection and concurrent writers, the cache of GPU images; target
+// resolution. Run from lit
 // (test/unit/compiler.test).
 //
 //===----------------------------------------------------------------------===//
@@ -598,6 +599,124 @@ void testDiskCache() {
   llvm::sys::fs::remove_directories(dir);
 }
 
+/// The sm list, and compileGPUKernel's PTX through the on-disk cache: a
+/// second compilation (the in-process state plays no part) loads identical
+/// images, an entry with a valid frame but an unexpected payload is a miss
+/// that is rewritten, other options miss, and emulated kernels are never
+/// cached.
+void testGPUDiskCache() {
+  EXPECT((getSupportedGPUArchitectures().vec() ==
+          std::vector<int>{70, 75, 80, 90}));
+  EXPECT(isSupportedGPUArchitecture(75) && isSupportedGPUArchitecture(70) &&
+         !isSupportedGPUArchitecture(72) && !isSupportedGPUArchitecture(60));
+  EXPECT(getSupportedGPUArchitecturesText() == "sm_70, sm_75, sm_80, sm_90");
+
+  llvm::SmallString<128> dir;
+  if (llvm::sys::fs::createUniqueDirectory("kred-gpu-cache-test", dir)) {
+    ++failures;
+    return;
+  }
+  auto entries = [&] {
+    std::vector<std::string> found;
+    std::error_code ec;
+    for (llvm::sys::fs::recursive_directory_iterator it(dir, ec), end;
+         it != end && !ec; it.increment(ec))
+      if (llvm::StringRef(it->path()).ends_with(".kobj"))
+        found.push_back(it->path());
+    return found;
+  };
+  KernelSpec spec;
+  spec.name = "gauss";
+  spec.formula = "Exp(-SqDist(x,y))*b";
+  spec.aliases = {"x = Vi(3)", "y = Vj(3)", "b = Vj(1)"};
+  spec.dtype = "bfloat16";
+  GPUCompileOptions gpu;
+  gpu.sms = {70, 75};
+  gpu.cacheDir = std::string(dir.str());
+  auto compile = [&](const GPUCompileOptions &options)
+      -> std::pair<std::unique_ptr<GPUKernel>, CompileStatistics> {
+    CompileStatistics before = getCompileStatistics();
+    auto kernel = compileGPUKernel(spec, options);
+    if (failed(kernel.takeError(), "compileGPUKernel"))
+      return {std::unique_ptr<GPUKernel>(), CompileStatistics()};
+    CompileStatistics after = getCompileStatistics();
+    CompileStatistics delta;
+    delta.gpuDiskHits = after.gpuDiskHits - before.gpuDiskHits;
+    delta.gpuCompiled = after.gpuCompiled - before.gpuCompiled;
+    delta.gpuDiskWrites = after.gpuDiskWrites - before.gpuDiskWrites;
+    return {std::move(*kernel), delta};
+  };
+  auto sameImages = [](const GPUKernel &a, const GPUKernel &b) {
+    if (a.images.size() != b.images.size())
+      return false;
+    for (size_t i = 0; i < a.images.size(); ++i)
+      if (a.images[i].sm != b.images[i].sm ||
+          a.images[i].kind != b.images[i].kind ||
+          a.images[i].data != b.images[i].data)
+        return false;
+    return true;
+  };
+
+  auto [first, s1] = compile(gpu);
+  if (!first)
+    return;
+  EXPECT(s1.gpuDiskHits == 0 && s1.gpuCompiled == 1 && s1.gpuDiskWrites == 1);
+  EXPECT(first->images.size() == 2 && first->images[0].sm == 70 &&
+         first->images[1].sm == 75);
+  EXPECT(first->images[0].data.find(".target sm_70") != std::string::npos);
+  std::vector<std::string> files = entries();
+  EXPECT(files.size() == 1);
+
+  auto [second, s2] = compile(gpu);
+  EXPECT(second && s2.gpuDiskHits == 1 && s2.gpuCompiled == 0);
+  EXPECT(second && sameImages(*first, *second));
+  EXPECT(second && second->runEntry == "gauss_gpu" &&
+         second->description.name == "gauss");
+
+  // A well-framed entry whose payload is not the images: a miss, rewritten.
+  if (files.size() == 1) {
+    DiskCache cache(std::string(dir.str()));
+    std::string key = llvm::sys::path::stem(files[0]).str();
+    EXPECT(cache.store(key, "KREDGPU1 but not images"));
+    auto [third, s3] = compile(gpu);
+    EXPECT(third && s3.gpuDiskHits == 0 && s3.gpuCompiled == 1 &&
+           s3.gpuDiskWrites == 1);
+    EXPECT(third && sameImages(*first, *third));
+    auto [fourth, s4] = compile(gpu);
+    EXPECT(fourth && s4.gpuDiskHits == 1);
+  }
+
+  // Other sms or lowering options: other entries.
+  GPUCompileOptions other = gpu;
+  other.sms = {75};
+  auto [fifth, s5] = compile(other);
+  EXPECT(fifth && s5.gpuCompiled == 1 && fifth->images.size() == 1);
+  other = gpu;
+  other.tileJ = 64;
+  auto [sixth, s6] = compile(other);
+  EXPECT(sixth && s6.gpuCompiled == 1);
+  EXPECT(entries().size() == 3);
+
+  // Emulated kernels are never cached (nor counted).
+  GPUCompileOptions emulate = gpu;
+  emulate.emulate = true;
+  auto [emulated, s7] = compile(emulate);
+  EXPECT(emulated && s7.gpuDiskHits == 0 && s7.gpuCompiled == 0 &&
+         s7.gpuDiskWrites == 0);
+  EXPECT(emulated && emulated->images.size() == 1 &&
+         emulated->images[0].kind == 2); // KRED_GPU_IMAGE_HOST
+  EXPECT(entries().size() == 3);
+
+  // The cache disabled: compiled, nothing stored.
+  GPUCompileOptions off = gpu;
+  off.cacheDir = "off";
+  auto [uncached, s8] = compile(off);
+  EXPECT(uncached && s8.gpuCompiled == 1 && s8.gpuDiskWrites == 0);
+  EXPECT(uncached && sameImages(*first, *uncached));
+
+  llvm::sys::fs::remove_directories(dir);
+}
+
 void testCompilerVersion() {
   const std::string &version = getCompilerVersion();
   EXPECT(version.find("kred ") == 0);
@@ -609,6 +728,7 @@ void testCompilerVersion() {
 int main() {
   testTargets();
   testDiskCache();
+  testGPUDiskCache();
   testCompilerVersion();
   testJitHandWrittenKernel();
   testKredKernels();

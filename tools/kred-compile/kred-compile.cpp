@@ -211,6 +211,8 @@ int compileLibrary(const CompileOptions &options) {
   LibraryGPUOptions gpu;
   gpu.sms.assign(sms.begin(), sms.end());
   gpu.compile.fastMath = fastMath;
+  // kred-compile never uses the user's on-disk cache (as for CPU code).
+  gpu.compile.cacheDir = "off";
   if (llvm::Error err =
           buildKernelLibrary(spec, output, header, options, gpu))
     return report(std::move(err));
