@@ -437,7 +437,8 @@ void resume(Executor &e, size_t i) {
 #endif
 }
 
-void fiberRun(Fiber *f) {
+/// A fiber's body (noexcept: an exception cannot leave a fiber).
+void fiberRun(Fiber *f) noexcept {
   Executor &e = *f->executor;
 #ifdef KRED_EMU_ASAN
   __sanitizer_finish_switch_fiber(nullptr, &e.schedulerBottom,
