@@ -22,7 +22,7 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.kred_tools_dir, append_path=True)
 
-tools = ["kred-opt", "kred-compile", "kred-parse-fuzzer"]
+tools = ["kred-opt", "kred-compile", "kred-parse-fuzzer", "kred-ir-fuzzer"]
 llvm_config.add_tool_substitutions(
     [ToolSubst(t, unresolved="ignore") for t in tools], [config.kred_tools_dir]
 )
