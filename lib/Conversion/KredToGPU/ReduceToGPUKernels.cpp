@@ -505,8 +505,26 @@ void GPUKernelBuilder::buildMerge() {
   Value r = addI(mulI(blockId(gpu::Dimension::x), i64(blockThreads)),
                  threadId());
   buildIf(ltI(r, rows), [&] {
-    // Chunk 0 (the identity when there is none), then the others in order.
     Value any = ltI(i64(0), nchunks);
+    if (desc.getFamily() == MonoidFamily::Select && desc.getK() > 1) {
+      // K-selections: the other chunks merged in order into chunk 0's
+      // state, in place in the scratch (the thread owns its row), with
+      // loops over the K slots (unrolled, the merge is K^2 steps: for
+      // K = 64, seconds of compile time).
+      auto row = [&](Value base, Type type, Value stateRow, int64_t slots) {
+        return gep(base, type, mulI(stateRow, i64(slots)));
+      };
+      buildFor(i64(1), nchunks, i64(1), {}, [&](Value c, ValueRange) {
+        Value other = addI(mulI(c, rows), r);
+        buildSelectMergeInMemory(b, loc, desc, accType,
+                                 row(values, accType, r, numValues),
+                                 row(indices, indexType, r, numIndices),
+                                 row(values, accType, other, numValues),
+                                 row(indices, indexType, other, numIndices));
+        return SmallVector<Value>{};
+      });
+    }
+    // Chunk 0 (the identity when there is none), then the others in order.
     AccumulatorState init = desc.buildInit(b, loc, accType, indexType);
     SmallVector<Type> types;
     for (Value v : init.flatten())
@@ -519,8 +537,9 @@ void GPUKernelBuilder::buildMerge() {
       b.setInsertionPointToStart(first.elseBlock());
       scf::YieldOp::create(b, loc, init.flatten());
     }
+    bool merged = desc.getFamily() == MonoidFamily::Select && desc.getK() > 1;
     scf::ForOp loop = buildFor(
-        i64(1), nchunks, i64(1), first.getResults(),
+        i64(1), merged ? i64(1) : nchunks, i64(1), first.getResults(),
         [&](Value c, ValueRange flat) {
           AccumulatorState a = AccumulatorState::unflatten(flat, numValues);
           AccumulatorState next =

@@ -281,6 +281,19 @@ private:
 LogicalResult verifyKredReduceLowerable(ReduceOp op,
                                         const KredToSCFOptions &options);
 
+class ReductionDescription;
+
+/// a <- a (+) b for the K-selection states of one row in memory (`aValues`,
+/// `bValues`: the row's K * formulaDim accumulators of `accType`;
+/// `aIndices`, `bIndices`: its i64 indices), with scf loops over the K
+/// slots instead of buildMerge's unrolled K^2 insertion network (same
+/// comparisons, same order: ties keep a's entries). Used by the CPU's
+/// NAME_merge and the GPU's NAME_gpu_merge.
+void buildSelectMergeInMemory(OpBuilder &b, Location loc,
+                              const ReductionDescription &desc, Type accType,
+                              Value aValues, Value aIndices, Value bValues,
+                              Value bIndices);
+
 /// Replaces every kernelred.reduce @NAME by @NAME_run, @NAME_merge and
 /// @NAME_finalize (func.func with the C signatures of kred_runtime.h).
 void populateKredReduceToSCFPatterns(RewritePatternSet &patterns,

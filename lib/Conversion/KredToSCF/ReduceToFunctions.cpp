@@ -610,40 +610,12 @@ void KernelBuilder::buildMerge() {
     Value valueRow = mulI(r, i64(numValues));
     Value indexRow = mulI(r, i64(numIndices));
     if (selectInMemory()) {
-      // The insertion network of buildMerge, as loops over the K slots:
-      // unrolled, it is K^2 compare-and-swap steps per component (most of
-      // the module's LLVM time for large K), and the merge is off the hot
-      // path. b's entries are inserted in order into a's list, each pass
-      // carrying the entry pushed down.
-      int64_t k = desc.getK();
-      buildFor(i64(0), i64(formulaDim), i64(1), {}, [&](Value c, ValueRange) {
-        buildFor(i64(0), i64(k), i64(1), {}, [&](Value s, ValueRange) {
-          Value slot = addI(mulI(s, i64(formulaDim)), c);
-          Value v = load(accType, gep(bValues, accType, addI(valueRow, slot)),
-                         valueAlign);
-          Value id = load(indexType,
-                          gep(bIndices, indexType, addI(indexRow, slot)), 8);
-          buildFor(
-              i64(0), i64(k), i64(1), {v, id},
-              [&](Value t, ValueRange entry) -> SmallVector<Value> {
-                Value aSlot = addI(mulI(t, i64(formulaDim)), c);
-                Value vPtr = gep(aValues, accType, addI(valueRow, aSlot));
-                Value iPtr = gep(aIndices, indexType, addI(indexRow, aSlot));
-                Value oldV = load(accType, vPtr, valueAlign);
-                Value oldI = load(indexType, iPtr, 8);
-                Value better = componentDesc.buildSelectsBefore(
-                    b, loc, entry[0], entry[1], oldV, oldI);
-                auto sel = [&](Value x, Value y) -> Value {
-                  return arith::SelectOp::create(b, loc, better, x, y);
-                };
-                store(sel(entry[0], oldV), vPtr, valueAlign);
-                store(sel(entry[1], oldI), iPtr, 8);
-                return {sel(oldV, entry[0]), sel(oldI, entry[1])};
-              });
-          return SmallVector<Value>{};
-        });
-        return SmallVector<Value>{};
-      });
+      // Loops over the K slots (the unrolled network is K^2 steps).
+      buildSelectMergeInMemory(b, loc, desc, accType,
+                               gep(aValues, accType, valueRow),
+                               gep(aIndices, indexType, indexRow),
+                               gep(bValues, accType, valueRow),
+                               gep(bIndices, indexType, indexRow));
     } else {
       // Value slots and index slots are paired one to one (Select) or
       // there are no index slots.
