@@ -326,6 +326,8 @@ struct Executor {
   unsigned blockId[3] = {0, 0, 0};
   uint64_t seed = kDefaultSeed;
   bool raceCheck = true;
+  /// With the race check: switch threads at every workgroup-memory access.
+  bool lockstep = true;
 
   // The first failure of the launch.
   bool failed = false;
@@ -644,7 +646,8 @@ void emuSharedAccess(kred_emu_thread *t, const void *address, int64_t bytes,
   // load and store together: a missing barrier after cooperative stores is
   // then reported as a read-after-write race, one before the tile is
   // overwritten as a write-after-read race.
-  yieldToScheduler(f, /*dying=*/false);
+  if (e.lockstep)
+    yieldToScheduler(f, /*dying=*/false);
 }
 
 //===----------------------------------------------------------------------===//
@@ -756,6 +759,11 @@ uint64_t seedFromEnvironment() {
 
 bool raceCheckFromEnvironment() {
   const char *env = std::getenv("KRED_GPU_EMU_RACECHECK");
+  return !(env && std::strcmp(env, "0") == 0);
+}
+
+bool lockstepFromEnvironment() {
+  const char *env = std::getenv("KRED_GPU_EMU_LOCKSTEP");
   return !(env && std::strcmp(env, "0") == 0);
 }
 
@@ -1127,6 +1135,7 @@ CUresult cuLaunchKernel(CUfunction function, unsigned int gx, unsigned int gy,
   size_t sharedBytes =
       static_cast<size_t>((f->staticShared + 15) / 16 * 16) + sharedMemBytes;
   e.raceCheck = raceCheckFromEnvironment();
+  e.lockstep = e.raceCheck && lockstepFromEnvironment();
   e.seed = seedFromEnvironment();
   if (!e.reserve(threads) || !e.reserveShared(sharedBytes, e.raceCheck))
     return failWith(CUDA_ERROR_OUT_OF_MEMORY,
