@@ -6,6 +6,12 @@
 - pykeops (the oracle) is set up in oracle.py; its results are cached in
   $KRED_TEST_CACHE (default ~/.cache/kred-tests).
 - Tests marked `gpu` are skipped without a CUDA device.
+- The GPU suite runs on the host GPU emulator without a GPU (docs/gpu.md):
+  its race detector stays on, but threads switch only at barriers
+  (KRED_GPU_EMU_LOCKSTEP=0: eight times faster; a race is then reported as
+  read-after-write or write-after-read depending on the thread order). The
+  emulator's own tests (test/unit/GpuEmuTest.cpp, test_gpu_emulator.py) run
+  in lockstep.
 """
 
 import os
@@ -16,6 +22,8 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 FAKE = os.environ.get("KRED_TEST_FAKE_C") == "1"
+
+os.environ.setdefault("KRED_GPU_EMU_LOCKSTEP", "0")
 
 
 def pytest_configure(config):

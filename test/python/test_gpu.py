@@ -1,13 +1,18 @@
-"""The GPU backend (issue 7).
+"""The GPU backend.
 
 Everywhere: the error paths without a driver (a subprocess with
 $KRED_LIBCUDA_PATH pointing nowhere), the runtime binding's argument checks,
-and what gpu_available() reports. With a CUDA GPU (skipped otherwise, with
-the reason "no CUDA GPU: ..."): every reduction x axis x dtype (float16,
-bfloat16, float32, float64) on CUDA tensors against a float64 reference
+and what gpu_available() reports. The GPU suite: every reduction x axis x
+dtype (float16, bfloat16, float32, float64) against a float64 reference
 with poisoned outputs, agreement with the CPU backend, the GPU_1D / GPU_2D /
-_device / _host backends, streams, batches, empty reductions, LazyTensor,
-KernelSolve and gradients on CUDA tensors.
+_device / _host backends, split and unsplit launches, batches, empty
+reductions, LazyTensor, KernelSolve and gradients. With a CUDA GPU it runs
+there on CUDA tensors; without one it runs on the host GPU emulator
+(docs/gpu.md, "The emulator": the same GPU kernels, lowered for the host,
+launched by the GPU runtime's own logic through its emulated driver, on
+host tensors). Only what needs a real device (streams, several devices,
+device mismatches) is skipped without one, with the reason "no CUDA GPU:
+...".
 """
 
 import math
@@ -38,6 +43,45 @@ def _gpu_reason():
 
 GPU_REASON = _gpu_reason()
 needs_gpu = pytest.mark.skipif(GPU_REASON is not None, reason=GPU_REASON or "")
+
+# Without a GPU, the compute tests run on the GPU emulator.
+EMULATED = GPU_REASON is not None
+
+
+def _gpu_suite_reason():
+    if not EMULATED:
+        return None
+    from kred import _C
+
+    if not hasattr(_C.runtime, "gpu_set_emulator"):
+        return "no CUDA GPU, and this build of kred._C has no GPU emulator"
+    return None
+
+
+GPU_SUITE_REASON = _gpu_suite_reason()
+gpu_suite = pytest.mark.skipif(GPU_SUITE_REASON is not None, reason=GPU_SUITE_REASON or "")
+
+
+def dev(t):
+    """Where the GPU backend's inputs live: CUDA memory, or host memory on the emulator."""
+    return t if EMULATED else t.cuda()
+
+
+def on_gpu(t):
+    """Whether a result is where the GPU backend leaves it for inputs given by dev()."""
+    return (not t.is_cuda) if EMULATED else (t.is_cuda and t.device == torch.device("cuda", 0))
+
+
+def gpu_backend(name="auto"):
+    """The backend string: "auto" picks the GPU for CUDA tensors; host tensors need "GPU" on the emulator."""
+    return "GPU" if EMULATED and name == "auto" else name
+
+
+@pytest.fixture
+def emulator(monkeypatch):
+    """Without a GPU: $KRED_GPU_EMULATOR=1 sends the GPU backends to the host GPU emulator."""
+    if EMULATED:
+        monkeypatch.setenv("KRED_GPU_EMULATOR", "1")
 
 DTYPES = ["float16", "bfloat16", "float32", "float64"]
 TDTYPE = {"float16": torch.float16, "bfloat16": torch.bfloat16, "float32": torch.float32, "float64": torch.float64}
@@ -340,18 +384,18 @@ def test_backend_names_and_devices_are_checked():
 # With a GPU
 
 
-@needs_gpu
+@gpu_suite
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("axis", [0, 1])
 @pytest.mark.parametrize("name", list(CASES))
-def test_every_reduction_on_cuda(name, axis, dtype, poison):
+def test_every_reduction_on_cuda(name, axis, dtype, poison, emulator):
     """Every reduction x axis x dtype: CUDA inputs (auto backend) vs float64, and vs the CPU backend."""
     M, N = (37, 3000) if axis == 1 else (3000, 37)
     args = make_inputs(name, M, N, dtype)
     g = genred("torch", name, axis)
-    out = g(*[a.cuda() for a in args])
+    out = g(*[dev(a) for a in args], backend=gpu_backend())
     for o in as_tuple(out):
-        assert o.is_cuda and o.device == torch.device("cuda", 0)
+        assert on_gpu(o)
     check_result(out, name, axis, args, dtype, f"{name} axis {axis} {dtype} (GPU)")
     # The CPU backend on the same inputs agrees (values to the dtype's tolerance, indices equally good).
     cpu = g(*args, backend="CPU")
@@ -366,22 +410,22 @@ def test_every_reduction_on_cuda(name, axis, dtype, poison):
 SPLIT_CASES = ["Sum", "LogSumExpWeight", "Max_SumShiftExpWeight", "SumSoftMaxWeight", "Min_ArgMin", "Max_ArgMax", "KMin_ArgKMin"]
 
 
-@needs_gpu
+@gpu_suite
 @pytest.mark.parametrize("backend", ["GPU", "GPU_1D", "GPU_2D", "GPU_1D_device", "GPU_2D_device", "auto"])
-@pytest.mark.parametrize("shape", [(3, 20000), (20000, 3), (3000, 2000), (1, 1), (1, 2)])
+@pytest.mark.parametrize("shape", [(3, 20000), (20000, 3), (700, 2000), (1, 1), (1, 2)])
 @pytest.mark.parametrize("name", SPLIT_CASES)
-def test_split_and_unsplit_launches(name, shape, backend, poison):
+def test_split_and_unsplit_launches(name, shape, backend, poison, emulator):
     """Few rows and a long reduction (split), many rows (not split), tiny ones; forced and automatic."""
     M, N = shape
     dtype = "float32"
     args = make_inputs(name, M, N, dtype, seed=M + N)
-    out = genred("torch", name, 1)(*[a.cuda() for a in args], backend=backend)
+    out = genred("torch", name, 1)(*[dev(a) for a in args], backend=gpu_backend(backend))
     check_result(out, name, 1, args, dtype, f"{name} {shape} {backend}")
 
 
-@needs_gpu
+@gpu_suite
 @pytest.mark.parametrize("backend", ["GPU", "GPU_1D_host", "GPU_2D_host"])
-def test_host_inputs_are_copied_to_the_gpu_and_back(backend):
+def test_host_inputs_are_copied_to_the_gpu_and_back(backend, emulator):
     name, dtype = "KMin_ArgKMin", "float32"
     args = make_inputs(name, 50, 4000, dtype)
     # numpy
@@ -456,44 +500,46 @@ def test_runs_on_the_current_stream(poison):
     assert torch.equal(doubled, out * 2)
 
 
-@needs_gpu
-def test_empty_and_batched(poison):
+@gpu_suite
+def test_empty_and_batched(poison, emulator):
     name = "Sum"
     g = genred("torch", name, 1)
-    x, y, b, p = (a.cuda() for a in make_inputs(name, 6, 0, "float32"))
-    out = g(x, y, b, p)
-    assert out.is_cuda and out.shape == (6, 2) and torch.all(out == 0)
-    x, y, b, p = (a.cuda() for a in make_inputs(name, 0, 9, "float32"))
-    assert g(x, y, b, p).shape == (0, 2)
+    bk = gpu_backend()
+    x, y, b, p = (dev(a) for a in make_inputs(name, 6, 0, "float32"))
+    out = g(x, y, b, p, backend=bk)
+    assert on_gpu(out) and out.shape == (6, 2) and torch.all(out == 0)
+    x, y, b, p = (dev(a) for a in make_inputs(name, 0, 9, "float32"))
+    assert g(x, y, b, p, backend=bk).shape == (0, 2)
     gen = torch.Generator().manual_seed(3)
     xb = torch.randn(2, 3, 30, 3, generator=gen)
     yb = torch.randn(1, 3, 4000, 3, generator=gen)
     bb = torch.randn(2, 1, 4000, 2, generator=gen)
     pb = torch.rand(1, 1, 1, generator=gen) + 0.5
-    got = g(xb.cuda(), yb.cuda(), bb.cuda(), pb.cuda())
+    got = g(dev(xb), dev(yb), dev(bb), dev(pb), backend=bk)
     want = g(xb, yb, bb, pb, backend="CPU")
     assert got.shape == (2, 3, 30, 2)
     check_values(got, want.to(torch.float64).numpy(), "float32", "batched")
 
 
-@needs_gpu
+@gpu_suite
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_lazytensor_on_cuda(dtype, poison):
+def test_lazytensor_on_cuda(dtype, poison, emulator):
     gen = torch.Generator().manual_seed(5)
     x = torch.randn(300, 3, generator=gen, dtype=TDTYPE[dtype])
     y = torch.randn(5000, 3, generator=gen, dtype=TDTYPE[dtype])
     b = torch.randn(5000, 2, generator=gen, dtype=TDTYPE[dtype])
 
-    def run(x, y, b):
+    def run(x, y, b, backend):
         x_i, y_j = kt.LazyTensor(x[:, None, :]), kt.LazyTensor(y[None, :, :])
         D = ((x_i - y_j) ** 2).sum(-1)
         K = (-D).exp()
-        return (K * kt.LazyTensor(b[None, :, :])).sum(dim=1), D.argKmin(3, dim=1), (-D).logsumexp(dim=0)
+        return ((K * kt.LazyTensor(b[None, :, :])).sum(dim=1, backend=backend),
+                D.argKmin(3, dim=1, backend=backend), (-D).logsumexp(dim=0, backend=backend))
 
-    got = run(x.cuda(), y.cuda(), b.cuda())
-    want = run(x, y, b)
+    got = run(dev(x), dev(y), dev(b), gpu_backend())
+    want = run(x, y, b, "CPU")
     for gt, wt in zip(got, want):
-        assert gt.is_cuda
+        assert on_gpu(gt)
         if gt.dtype == torch.int64:
             d = ((x[:, None, :] - y[None, :, :]) ** 2).sum(-1).to(torch.float64)
             np.testing.assert_allclose(
@@ -503,21 +549,22 @@ def test_lazytensor_on_cuda(dtype, poison):
             check_values(gt, wt.to(torch.float64).numpy(), dtype, "LazyTensor")
 
 
-@needs_gpu
-def test_kernelsolve_on_cuda():
+@gpu_suite
+def test_kernelsolve_on_cuda(emulator):
     gen = torch.Generator().manual_seed(7)
     x = torch.randn(200, 3, generator=gen, dtype=torch.float64)
     b = torch.randn(200, 2, generator=gen, dtype=torch.float64)
     formula, aliases = "Exp(-SqDist(x,y)/IntCst(2))*a", ["x = Vi(3)", "y = Vj(3)", "a = Vj(2)"]
     Kinv = kt.KernelSolve(formula, aliases, "a", axis=1)
-    a = Kinv(x.cuda(), x.cuda(), b.cuda(), alpha=0.1, eps=1e-10)
-    assert a.is_cuda
+    bk = gpu_backend()
+    a = Kinv(dev(x), dev(x), dev(b), alpha=0.1, eps=1e-10, backend=bk)
+    assert on_gpu(a)
     K = torch.exp(-((x[:, None] - x[None]) ** 2).sum(-1) / 2)
     want = torch.linalg.solve(0.1 * torch.eye(200, dtype=torch.float64) + K, b)
     np.testing.assert_allclose(a.cpu().numpy(), want.numpy(), rtol=1e-6, atol=1e-7)
     # Differentiable on the GPU too.
-    xg = x.cuda().requires_grad_()
-    a = Kinv(xg, xg, b.cuda(), alpha=0.1, eps=1e-10)
+    xg = dev(x).requires_grad_()
+    a = Kinv(xg, xg, dev(b), alpha=0.1, eps=1e-10, backend=bk)
     (gx,) = torch.autograd.grad(a.square().sum(), xg)
     xd = x.clone().requires_grad_()
     Kd = torch.exp(-((xd[:, None] - xd[None]) ** 2).sum(-1) / 2)
@@ -526,17 +573,17 @@ def test_kernelsolve_on_cuda():
     np.testing.assert_allclose(gx.cpu().numpy(), gd.numpy(), rtol=1e-5, atol=1e-6)
 
 
-@needs_gpu
+@gpu_suite
 @pytest.mark.parametrize("name", ["Sum", "LogSumExp", "SumSoftMaxWeight", "Min", "KMin"])
 @pytest.mark.parametrize("axis", [0, 1])
-def test_gradients_on_cuda(name, axis):
+def test_gradients_on_cuda(name, axis, emulator):
     """Gradients of every input through the GPU backend vs dense torch in float64 (on the GPU)."""
     formula, aliases, reduction, opt_arg, formula2 = CASES[name]
     M, N = (30, 2500) if axis == 1 else (2500, 30)
-    args = [a.cuda().requires_grad_() for a in make_inputs(name, M, N, "float64", seed=11)]
+    args = [dev(a).requires_grad_() for a in make_inputs(name, M, N, "float64", seed=11)]
     g = genred("torch", name, axis)
-    out = g(*args)
-    assert out.is_cuda
+    out = g(*args, backend=gpu_backend())
+    assert on_gpu(out)
     eta = torch.randn_like(out)
     grads = torch.autograd.grad((out * eta).sum(), args, allow_unused=True)
 
@@ -569,3 +616,56 @@ def test_gradients_on_cuda(name, axis):
         gd = torch.zeros_like(args[i]) if gd is None else gd
         assert gk.device == args[i].device, f"grad {i} on {gk.device}"
         np.testing.assert_allclose(gk.cpu().numpy(), gd.cpu().numpy(), rtol=1e-7, atol=1e-9, err_msg=f"grad {i}")
+
+
+# ---------------------------------------------------------------------------
+# Sizes and K: tails of blocks and tiles, one-element ranges, split-N
+
+
+ODD_SIZES = [(1, 1), (1, 2), (2, 3), (129, 131), (257, 127), (5, 4099)]
+
+
+@gpu_suite
+@pytest.mark.parametrize("shape", ODD_SIZES)
+@pytest.mark.parametrize("axis", [0, 1])
+@pytest.mark.parametrize("name", list(CASES))
+def test_odd_sizes(name, axis, shape, poison, emulator):
+    """Sizes 1, primes, not multiples of the block (128) or the tile; (5, 4099) splits the reduced index."""
+    M, N = shape if axis == 1 else shape[::-1]
+    dtype = "float32"
+    args = make_inputs(name, M, N, dtype, seed=M * 7 + N)
+    out = genred("torch", name, axis)(*[dev(a) for a in args], backend=gpu_backend())
+    check_result(out, name, axis, args, dtype, f"{name} axis {axis} {shape}")
+
+
+@gpu_suite
+@pytest.mark.parametrize("K", [1, 5, 10, 64])
+@pytest.mark.parametrize("axis", [0, 1])
+@pytest.mark.parametrize("name", ["KMin", "ArgKMin", "KMin_ArgKMin"])
+def test_kmin_family_for_every_k(name, axis, K, poison, emulator):
+    """K = 1, 5, 10, 64 (more than some rows have terms: padded with +inf / -1), split and not."""
+    formula, aliases = _VEC
+    g = kt.Genred(formula, aliases, reduction_op=name, axis=axis, opt_arg=K)
+    for M, N, backend in [(37, 200, "GPU_1D"), (3, 5000, "GPU_2D"), (40, 50, "GPU")]:
+        if axis == 0:
+            M, N = N, M
+        args = make_inputs("KMin", M, N, "float32", seed=K + M)
+        got = as_tuple(g(*[dev(a) for a in args], backend=backend))
+        F = dense_F("KMin", axis, args)  # (rows, reduced, 3)
+        rows, reduced, D = F.shape
+        order = np.argsort(F, axis=1, kind="stable")[:, :K, :]
+        best = np.take_along_axis(F, order, 1)
+        k = min(K, reduced)
+        what = f"{name} axis {axis} K={K} ({M}, {N}) {backend}"
+        if name != "ArgKMin":
+            vals = got[0].detach().cpu().to(torch.float64).numpy().reshape(rows, K, D)
+            np.testing.assert_allclose(vals[:, :k], best[:, :k], rtol=1e-5, atol=1e-5, err_msg=what)
+            assert np.all(vals[:, k:] == np.inf), what
+        if name != "KMin":
+            idx = got[-1].detach().cpu().numpy().reshape(rows, K, D)
+            assert np.all(idx[:, k:] == -1), what
+            picked = np.take_along_axis(F, idx[:, :k], 1)
+            np.testing.assert_allclose(picked, best[:, :k], rtol=1e-5, atol=1e-5, err_msg=what)
+            for r in range(rows):
+                for d in range(D):
+                    assert len(set(idx[r, :k, d].tolist())) == k, f"{what}: repeated index"

@@ -83,3 +83,53 @@ def test_logsumexp_reduction_seed(tmp_path, monkeypatch, capsys):
     want = torch.logsumexp((p - a.t()) ** 2 * torch.exp(x + y.t()), dim=1, keepdim=True)
     assert_close(c, want, "float32")
     assert os.path.exists(tmp_path / "logsumexp_reduction.png")
+
+
+# ---------------------------------------------------------------------------
+# The seeds on the GPU path: with $KRED_GPU_EMULATOR=1 every reduction that
+# is not explicitly backend="CPU" runs the GPU kernels on the host GPU
+# emulator (docs/gpu.md); the logsumexp seed's explicit CPU calls are
+# switched to "GPU". The same checks as above must hold, and the emulator
+# must really have run them.
+
+
+def _count_emulated_launches(monkeypatch):
+    from kred.common import backends
+
+    count = {"launches": 0}
+    launch = backends.EmulatedGPUBackend.launch
+
+    def counted(self, *args, **kwargs):
+        count["launches"] += 1
+        return launch(self, *args, **kwargs)
+
+    monkeypatch.setattr(backends.EmulatedGPUBackend, "launch", counted)
+    monkeypatch.setenv("KRED_GPU_EMULATOR", "1")
+    return count
+
+
+def test_fancy_reductions_and_solve_on_the_gpu_emulator(tmp_path, monkeypatch, capsys):
+    count = _count_emulated_launches(monkeypatch)
+    test_fancy_reductions_and_solve(tmp_path, monkeypatch, capsys)
+    assert count["launches"] >= 15, count  # every reduction of the tutorial and the solve's iterations
+
+
+def test_sum_reduction_seed_on_the_gpu_emulator(tmp_path, monkeypatch, capsys):
+    count = _count_emulated_launches(monkeypatch)
+    test_sum_reduction_seed(tmp_path, monkeypatch, capsys)
+    assert count["launches"] >= 2, count  # the sum and its gradient
+
+
+def test_logsumexp_reduction_seed_on_the_gpu_emulator(tmp_path, monkeypatch, capsys):
+    count = _count_emulated_launches(monkeypatch)
+    path = tmp_path / "logsumexp_reduction.py"
+    with open(os.path.join(SEEDS, "logsumexp_reduction.py")) as f:
+        source = f.read()
+    assert source.count('backend="CPU"') == 2
+    path.write_text(source.replace('backend="CPU"', 'backend="GPU"'))
+    monkeypatch.setattr(runpy, "run_path", lambda p, run_name=None: _run_path(str(path), run_name=run_name))
+    test_logsumexp_reduction_seed(tmp_path, monkeypatch, capsys)
+    assert count["launches"] >= 2, count
+
+
+_run_path = runpy.run_path
