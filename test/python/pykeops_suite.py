@@ -43,8 +43,8 @@ def suite_files():
     return sorted(f for f in os.listdir(d) if f.startswith("test_") and f.endswith(".py") and f not in NOT_TESTS)
 
 
-def run_file(name, timeout=900, extra_args=()):
-    """Runs one pykeops test file against kred.
+def run_file(name, timeout=900, extra_args=(), extra_env=None):
+    """Runs one pykeops test file against kred (extra_env: more environment variables).
 
     Returns (counts, output, junit cases): counts is a dict of passed,
     failed, errors, skipped (plus "timeout": True when it was killed).
@@ -57,6 +57,7 @@ def run_file(name, timeout=900, extra_args=()):
     )
     env.setdefault("PYKEOPS_VERBOSE", "0")
     env["PYTHONDONTWRITEBYTECODE"] = "1"  # no __pycache__ in the installed pykeops
+    env.update(extra_env or {})
     with tempfile.TemporaryDirectory() as tmp:
         xml = os.path.join(tmp, "junit.xml")
         cmd = [

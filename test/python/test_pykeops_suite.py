@@ -4,6 +4,10 @@ Each file runs in a pytest subprocess with ``import pykeops`` aliased to
 ``kred`` (pykeops_alias.py, pykeops_suite.py). Every test must pass; a test
 may be skipped only because there is no GPU. Skipped when pykeops is not
 installed (it is the reference of the .venv).
+
+A slice of them runs a second time with $KRED_GPU_EMULATOR=1: every
+reduction not explicitly on the CPU then takes the GPU path on the host GPU
+emulator (docs/gpu.md), so pykeops' own expectations check the GPU kernels.
 """
 
 import re
@@ -28,3 +32,33 @@ def test_pykeops_file(name):
     report = "\n".join(f"  {s}: {n}: {m[:500]}" for n, s, m in bad + bad_skips)
     assert cases, f"{name}: no test ran:\n{out[-4000:]}"
     assert not bad and not bad_skips and counts["errors"] == 0, f"{name}:\n{report}\n{out[-4000:]}"
+
+
+# Files whose reductions all run on the GPU path (no ranges=, which the GPU
+# path lacks so far), on the emulator.
+EMULATED_FILES = [
+    "test_lazytensor_gaussian_cpu.py",
+    "test_numpy.py",
+    "test_torch.py",
+    "test_lazytensor_grad.py",
+    "test_lazytensor_clamp.py",
+    "test_kron.py",
+    "test_sinc.py",
+    "test_transpose.py",
+    "test_lazytensor_tensordot.py",
+]
+
+
+@pytest.mark.skipif(not FILES, reason="pykeops is not installed")
+@pytest.mark.parametrize("name", EMULATED_FILES)
+def test_pykeops_file_on_the_gpu_emulator(name):
+    assert name in FILES, f"{name} is not among pykeops' test files"
+    counts, out, cases = pykeops_suite.run_file(
+        name, timeout=TIMEOUT, extra_env={"KRED_GPU_EMULATOR": "1", "KRED_GPU_EMU_LOCKSTEP": "0"}
+    )
+    assert not counts.get("timeout"), f"{name} did not finish in {TIMEOUT} s:\n{out[-4000:]}"
+    bad = [(n, s, m) for n, s, m in cases if s in ("failed", "errors")]
+    bad_skips = [(n, s, m) for n, s, m in cases if s == "skipped" and not GPU_SKIP.search(m)]
+    report = "\n".join(f"  {s}: {n}: {m[:500]}" for n, s, m in bad + bad_skips)
+    assert cases, f"{name}: no test ran:\n{out[-4000:]}"
+    assert not bad and not bad_skips and counts["errors"] == 0, f"{name} (GPU emulator):\n{report}\n{out[-4000:]}"
