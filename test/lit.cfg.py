@@ -36,3 +36,6 @@ if os.path.exists(os.path.join(cuda_home, "bin", "ptxas")):
     config.substitutions.append(("%ptxas", os.path.join(cuda_home, "bin", "ptxas")))
 if os.path.exists("/dev/nvidia0") or os.environ.get("KRED_HAS_GPU") == "1":
     config.available_features.add("gpu")
+# The sanitized runtime tests (built by clang builds, test/unit/CMakeLists.txt).
+if os.path.exists(os.path.join(config.kred_tools_dir, "kred-runtime-tests-asan")):
+    config.available_features.add("runtime-asan")
