@@ -3,13 +3,14 @@
 #   make demo   set up, build and run the main job (the LogSumExp seed example)
 #   make test   set up, build and run every test suite; ends with a count line
 #   make bench  run the benchmarks of bench/
+#   make sanitize  ASan+UBSan build (build-asan/) and tests under it
 
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 export CUDA_HOME ?= /usr/local/cuda
 
-.PHONY: all build setup configure test demo docs bench clean
+.PHONY: all build setup configure test demo docs bench clean sanitize
 
 all: build
 
@@ -36,6 +37,9 @@ test: setup build
 
 demo: setup build
 	@scripts/demo.sh $(BUILD)
+
+sanitize: setup
+	@scripts/sanitize.sh
 
 bench: setup build
 	.venv/bin/python bench/run.py
