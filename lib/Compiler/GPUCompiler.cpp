@@ -95,13 +95,11 @@ static void configureGPUPipeline(KredToNVVMOptions &pipeline, int sm,
   pipeline.emitPTX = emitPTX;
 }
 
-llvm::Expected<std::string>
-mlir::kernelred::emitPTX(ModuleOp module, int sm,
-                         const GPUCompileOptions &options) {
-  if (!isSupportedSM(sm))
-    return makeUnsupportedSMError(sm);
-  if (auto reduce = getSingleReduce(module); !reduce)
-    return reduce.takeError();
+/// A clone of `module` through the pipeline `build` adds; the error
+/// (`what` failed) carries the diagnostics.
+static llvm::Expected<OwningOpRef<ModuleOp>>
+lowerClone(ModuleOp module, llvm::function_ref<void(PassManager &)> build,
+           llvm::StringRef what) {
   OwningOpRef<ModuleOp> clone = module.clone();
   MLIRContext *context = module.getContext();
   std::string diagnostics;
@@ -113,16 +111,31 @@ mlir::kernelred::emitPTX(ModuleOp module, int sm,
     return success();
   });
   PassManager pm(context);
-  KredToNVVMOptions pipeline;
-  configureGPUPipeline(pipeline, sm, options, /*emitPTX=*/true);
-  buildKredToNVVMPipeline(pm, pipeline);
+  build(pm);
   if (failed(pm.run(*clone)))
-    return makeError("GPU lowering failed" +
+    return makeError(what + " failed" +
                      (diagnostics.empty() ? std::string()
                                           : ": " + diagnostics));
+  return clone;
+}
+
+llvm::Expected<std::string>
+mlir::kernelred::emitPTX(ModuleOp module, int sm,
+                         const GPUCompileOptions &options) {
+  if (!isSupportedSM(sm))
+    return makeUnsupportedSMError(sm);
+  if (auto reduce = getSingleReduce(module); !reduce)
+    return reduce.takeError();
+  KredToNVVMOptions pipeline;
+  configureGPUPipeline(pipeline, sm, options, /*emitPTX=*/true);
+  auto clone = lowerClone(
+      module, [&](PassManager &pm) { buildKredToNVVMPipeline(pm, pipeline); },
+      "GPU lowering");
+  if (!clone)
+    return clone.takeError();
   std::string ptx;
   int binaries = 0;
-  clone->walk([&](gpu::BinaryOp binary) {
+  (*clone)->walk([&](gpu::BinaryOp binary) {
     ++binaries;
     for (Attribute attr : binary.getObjects())
       if (auto object = dyn_cast<gpu::ObjectAttr>(attr))
@@ -432,27 +445,18 @@ struct mlir::kernelred::GPUEmulatorImage {
 /// in this process: the kred_emu_module of its gpu.funcs.
 static llvm::Expected<std::shared_ptr<GPUEmulatorImage>>
 compileEmulatorImage(ModuleOp module, const GPUCompileOptions &options) {
-  OwningOpRef<ModuleOp> clone = module.clone();
-  MLIRContext *context = module.getContext();
-  std::string diagnostics;
-  ScopedDiagnosticHandler handler(context, [&](Diagnostic &diag) {
-    llvm::raw_string_ostream os(diagnostics);
-    if (!diagnostics.empty())
-      os << "\n";
-    os << diag.str();
-    return success();
-  });
-  PassManager pm(context);
   KredToGPUHostOptions pipeline;
   pipeline.blockThreads = options.blockThreads;
   pipeline.rowsPerThread = options.rowsPerThread;
   pipeline.tileJ = options.tileJ;
   pipeline.raceCheck = options.raceCheck;
-  buildKredToGPUHostPipeline(pm, pipeline);
-  if (failed(pm.run(*clone)))
-    return makeError("GPU emulator lowering failed" +
-                     (diagnostics.empty() ? std::string()
-                                          : ": " + diagnostics));
+  auto lowered = lowerClone(
+      module,
+      [&](PassManager &pm) { buildKredToGPUHostPipeline(pm, pipeline); },
+      "GPU emulator lowering");
+  if (!lowered)
+    return lowered.takeError();
+  OwningOpRef<ModuleOp> clone = std::move(*lowered);
   auto image = std::make_shared<GPUEmulatorImage>();
   std::vector<std::pair<int64_t, int64_t>> sizes;
   for (auto func : clone->getOps<LLVM::LLVMFuncOp>()) {

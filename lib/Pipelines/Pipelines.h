@@ -67,7 +67,24 @@ void buildKredToLLVMCPUPipeline(OpPassManager &pm,
 /// Registers the named pipelines with the pass registry.
 /// Options of kred-to-nvvm (kernelred IR -> NVVM gpu.modules, optionally
 /// PTX in gpu.binary ops).
-struct KredToNVVMOptions : public PassPipelineOptions<KredToNVVMOptions> {
+/// The options of the GPU kernels themselves (convert-kred-to-gpu), shared
+/// by the NVVM and the emulator pipelines so that both build the same
+/// gpu.module.
+template <typename Derived>
+struct KredGPUKernelOptions : public PassPipelineOptions<Derived> {
+  ::mlir::detail::PassOptions::Option<int64_t> blockThreads{
+      *this, "block-threads", llvm::cl::desc("Threads per block"),
+      llvm::cl::init(128)};
+  ::mlir::detail::PassOptions::Option<int64_t> rowsPerThread{
+      *this, "rows-per-thread", llvm::cl::desc("Output rows per thread"),
+      llvm::cl::init(1)};
+  ::mlir::detail::PassOptions::Option<int64_t> tileJ{
+      *this, "tile-j",
+      llvm::cl::desc("Reduced indices per shared-memory tile (0: chosen)"),
+      llvm::cl::init(0)};
+};
+
+struct KredToNVVMOptions : public KredGPUKernelOptions<KredToNVVMOptions> {
   PassOptions::Option<int64_t> sm{
       *this, "sm",
       llvm::cl::desc("Compute capability of the target (80: sm_80, 90: "
@@ -78,16 +95,6 @@ struct KredToNVVMOptions : public PassPipelineOptions<KredToNVVMOptions> {
       llvm::cl::desc("f32 exp and log through the hardware approximations "
                      "(ex2.approx, lg2.approx)"),
       llvm::cl::init(false)};
-  PassOptions::Option<int64_t> blockThreads{
-      *this, "block-threads", llvm::cl::desc("Threads per block"),
-      llvm::cl::init(128)};
-  PassOptions::Option<int64_t> rowsPerThread{
-      *this, "rows-per-thread", llvm::cl::desc("Output rows per thread"),
-      llvm::cl::init(1)};
-  PassOptions::Option<int64_t> tileJ{
-      *this, "tile-j",
-      llvm::cl::desc("Reduced indices per shared-memory tile (0: chosen)"),
-      llvm::cl::init(0)};
   PassOptions::Option<bool> emitPTX{
       *this, "emit-ptx",
       llvm::cl::desc("Translate the gpu.modules to PTX (gpu.binary ops "
@@ -105,17 +112,7 @@ void buildKredToNVVMPipeline(OpPassManager &pm,
 /// kred-to-nvvm (same passes, same options), lowered for the host GPU
 /// emulator by kred-gpu-to-host, then to the LLVM dialect.
 struct KredToGPUHostOptions
-    : public PassPipelineOptions<KredToGPUHostOptions> {
-  PassOptions::Option<int64_t> blockThreads{
-      *this, "block-threads", llvm::cl::desc("Threads per block"),
-      llvm::cl::init(128)};
-  PassOptions::Option<int64_t> rowsPerThread{
-      *this, "rows-per-thread", llvm::cl::desc("Output rows per thread"),
-      llvm::cl::init(1)};
-  PassOptions::Option<int64_t> tileJ{
-      *this, "tile-j",
-      llvm::cl::desc("Reduced indices per shared-memory tile (0: chosen)"),
-      llvm::cl::init(0)};
+    : public KredGPUKernelOptions<KredToGPUHostOptions> {
   PassOptions::Option<bool> raceCheck{
       *this, "race-check",
       llvm::cl::desc("Call the emulator's race detector before each "

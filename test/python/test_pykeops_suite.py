@@ -25,13 +25,18 @@ GPU_SKIP = re.compile(r"gpu|cuda", re.IGNORECASE)
 @pytest.mark.skipif(not FILES, reason="pykeops is not installed")
 @pytest.mark.parametrize("name", FILES or ["none"])
 def test_pykeops_file(name):
-    counts, out, cases = pykeops_suite.run_file(name, timeout=TIMEOUT)
+    check_file(name)
+
+
+def check_file(name, extra_env=None, what=""):
+    """Runs pykeops' test file `name` against kred: every test passes or is skipped for want of a GPU."""
+    counts, out, cases = pykeops_suite.run_file(name, timeout=TIMEOUT, extra_env=extra_env)
     assert not counts.get("timeout"), f"{name} did not finish in {TIMEOUT} s:\n{out[-4000:]}"
     bad = [(n, s, m) for n, s, m in cases if s in ("failed", "errors")]
     bad_skips = [(n, s, m) for n, s, m in cases if s == "skipped" and not GPU_SKIP.search(m)]
     report = "\n".join(f"  {s}: {n}: {m[:500]}" for n, s, m in bad + bad_skips)
     assert cases, f"{name}: no test ran:\n{out[-4000:]}"
-    assert not bad and not bad_skips and counts["errors"] == 0, f"{name}:\n{report}\n{out[-4000:]}"
+    assert not bad and not bad_skips and counts["errors"] == 0, f"{name}{what}:\n{report}\n{out[-4000:]}"
 
 
 # Files whose reductions all run on the GPU path (no ranges=, which the GPU
@@ -53,12 +58,4 @@ EMULATED_FILES = [
 @pytest.mark.parametrize("name", EMULATED_FILES)
 def test_pykeops_file_on_the_gpu_emulator(name):
     assert name in FILES, f"{name} is not among pykeops' test files"
-    counts, out, cases = pykeops_suite.run_file(
-        name, timeout=TIMEOUT, extra_env={"KRED_GPU_EMULATOR": "1", "KRED_GPU_EMU_LOCKSTEP": "0"}
-    )
-    assert not counts.get("timeout"), f"{name} did not finish in {TIMEOUT} s:\n{out[-4000:]}"
-    bad = [(n, s, m) for n, s, m in cases if s in ("failed", "errors")]
-    bad_skips = [(n, s, m) for n, s, m in cases if s == "skipped" and not GPU_SKIP.search(m)]
-    report = "\n".join(f"  {s}: {n}: {m[:500]}" for n, s, m in bad + bad_skips)
-    assert cases, f"{name}: no test ran:\n{out[-4000:]}"
-    assert not bad and not bad_skips and counts["errors"] == 0, f"{name} (GPU emulator):\n{report}\n{out[-4000:]}"
+    check_file(name, {"KRED_GPU_EMULATOR": "1", "KRED_GPU_EMU_LOCKSTEP": "0"}, " (GPU emulator)")
