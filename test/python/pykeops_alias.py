@@ -80,3 +80,23 @@ def install():
 
 
 install()
+
+
+def pytest_runtest_setup(item):
+    """Seeds torch's and numpy's generators before each test: some of
+    pykeops' tests draw unseeded random data and compare with a tolerance
+    that a few draws exceed (test_block_sparse_reduction's truncation error
+    is above its 0.2% bound for about one draw in six, with pykeops as with
+    kred); the project's CI must not depend on the draw."""
+    try:
+        import numpy
+
+        numpy.random.seed(0)
+    except ImportError:
+        pass
+    try:
+        import torch
+
+        torch.manual_seed(0)
+    except ImportError:
+        pass
