@@ -22,6 +22,13 @@
 //   @NAME_gpu_merge(state_values, state_indices, rows, nchunks, out,
 //                   out_idx)
 //     one thread per row folds the chunks in order and finalizes.
+//   @NAME_gpu_ranges(arg_0..arg_{P-1}, M, N, lookup, red_ranges, out,
+//                    out_idx)
+//     block-sparse ranges= (KeOps' ranges): the body of @NAME_gpu, with
+//     the block's rows and intervals from lookup[4 * bx ..] = (first,
+//     last, r0, r1) (built by the runtime): rows r0 + u * BT + tid < r1,
+//     reduced over red_ranges[first..last) in order, tile by tile, into
+//     the same accumulators; always finalizes.
 //
 // Every component is a scalar (one thread, one row): the formula lowerings
 // of convert-kred-to-scf (LaneBuilder, FormulaEvaluator) and the reduction
@@ -93,7 +100,9 @@ public:
   void buildModule();
 
 private:
-  void buildRun();
+  /// @NAME_gpu, or (ranges) @NAME_gpu_ranges: the same body, with rows and
+  /// reduced intervals from the runtime's lookup table.
+  void buildRun(bool ranges);
   void buildMerge();
 
   Value i64(int64_t v) {
@@ -264,21 +273,26 @@ void GPUKernelBuilder::buildModule() {
   (void)ctx;
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(module.getBody());
-  buildRun();
+  buildRun(/*ranges=*/false);
   buildMerge();
+  buildRun(/*ranges=*/true);
 }
 
 //===----------------------------------------------------------------------===//
 // @NAME_gpu
 //===----------------------------------------------------------------------===//
 
-void GPUKernelBuilder::buildRun() {
+void GPUKernelBuilder::buildRun(bool ranges) {
   MLIRContext *ctx = op.getContext();
   Block &body = op.getBodyBlock();
   int64_t numArgs = op.getNumArgs();
   SmallVector<Type> argTypes(numArgs, ptrType);
-  argTypes.append({indexType, indexType, indexType, ptrType, ptrType, ptrType,
-                   ptrType});
+  if (ranges)
+    // (M, N, lookup, red_ranges, out, out_idx)
+    argTypes.append({indexType, indexType, ptrType, ptrType, ptrType, ptrType});
+  else
+    argTypes.append({indexType, indexType, indexType, ptrType, ptrType,
+                     ptrType, ptrType});
   auto fnType = FunctionType::get(ctx, argTypes, {});
 
   // One shared tile per reduced-index variable, [tileJ][dim] (row-major, as
@@ -295,7 +309,8 @@ void GPUKernelBuilder::buildRun() {
       tileVars.push_back(arg.getArgNumber());
     }
 
-  auto func = gpu::GPUFuncOp::create(b, loc, name + "_gpu", fnType, tileTypes);
+  auto func = gpu::GPUFuncOp::create(
+      b, loc, name + (ranges ? "_gpu_ranges" : "_gpu"), fnType, tileTypes);
   func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
   func.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr(
       {static_cast<int32_t>(blockThreads), 1, 1}));
@@ -313,11 +328,17 @@ void GPUKernelBuilder::buildRun() {
   b.setInsertionPointToStart(entry);
 
   Value M = entry->getArgument(numArgs), N = entry->getArgument(numArgs + 1);
-  Value chunk = entry->getArgument(numArgs + 2);
-  Value out = entry->getArgument(numArgs + 3);
-  Value outIdx = entry->getArgument(numArgs + 4);
-  Value stateValues = entry->getArgument(numArgs + 5);
-  Value stateIndices = entry->getArgument(numArgs + 6);
+  Value chunk, lookup, redRanges, stateValues, stateIndices;
+  if (ranges) {
+    lookup = entry->getArgument(numArgs + 2);
+    redRanges = entry->getArgument(numArgs + 3);
+  } else {
+    chunk = entry->getArgument(numArgs + 2);
+    stateValues = entry->getArgument(numArgs + 5);
+    stateIndices = entry->getArgument(numArgs + 6);
+  }
+  Value out = entry->getArgument(numArgs + (ranges ? 4 : 3));
+  Value outIdx = entry->getArgument(numArgs + (ranges ? 5 : 4));
   DenseMap<unsigned, Value> tiles;
   for (auto [i, var] : llvm::enumerate(tileVars))
     tiles[var] = func.getWorkgroupAttributions()[i];
@@ -330,10 +351,26 @@ void GPUKernelBuilder::buildRun() {
   Value K = axisJ ? N : M;
   Value tid = threadId();
   Value bx = blockId(gpu::Dimension::x), by = blockId(gpu::Dimension::y);
-  Value rowBase = mulI(bx, i64(blockThreads * rowsPerThread));
-  Value kStart = mulI(by, chunk);
-  Value kEnd = addI(kStart, minI(chunk, maxI(subI(K, kStart), i64(0))));
-  Value lastRow = maxI(subI(rows, i64(1)), i64(0));
+  // The rows of this block are [rowBase, rowEnd).
+  Value rowBase, rowEnd, kStart, kEnd, firstRange, lastRange;
+  if (ranges) {
+    // lookup[4 * bx ..]: (first, last, r0, r1): rows [r0, r1) reduced over
+    // the intervals [first, last) of red_ranges, in order.
+    Value entryBase = mulI(bx, i64(4));
+    firstRange = load(indexType, gep(lookup, indexType, entryBase));
+    lastRange =
+        load(indexType, gep(lookup, indexType, addI(entryBase, i64(1))));
+    rowBase = load(indexType, gep(lookup, indexType, addI(entryBase, i64(2))));
+    rowEnd = load(indexType, gep(lookup, indexType, addI(entryBase, i64(3))));
+    (void)by;
+    (void)K;
+  } else {
+    rowBase = mulI(bx, i64(blockThreads * rowsPerThread));
+    rowEnd = rows;
+    kStart = mulI(by, chunk);
+    kEnd = addI(kStart, minI(chunk, maxI(subI(K, kStart), i64(0))));
+  }
+  Value lastRow = maxI(subI(rowEnd, i64(1)), i64(0));
 
   LaneBuilder lanes(b, loc, laneType);
   DenseMap<Value, Components> uniformValues, reducedValues;
@@ -388,9 +425,10 @@ void GPUKernelBuilder::buildRun() {
                        desc.buildInit(b, loc, accType, indexType).flatten());
   int64_t perRow = numValues + numIndices;
 
-  scf::ForOp tileLoop = buildFor(
-      kStart, kEnd, i64(tileJ), flat, [&](Value tileBase, ValueRange state) {
-        Value count = minI(i64(tileJ), subI(kEnd, tileBase));
+  auto buildTileLoop = [&](Value lo, Value hi, ValueRange init) {
+    return buildFor(
+      lo, hi, i64(tileJ), init, [&](Value tileBase, ValueRange state) {
+        Value count = minI(i64(tileJ), subI(hi, tileBase));
         // Cooperative copy of the tile: element e of [count * dim] by
         // thread e % blockThreads. Every thread takes part (also those
         // past the last row).
@@ -459,14 +497,43 @@ void GPUKernelBuilder::buildRun() {
         gpu::BarrierOp::create(b, loc);
         return ended;
       });
+  };
+  ValueRange results;
+  if (ranges) {
+    // The block's intervals in order, each tile by tile (the bounds are
+    // uniform over the block: every thread takes part in every barrier).
+    scf::ForOp rangeLoop = buildFor(
+        firstRange, lastRange, i64(1), flat, [&](Value l, ValueRange state) {
+          Value at = mulI(l, i64(2));
+          Value k0 = load(indexType, gep(redRanges, indexType, at));
+          Value k1 =
+              load(indexType, gep(redRanges, indexType, addI(at, i64(1))));
+          scf::ForOp loop = buildTileLoop(k0, k1, state);
+          return SmallVector<Value>(loop.getResults());
+        });
+    results = rangeLoop.getResults();
+  } else {
+    results = buildTileLoop(kStart, kEnd, flat).getResults();
+  }
 
+  if (ranges) {
+    // Finalized rows of the block.
+    for (int64_t u = 0; u < rowsPerThread; ++u) {
+      AccumulatorState s = AccumulatorState::unflatten(
+          results.slice(u * perRow, perRow), numValues);
+      Value r = rowIds[u];
+      buildIf(ltI(r, rowEnd), [&] { finalizeAndStore(s, r, out, outIdx); });
+    }
+    gpu::ReturnOp::create(b, loc);
+    return;
+  }
   // Write: finalized rows, or the accumulators of chunk `by`.
   Value null = LLVM::ZeroOp::create(b, loc, ptrType);
   Value finalize = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq,
                                         stateValues, null);
   for (int64_t u = 0; u < rowsPerThread; ++u) {
     AccumulatorState s = AccumulatorState::unflatten(
-        tileLoop.getResults().slice(u * perRow, perRow), numValues);
+        results.slice(u * perRow, perRow), numValues);
     Value r = rowIds[u];
     buildIf(ltI(r, rows), [&] {
       auto ifOp = scf::IfOp::create(b, loc, finalize, /*withElseRegion=*/true);

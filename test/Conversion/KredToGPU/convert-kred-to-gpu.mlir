@@ -49,6 +49,36 @@
 // CHECK:           %[[FIRST:.*]]:3 = scf.if
 // CHECK:           scf.for %{{.*}} = %{{.*}} to %[[NCH]] step %{{.*}} iter_args({{.*}} = %[[FIRST]]#0, {{.*}}) -> (f32, f32, f32) : i64 {
 // CHECK:             llvm.getelementptr %[[MSV]]
+// The block-sparse kernel (ranges=): rows and intervals from the runtime's
+// lookup table (first, last, r0, r1) at 4 * blockIdx.x, the intervals in
+// order, each tile by tile through the same shared tiles and barriers,
+// rows of the block only.
+// CHECK:       gpu.func @gauss_gpu_ranges(%{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: i64, %{{[^:]*}}: i64, %[[LUT:[^:]*]]: !llvm.ptr, %[[RED:[^:]*]]: !llvm.ptr, %[[ROUT:[^:]*]]: !llvm.ptr, %{{[^:]*}}: !llvm.ptr)
+// CHECK-SAME:    workgroup(%[[RYT:.*]] : memref<384xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.*}} : memref<128xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
+// CHECK-SAME:    kernel attributes {known_block_size = array<i32: 128, 1, 1>}
+// CHECK:         %[[RTID:.*]] = arith.index_cast %thread_id_x
+// CHECK:         %[[RBX:.*]] = arith.index_cast %block_id_x
+// CHECK:         %[[E:.*]] = arith.muli %[[RBX]], %c4_i64 : i64
+// CHECK:         %[[P0:.*]] = llvm.getelementptr %[[LUT]][%[[E]]]
+// CHECK:         %[[L0:.*]] = llvm.load %[[P0]]
+// CHECK:         %[[L1:.*]] = llvm.load
+// CHECK:         %[[R0:.*]] = llvm.load
+// CHECK:         %[[R1:.*]] = llvm.load
+// CHECK:         %[[ROW:.*]] = arith.addi %[[R0]], %[[RTID]] : i64
+// CHECK:         %[[RS:.*]]:3 = scf.for %[[L:.*]] = %[[L0]] to %[[L1]] step %c1_i64 iter_args({{.*}}) -> (f32, f32, f32) : i64 {
+// CHECK:           llvm.getelementptr %[[RED]]
+// CHECK:           %[[K0:.*]] = llvm.load
+// CHECK:           llvm.getelementptr %[[RED]]
+// CHECK:           %[[K1:.*]] = llvm.load
+// CHECK:           scf.for %{{.*}} = %[[K0]] to %[[K1]] step %c128_i64 iter_args({{.*}}) -> (f32, f32, f32) : i64 {
+// CHECK:             memref.store %{{.*}}, %[[RYT]]
+// CHECK:             gpu.barrier
+// CHECK:             math.exp
+// CHECK:             gpu.barrier
+// CHECK:         %[[RVALID:.*]] = arith.cmpi slt, %[[ROW]], %[[R1]] : i64
+// CHECK:         scf.if %[[RVALID]] {
+// CHECK:           llvm.getelementptr %[[ROUT]][%[[ROW]]]
+// CHECK:         gpu.return
 
 // RPT2-LABEL: gpu.module @gauss_gpu_module
 // RPT2-SAME:    kred.block_threads = 64 : i64
@@ -63,6 +93,13 @@
 // RPT2-NOT:         math.exp
 // RPT2:             scf.yield
 // RPT2:       gpu.func @gauss_gpu_merge(
+// RPT2:       gpu.func @gauss_gpu_ranges(
+// RPT2-SAME:    workgroup(%{{.*}} : memref<96xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.*}} : memref<32xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
+// RPT2:         scf.for {{.*}} -> (f32, f32, f32, f32, f32, f32) : i64 {
+// RPT2:           scf.for {{.*}} step %c32_i64 {{.*}} -> (f32, f32, f32, f32, f32, f32) : i64 {
+// RPT2-COUNT-2:     math.exp
+// RPT2-NOT:         math.exp
+// RPT2:             scf.yield
 kernelred.reduce @gauss sum over j
     vars(%x: i[0] vector<3xf32>, %y: j[1] vector<3xf32>,
          %b: j[2] vector<1xf32>) {

@@ -1,6 +1,6 @@
 """Compiles every reduction kind, both axes and f16/bf16/f32/f64 to PTX for
 sm_70, sm_75, sm_80 and sm_90 with kred-compile, checks the PTX entries and
-parameters of docs/gpu.md, and assembles each PTX with ptxas for its sm.
+parameters of docs/gpu.md (run, merge and ranges kernels), and assembles each PTX with ptxas for its sm.
 Exits non-zero (printing every failure) when anything fails.
 
 CUDA 13's ptxas cannot target sm_70: for an sm that the given ptxas does
@@ -104,6 +104,9 @@ def check(job):
             return "%s: %s_gpu params %s" % (what, name, params.get(name + "_gpu"))
         if params.get(name + "_gpu_merge") != list(range(6)):
             return "%s: merge params %s" % (what, params.get(name + "_gpu_merge"))
+        # ranges=: 4 positions + M, N, lookup, red_ranges, out, out_idx.
+        if params.get(name + "_gpu_ranges") != list(range(10)):
+            return "%s: ranges params %s" % (what, params.get(name + "_gpu_ranges"))
         if "bar.sync" not in ptx or ".shared" not in ptx:
             return "%s: no shared tile or barrier" % what
         if re.search(r"\bcall\b", ptx):
