@@ -109,6 +109,10 @@ using cuMemFreeAsync_t = CUresult (*)(CUdeviceptr pointer, CUstream stream);
 using cuMemAlloc_t = CUresult (*)(CUdeviceptr *pointer, size_t bytes);
 using cuMemFree_t = CUresult (*)(CUdeviceptr pointer);
 using cuStreamSynchronize_t = CUresult (*)(CUstream stream);
+using cuMemcpyHtoDAsync_t = CUresult (*)(CUdeviceptr dst, const void *src,
+                                         size_t bytes, CUstream stream);
+using cuMemcpyDtoHAsync_t = CUresult (*)(void *dst, CUdeviceptr src,
+                                         size_t bytes, CUstream stream);
 using cuGetErrorName_t = CUresult (*)(CUresult error, const char **name);
 using cuGetErrorString_t = CUresult (*)(CUresult error, const char **text);
 

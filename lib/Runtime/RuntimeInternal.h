@@ -13,6 +13,8 @@
 
 #include "kred_runtime.h"
 
+#include <vector>
+
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
@@ -79,6 +81,33 @@ void writeIdentity(const kred_kernel_info &info, int64_t r0, int64_t r1,
 /// NULL) and returns KRED_ERR_OUT_OF_MEMORY for std::bad_alloc, else
 /// KRED_ERR_INTERNAL.
 int failFromCurrentException(const char *who, const kred_kernel_info *info);
+
+/// A ranges= launch's rows [r0, r1) reduced over the intervals [first,
+/// last) of red_ranges (first == last: nothing to reduce, the identity).
+struct RangePiece {
+  int64_t r0, r1, first, last;
+};
+
+/// Checks the counts of a ranges= launch, the element counts of its three
+/// arrays (rangeSizes: blocks, slices, red_ranges; NULL unchecked) and
+/// their NULL pointers, not reading them.
+int checkRangeCounts(const kred_kernel_info &info, int64_t numBlocks,
+                     const int64_t *blocks, const int64_t *slices,
+                     int64_t numRed, const int64_t *redRanges,
+                     const int64_t *rangeSizes);
+
+/// Checks a ranges= launch's three arrays (host copies; `rangeSizes`: the
+/// element counts of blocks, slices and red_ranges, or NULL unchecked) for
+/// `rows` output rows and `reduced` reduced indices, and cuts [0, rows)
+/// into blocks and the gaps between them (by first row; the blocks must
+/// not overlap), in `pieces`; `pairs` gets the number of (row, index)
+/// pairs to reduce (INT64_MAX on overflow). Returns KRED_OK or a status
+/// with the message set. Shared by the CPU and GPU ranges launches.
+int planRanges(const kred_kernel_info &info, int64_t rows, int64_t reduced,
+               int64_t numBlocks, const int64_t *blocks, const int64_t *slices,
+               int64_t numRed, const int64_t *redRanges,
+               const int64_t *rangeSizes, std::vector<RangePiece> &pieces,
+               int64_t *pairs);
 
 } // namespace kred::detail
 

@@ -78,6 +78,8 @@ struct Driver {
   cuMemAlloc_t memAlloc = nullptr;
   cuMemFree_t memFree = nullptr;
   cuStreamSynchronize_t streamSynchronize = nullptr;
+  cuMemcpyHtoDAsync_t memcpyHtoDAsync = nullptr;
+  cuMemcpyDtoHAsync_t memcpyDtoHAsync = nullptr;
   cuGetErrorName_t getErrorName = nullptr;
   cuGetErrorString_t getErrorString = nullptr;
   // Optional: stream-ordered allocation (CUDA 11.2+), large shared memory.
@@ -133,6 +135,8 @@ Driver loadDriver() {
   bind(d.memAlloc, "cuMemAlloc_v2", true);
   bind(d.memFree, "cuMemFree_v2", true);
   bind(d.streamSynchronize, "cuStreamSynchronize", true);
+  bind(d.memcpyHtoDAsync, "cuMemcpyHtoDAsync_v2", true);
+  bind(d.memcpyDtoHAsync, "cuMemcpyDtoHAsync_v2", true);
   bind(d.getErrorName, "cuGetErrorName", true);
   bind(d.getErrorString, "cuGetErrorString", true);
   bind(d.memAllocAsync, "cuMemAllocAsync", false);
@@ -181,6 +185,8 @@ Driver loadEmulator() {
   d.memAlloc = emu::cuMemAlloc_v2;
   d.memFree = emu::cuMemFree_v2;
   d.streamSynchronize = emu::cuStreamSynchronize;
+  d.memcpyHtoDAsync = emu::cuMemcpyHtoDAsync_v2;
+  d.memcpyDtoHAsync = emu::cuMemcpyDtoHAsync_v2;
   d.getErrorName = emu::cuGetErrorName;
   d.getErrorString = emu::cuGetErrorString;
   d.memAllocAsync = emu::cuMemAllocAsync;
@@ -400,6 +406,9 @@ struct Module {
   CUmodule module = nullptr;
   CUfunction run = nullptr;
   CUfunction merge = nullptr;
+  /// NAME_gpu_ranges (run_entry + "_ranges"); NULL in an image without it
+  /// (compiled before it existed): only ranges= launches need it.
+  CUfunction ranges = nullptr;
 
   bool isFor(const kred_gpu_kernel &k, const kred_gpu_image &i) const {
     return image == i.data && imageSize == i.size && runEntry == k.run_entry &&
@@ -443,6 +452,11 @@ int loadModule(const Driver &d, const kred_gpu_kernel &k, int index,
   if (!r) {
     entry = k.merge_entry;
     r = d.moduleGetFunction(&m.merge, m.module, k.merge_entry);
+  }
+  if (!r) {
+    std::string rangesEntry = std::string(k.run_entry) + "_ranges";
+    if (d.moduleGetFunction(&m.ranges, m.module, rangesEntry.c_str()))
+      m.ranges = nullptr;
   }
   if (r) {
     d.moduleUnload(m.module);
@@ -809,6 +823,141 @@ int launch(const kred_gpu_kernel *kernel, const void *const *args, int64_t M,
   return KRED_OK;
 }
 
+/// Rows of a CUDA block of NAME_gpu_ranges: its (first, last, r0, r1)
+/// entry of the lookup table.
+constexpr int64_t kLookupFields = 4;
+
+/// kred_gpu_launch_ranges_sized; `sizes` and `rangeSizes` as on the CPU
+/// (kred_ranges.cpp).
+int launchRanges(const kred_gpu_kernel *kernel, const void *const *args,
+                 int64_t M, int64_t N, void *out, int64_t *outIdx,
+                 const kred::detail::BufferSizes *sizes, int64_t numBlocks,
+                 const int64_t *blocks, const int64_t *slices, int64_t numRed,
+                 const int64_t *redRanges, const int64_t *rangeSizes,
+                 const kred_gpu_launch_options *options) {
+  if (int status = checkGpuKernel(kernel, "kred_gpu_launch_ranges"))
+    return status;
+  const kred_gpu_kernel &k = *kernel;
+  const kred_kernel_info &info = k.info;
+  const char *name = kernelName(info);
+  kred_gpu_launch_options opts{0, nullptr, -1, nullptr, 0};
+  if (options)
+    opts = *options;
+  if (opts.device < 0)
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': invalid CUDA device ordinal %d", name,
+                opts.device);
+  if (M < 0 || N < 0)
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': negative size (M = %lld, N = %lld)", name,
+                static_cast<long long>(M), static_cast<long long>(N));
+  int64_t rows = info.axis == 1 ? M : N;
+  int64_t reduced = info.axis == 1 ? N : M;
+  if (int status = checkArrays(info, args, M, N, out, outIdx, rows, sizes))
+    return status;
+  if (int status = kred::detail::checkRangeCounts(
+          info, numBlocks, blocks, slices, numRed, redRanges, rangeSizes))
+    return status;
+
+  const Driver &d = driver();
+  const Device *dev = nullptr;
+  if (int status = getDevice(d, opts.device, "kred_gpu_launch_ranges", &dev))
+    return status;
+
+  ScopedContext scope(d);
+  if (CUresult r = scope.enter(dev->context))
+    return driverFail(d, r, info, "cuCtxSetCurrent");
+  CUstream stream = static_cast<CUstream>(opts.stream);
+
+  // The ranges to the host (as KeOps does), to check them and build the
+  // lookup table: the stream is synchronized.
+  std::vector<int64_t> hostBlocks(static_cast<size_t>(2 * numBlocks)),
+      hostSlices(static_cast<size_t>(numBlocks)),
+      hostRed(static_cast<size_t>(2 * numRed));
+  auto toHost = [&](std::vector<int64_t> &host,
+                    const int64_t *device) -> CUresult {
+    if (host.empty())
+      return CUDA_SUCCESS;
+    return d.memcpyDtoHAsync(host.data(), reinterpret_cast<CUdeviceptr>(device),
+                             host.size() * sizeof(int64_t), stream);
+  };
+  CUresult r = toHost(hostBlocks, blocks);
+  if (!r)
+    r = toHost(hostSlices, slices);
+  if (!r)
+    r = toHost(hostRed, redRanges);
+  if (!r && (numBlocks > 0 || numRed > 0))
+    r = d.streamSynchronize(stream);
+  if (r)
+    return driverFail(d, r, info, "copying the ranges to the host");
+  std::vector<kred::detail::RangePiece> whole;
+  int64_t pairs = 0;
+  if (int status = kred::detail::planRanges(
+          info, rows, reduced, numBlocks, hostBlocks.data(), hostSlices.data(),
+          numRed, hostRed.data(), rangeSizes, whole, &pairs))
+    return status;
+  if (rows == 0)
+    return KRED_OK;
+
+  Module m;
+  if (int status = getModule(d, k, *dev, &m))
+    return status;
+  if (!m.ranges)
+    return fail(KRED_ERR_UNSUPPORTED,
+                "kernel '%s': its GPU image has no entry '%s_ranges' (compiled "
+                "by an older kernelred: recompile it for ranges=)",
+                name, k.run_entry);
+
+  // The lookup table: one (first, last, r0, r1) per CUDA block, each block
+  // at most block_threads * rows_per_thread rows of one range block (or of
+  // the rows between blocks, which get the identity: first == last).
+  int64_t perBlock = int64_t(k.block_threads) * k.rows_per_thread;
+  std::vector<int64_t> lookup;
+  for (const kred::detail::RangePiece &w : whole)
+    for (int64_t r0 = w.r0; r0 < w.r1; r0 += perBlock)
+      lookup.insert(lookup.end(),
+                    {w.first, w.last, r0, std::min(w.r1, r0 + perBlock)});
+  int64_t cudaBlocks = static_cast<int64_t>(lookup.size()) / kLookupFields;
+  if (cudaBlocks > 0x7fffffff)
+    return fail(KRED_ERR_UNSUPPORTED,
+                "kernel '%s': %lld output rows need more than 2^31-1 blocks",
+                name, static_cast<long long>(rows));
+  size_t lookupBytes = lookup.size() * sizeof(int64_t);
+  ScratchBuffer table(d, stream);
+  if (int status =
+          table.acquire(info, lookupBytes, opts.scratch, opts.scratch_bytes))
+    return status;
+  // From pageable memory: the call returns once `lookup` has been read.
+  if (CUresult r = d.memcpyHtoDAsync(table.get(), lookup.data(), lookupBytes,
+                                     stream))
+    return driverFail(d, r, info, "copying the ranges lookup table");
+
+  // NAME_gpu_ranges(arg_0, ..., arg_{P-1}, M, N, lookup, red_ranges, out,
+  //                 out_idx): every parameter is 64-bit.
+  int32_t P = info.num_args;
+  std::vector<uint64_t> values(static_cast<size_t>(P) + 6);
+  std::vector<void *> params(values.size());
+  for (int32_t p = 0; p < P; ++p)
+    values[p] = info.arg_category[p] == KRED_CAT_UNUSED || !args
+                    ? 0
+                    : reinterpret_cast<uintptr_t>(args[p]);
+  values[P + 0] = static_cast<uint64_t>(M);
+  values[P + 1] = static_cast<uint64_t>(N);
+  values[P + 2] = table.get();
+  values[P + 3] = reinterpret_cast<uintptr_t>(redRanges);
+  values[P + 4] = reinterpret_cast<uintptr_t>(out);
+  values[P + 5] = reinterpret_cast<uintptr_t>(outIdx);
+  for (size_t i = 0; i < values.size(); ++i)
+    params[i] = &values[i];
+  if (CUresult r = d.launchKernel(m.ranges, static_cast<unsigned>(cudaBlocks),
+                                  1, 1, static_cast<unsigned>(k.block_threads),
+                                  1, 1, static_cast<unsigned>(k.shared_bytes),
+                                  stream, params.data(), nullptr))
+    return driverFail(d, r, info, "cuLaunchKernel of the ranges kernel");
+  (void)pairs;
+  return KRED_OK;
+}
+
 size_t scratchBytes(const kred_gpu_kernel *kernel, int64_t M, int64_t N,
                     int32_t device) {
   if (checkGpuKernel(kernel, "kred_gpu_scratch_bytes"))
@@ -914,6 +1063,29 @@ int kred_gpu_launch(const kred_gpu_kernel *kernel,
   } catch (...) {
     return kred::detail::failFromCurrentException(
         "kred_gpu_launch", kernel ? &kernel->info : nullptr);
+  }
+}
+
+int kred_gpu_launch_ranges_sized(
+    const kred_gpu_kernel *kernel, const void *const *device_args,
+    const int64_t *arg_elements, int64_t M, int64_t N, void *out,
+    int64_t out_elements, int64_t *out_idx, int64_t out_idx_elements,
+    int64_t num_blocks, const int64_t *blocks, int64_t blocks_elements,
+    const int64_t *slices, int64_t slices_elements, int64_t num_red,
+    const int64_t *red_ranges, int64_t red_ranges_elements,
+    const kred_gpu_launch_options *options) {
+  kred::detail::clearError();
+  try {
+    kred::detail::BufferSizes sizes{arg_elements, out_elements,
+                                    out_idx_elements};
+    const int64_t rangeSizes[3] = {blocks_elements, slices_elements,
+                                   red_ranges_elements};
+    return launchRanges(kernel, device_args, M, N, out, out_idx, &sizes,
+                        num_blocks, blocks, slices, num_red, red_ranges,
+                        rangeSizes, options);
+  } catch (...) {
+    return kred::detail::failFromCurrentException(
+        "kred_gpu_launch_ranges_sized", kernel ? &kernel->info : nullptr);
   }
 }
 

@@ -1194,6 +1194,32 @@ CUresult cuStreamSynchronize(CUstream) {
   return initialized ? CUDA_SUCCESS : CUDA_ERROR_NOT_INITIALIZED;
 }
 
+// Device memory is host memory and every launch is synchronous: copies are
+// host copies, done when the call returns.
+CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void *src, size_t bytes,
+                              CUstream) {
+  clearFailure();
+  if (!initialized)
+    return CUDA_ERROR_NOT_INITIALIZED;
+  if (bytes && (!dst || !src))
+    return CUDA_ERROR_INVALID_VALUE;
+  if (bytes)
+    std::memcpy(reinterpret_cast<void *>(dst), src, bytes);
+  return CUDA_SUCCESS;
+}
+
+CUresult cuMemcpyDtoHAsync_v2(void *dst, CUdeviceptr src, size_t bytes,
+                              CUstream) {
+  clearFailure();
+  if (!initialized)
+    return CUDA_ERROR_NOT_INITIALIZED;
+  if (bytes && (!dst || !src))
+    return CUDA_ERROR_INVALID_VALUE;
+  if (bytes)
+    std::memcpy(dst, reinterpret_cast<const void *>(src), bytes);
+  return CUDA_SUCCESS;
+}
+
 namespace {
 struct ErrorText {
   CUresult code;

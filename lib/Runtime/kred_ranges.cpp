@@ -47,18 +47,18 @@ using kred::detail::kSerialPairs;
 using kred::detail::kTasksPerThread;
 using kred::detail::Scratch;
 
-/// One task: output rows [r0, r1) reduced over the intervals
-/// [first, last) of red_ranges (first == last: nothing to reduce).
-struct Piece {
-  int64_t r0, r1, first, last;
-};
+using Piece = kred::detail::RangePiece;
 
-/// Checks the three range arrays; `rows`/`reduced` are the output and
-/// reduced sizes. Returns KRED_OK or a status with the message set.
-int checkRanges(const kred_kernel_info &info, int64_t rows, int64_t reduced,
-                int64_t numBlocks, const int64_t *blocks, const int64_t *slices,
-                int64_t numRed, const int64_t *redRanges,
-                const int64_t *rangeSizes) {
+} // namespace
+
+/// Checks the counts, element counts and NULL pointers of the three range
+/// arrays (not their contents). Returns KRED_OK or a status with the
+/// message set.
+int kred::detail::checkRangeCounts(const kred_kernel_info &info,
+                                   int64_t numBlocks, const int64_t *blocks,
+                                   const int64_t *slices, int64_t numRed,
+                                   const int64_t *redRanges,
+                                   const int64_t *rangeSizes) {
   const char *name = kernelName(info);
   const char *rowVar = info.axis == 1 ? "i" : "j";
   const char *redVar = info.axis == 1 ? "j" : "i";
@@ -111,6 +111,23 @@ int checkRanges(const kred_kernel_info &info, int64_t rows, int64_t reduced,
   if (numRed > 0 && !redRanges)
     return fail(KRED_ERR_INVALID_ARGUMENT,
                 "kernel '%s': the reduction ranges are NULL", name);
+  return KRED_OK;
+}
+
+namespace {
+
+/// Checks the three range arrays; `rows`/`reduced` are the output and
+/// reduced sizes. Returns KRED_OK or a status with the message set.
+int checkRanges(const kred_kernel_info &info, int64_t rows, int64_t reduced,
+                int64_t numBlocks, const int64_t *blocks, const int64_t *slices,
+                int64_t numRed, const int64_t *redRanges,
+                const int64_t *rangeSizes) {
+  if (int status = kred::detail::checkRangeCounts(
+          info, numBlocks, blocks, slices, numRed, redRanges, rangeSizes))
+    return status;
+  const char *name = kernelName(info);
+  const char *rowVar = info.axis == 1 ? "i" : "j";
+  const char *redVar = info.axis == 1 ? "j" : "i";
   for (int64_t b = 0; b < numBlocks; ++b) {
     int64_t s = blocks[2 * b], e = blocks[2 * b + 1];
     if (s < 0 || e < s || e > rows)
@@ -179,52 +196,15 @@ int launchRanges(const kred_kernel *kernel, const void *const *args, int64_t M,
   int64_t reduced = info.axis == 1 ? N : M;
   if (int status = checkArrays(info, args, M, N, out, outIdx, rows, sizes))
     return status;
-  if (int status = checkRanges(info, rows, reduced, numBlocks, blocks, slices,
-                               numRed, redRanges, rangeSizes))
-    return status;
-
-  // Blocks by first row: they must not overlap (each output row is written
-  // by one task); the rows between them have nothing to reduce.
-  std::vector<int64_t> order(static_cast<size_t>(numBlocks));
-  for (int64_t b = 0; b < numBlocks; ++b)
-    order[b] = b;
-  std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
-    return blocks[2 * a] < blocks[2 * b];
-  });
-  int64_t rb = info.row_block;
   int64_t pairs = 0;
   std::vector<Piece> whole; // blocks and gaps, before cutting
-  int64_t next = 0;         // first row not yet covered
-  int64_t prevBlock = -1;
-  for (int64_t b : order) {
-    int64_t s = blocks[2 * b], e = blocks[2 * b + 1];
-    if (s == e)
-      continue;
-    if (s < next)
-      return fail(KRED_ERR_INVALID_ARGUMENT,
-                  "kernel '%s': blocks %lld [%lld, %lld) and %lld [%lld, "
-                  "%lld) of output rows (ranges_%s) overlap",
-                  kernelName(info), static_cast<long long>(prevBlock),
-                  static_cast<long long>(blocks[2 * prevBlock]),
-                  static_cast<long long>(blocks[2 * prevBlock + 1]),
-                  static_cast<long long>(b), static_cast<long long>(s),
-                  static_cast<long long>(e), info.axis == 1 ? "i" : "j");
-    if (s > next)
-      whole.push_back({next, s, 0, 0});
-    int64_t first = b == 0 ? 0 : slices[b - 1], last = slices[b];
-    int64_t count = 0;
-    for (int64_t l = first; l < last; ++l)
-      count += redRanges[2 * l + 1] - redRanges[2 * l];
-    int64_t p = checkedMul(e - s, count);
-    pairs = (p < 0 || pairs > INT64_MAX - p) ? INT64_MAX : pairs + p;
-    whole.push_back({s, e, count > 0 ? first : 0, count > 0 ? last : 0});
-    next = e;
-    prevBlock = b;
-  }
-  if (next < rows)
-    whole.push_back({next, rows, 0, 0});
+  if (int status = kred::detail::planRanges(
+          info, rows, reduced, numBlocks, blocks, slices, numRed, redRanges,
+          rangeSizes, whole, &pairs))
+    return status;
   if (rows == 0)
     return KRED_OK;
+  int64_t rb = info.row_block;
 
   if (threads > 1 && pairs < kSerialPairs)
     threads = 1;
@@ -319,6 +299,62 @@ int launchRanges(const kred_kernel *kernel, const void *const *args, int64_t M,
 }
 
 } // namespace
+
+
+namespace kred::detail {
+
+int planRanges(const kred_kernel_info &info, int64_t rows, int64_t reduced,
+               int64_t numBlocks, const int64_t *blocks, const int64_t *slices,
+               int64_t numRed, const int64_t *redRanges,
+               const int64_t *rangeSizes, std::vector<RangePiece> &whole,
+               int64_t *pairsOut) {
+  if (int status = checkRanges(info, rows, reduced, numBlocks, blocks, slices,
+                               numRed, redRanges, rangeSizes))
+    return status;
+  // Blocks by first row: they must not overlap (each output row is written
+  // by one task); the rows between them have nothing to reduce.
+  std::vector<int64_t> order(static_cast<size_t>(numBlocks));
+  for (int64_t b = 0; b < numBlocks; ++b)
+    order[b] = b;
+  std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+    return blocks[2 * a] < blocks[2 * b];
+  });
+  int64_t pairs = 0;
+  whole.clear();
+  int64_t next = 0; // first row not yet covered
+  int64_t prevBlock = -1;
+  for (int64_t b : order) {
+    int64_t s = blocks[2 * b], e = blocks[2 * b + 1];
+    if (s == e)
+      continue;
+    if (s < next)
+      return fail(KRED_ERR_INVALID_ARGUMENT,
+                  "kernel '%s': blocks %lld [%lld, %lld) and %lld [%lld, "
+                  "%lld) of output rows (ranges_%s) overlap",
+                  kernelName(info), static_cast<long long>(prevBlock),
+                  static_cast<long long>(blocks[2 * prevBlock]),
+                  static_cast<long long>(blocks[2 * prevBlock + 1]),
+                  static_cast<long long>(b), static_cast<long long>(s),
+                  static_cast<long long>(e), info.axis == 1 ? "i" : "j");
+    if (s > next)
+      whole.push_back({next, s, 0, 0});
+    int64_t first = b == 0 ? 0 : slices[b - 1], last = slices[b];
+    int64_t count = 0;
+    for (int64_t l = first; l < last; ++l)
+      count += redRanges[2 * l + 1] - redRanges[2 * l];
+    int64_t p = checkedMul(e - s, count);
+    pairs = (p < 0 || pairs > INT64_MAX - p) ? INT64_MAX : pairs + p;
+    whole.push_back({s, e, count > 0 ? first : 0, count > 0 ? last : 0});
+    next = e;
+    prevBlock = b;
+  }
+  if (next < rows)
+    whole.push_back({next, rows, 0, 0});
+  *pairsOut = pairs;
+  return KRED_OK;
+}
+
+} // namespace kred::detail
 
 extern "C" {
 

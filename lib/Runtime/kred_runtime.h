@@ -56,9 +56,11 @@ extern "C" {
  *   2: the sized launches kred_cpu_launch_sized, kred_cpu_launch_ranges_sized
  *      and kred_gpu_launch_sized, which take the element count of every
  *      buffer and reject a short one; AOT kernel libraries' entry points
- *      (NAME, NAME_ex, NAME_gpu) take an element count after every pointer.
+ *      (NAME, NAME_ex, NAME_gpu) take an element count after every pointer;
+ *   3: kred_gpu_launch_ranges_sized (ranges= on the GPU, through the GPU
+ *      module's NAME_gpu_ranges kernel of docs/gpu.md).
  * kred_runtime_api_version() returns the version of the library loaded. */
-#define KRED_RUNTIME_API_VERSION 2
+#define KRED_RUNTIME_API_VERSION 3
 
 /* Exported functions of libkred_runtime. */
 #if defined(__GNUC__)
@@ -320,6 +322,27 @@ KRED_API int kred_gpu_launch_sized(const kred_gpu_kernel *kernel,
                                    int64_t N, void *out, int64_t out_elements,
                                    int64_t *out_idx, int64_t out_idx_elements,
                                    const kred_gpu_launch_options *options);
+
+/* Block-sparse reduction on the GPU (API version 3): kred_cpu_launch_ranges_
+ * sized's ranges (same meaning, same checks: blocks within the output rows
+ * and not overlapping, slices non-decreasing, intervals within the reduced
+ * range, every array's element count) with kred_gpu_launch_sized's device
+ * arrays and options. blocks, slices and red_ranges are DEVICE arrays of
+ * int64: the runtime copies them to the host (synchronizing the stream, as
+ * KeOps does) to check them and build its lookup table of CUDA blocks,
+ * copied to device memory (options->scratch when it is large enough, else
+ * allocated on the stream); then one launch of NAME_gpu_ranges, not
+ * synchronized. Rows in no block get the identity of the table above.
+ * options->split is ignored. KRED_ERR_UNSUPPORTED for a kernel whose image
+ * has no NAME_gpu_ranges (compiled by an older kernelred). */
+KRED_API int kred_gpu_launch_ranges_sized(
+    const kred_gpu_kernel *kernel, const void *const *device_args,
+    const int64_t *arg_elements, int64_t M, int64_t N, void *out,
+    int64_t out_elements, int64_t *out_idx, int64_t out_idx_elements,
+    int64_t num_blocks, const int64_t *blocks, int64_t blocks_elements,
+    const int64_t *slices, int64_t slices_elements, int64_t num_red,
+    const int64_t *red_ranges, int64_t red_ranges_elements,
+    const kred_gpu_launch_options *options);
 
 /* Unchecked form (API version 1): kred_gpu_launch_sized with every buffer
  * assumed to hold exactly the elements the launch needs. */

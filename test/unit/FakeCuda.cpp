@@ -318,6 +318,21 @@ FAKE_API CUresult cuStreamSynchronize(CUstream) {
   return CUDA_SUCCESS;
 }
 
+// "Device" memory is host memory here.
+FAKE_API CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void *src,
+                                       size_t bytes, CUstream) {
+  if (bytes)
+    std::memcpy(reinterpret_cast<void *>(dst), src, bytes);
+  return CUDA_SUCCESS;
+}
+
+FAKE_API CUresult cuMemcpyDtoHAsync_v2(void *dst, CUdeviceptr src,
+                                       size_t bytes, CUstream) {
+  if (bytes)
+    std::memcpy(dst, reinterpret_cast<const void *>(src), bytes);
+  return CUDA_SUCCESS;
+}
+
 FAKE_API CUresult cuGetErrorName(CUresult error, const char **name) {
   switch (error) {
   case CUDA_SUCCESS:
