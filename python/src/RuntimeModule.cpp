@@ -2,7 +2,8 @@
 //
 // Part of the kernelred project.
 //
-// Thread settings of CPU launches, and GPU launches (kred_gpu_launch) of a
+// Thread settings of CPU launches, and GPU launches (kred_gpu_launch, and
+// kred_gpu_launch_ranges for ranges=) of a
 // kred_gpu_kernel given by address: the compiler binding owns the kernel,
 // this module only runs it on device pointers (docs/gpu.md, "Python").
 //
@@ -123,6 +124,68 @@ void launchGpu(py::handle kernel, py::sequence argPtrs, int64_t M, int64_t N,
     throw std::runtime_error(message);
 }
 
+/// kred_gpu_launch_ranges_sized: blocks [numBlocks][2], slices [numBlocks]
+/// and red [numRed][2] are device addresses of C-contiguous int64 arrays.
+void launchGpuRanges(py::handle kernel, py::sequence argPtrs, int64_t M,
+                     int64_t N, py::handle outPtr, py::handle outIdxPtr,
+                     py::handle blocksPtr, int64_t numBlocks,
+                     py::handle slicesPtr, py::handle redPtr, int64_t numRed,
+                     py::handle stream, int device, py::handle scratch,
+                     size_t scratchBytes, py::handle blocksSize,
+                     py::handle slicesSize, py::handle redSize,
+                     py::handle argSizes, py::handle outSize,
+                     py::handle outIdxSize) {
+  const kred_gpu_kernel *k = toGpuKernel(kernel);
+  size_t numArgs = k->info.num_args > 0 ? size_t(k->info.num_args) : 0;
+  size_t given = py::len(argPtrs);
+  if (given != numArgs)
+    throw py::value_error(std::string("kernel '") +
+                          (k->info.name ? k->info.name : "?") + "' takes " +
+                          std::to_string(numArgs) + " argument pointers, got " +
+                          std::to_string(given));
+  std::vector<const void *> args(numArgs);
+  for (size_t p = 0; p < numArgs; ++p)
+    args[p] = reinterpret_cast<const void *>(
+        toAddress(argPtrs[p], "argument pointer"));
+  void *out = reinterpret_cast<void *>(toAddress(outPtr, "out_ptr"));
+  auto *outIdx =
+      reinterpret_cast<int64_t *>(toAddress(outIdxPtr, "out_idx_ptr"));
+  auto *blocks = reinterpret_cast<const int64_t *>(
+      toAddress(blocksPtr, "blocks_ptr"));
+  auto *slices = reinterpret_cast<const int64_t *>(
+      toAddress(slicesPtr, "slices_ptr"));
+  auto *red =
+      reinterpret_cast<const int64_t *>(toAddress(redPtr, "redranges_ptr"));
+  kred_gpu_launch_options options{};
+  options.device = device;
+  options.stream = reinterpret_cast<void *>(toAddress(stream, "stream"));
+  options.split = -1;
+  options.scratch = reinterpret_cast<void *>(toAddress(scratch, "scratch"));
+  options.scratch_bytes = scratchBytes;
+  kred::python::LaunchSizes sizes = kred::python::getLaunchSizes(
+      k->info, M, N, argSizes, outSize, outIdxSize);
+  int64_t blocksElements = kred::python::getCount(
+      blocksSize, numBlocks > 0 ? 2 * numBlocks : 0, "blocks_size");
+  int64_t slicesElements = kred::python::getCount(
+      slicesSize, numBlocks > 0 ? numBlocks : 0, "slices_size");
+  int64_t redElements = kred::python::getCount(
+      redSize, numRed > 0 ? 2 * numRed : 0, "redranges_size");
+  int status;
+  std::string message;
+  {
+    py::gil_scoped_release release;
+    status = kred_gpu_launch_ranges_sized(
+        k, args.empty() ? nullptr : args.data(),
+        sizes.args.empty() ? nullptr : sizes.args.data(), M, N, out, sizes.out,
+        outIdx, sizes.outIdx, numBlocks, blocks, blocksElements, slices,
+        slicesElements, numRed, red, redElements, &options);
+    if (status != KRED_OK)
+      message = kred_last_error();
+  }
+  if (status != KRED_OK)
+    throw std::runtime_error(message);
+}
+
 } // namespace
 
 kred::python::LaunchSizes kred::python::getLaunchSizes(
@@ -200,6 +263,24 @@ void kred::python::populateRuntimeModule(py::module_ &m) {
         "(kred_gpu_launch_sized rejects a short one; None: the count the "
         "launch needs, unchecked). Does not synchronize; releases the GIL; "
         "raises RuntimeError with the runtime's message.");
+  m.def("gpu_launch_ranges", &launchGpuRanges, py::arg("kernel"),
+        py::arg("arg_ptrs"), py::arg("M"), py::arg("N"), py::arg("out_ptr"),
+        py::arg("out_idx_ptr"), py::arg("blocks_ptr"), py::arg("num_blocks"),
+        py::arg("slices_ptr"), py::arg("redranges_ptr"),
+        py::arg("num_redranges"), py::kw_only(), py::arg("stream") = 0,
+        py::arg("device") = 0, py::arg("scratch") = 0,
+        py::arg("scratch_bytes") = 0, py::arg("blocks_size") = py::none(),
+        py::arg("slices_size") = py::none(),
+        py::arg("redranges_size") = py::none(),
+        py::arg("arg_sizes") = py::none(), py::arg("out_size") = py::none(),
+        py::arg("out_idx_size") = py::none(),
+        "Block-sparse GPU launch (kred_gpu_launch_ranges_sized): as "
+        "gpu_launch, with KeOps' ranges as DEVICE addresses of int64 arrays "
+        "(output row block b = [blocks[b,0], blocks[b,1]) reduced over "
+        "redranges[slices[b-1]:slices[b]]); the runtime copies them to the "
+        "host (synchronizing the stream) to check them and plan the "
+        "launch. *_size: element counts (None: unchecked). Releases the "
+        "GIL; raises RuntimeError with the runtime's message.");
   m.def(
       "gpu_scratch_bytes",
       [](py::handle kernel, int64_t M, int64_t N, int device) {

@@ -17,7 +17,9 @@ devices of the arguments and ``device_id`` into a backend object:
   real launch logic on the host GPU emulator, on host memory.
 
 A backend has ``signature(spec, dtype)`` (the compiled kernel and its
-signature) and ``launch(kernel, arg_ptrs, M, N, out_ptr, idx_ptr)``.
+signature), ``launch(kernel, arg_ptrs, M, N, out_ptr, idx_ptr)`` and
+``launch_ranges(..., ranges)`` (block-sparse ``ranges=``; on the GPU
+backends, kred_gpu_launch_ranges_sized).
 """
 
 from kred.common.parse import as_integer
@@ -182,6 +184,19 @@ class CUDABackend:
         )
         del scratch
 
+    def launch_ranges(self, kernel, arg_ptrs, M, N, out_ptr, idx_ptr, ranges, sizes=None):
+        """Block-sparse launch (kred_gpu_launch_ranges_sized); ranges = (blocks, slices, redranges) as int64
+        numpy arrays (genred's check_ranges), copied to this device with torch; sizes as in launch()."""
+        import torch
+
+        rt = _runtime()
+        device = torch.device("cuda", self.index)
+        stream = torch.cuda.current_stream(device).cuda_stream
+        # Ordered on torch's current stream, as the launch is.
+        blocks, slices, red = (torch.from_numpy(a).to(device, non_blocking=False) for a in ranges)
+        _launch_ranges(rt, kernel, arg_ptrs, M, N, out_ptr, idx_ptr, blocks, slices, red, stream, self.index, sizes)
+        del blocks, slices, red
+
     def to_device(self, tools, args):
         """Host inputs (numpy arrays or CPU tensors) as CUDA tensors on this device."""
         torch = _torch_cuda(self.backend)
@@ -241,6 +256,40 @@ class EmulatedGPUBackend:
             )
         finally:
             rt.gpu_set_emulator(was_emulated)
+
+    def launch_ranges(self, kernel, arg_ptrs, M, N, out_ptr, idx_ptr, ranges, sizes=None):
+        """Block-sparse launch (kred_gpu_launch_ranges_sized) on the emulator; ranges = (blocks, slices, redranges),
+        int64 numpy arrays: host memory is the emulated device's."""
+        import numpy as np
+
+        rt = _runtime()
+        if rt is None or not hasattr(rt, "gpu_launch_ranges"):
+            raise GPUUnavailableError("this build of kred._C has no GPU emulator")
+        blocks, slices, red = (np.ascontiguousarray(a, dtype=np.int64) for a in ranges)
+        was_emulated = rt.gpu_set_emulator(True)
+        try:
+            _launch_ranges(rt, kernel, arg_ptrs, M, N, out_ptr, idx_ptr, blocks, slices, red, 0, 0, sizes)
+        finally:
+            rt.gpu_set_emulator(was_emulated)
+
+
+def _launch_ranges(rt, kernel, arg_ptrs, M, N, out_ptr, idx_ptr, blocks, slices, red, stream, device, sizes):
+    """rt.gpu_launch_ranges on (blocks, slices, red): torch tensors (data_ptr) or numpy arrays (host memory, the
+    emulator's device memory)."""
+
+    def ptr(a):
+        return a.data_ptr() if hasattr(a, "data_ptr") else a.ctypes.data
+
+    def numel(a):
+        return int(a.numel()) if hasattr(a, "numel") else int(a.size)
+
+    rt.gpu_launch_ranges(
+        kernel, arg_ptrs, M, N, out_ptr, idx_ptr,
+        ptr(blocks), blocks.shape[0], ptr(slices), ptr(red), red.shape[0],
+        stream=stream, device=device,
+        blocks_size=numel(blocks), slices_size=numel(slices), redranges_size=numel(red),
+        **_size_keywords(sizes),
+    )
 
 
 def resolve_backend(backend, devices, describe, device_id=-1):
