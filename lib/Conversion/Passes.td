@@ -154,7 +154,7 @@ def ConvertKredToGPUPass : Pass<"convert-kred-to-gpu", "ModuleOp"> {
   let summary = "Lower kernelred.reduce to GPU kernels (gpu.module)";
   let description = [{
     Replaces every `kernelred.reduce @NAME` by a `gpu.module @NAME_gpu_module`
-    holding the two kernels of the GPU kernel ABI (docs/gpu.md):
+    holding the three kernels of the GPU kernel ABI (docs/gpu.md):
 
     * `@NAME_gpu(arg_0, ..., arg_{P-1}, M, N, chunk, out, out_idx,
       state_values, state_indices)`: one thread per output row
@@ -169,6 +169,12 @@ def ConvertKredToGPUPass : Pass<"convert-kred-to-gpu", "ModuleOp"> {
       unfinalized accumulators of chunk `blockIdx.y`.
     * `@NAME_gpu_merge(state_values, state_indices, rows, nchunks, out,
       out_idx)`: one thread per row folds the chunks in order and
+      finalizes.
+    * `@NAME_gpu_ranges(arg_0, ..., arg_{P-1}, M, N, lookup, red_ranges,
+      out, out_idx)`: block-sparse reductions (KeOps' `ranges=`): the body
+      of `@NAME_gpu` for the rows `[r0, r1)` of the runtime's lookup entry
+      `(first, last, r0, r1)` of the block, reduced over the intervals
+      `red_ranges[first .. last)` in order, each tile by tile; always
       finalizes.
 
     Kernel parameters are `!llvm.ptr` and `i64` only, so that after
@@ -208,6 +214,7 @@ def ConvertKredToGPUPass : Pass<"convert-kred-to-gpu", "ModuleOp"> {
         }
       }
       gpu.func @gauss_gpu_merge(...) kernel { ... }
+      gpu.func @gauss_gpu_ranges(...) kernel { ... }
     }
     ```
   }];

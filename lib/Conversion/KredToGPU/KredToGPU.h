@@ -2,7 +2,7 @@
 //
 // Part of the kernelred project.
 //
-// convert-kred-to-gpu builds the two kernels of the GPU kernel ABI
+// convert-kred-to-gpu builds the three kernels of the GPU kernel ABI
 // (docs/gpu.md) for every kernelred.reduce; kred-gpu-to-nvvm lowers the
 // resulting gpu.module to NVVM without libdevice.
 //
@@ -44,7 +44,7 @@ LogicalResult verifyKredReduceGPULowerable(ReduceOp op,
                                            const KredToGPUOptions &options);
 
 /// Replaces every kernelred.reduce @NAME by gpu.module @NAME_gpu_module
-/// holding gpu.func @NAME_gpu and @NAME_gpu_merge.
+/// holding gpu.func @NAME_gpu, @NAME_gpu_merge and @NAME_gpu_ranges.
 void populateKredReduceToGPUPatterns(RewritePatternSet &patterns,
                                      const KredToGPUOptions &options);
 
