@@ -131,8 +131,10 @@ const char *const kPtx70 = "FAKE sm_70 PTX params dot_gpu=12 dot_gpu_merge=6 "
                            "amin_gpu=9 amin_gpu_merge=6";
 const char *const kPtx80 = "FAKE sm_80 PTX params dot_gpu=12 dot_gpu_merge=6 "
                            "amin_gpu=9 amin_gpu_merge=6";
+// Only this image has the ranges= entry (an sm_90 device loads it first).
 const char *const kCubin90 = "FAKE sm_90 cubin params dot_gpu=12 "
-                             "dot_gpu_merge=6 amin_gpu=9 amin_gpu_merge=6";
+                             "dot_gpu_merge=6 dot_gpu_ranges=11 amin_gpu=9 "
+                             "amin_gpu_merge=6";
 const char *const kPtx90 = "FAKE sm_90 PTX params dot_gpu=12 dot_gpu_merge=6 "
                            "amin_gpu=9 amin_gpu_merge=6";
 const char *const kInvalid = "FAKE INVALID PTX";
@@ -216,10 +218,47 @@ void store(void *p, int dtype, int64_t at, double v) {
 
 void *ptr(uint64_t v) { return reinterpret_cast<void *>(v); }
 
+/// The lookup table of the last ranges launch, as the kernel saw it.
+std::vector<int64_t> lastLookup;
+
+/// Plays a launch of dot_gpu_ranges (docs/gpu.md): each CUDA block's
+/// (first, last, r0, r1) entry, intervals in order.
+void playRanges(const FakeLaunch *l) {
+  const kred_gpu_kernel &k = *played;
+  const kred_kernel_info &info = k.info;
+  int P = info.num_args;
+  auto *lookup = static_cast<const int64_t *>(ptr(l->params[P + 2]));
+  auto *red = static_cast<const int64_t *>(ptr(l->params[P + 3]));
+  void *out = ptr(l->params[P + 4]);
+  lastLookup.assign(lookup, lookup + 4 * l->grid[0]);
+  EXPECT(l->grid[1] == 1 && l->grid[2] == 1);
+  for (unsigned bx = 0; bx < l->grid[0]; ++bx) {
+    const int64_t *e = lookup + 4 * bx;
+    EXPECT(e[3] - e[2] <= int64_t(l->block[0]) * k.rows_per_thread);
+    for (int64_t r = e[2]; r < e[3]; ++r) {
+      double acc = 0;
+      for (int64_t iv = e[0]; iv < e[1]; ++iv)
+        for (int64_t j = red[2 * iv]; j < red[2 * iv + 1]; ++j) {
+          double dot = 0;
+          for (int64_t c = 0; c < kDim; ++c)
+            dot += load(ptr(l->params[0]), info.dtype, r * kDim + c) *
+                   load(ptr(l->params[1]), info.dtype, j * kDim + c);
+          acc += (dot + load(ptr(l->params[3]), info.dtype, 0)) *
+                 load(ptr(l->params[2]), info.dtype, j);
+        }
+      store(out, info.dtype, r, acc);
+    }
+  }
+}
+
 /// Plays a launch of the played kernel following docs/gpu.md.
 void hook(const FakeLaunch *l) {
   const kred_gpu_kernel &k = *played;
   const kred_kernel_info &info = k.info;
+  if (std::strstr(l->entry, "_ranges")) {
+    playRanges(l);
+    return;
+  }
   bool merge = std::strstr(l->entry, "_merge") != nullptr;
   bool amin = std::strncmp(l->entry, "amin", 4) == 0;
   if (!merge) {
@@ -621,6 +660,87 @@ void testScratch() {
   fake.disableAsyncAlloc(0);
 }
 
+/// kred_gpu_launch_ranges_sized: the checks, the lookup table (range blocks
+/// and the gaps between them cut into CUDA blocks of block_threads *
+/// rows_per_thread = 512 rows), one launch of dot_gpu_ranges, the results.
+void testRanges() {
+  kred_gpu_kernel k = makeDot(1, KRED_F64);
+  played = &k;
+  const int64_t rows = 600, reduced = 50;
+  DotData data(rows, reduced, KRED_F64);
+  // Block 0: rows [5, 600) over [20, 50) then [0, 10); block 1: row 0 over
+  // [10, 20); an empty block; rows [1, 5) in no block.
+  std::vector<int64_t> blocks = {5, 600, 0, 1, 3, 3};
+  std::vector<int64_t> slices = {2, 3, 3};
+  std::vector<int64_t> red = {20, 50, 0, 10, 10, 20};
+  std::vector<double> out(rows, std::nan(""));
+  kred_gpu_launch_options opts = options(0, -1);
+  const int64_t argElements[5] = {rows * kDim, reduced * kDim, reduced, 1, 0};
+  auto launch = [&](const std::vector<int64_t> &b, int64_t nb,
+                    const std::vector<int64_t> &s, const std::vector<int64_t> &r,
+                    int64_t nr, int64_t redElements) {
+    fake.resetLog();
+    return kred_gpu_launch_ranges_sized(
+        &k, data.args, argElements, rows, reduced, out.data(), rows, nullptr, 0,
+        nb, b.data(), int64_t(b.size()), s.data(), int64_t(s.size()), nr,
+        r.data(), redElements, &opts);
+  };
+  int status = launch(blocks, 3, slices, red, 3, 6);
+  EXPECT(status == KRED_OK);
+  if (status != KRED_OK)
+    std::printf("ranges launch: %s\n", kred_last_error());
+  EXPECT(fake.numLaunches() == 1);
+  EXPECT(fake.syncs() == 1); // the ranges' copy to the host
+  if (fake.numLaunches() == 1) {
+    const FakeLaunch *l = fake.launch(0);
+    EXPECT(std::strcmp(l->entry, "dot_gpu_ranges") == 0);
+    EXPECT(l->numParams == 11);
+    EXPECT(l->params[5] == uint64_t(rows) && l->params[6] == uint64_t(reduced));
+    EXPECT(l->params[7] != 0);
+    EXPECT(l->params[8] == reinterpret_cast<uintptr_t>(red.data()));
+    EXPECT(l->params[9] == reinterpret_cast<uintptr_t>(out.data()));
+    EXPECT(l->params[10] == 0);
+    EXPECT(l->grid[0] == 4 && l->block[0] == 256);
+    EXPECT(l->stream == opts.stream);
+  }
+  const std::vector<int64_t> wantLookup = {2, 3, 0, 1,   0, 0, 1, 5,
+                                           0, 2, 5, 517, 0, 2, 517, 600};
+  EXPECT(lastLookup == wantLookup);
+  for (int64_t r = 0; r < rows; ++r) {
+    double want = 0;
+    auto add = [&](int64_t j0, int64_t j1) {
+      for (int64_t j = j0; j < j1; ++j) {
+        double dot = 0;
+        for (int64_t c = 0; c < kDim; ++c)
+          dot += data.x[r * kDim + c] * data.y[j * kDim + c];
+        want += (dot + data.p[0]) * data.w[j];
+      }
+    };
+    if (r == 0)
+      add(10, 20);
+    else if (r >= 5)
+      add(20, 50), add(0, 10);
+    EXPECT(std::fabs(out[r] - want) <= 1e-12 * (1 + std::fabs(want)));
+  }
+  // The CPU ranges launch's checks, before anything runs.
+  std::vector<int64_t> overlap = {0, 10, 5, 20};
+  expectError(launch(overlap, 2, {1, 1}, red, 3, 6), KRED_ERR_INVALID_ARGUMENT,
+              "overlap");
+  EXPECT(fake.numLaunches() == 0);
+  expectError(launch(blocks, 3, slices, red, 3, 5), KRED_ERR_INVALID_ARGUMENT,
+              "too short");
+  expectError(launch(blocks, 3, {1, 1, 1}, {0, 51}, 1, 2),
+              KRED_ERR_INVALID_ARGUMENT, "not a range within");
+  expectError(launch(blocks, 3, {3, 2, 3}, red, 3, 6),
+              KRED_ERR_INVALID_ARGUMENT, "non-decreasing");
+  EXPECT(fake.numLaunches() == 0);
+  // A device whose image has no ranges entry (sm_80 PTX, device 1 is sm_86).
+  opts = options(1, -1);
+  expectError(launch(blocks, 3, slices, red, 3, 6), KRED_ERR_UNSUPPORTED,
+              "dot_gpu_ranges");
+  played = nullptr;
+}
+
 void testArgminTies() {
   kred_gpu_kernel k = makeAmin();
   played = &k;
@@ -844,6 +964,7 @@ int main(int argc, char **argv) {
     testSplit();
     testScratch();
     testArgminTies();
+    testRanges();
     testDriverErrors();
   } else {
     std::fprintf(stderr, "usage: %s no-driver|no-device|fake\n", argv[0]);
