@@ -8,7 +8,8 @@ row, empty blocks, intervals longer than and not multiples of the tile,
 several CUDA blocks per range block; against the CPU backend's ranges result
 and the float64 dense reference restricted to the block mask, outputs
 poisoned. Torch gradients through ranges on the GPU backend against the CPU
-backend's, and the runtime's checks of the ranges. With a CUDA GPU it runs
+backend's, LazyTensor reductions with K.ranges both ways, and the runtime's
+checks of the ranges. With a CUDA GPU it runs
 there (ranges and inputs as CUDA tensors); without one on the host GPU
 emulator, the same kernels through the same launch logic (test_gpu.py's
 pattern: dev(), on_gpu(), gpu_backend(), the `emulator` fixture).
@@ -314,3 +315,25 @@ def test_runtime_checks_the_ranges(emulator):
         launch(blocks=np.array([[0, 20], [10, 37]], np.int64), slices=np.array([1, 1], np.int64), nb=2)
     with pytest.raises(RuntimeError, match="negative"):
         launch(nb=-1)
+
+
+@gpu_suite
+def test_lazytensor_ranges_both_ways(emulator, poison):
+    """LazyTensor reductions with K.ranges (int32 entries, as some clusterings give) on the GPU backend, K @ b
+    and K.t() @ a, against the CPU backend."""
+    x, y, b, p = make_inputs("Sum", M, N, "float32", seed=19)
+    a = torch.randn(M, 2, generator=torch.Generator().manual_seed(3), dtype=torch.float32)
+    ranges = tuple(torch.as_tensor(np.asarray(r), dtype=torch.int32) for r in random_ranges(M, N, seed=23))
+
+    outs = {}
+    for backend, to in (("CPU", lambda t: t), ("GPU", dev)):
+        xi, yj = kt.LazyTensor(to(x)[:, None, :]), kt.LazyTensor(to(y)[None, :, :])
+        K = (-((xi - yj) ** 2).sum(-1)).exp()
+        K.ranges = tuple(to(r) for r in ranges)
+        name = "CPU" if backend == "CPU" else gpu_backend()
+        kb = (K * kt.LazyTensor(to(b)[None, :, :])).sum(dim=1, backend=name)
+        ka = (K * kt.LazyTensor(to(a)[:, None, :])).sum(dim=0, backend=name)
+        outs[backend] = (kb, ka)
+    for got, want in zip(outs["GPU"], outs["CPU"]):
+        assert on_gpu(got)
+        torch.testing.assert_close(got.cpu(), want, rtol=2e-5, atol=2e-5)
