@@ -39,9 +39,12 @@ def check_file(name, extra_env=None, what=""):
     assert not bad and not bad_skips and counts["errors"] == 0, f"{name}{what}:\n{report}\n{out[-4000:]}"
 
 
-# Files whose reductions all run on the GPU path (no ranges=, which the GPU
-# path lacks so far), on the emulator.
+# Files whose reductions run on the GPU path on the emulator (block-sparse
+# ranges= included).
 EMULATED_FILES = [
+    "test_block_sparse_reduction.py",
+    "test_chunks_ranges.py",
+    "test_finalchunks_ranges.py",
     "test_lazytensor_gaussian_cpu.py",
     "test_numpy.py",
     "test_torch.py",
