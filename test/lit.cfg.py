@@ -36,6 +36,18 @@ if os.path.exists(os.path.join(cuda_home, "bin", "ptxas")):
     config.substitutions.append(("%ptxas", os.path.join(cuda_home, "bin", "ptxas")))
 if os.path.exists("/dev/nvidia0") or os.environ.get("KRED_HAS_GPU") == "1":
     config.available_features.add("gpu")
+# A sanitized build (make sanitize): programs the tests build against its
+# runtime (the AOT examples) need the sanitizer runtime too.
+config.host_cxx_flags = ""
+if getattr(config, "kred_sanitize", "OFF") in ("ON", "1", "TRUE", "YES"):
+    flags = "-fsanitize=address,undefined"
+    config.environment["CXXFLAGS"] = flags  # CMake-built examples
+    config.environment["LDFLAGS"] = flags
+    config.host_cxx_flags = flags  # %host_cxxflags: direct compiles
+    for name in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+        if name in os.environ:
+            config.environment[name] = os.environ[name]
+
 # The sanitized runtime tests (built by clang builds, test/unit/CMakeLists.txt).
 if os.path.exists(os.path.join(config.kred_tools_dir, "kred-runtime-tests-asan")):
     config.available_features.add("runtime-asan")

@@ -20,6 +20,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Expect.h"
+#include "CudaDriverTypes.h"
 #include "FakeCuda.h"
 #include "kred_runtime.h"
 
@@ -69,8 +70,9 @@ struct Fake {
   decltype(&fakecuda_current_context) currentContext;
   decltype(&fakecuda_other_context) otherContext;
   decltype(&fakecuda_primary_context) primaryContext;
-  // The driver entry point, to change the current context as a caller would.
-  int (*ctxSetCurrent)(void *);
+  // The driver entry point, to change the current context as a caller would
+  // (with its own type: a call through another one is undefined).
+  kred::cuda::cuCtxSetCurrent_t ctxSetCurrent;
 } fake;
 
 bool loadFake(const char *path) {
@@ -549,12 +551,13 @@ void testContexts() {
   DotData data(5, 7, KRED_F64);
   std::vector<double> out(5);
   // The caller's context is put back.
-  fake.ctxSetCurrent(fake.otherContext());
+  fake.ctxSetCurrent(static_cast<kred::cuda::CUcontext>(fake.otherContext()));
   kred_gpu_launch_options opts = options(1, 0);
   EXPECT(kred_gpu_launch(&k, data.args, 5, 7, out.data(), nullptr, &opts) ==
          KRED_OK);
   EXPECT(fake.currentContext() == fake.otherContext());
-  fake.ctxSetCurrent(fake.primaryContext(0));
+  fake.ctxSetCurrent(
+      static_cast<kred::cuda::CUcontext>(fake.primaryContext(0)));
   opts = options(0, 0);
   EXPECT(kred_gpu_launch(&k, data.args, 5, 7, out.data(), nullptr, &opts) ==
          KRED_OK);
