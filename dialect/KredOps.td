@@ -27,10 +27,43 @@ def Kred_I64Attr : TypedSignlessIntegerAttrBase<I64, "int64_t",
 /// A formula value: a small vector of floats, `vector<D x T>`.
 def Kred_Value : FixedVectorOfRankAndType<[1], [F16, BF16, F32, F64]>;
 
+//===----------------------------------------------------------------------===//
+// KeOps spellings: how formula strings call each op
+//
+// kred-tblgen (tools/kred-tblgen) reads `keopsForms` and `keopsDims` into the
+// formula parser's op table (lib/Frontend) and the operation table of
+// docs/formula-language.md. The dimension rule itself is the op's type
+// inference, which the frontend asks.
+//===----------------------------------------------------------------------===//
+
+/// One way a KeOps formula calls an op: `name(args)`.
+///  - args: one letter per argument: `f` a formula and `v` a variable (the
+///    operands, in order), `i` an integer literal and `s` an index sequence
+///    (they set the attributes `attrs`, in order); the arguments after a `?`
+///    are optional.
+///  - usage: how the call is written, e.g. "Pow(f, m)" (in diagnostics).
+///  - hook: empty when the call is the op applied to its arguments; else the
+///    frontend routine that builds it (lib/Frontend/Parser.cpp, buildHook).
+///  - dims: the result dimension for the docs, when not the op's keopsDims.
+class KeOpsForm<string name_, string args_, string usage_,
+                list<string> attrs_ = [], string hook_ = "",
+                string dims_ = ""> {
+  string name = name_;
+  string args = args_;
+  string usage = usage_;
+  list<string> attrs = attrs_;
+  string hook = hook_;
+  string dims = dims_;
+}
+
 /// Base class of the formula ops: pure, result type inferred from operands.
 class Kred_FormulaOp<string mnemonic, list<Trait> traits = []>
     : Kred_Op<mnemonic, !listconcat(traits, [Pure, InferTypeOpAdaptor])> {
   let results = (outs Kred_Value:$result);
+  /// The KeOps calls of the op (none for the internal ops).
+  list<KeOpsForm> keopsForms = [];
+  /// The result dimension rule, for the docs ("d": the first operand's).
+  string keopsDims = "";
 }
 
 //===----------------------------------------------------------------------===//
@@ -38,6 +71,8 @@ class Kred_FormulaOp<string mnemonic, list<Trait> traits = []>
 //===----------------------------------------------------------------------===//
 
 def Kred_IntCstOp : Kred_Op<"intcst", [ConstantLike, Pure]> {
+  list<KeOpsForm> keopsForms = [KeOpsForm<"IntCst", "i", "IntCst(n)", ["value"], "constant">];
+  string keopsDims = "1";
   let summary = "integer constant (KeOps `IntCst(n)`), dimension 1";
   let description = [{
     An integer constant compiled into the kernel. KeOps writes `IntCst(n)`,
@@ -55,6 +90,9 @@ def Kred_IntCstOp : Kred_Op<"intcst", [ConstantLike, Pure]> {
 }
 
 def Kred_RatCstOp : Kred_Op<"ratcst", [ConstantLike, Pure]> {
+  list<KeOpsForm> keopsForms = [KeOpsForm<"RatCst", "ii", "RatCst(p, q)", ["num", "den"], "constant">,
+      KeOpsForm<"IntInv", "i", "IntInv(n)", ["den"], "intinv", "1; n ≠ 0 (`RatCst(1, n)`)">];
+  string keopsDims = "1; q ≠ 0";
   let summary = "rational constant (KeOps `RatCst(p, q)`, `IntInv(n)`), dimension 1";
   let description = [{
     The rational number `num / den`, computed in the element type.
@@ -73,6 +111,8 @@ def Kred_RatCstOp : Kred_Op<"ratcst", [ConstantLike, Pure]> {
 }
 
 def Kred_ZeroOp : Kred_Op<"zero", [ConstantLike, Pure]> {
+  list<KeOpsForm> keopsForms = [KeOpsForm<"Zero", "i", "Zero(dim)", [], "zero">];
+  string keopsDims = "dim";
   let summary = "zero vector (KeOps `Zero(d)`)";
   let description = [{
     ```mlir
@@ -105,6 +145,8 @@ def Kred_ConstantOp : Kred_Op<"constant", [ConstantLike, Pure,
 class Kred_UnaryOp<string mnemonic, string keopsName, string meaning,
                    list<Trait> traits = []>
     : Kred_FormulaOp<mnemonic, traits> {
+  let keopsForms = [KeOpsForm<keopsName, "f", keopsName # "(f)">];
+  let keopsDims = "d";
   let summary = meaning # " (KeOps `" # keopsName # "`)";
   let description = "Componentwise `" # keopsName # "`.\n\n"
       # "```mlir\n%r = kernelred." # mnemonic # " %x : vector<3xf32>\n```";
@@ -167,6 +209,8 @@ def Kred_NormalizeOp : Kred_UnaryOp<"normalize", "Normalize",
 }
 
 def Kred_PowOp : Kred_FormulaOp<"pow"> {
+  let keopsForms = [KeOpsForm<"Pow", "fi", "Pow(f, m)", ["exponent"]>];
+  let keopsDims = "d";
   let summary = "integer power (KeOps `Pow(f, m)`)";
   let description = [{
     ```mlir
@@ -180,6 +224,8 @@ def Kred_PowOp : Kred_FormulaOp<"pow"> {
 }
 
 def Kred_RoundOp : Kred_FormulaOp<"round"> {
+  let keopsForms = [KeOpsForm<"Round", "fi", "Round(f, d)", ["decimals"]>];
+  let keopsDims = "d";
   let summary = "round to `decimals` decimals (KeOps `Round(f, d)`)";
   let description = [{
     ```mlir
@@ -192,6 +238,8 @@ def Kred_RoundOp : Kred_FormulaOp<"round"> {
 }
 
 def Kred_ClampIntOp : Kred_FormulaOp<"clampint"> {
+  let keopsForms = [KeOpsForm<"ClampInt", "fii", "ClampInt(f, a, b)", ["lo", "hi"]>];
+  let keopsDims = "d; a ≤ b";
   let summary = "clamp to integer bounds (KeOps `ClampInt(f, a, b)`)";
   let description = [{
     ```mlir
@@ -205,6 +253,8 @@ def Kred_ClampIntOp : Kred_FormulaOp<"clampint"> {
 }
 
 def Kred_DiffClampIntOp : Kred_FormulaOp<"diffclampint"> {
+  let keopsForms = [KeOpsForm<"DiffClampInt", "fii", "DiffClampInt(f, a, b)", ["lo", "hi"]>];
+  let keopsDims = "d; a ≤ b";
   let summary = "indicator of lo <= x <= hi (KeOps `DiffClampInt`)";
   let description = [{
     The derivative of `ClampInt`: 1 where `lo <= x <= hi`, 0 elsewhere.
@@ -225,6 +275,8 @@ def Kred_DiffClampIntOp : Kred_FormulaOp<"diffclampint"> {
 
 class Kred_ToScalarOp<string mnemonic, string keopsName, string meaning>
     : Kred_FormulaOp<mnemonic> {
+  let keopsForms = [KeOpsForm<keopsName, "f", keopsName # "(f)">];
+  let keopsDims = "1";
   let summary = meaning # " (KeOps `" # keopsName # "`), dimension 1";
   let description = "Reduces the components of one formula value.\n\n"
       # "```mlir\n%r = kernelred." # mnemonic # " %x : vector<3xf32>\n```";
@@ -254,6 +306,8 @@ def Kred_Norm2Op : Kred_ToScalarOp<"norm2", "Norm2", "Euclidean norm"> {
 //===----------------------------------------------------------------------===//
 
 def Kred_SumTOp : Kred_FormulaOp<"sumt"> {
+  let keopsForms = [KeOpsForm<"SumT", "fi", "SumT(f, dim)", ["dim"]>];
+  let keopsDims = "dim; f scalar";
   let summary = "replicate a scalar to `dim` components (KeOps `SumT(f, d)`)";
   let description = [{
     The adjoint of `kernelred.sum`.
@@ -268,6 +322,8 @@ def Kred_SumTOp : Kred_FormulaOp<"sumt"> {
 }
 
 def Kred_ElemOp : Kred_FormulaOp<"elem"> {
+  let keopsForms = [KeOpsForm<"Elem", "fi", "Elem(f, m)", ["index"]>];
+  let keopsDims = "1; 0 ≤ m < d";
   let summary = "component `index` (KeOps `Elem(f, m)`, LazyTensor `x[m]`)";
   let description = [{
     ```mlir
@@ -281,6 +337,8 @@ def Kred_ElemOp : Kred_FormulaOp<"elem"> {
 }
 
 def Kred_ElemTOp : Kred_FormulaOp<"elemt"> {
+  let keopsForms = [KeOpsForm<"ElemT", "fii", "ElemT(f, n, m)", ["dim", "index"]>];
+  let keopsDims = "n; f scalar, 0 ≤ m < n";
   let summary = "scalar put at `index` of a zero vector (KeOps `ElemT(f, n, m)`)";
   let description = [{
     ```mlir
@@ -295,6 +353,8 @@ def Kred_ElemTOp : Kred_FormulaOp<"elemt"> {
 }
 
 def Kred_ExtractOp : Kred_FormulaOp<"extract"> {
+  let keopsForms = [KeOpsForm<"Extract", "fii", "Extract(f, start, dim)", ["start", "length"]>];
+  let keopsDims = "dim; inside f";
   let summary = "sub-vector [start, start+length) (KeOps `Extract(f, start, dim)`)";
   let description = [{
     ```mlir
@@ -310,6 +370,8 @@ def Kred_ExtractOp : Kred_FormulaOp<"extract"> {
 }
 
 def Kred_ExtractTOp : Kred_FormulaOp<"extractt"> {
+  let keopsForms = [KeOpsForm<"ExtractT", "fii", "ExtractT(f, start, dim)", ["start", "dim"]>];
+  let keopsDims = "dim; f fits at start";
   let summary = "embed into a zero vector of `dim` at `start` (KeOps `ExtractT(f, start, dim)`)";
   let description = [{
     ```mlir
@@ -324,6 +386,8 @@ def Kred_ExtractTOp : Kred_FormulaOp<"extractt"> {
 }
 
 def Kred_OneHotOp : Kred_FormulaOp<"onehot"> {
+  let keopsForms = [KeOpsForm<"OneHot", "fi", "OneHot(f, dim)", ["dim"]>];
+  let keopsDims = "dim; f scalar";
   let summary = "one-hot vector of round(x) (KeOps `OneHot(f, D)`)";
   let description = [{
     ```mlir
@@ -342,6 +406,8 @@ def Kred_OneHotOp : Kred_FormulaOp<"onehot"> {
 class Kred_BroadcastBinaryOp<string mnemonic, string keopsName, string meaning,
                              list<Trait> traits = []>
     : Kred_FormulaOp<mnemonic, traits> {
+  let keopsForms = [KeOpsForm<keopsName, "ff", keopsName # "(f, g)">];
+  let keopsDims = "broadcast";
   let summary = meaning # " (KeOps `" # keopsName # "`)";
   let description = "Componentwise `" # keopsName # "`; an operand of "
       # "dimension 1 broadcasts.\n\n"
@@ -403,6 +469,7 @@ def Kred_LessOrEqualOp : Kred_BroadcastBinaryOp<"lessorequal", "LessOrEqual",
 class Kred_BroadcastTernaryOp<string mnemonic, string keopsName,
                               string meaning, string a, string b, string c>
     : Kred_FormulaOp<mnemonic> {
+  let keopsDims = "broadcast of the three";
   let summary = meaning # " (KeOps `" # keopsName # "`)";
   let description = "Componentwise; operands of dimension 1 broadcast.\n\n"
       # "```mlir\n%r = kernelred." # mnemonic # " %a, %b, %c : vector<3xf32>\n"
@@ -415,17 +482,20 @@ class Kred_BroadcastTernaryOp<string mnemonic, string keopsName,
 
 def Kred_IfElseOp : Kred_BroadcastTernaryOp<"ifelse", "IfElse",
     "`a` where `cond` >= 0, else `b`", "cond", "a", "b"> {
+  let keopsForms = [KeOpsForm<"IfElse", "fff", "IfElse(c, a, b)">];
   let arguments = (ins Kred_Value:$cond, Kred_Value:$a, Kred_Value:$b);
   let hasFolder = 1;
   let hasCanonicalizer = 1;
 }
 def Kred_ClampOp : Kred_BroadcastTernaryOp<"clamp", "Clamp",
     "clamp `input` to [lo, hi]", "input", "lo", "hi"> {
+  let keopsForms = [KeOpsForm<"Clamp", "fff", "Clamp(f, a, b)">];
   let arguments = (ins Kred_Value:$input, Kred_Value:$lo, Kred_Value:$hi);
   let hasFolder = 1;
 }
 def Kred_ModOp : Kred_BroadcastTernaryOp<"mod", "Mod",
     "x - n*floor((x - offset)/n)", "input", "modulus", "offset"> {
+  let keopsForms = [KeOpsForm<"Mod", "fff", "Mod(f, n, offset)">];
   let arguments = (ins Kred_Value:$input, Kred_Value:$modulus,
                        Kred_Value:$offset);
   let hasFolder = 1;
@@ -448,33 +518,45 @@ class Kred_VectorBinaryOp<string mnemonic, string keopsName, string meaning,
 def Kred_ScalProdOp : Kred_VectorBinaryOp<"scalprod", "Scalprod",
     "scalar product (f|g), dimension 1; one side may be scalar",
     "%r = kernelred.scalprod %x, %y : vector<3xf32>"> {
+  let keopsForms = [KeOpsForm<"Scalprod", "ff", "Scalprod(f, g)">];
+  let keopsDims = "1; broadcast";
   let hasFolder = 1;
   let hasCanonicalizer = 1;
 }
 def Kred_SqDistOp : Kred_VectorBinaryOp<"sqdist", "SqDist",
     "squared distance |f-g|^2, dimension 1",
     "%r = kernelred.sqdist %x, %y : vector<3xf32>"> {
+  let keopsForms = [KeOpsForm<"SqDist", "ff", "SqDist(f, g)">];
+  let keopsDims = "1; broadcast";
   let hasFolder = 1;
 }
 def Kred_ConcatOp : Kred_VectorBinaryOp<"concat", "Concat",
     "concatenation",
     "%r = kernelred.concat %x, %y : vector<3xf32>, vector<1xf32>"> {
+  let keopsForms = [KeOpsForm<"Concat", "ff", "Concat(f, g)">];
+  let keopsDims = "d + dim g";
   let hasFolder = 1;
   let hasCanonicalizer = 1;
 }
 def Kred_MatVecMultOp : Kred_VectorBinaryOp<"matvecmult", "MatVecMult",
     "row-major matrix (n*p) times vector (p), dimension n",
     "%r = kernelred.matvecmult %a, %b : vector<6xf32>, vector<3xf32>"> {
+  let keopsForms = [KeOpsForm<"MatVecMult", "ff", "MatVecMult(A, b)">];
+  let keopsDims = "dim A / dim b (row-major)";
   let hasFolder = 1;
 }
 def Kred_VecMatMultOp : Kred_VectorBinaryOp<"vecmatmult", "VecMatMult",
     "vector (n) times row-major matrix (n*p), dimension p",
     "%r = kernelred.vecmatmult %b, %a : vector<2xf32>, vector<6xf32>"> {
+  let keopsForms = [KeOpsForm<"VecMatMult", "ff", "VecMatMult(b, A)">];
+  let keopsDims = "dim A / dim b";
   let hasFolder = 1;
 }
 def Kred_TensorProdOp : Kred_VectorBinaryOp<"tensorprod", "TensorProd",
     "outer product f g^T, row-major, dimension m*n",
     "%r = kernelred.tensorprod %x, %y : vector<2xf32>, vector<3xf32>"> {
+  let keopsForms = [KeOpsForm<"TensorProd", "ff", "TensorProd(f, g)">];
+  let keopsDims = "d · dim g";
   let hasFolder = 1;
 }
 def Kred_WeightedSqNormOp : Kred_VectorBinaryOp<"weightedsqnorm",
@@ -482,10 +564,17 @@ def Kred_WeightedSqNormOp : Kred_VectorBinaryOp<"weightedsqnorm",
     "weighted squared norm: s*|f|^2 (dim s = 1), sum s_k f_k^2 (dim s = D) "
     "or sum s_kl f_k f_l (dim s = D*D)",
     "%r = kernelred.weightedsqnorm %s, %x : vector<1xf32>, vector<3xf32>"> {
+  let keopsForms = [KeOpsForm<"WeightedSqNorm", "ff", "WeightedSqNorm(s, f)">,
+      KeOpsForm<"SqNormIso", "ff", "SqNormIso(s, f)", [], "SqNormIso", "1; dim s = 1">,
+      KeOpsForm<"SqNormDiag", "ff", "SqNormDiag(s, f)", [], "SqNormDiag", "1; dim s ∈ {1, dim f}">,
+      KeOpsForm<"SymSqNorm", "ff", "SymSqNorm(s, f)", [], "SymSqNorm", "1; dim s ∈ {1, (dim f)²}">];
+  let keopsDims = "1; dim s ∈ {1, dim f, (dim f)²}";
   let hasFolder = 1;
 }
 
 def Kred_WeightedSqDistOp : Kred_FormulaOp<"weightedsqdist"> {
+  let keopsForms = [KeOpsForm<"WeightedSqDist", "fff", "WeightedSqDist(s, f, g)">];
+  let keopsDims = "1; f, g broadcast, s as for `WeightedSqNorm`";
   let summary = "WeightedSqNorm(s, f - g) (KeOps `WeightedSqDist(s, f, g)`)";
   let description = [{
     ```mlir
@@ -499,6 +588,10 @@ def Kred_WeightedSqDistOp : Kred_FormulaOp<"weightedsqdist"> {
 }
 
 def Kred_TensorDotOp : Kred_FormulaOp<"tensordot"> {
+  let keopsForms = [KeOpsForm<"TensorDot", "ffssss?s",
+      "TensorDot(f, g, dims_f, dims_g, contract_f, contract_g[, permute])",
+      ["dims_a", "dims_b", "contract_a", "contract_b", "permute"]>];
+  let keopsDims = "product of the kept axes; KeOps' checks and `permute` semantics";
   let summary = "numpy-style tensordot on flat vectors (KeOps `TensorDot`)";
   let description = [{
     `a` and `b` are row-major tensors of shapes `dims_a` and `dims_b`; the
@@ -527,6 +620,8 @@ def Kred_TensorDotOp : Kred_FormulaOp<"tensordot"> {
 }
 
 def Kred_KronOp : Kred_FormulaOp<"kron"> {
+  let keopsForms = [KeOpsForm<"Kron", "ffss", "Kron(f, g, dims_f, dims_g)", ["dims_a", "dims_b"]>];
+  let keopsDims = "d · dim g; same number of axes";
   let summary = "Kronecker product of two tensors (KeOps `Kron`)";
   let description = [{
     Like `numpy.kron` on row-major tensors with the same number of axes.
@@ -545,6 +640,8 @@ def Kred_KronOp : Kred_FormulaOp<"kron"> {
 }
 
 def Kred_BSplineOp : Kred_FormulaOp<"bspline"> {
+  let keopsForms = [KeOpsForm<"BSpline", "ffi", "BSpline(knots, x, order)", ["order"], "bspline">];
+  let keopsDims = "dim knots − order − 1 (`bspline` + `extract`: KeOps keeps the first values of the De Boor table); x scalar, dim knots ≥ order + 2";
   let summary = "B-spline basis values at scalar x (KeOps `BSpline(knots, x, order)`)";
   let description = [{
     De Boor's recursion over the `knots`; the result has `dim(knots) - 1`
@@ -563,6 +660,8 @@ def Kred_BSplineOp : Kred_FormulaOp<"bspline"> {
 }
 
 def Kred_SoftDTWSqDistOp : Kred_FormulaOp<"softdtw_sqdist"> {
+  let keopsForms = [KeOpsForm<"SoftDTW_SqDist", "fff", "SoftDTW_SqDist(x, y, gamma)">];
+  let keopsDims = "1; gamma scalar";
   let summary = "soft-DTW between two series with squared-Euclidean cost "
                 "(KeOps `SoftDTW_SqDist(x, y, gamma)`), dimension 1";
   let description = [{
@@ -632,6 +731,8 @@ def Kred_InterleaveOp : Kred_FormulaOp<"interleave"> {
 /// Complex vector (dimension 2n) to a real one (dimension n).
 class Kred_ComplexToRealOp<string mnemonic, string keopsName, string meaning>
     : Kred_FormulaOp<mnemonic> {
+  let keopsForms = [KeOpsForm<keopsName, "f", keopsName # "(z)">];
+  let keopsDims = "d / 2; d even";
   let summary = meaning # " (KeOps `" # keopsName # "`)";
   let description = "The operand holds interleaved (re, im) pairs (even "
       # "dimension 2n); the result has one real component per complex "
@@ -655,6 +756,8 @@ def Kred_ComplexAngleOp : Kred_ComplexToRealOp<"complexangle", "ComplexAngle",
 /// Real vector (dimension n) to a complex one (dimension 2n).
 class Kred_RealToComplexOp<string mnemonic, string keopsName, string meaning>
     : Kred_FormulaOp<mnemonic> {
+  let keopsForms = [KeOpsForm<keopsName, "f", keopsName # "(f)">];
+  let keopsDims = "2d";
   let summary = meaning # " (KeOps `" # keopsName # "`)";
   let description = "The result holds one complex number, as an interleaved "
       # "(re, im) pair, per component of the real operand (dimension 2n).\n\n"
@@ -673,6 +776,8 @@ def Kred_ComplexExp1jOp : Kred_RealToComplexOp<"complexexp1j", "ComplexExp1j",
 /// Complex vector to a complex vector of the same dimension.
 class Kred_ComplexUnaryOp<string mnemonic, string keopsName, string meaning>
     : Kred_FormulaOp<mnemonic> {
+  let keopsForms = [KeOpsForm<keopsName, "f", keopsName # "(z)">];
+  let keopsDims = "d; d even";
   let summary = meaning # " (KeOps `" # keopsName # "`)";
   let description = "Componentwise on interleaved (re, im) pairs (even "
       # "dimension).\n\n"
@@ -686,6 +791,8 @@ def Kred_ComplexExpOp : Kred_ComplexUnaryOp<"complexexp", "ComplexExp",
     "complex exponential">;
 
 def Kred_ComplexSumOp : Kred_FormulaOp<"complexsum"> {
+  let keopsForms = [KeOpsForm<"ComplexSum", "f", "ComplexSum(z)">];
+  let keopsDims = "2; d even";
   let summary = "sum of the complex components (KeOps `ComplexSum`), "
                 "dimension 2";
   let description = [{
@@ -698,6 +805,8 @@ def Kred_ComplexSumOp : Kred_FormulaOp<"complexsum"> {
 }
 
 def Kred_ComplexSumTOp : Kred_FormulaOp<"complexsumt"> {
+  let keopsForms = [KeOpsForm<"ComplexSumT", "fi", "ComplexSumT(z, dim)", ["dim"]>];
+  let keopsDims = "dim; z one complex number (dimension 2), dim even";
   let summary = "replicate a complex scalar to `dim` real components "
                 "(KeOps `ComplexSumT(f, dim)`)";
   let description = [{
@@ -717,6 +826,8 @@ def Kred_ComplexSumTOp : Kred_FormulaOp<"complexsumt"> {
 /// broadcasts against a complex vector.
 class Kred_ComplexBinaryOp<string mnemonic, string keopsName, string meaning>
     : Kred_FormulaOp<mnemonic> {
+  let keopsForms = [KeOpsForm<keopsName, "ff", keopsName # "(z, w)">];
+  let keopsDims = "both even; equal, or one of them 2 (a single complex number broadcasts)";
   let summary = meaning # " (KeOps `" # keopsName # "`)";
   let description = "Componentwise on interleaved (re, im) pairs (even "
       # "dimensions); an operand of dimension 2 (one complex number) "
@@ -739,6 +850,8 @@ def Kred_ComplexDivideOp : Kred_ComplexBinaryOp<"complexdivide",
     "ComplexDivide", "complex division">;
 
 def Kred_ComplexRealScalOp : Kred_FormulaOp<"complexrealscal"> {
+  let keopsForms = [KeOpsForm<"ComplexRealScal", "ff", "ComplexRealScal(s, z)">];
+  let keopsDims = "dim z; one operand a real scalar, the other complex (either order, as in KeOps)";
   let summary = "real scalar times complex vector (KeOps `ComplexRealScal`)";
   let description = [{
     One operand is a real scalar (dimension 1), the other a complex vector
@@ -759,6 +872,10 @@ def Kred_ComplexRealScalOp : Kred_FormulaOp<"complexrealscal"> {
 //===----------------------------------------------------------------------===//
 
 def Kred_GradOp : Kred_FormulaOp<"grad"> {
+  let keopsForms = [KeOpsForm<"Grad", "fv?f", "Grad(f, v[, e])", [], "grad">,
+      KeOpsForm<"AdjointOperator", "fvf", "AdjointOperator(f, v, u)", [], "",
+                "dim v; f linear in v, dim u = dim f">];
+  let keopsDims = "dim v; dim e = dim f (e omitted: see below)";
   let summary = "reverse-mode derivative (KeOps `Grad(F, V, E)`)";
   let description = [{
     The adjoint of dF/dV applied to E: a value with V's type. `var` must be a
@@ -777,6 +894,8 @@ def Kred_GradOp : Kred_FormulaOp<"grad"> {
 }
 
 def Kred_DiffOp : Kred_FormulaOp<"diff"> {
+  let keopsForms = [KeOpsForm<"Diff", "fvf", "Diff(f, v, u)">];
+  let keopsDims = "dim f; dim u = dim v";
   let summary = "forward-mode directional derivative (KeOps `Diff(F, V, U)`)";
   let description = [{
     dF/dV applied to U: a value with F's type. `var` must be a variable of the
@@ -795,6 +914,10 @@ def Kred_DiffOp : Kred_FormulaOp<"diff"> {
 }
 
 def Kred_DivergenceOp : Kred_FormulaOp<"divergence"> {
+  let keopsForms = [KeOpsForm<"Divergence", "fv", "Divergence(f, v)">,
+      KeOpsForm<"TraceOperator", "fv?f", "TraceOperator(f, v[, w])", [], "trace",
+                "1; f linear in v, dim f 1 (`Sum(w*Grad(f, v, 1))`) or dim v (`Divergence(w*f, v)`), dim w 1 or dim v">];
+  let keopsDims = "1; dim f = dim v";
   let summary = "divergence of F w.r.t. V (KeOps `Divergence(F, V)`), dimension 1";
   let description = [{
     ```mlir
@@ -810,6 +933,8 @@ def Kred_DivergenceOp : Kred_FormulaOp<"divergence"> {
 }
 
 def Kred_LaplacianOp : Kred_FormulaOp<"laplacian"> {
+  let keopsForms = [KeOpsForm<"Laplacian", "fv", "Laplacian(f, v)">];
+  let keopsDims = "1; f scalar";
   let summary = "Laplacian of scalar F w.r.t. V (KeOps `Laplacian(F, V)`), dimension 1";
   let description = [{
     ```mlir
@@ -825,6 +950,8 @@ def Kred_LaplacianOp : Kred_FormulaOp<"laplacian"> {
 }
 
 def Kred_GradMatrixOp : Kred_FormulaOp<"gradmatrix"> {
+  let keopsForms = [KeOpsForm<"GradMatrix", "fv", "GradMatrix(f, v)">];
+  let keopsDims = "dim f · dim v";
   let summary = "transposed Jacobian of F w.r.t. V (KeOps `GradMatrix(F, V)`)";
   let description = [{
     Dimension dim(F) * dim(V): the rows are `Grad(F, V, e_k)` for the basis
