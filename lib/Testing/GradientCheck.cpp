@@ -36,18 +36,10 @@ using namespace mlir::kernelred::testing;
 
 std::string mlir::kernelred::testing::getVariableName(ReduceOp reduce,
                                                       unsigned i) {
-  char letter = 'p';
-  switch (reduce.getVarCategory(i)) {
-  case VarCategory::I:
-    letter = 'i';
-    break;
-  case VarCategory::J:
-    letter = 'j';
-    break;
-  case VarCategory::Param:
-    letter = 'p';
-    break;
-  }
+  VarCategory category = reduce.getVarCategory(i);
+  char letter = category == VarCategory::I   ? 'i'
+                : category == VarCategory::J ? 'j'
+                                             : 'p';
   return letter + std::to_string(reduce.getVarPosition(i));
 }
 
@@ -239,6 +231,23 @@ std::string findUnsimplified(ReduceOp reduce) {
 using DerivativeBuilder = llvm::function_ref<Value(OpBuilder &, Location,
                                                    Value formula, Block &body)>;
 
+/// The finite-difference side of a check: a function of the variables,
+/// nullopt where the formula is not smooth enough there.
+using Reference =
+    std::function<llvm::Expected<std::optional<Vector>>(ArrayRef<Vector>)>;
+
+/// Combines the columns of a finite-difference Jacobian (d f / d var[l] for
+/// each component l of the variable) into the vector a check compares.
+using Combine = std::function<Vector(ArrayRef<Vector> columns)>;
+
+/// The trace of a square Jacobian given by its columns.
+Vector trace(ArrayRef<Vector> columns) {
+  double sum = 0;
+  for (size_t l = 0; l < columns.size(); ++l)
+    sum += columns[l][l];
+  return Vector{sum};
+}
+
 class Checker {
 public:
   Checker(ReduceOp reduce, const GradientCheckOptions &options,
@@ -261,6 +270,13 @@ private:
   FailureOr<Derived> derive(unsigned yieldIndex, DerivativeBuilder build,
                             StringRef label);
 
+  /// Derives the kernel `build` describes and checks its value against
+  /// `reference`. Returns the derived kernel (for the checks of higher
+  /// order) when kred-autodiff succeeded.
+  std::optional<Derived> checkDerived(unsigned yieldIndex,
+                                      DerivativeBuilder build, StringRef label,
+                                      const Reference &reference);
+
   /// Central difference of `f` at `vars` along `dir` for variable `var`
   /// (Richardson-extrapolated); nullopt when the function is not smooth
   /// there.
@@ -269,12 +285,24 @@ private:
                                                    unsigned var,
                                                    const Vector &dir);
 
-  /// A check: `compute(vars)` returns (AD, FD), nullopt when the point is
-  /// not smooth. Runs it at options.points points.
-  using Comparison =
-      std::function<llvm::Expected<std::optional<std::pair<Vector, Vector>>>(
-          ArrayRef<Vector>)>;
-  void check(StringRef label, const Comparison &compute);
+  /// The finite-difference Jacobian of `f` with respect to variable `var`,
+  /// its columns combined by `combine`.
+  Reference fromColumns(Function f, unsigned var, Combine combine);
+
+  /// d<f, weights>/dvar as a vector over var's components.
+  Reference gradientOf(Function f, unsigned var, Vector weights) {
+    return fromColumns(std::move(f), var,
+                       [weights](ArrayRef<Vector> columns) {
+                         Vector grad(columns.size());
+                         for (size_t l = 0; l < columns.size(); ++l)
+                           grad[l] = dot(columns[l], weights);
+                         return grad;
+                       });
+  }
+
+  /// Runs a check at options.points points: the derived kernel `ad` against
+  /// `reference`, redrawing the points where the reference is not smooth.
+  void check(StringRef label, const Function &ad, const Reference &reference);
 
   Vector randomVector(size_t dim) {
     Vector v(dim);
@@ -292,12 +320,6 @@ private:
     ++result.failures;
     os << "FAIL @" << name << " " << label << ": " << message << "\n";
   }
-
-  /// d<f, weights>/dvar as a vector over var's components.
-  llvm::Expected<std::optional<Vector>> gradientOf(const Function &f,
-                                                   ArrayRef<Vector> vars,
-                                                   unsigned var,
-                                                   const Vector &weights);
 
   void checkFormula(unsigned yieldIndex);
   void checkPair(unsigned yieldIndex, unsigned v, unsigned w,
@@ -355,6 +377,17 @@ FailureOr<Derived> Checker::derive(unsigned yieldIndex, DerivativeBuilder build,
   return derived;
 }
 
+std::optional<Derived> Checker::checkDerived(unsigned yieldIndex,
+                                             DerivativeBuilder build,
+                                             StringRef label,
+                                             const Reference &reference) {
+  auto derived = derive(yieldIndex, build, label);
+  if (failed(derived))
+    return std::nullopt;
+  check(label, derived->function(), reference);
+  return std::move(*derived);
+}
+
 llvm::Expected<std::optional<Vector>> Checker::difference(const Function &f,
                                                           ArrayRef<Vector> vars,
                                                           unsigned var,
@@ -389,23 +422,25 @@ llvm::Expected<std::optional<Vector>> Checker::difference(const Function &f,
   return std::optional<Vector>(std::move(richardson));
 }
 
-llvm::Expected<std::optional<Vector>>
-Checker::gradientOf(const Function &f, ArrayRef<Vector> vars, unsigned var,
-                    const Vector &weights) {
-  size_t dim = vars[var].size();
-  Vector grad(dim);
-  for (size_t l = 0; l < dim; ++l) {
-    auto column = difference(f, vars, var, basis(dim, l));
-    if (!column)
-      return column.takeError();
-    if (!*column)
-      return std::optional<Vector>();
-    grad[l] = dot(**column, weights);
-  }
-  return std::optional<Vector>(std::move(grad));
+Reference Checker::fromColumns(Function f, unsigned var, Combine combine) {
+  return [this, f = std::move(f), var, combine = std::move(combine)](
+             ArrayRef<Vector> vars) -> llvm::Expected<std::optional<Vector>> {
+    size_t dim = vars[var].size();
+    std::vector<Vector> columns;
+    for (size_t l = 0; l < dim; ++l) {
+      auto column = difference(f, vars, var, basis(dim, l));
+      if (!column)
+        return column.takeError();
+      if (!*column)
+        return std::optional<Vector>();
+      columns.push_back(std::move(**column));
+    }
+    return std::optional<Vector>(combine(columns));
+  };
 }
 
-void Checker::check(StringRef label, const Comparison &compute) {
+void Checker::check(StringRef label, const Function &ad,
+                    const Reference &reference) {
   double worst = 0.0;
   for (int p = 0; p < options.points; ++p) {
     bool done = false;
@@ -415,14 +450,19 @@ void Checker::check(StringRef label, const Comparison &compute) {
         fail(label, llvm::toString(vars.takeError()));
         return;
       }
-      auto pair = compute(*vars);
-      if (!pair) {
-        fail(label, llvm::toString(pair.takeError()));
+      auto value = ad(*vars);
+      if (!value) {
+        fail(label, llvm::toString(value.takeError()));
         return;
       }
-      if (!*pair)
+      auto fd = reference(*vars);
+      if (!fd) {
+        fail(label, llvm::toString(fd.takeError()));
+        return;
+      }
+      if (!*fd)
         continue;
-      double err = compare((*pair)->first, (*pair)->second);
+      double err = compare(*value, **fd);
       ++result.checks;
       worst = std::max(worst, err);
       done = true;
@@ -497,121 +537,45 @@ void Checker::checkFormula(unsigned yi) {
     us[v] = u;
 
     // Reverse mode: Grad(F, v, e).
-    auto grad = derive(
+    grads[v] = checkDerived(
         yi,
         [&](OpBuilder &b, Location loc, Value f, Block &body) -> Value {
           return GradOp::create(b, loc, f, body.getArgument(v),
                                 constant(b, loc, e));
         },
-        prefix + "grad");
-    if (succeeded(grad)) {
-      Function g = grad->function();
-      check(prefix + "grad",
-            [&](ArrayRef<Vector> vars)
-                -> llvm::Expected<std::optional<std::pair<Vector, Vector>>> {
-              auto ad = g(vars);
-              if (!ad)
-                return ad.takeError();
-              auto fd = gradientOf(formula, vars, v, e);
-              if (!fd)
-                return fd.takeError();
-              if (!*fd)
-                return std::nullopt;
-              return std::make_pair(*ad, **fd);
-            });
-      grads[v] = std::move(*grad);
-    }
+        prefix + "grad", gradientOf(formula, v, e));
 
     // Forward mode: Diff(F, v, u).
-    auto diff = derive(
+    diffs[v] = checkDerived(
         yi,
         [&](OpBuilder &b, Location loc, Value f, Block &body) -> Value {
           return DiffOp::create(b, loc, f, body.getArgument(v),
                                 constant(b, loc, u));
         },
-        prefix + "diff");
-    if (succeeded(diff)) {
-      Function d = diff->function();
-      check(prefix + "diff",
-            [&](ArrayRef<Vector> vars)
-                -> llvm::Expected<std::optional<std::pair<Vector, Vector>>> {
-              auto ad = d(vars);
-              if (!ad)
-                return ad.takeError();
-              auto fd = difference(formula, vars, v, u);
-              if (!fd)
-                return fd.takeError();
-              if (!*fd)
-                return std::nullopt;
-              return std::make_pair(*ad, **fd);
-            });
-      diffs[v] = std::move(*diff);
-    }
+        prefix + "diff",
+        [&](ArrayRef<Vector> vars) { return difference(formula, vars, v, u); });
 
     // The Jacobian: GradMatrix, and its trace when square.
-    auto jacobian =
-        [&](ArrayRef<Vector> vars) -> llvm::Expected<std::optional<Vector>> {
-      Vector jac(dimF * dimV);
-      for (size_t l = 0; l < dimV; ++l) {
-        auto column = difference(formula, vars, v, basis(dimV, l));
-        if (!column)
-          return column.takeError();
-        if (!*column)
-          return std::optional<Vector>();
-        for (size_t k = 0; k < dimF; ++k)
-          jac[k * dimV + l] = (**column)[k];
-      }
-      return std::optional<Vector>(std::move(jac));
-    };
-    auto gradMatrix = derive(
+    checkDerived(
         yi,
         [&](OpBuilder &b, Location loc, Value f, Block &body) -> Value {
           return GradMatrixOp::create(b, loc, f, body.getArgument(v));
         },
-        prefix + "gradmatrix");
-    if (succeeded(gradMatrix)) {
-      Function j = gradMatrix->function();
-      check(prefix + "gradmatrix",
-            [&](ArrayRef<Vector> vars)
-                -> llvm::Expected<std::optional<std::pair<Vector, Vector>>> {
-              auto ad = j(vars);
-              if (!ad)
-                return ad.takeError();
-              auto fd = jacobian(vars);
-              if (!fd)
-                return fd.takeError();
-              if (!*fd)
-                return std::nullopt;
-              return std::make_pair(*ad, **fd);
-            });
-    }
-    if (dimF == dimV) {
-      auto divergence = derive(
+        prefix + "gradmatrix",
+        fromColumns(formula, v, [dimF, dimV](ArrayRef<Vector> columns) {
+          Vector jac(dimF * dimV);
+          for (size_t l = 0; l < dimV; ++l)
+            for (size_t k = 0; k < dimF; ++k)
+              jac[k * dimV + l] = columns[l][k];
+          return jac;
+        }));
+    if (dimF == dimV)
+      checkDerived(
           yi,
           [&](OpBuilder &b, Location loc, Value f, Block &body) -> Value {
             return DivergenceOp::create(b, loc, f, body.getArgument(v));
           },
-          prefix + "divergence");
-      if (succeeded(divergence)) {
-        Function dv = divergence->function();
-        check(prefix + "divergence",
-              [&](ArrayRef<Vector> vars)
-                  -> llvm::Expected<std::optional<std::pair<Vector, Vector>>> {
-                auto ad = dv(vars);
-                if (!ad)
-                  return ad.takeError();
-                auto fd = jacobian(vars);
-                if (!fd)
-                  return fd.takeError();
-                if (!*fd)
-                  return std::nullopt;
-                double trace = 0;
-                for (size_t k = 0; k < dimV; ++k)
-                  trace += (**fd)[k * dimV + k];
-                return std::make_pair(*ad, Vector{trace});
-              });
-      }
-    }
+          prefix + "divergence", fromColumns(formula, v, trace));
 
     // The Laplacian, against differences of the (checked) gradient.
     if (dimF == 1) {
@@ -629,26 +593,9 @@ void Checker::checkFormula(unsigned yi) {
             return LaplacianOp::create(b, loc, f, body.getArgument(v));
           },
           prefix + "laplacian");
-      if (succeeded(gradient) && succeeded(laplacian)) {
-        Function g = gradient->function(), lap = laplacian->function();
-        check(prefix + "laplacian",
-              [&](ArrayRef<Vector> vars)
-                  -> llvm::Expected<std::optional<std::pair<Vector, Vector>>> {
-                auto ad = lap(vars);
-                if (!ad)
-                  return ad.takeError();
-                double trace = 0;
-                for (size_t l = 0; l < dimV; ++l) {
-                  auto column = difference(g, vars, v, basis(dimV, l));
-                  if (!column)
-                    return column.takeError();
-                  if (!*column)
-                    return std::nullopt;
-                  trace += (**column)[l];
-                }
-                return std::make_pair(*ad, Vector{trace});
-              });
-      }
+      if (succeeded(gradient) && succeeded(laplacian))
+        check(prefix + "laplacian", laplacian->function(),
+              fromColumns(gradient->function(), v, trace));
     }
   }
 
@@ -673,7 +620,7 @@ void Checker::checkPair(unsigned yi, unsigned v, unsigned w,
          e3 = randomVector(dimF);
 
   // Grad(Grad(F, v, e), w, e2) against differences of Grad(F, v, e).
-  auto gradGrad = derive(
+  checkDerived(
       yi,
       [&](OpBuilder &b, Location loc, Value f, Block &body) -> Value {
         Value inner =
@@ -681,26 +628,10 @@ void Checker::checkPair(unsigned yi, unsigned v, unsigned w,
         return GradOp::create(b, loc, inner, body.getArgument(w),
                               constant(b, loc, e2));
       },
-      prefix + "grad(grad)");
-  if (succeeded(gradGrad)) {
-    Function gg = gradGrad->function();
-    check(prefix + "grad(grad)",
-          [&](ArrayRef<Vector> vars)
-              -> llvm::Expected<std::optional<std::pair<Vector, Vector>>> {
-            auto ad = gg(vars);
-            if (!ad)
-              return ad.takeError();
-            auto fd = gradientOf(g1, vars, w, e2);
-            if (!fd)
-              return fd.takeError();
-            if (!*fd)
-              return std::nullopt;
-            return std::make_pair(*ad, **fd);
-          });
-  }
+      prefix + "grad(grad)", gradientOf(g1, w, e2));
 
   // Diff(Grad(F, v, e), w, u2): forward over reverse.
-  auto diffGrad = derive(
+  checkDerived(
       yi,
       [&](OpBuilder &b, Location loc, Value f, Block &body) -> Value {
         Value inner =
@@ -708,26 +639,11 @@ void Checker::checkPair(unsigned yi, unsigned v, unsigned w,
         return DiffOp::create(b, loc, inner, body.getArgument(w),
                               constant(b, loc, u2));
       },
-      prefix + "diff(grad)");
-  if (succeeded(diffGrad)) {
-    Function dg = diffGrad->function();
-    check(prefix + "diff(grad)",
-          [&](ArrayRef<Vector> vars)
-              -> llvm::Expected<std::optional<std::pair<Vector, Vector>>> {
-            auto ad = dg(vars);
-            if (!ad)
-              return ad.takeError();
-            auto fd = difference(g1, vars, w, u2);
-            if (!fd)
-              return fd.takeError();
-            if (!*fd)
-              return std::nullopt;
-            return std::make_pair(*ad, **fd);
-          });
-  }
+      prefix + "diff(grad)",
+      [&](ArrayRef<Vector> vars) { return difference(g1, vars, w, u2); });
 
   // Grad(Diff(F, v, u), w, e3): reverse over forward.
-  auto gradDiff = derive(
+  checkDerived(
       yi,
       [&](OpBuilder &b, Location loc, Value f, Block &body) -> Value {
         Value inner =
@@ -735,23 +651,7 @@ void Checker::checkPair(unsigned yi, unsigned v, unsigned w,
         return GradOp::create(b, loc, inner, body.getArgument(w),
                               constant(b, loc, e3));
       },
-      prefix + "grad(diff)");
-  if (succeeded(gradDiff)) {
-    Function gd = gradDiff->function();
-    check(prefix + "grad(diff)",
-          [&](ArrayRef<Vector> vars)
-              -> llvm::Expected<std::optional<std::pair<Vector, Vector>>> {
-            auto ad = gd(vars);
-            if (!ad)
-              return ad.takeError();
-            auto fd = gradientOf(d1, vars, w, e3);
-            if (!fd)
-              return fd.takeError();
-            if (!*fd)
-              return std::nullopt;
-            return std::make_pair(*ad, **fd);
-          });
-  }
+      prefix + "grad(diff)", gradientOf(d1, w, e3));
 }
 
 } // namespace
