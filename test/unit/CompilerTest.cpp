@@ -12,7 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Expect.h"
+#include "TestUtil.h"
 #include "lib/Compiler/Compiler.h"
 #include "lib/Compiler/Backend.h"
 #include "lib/Compiler/DiskCache.h"
@@ -734,10 +734,5 @@ int main() {
   testKredKernels();
   testKernelLibraryErrors();
   testEmitLLVMIR();
-  if (failures) {
-    std::printf("FAILED: %d\n", failures);
-    return 1;
-  }
-  std::printf("compiler tests: OK\n");
-  return 0;
+  return report("compiler tests");
 }

@@ -333,42 +333,41 @@ FAKE_API CUresult cuMemcpyDtoHAsync_v2(void *dst, CUdeviceptr src,
   return CUDA_SUCCESS;
 }
 
+namespace {
+
+/// The errors the fake driver names, with their texts (like the real
+/// driver's for the errors the runtime's messages show).
+struct ErrorText {
+  CUresult error;
+  const char *name, *text;
+};
+const ErrorText kErrorTexts[] = {
+    {CUDA_SUCCESS, "CUDA_SUCCESS", "fake driver error"},
+    {CUDA_ERROR_INVALID_VALUE, "CUDA_ERROR_INVALID_VALUE", "fake driver error"},
+    {CUDA_ERROR_NO_DEVICE, "CUDA_ERROR_NO_DEVICE",
+     "no CUDA-capable device is detected"},
+    {CUDA_ERROR_INVALID_PTX, "CUDA_ERROR_INVALID_PTX",
+     "a PTX JIT compilation failed"},
+    {CUDA_ERROR_NOT_FOUND, "CUDA_ERROR_NOT_FOUND", "named symbol not found"},
+};
+
+const ErrorText *findErrorText(CUresult error) {
+  for (const ErrorText &e : kErrorTexts)
+    if (e.error == error)
+      return &e;
+  return nullptr;
+}
+
+} // namespace
+
 FAKE_API CUresult cuGetErrorName(CUresult error, const char **name) {
-  switch (error) {
-  case CUDA_SUCCESS:
-    *name = "CUDA_SUCCESS";
-    return CUDA_SUCCESS;
-  case CUDA_ERROR_INVALID_VALUE:
-    *name = "CUDA_ERROR_INVALID_VALUE";
-    return CUDA_SUCCESS;
-  case CUDA_ERROR_NO_DEVICE:
-    *name = "CUDA_ERROR_NO_DEVICE";
-    return CUDA_SUCCESS;
-  case CUDA_ERROR_INVALID_PTX:
-    *name = "CUDA_ERROR_INVALID_PTX";
-    return CUDA_SUCCESS;
-  case CUDA_ERROR_NOT_FOUND:
-    *name = "CUDA_ERROR_NOT_FOUND";
-    return CUDA_SUCCESS;
-  default:
-    *name = nullptr;
-    return CUDA_ERROR_INVALID_VALUE;
-  }
+  const ErrorText *e = findErrorText(error);
+  *name = e ? e->name : nullptr;
+  return e ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
 }
 
 FAKE_API CUresult cuGetErrorString(CUresult error, const char **text) {
-  switch (error) {
-  case CUDA_ERROR_NO_DEVICE:
-    *text = "no CUDA-capable device is detected";
-    return CUDA_SUCCESS;
-  case CUDA_ERROR_INVALID_PTX:
-    *text = "a PTX JIT compilation failed";
-    return CUDA_SUCCESS;
-  case CUDA_ERROR_NOT_FOUND:
-    *text = "named symbol not found";
-    return CUDA_SUCCESS;
-  default:
-    *text = "fake driver error";
-    return CUDA_SUCCESS;
-  }
+  const ErrorText *e = findErrorText(error);
+  *text = e ? e->text : "fake driver error";
+  return CUDA_SUCCESS;
 }

@@ -23,7 +23,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Expect.h"
+#include "TestUtil.h"
 #include "GpuEmulator.h"
 #include "kred_gpu_emu.h"
 #include "kred_runtime.h"
@@ -41,26 +41,6 @@
 #include <vector>
 
 namespace {
-
-void expectError(int status, int wanted, const char *fragment) {
-  EXPECT(status == wanted);
-  const char *message = kred_last_error();
-  if (!std::strstr(message, fragment)) {
-    std::fprintf(stderr, "  message '%s' lacks '%s'\n", message, fragment);
-    ++failures;
-  }
-  if (status != wanted)
-    std::fprintf(stderr, "  status %d, wanted %d (%s)\n", status, wanted,
-                 message);
-}
-
-void expectIn(const std::string &message, const char *fragment) {
-  if (message.find(fragment) == std::string::npos) {
-    std::fprintf(stderr, "  message '%s' lacks '%s'\n", message.c_str(),
-                 fragment);
-    ++failures;
-  }
-}
 
 //===----------------------------------------------------------------------===//
 // Kernel helpers (what kred-gpu-to-host generates, by hand)
@@ -247,28 +227,9 @@ struct Kernel {
   Kernel(const void *data, size_t size, int kind = KRED_GPU_IMAGE_HOST,
          int32_t sharedBytes = 0) {
     image = {90, kind, data, size};
-    k.info.abi_version = KRED_ABI_VERSION;
-    k.info.name = "tsum";
-    k.info.formula = "x*y";
-    k.info.axis = 1;
-    k.info.dtype = KRED_F64;
-    k.info.acc_dtype = KRED_F64;
-    k.info.reduction = 0; // Sum
-    k.info.num_args = 2;
-    k.info.arg_category = tsumCats;
-    k.info.arg_dim = tsumDims;
-    k.info.out_value_dim = 1;
-    k.info.out_index_dim = 0;
-    k.info.state_values = 1;
-    k.info.state_indices = 0;
-    k.info.row_block = 1;
-    k.run_entry = "tsum_gpu";
-    k.merge_entry = "tsum_gpu_merge";
-    k.block_threads = kBlock;
-    k.rows_per_thread = 1;
-    k.shared_bytes = sharedBytes;
-    k.num_images = 1;
-    k.images = &image;
+    k = makeGpuKernel(
+        makeKernelInfo("tsum", "x*y", kSumReduction, tsumCats, tsumDims),
+        "tsum_gpu", "tsum_gpu_merge", kBlock, 1, sharedBytes, &image, 1);
   }
   explicit Kernel(const kred_emu_module &m, int32_t sharedBytes = 0)
       : Kernel(&m, sizeof(m), KRED_GPU_IMAGE_HOST, sharedBytes) {}
@@ -730,11 +691,5 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "usage: %s emu|mix\n", argv[0]);
     return 2;
   }
-  if (failures) {
-    std::printf("gpu emulator tests (%s): FAILED (%d)\n", mode.c_str(),
-                failures);
-    return 1;
-  }
-  std::printf("gpu emulator tests (%s): OK\n", mode.c_str());
-  return 0;
+  return report("gpu emulator tests (" + mode + ")");
 }

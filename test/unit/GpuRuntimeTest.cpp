@@ -19,7 +19,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Expect.h"
+#include "TestUtil.h"
 #include "CudaDriverTypes.h"
 #include "FakeCuda.h"
 #include "kred_runtime.h"
@@ -38,18 +38,6 @@
 #include <vector>
 
 namespace {
-
-void expectError(int status, int wanted, const char *fragment) {
-  EXPECT(status == wanted);
-  const char *message = kred_last_error();
-  if (!std::strstr(message, fragment)) {
-    std::fprintf(stderr, "  message '%s' lacks '%s'\n", message, fragment);
-    ++failures;
-  }
-  if (status != wanted)
-    std::fprintf(stderr, "  status %d, wanted %d (%s)\n", status, wanted,
-                 message);
-}
 
 //===----------------------------------------------------------------------===//
 // The test driver's control functions
@@ -150,57 +138,20 @@ kred_gpu_image images[] = {
 };
 
 kred_gpu_kernel makeDot(int axis, int dtype) {
-  kred_gpu_kernel k{};
-  k.info.abi_version = KRED_ABI_VERSION;
-  k.info.name = "dot";
-  k.info.formula = "((x|y)+p)*w";
-  k.info.axis = axis;
-  k.info.dtype = dtype;
-  k.info.acc_dtype = KRED_F64;
-  k.info.reduction = 0; // Sum
-  k.info.num_args = 5;
-  k.info.arg_category = axis == 1 ? dotCats1 : dotCats0;
-  k.info.arg_dim = dotDims;
-  k.info.out_value_dim = 1;
-  k.info.out_index_dim = 0;
-  k.info.state_values = 1;
-  k.info.state_indices = 0;
-  k.info.row_block = 1;
-  k.run_entry = "dot_gpu";
-  k.merge_entry = "dot_gpu_merge";
-  k.block_threads = 256;
-  k.rows_per_thread = 2;
-  k.shared_bytes = 3072;
-  k.num_images = 4;
-  k.images = images;
-  return k;
+  kred_kernel_info info =
+      makeKernelInfo("dot", "((x|y)+p)*w", kSumReduction,
+                     axis == 1 ? dotCats1 : dotCats0, dotDims);
+  info.axis = axis;
+  info.dtype = dtype;
+  return makeGpuKernel(info, "dot_gpu", "dot_gpu_merge", 256, 2, 3072, images,
+                       4);
 }
 
 kred_gpu_kernel makeAmin() {
-  kred_gpu_kernel k{};
-  k.info.abi_version = KRED_ABI_VERSION;
-  k.info.name = "amin";
-  k.info.formula = "Square(x-y)";
-  k.info.axis = 1;
-  k.info.dtype = KRED_F64;
-  k.info.acc_dtype = KRED_F64;
-  k.info.reduction = 9; // Min_ArgMin
-  k.info.num_args = 2;
-  k.info.arg_category = aminCats1;
-  k.info.arg_dim = aminDims;
-  k.info.out_value_dim = 1;
-  k.info.out_index_dim = 1;
-  k.info.state_values = 1;
-  k.info.state_indices = 1;
-  k.info.row_block = 1;
-  k.run_entry = "amin_gpu";
-  k.merge_entry = "amin_gpu_merge";
-  k.block_threads = 128;
-  k.rows_per_thread = 1;
-  k.shared_bytes = 0;
-  k.num_images = 4;
-  k.images = images;
-  return k;
+  return makeGpuKernel(makeKernelInfo("amin", "Square(x-y)",
+                                      kMinArgMinReduction, aminCats1, aminDims,
+                                      /*indices=*/1),
+                       "amin_gpu", "amin_gpu_merge", 128, 1, 0, images, 4);
 }
 
 /// The kernel the hook plays (set before each launch).
@@ -973,11 +924,5 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "usage: %s no-driver|no-device|fake\n", argv[0]);
     return 2;
   }
-  if (failures) {
-    std::printf("gpu runtime tests (%s): FAILED (%d)\n", mode.c_str(),
-                failures);
-    return 1;
-  }
-  std::printf("gpu runtime tests (%s): OK\n", mode.c_str());
-  return 0;
+  return report("gpu runtime tests (" + mode + ")");
 }

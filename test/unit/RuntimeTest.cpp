@@ -11,7 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Expect.h"
+#include "TestUtil.h"
 #include "kred_runtime.h"
 
 #include <algorithm>
@@ -100,20 +100,11 @@ const int64_t dotDims[] = {kDim, kDim, 1, 1};
 
 template <typename T> kred_kernel makeDotKernel(int axis) {
   kred_kernel k{};
-  k.info.abi_version = KRED_ABI_VERSION;
-  k.info.name = "dot";
-  k.info.formula = "((x|y)+p)*w";
+  k.info = makeKernelInfo("dot", "((x|y)+p)*w", kSumReduction,
+                          axis == 1 ? dotCategoriesAxis1 : dotCategoriesAxis0,
+                          dotDims);
   k.info.axis = axis;
   k.info.dtype = sizeof(T) == 4 ? KRED_F32 : KRED_F64;
-  k.info.acc_dtype = KRED_F64;
-  k.info.reduction = 0; // Sum
-  k.info.num_args = 4;
-  k.info.arg_category = axis == 1 ? dotCategoriesAxis1 : dotCategoriesAxis0;
-  k.info.arg_dim = dotDims;
-  k.info.out_value_dim = 1;
-  k.info.out_index_dim = 0;
-  k.info.state_values = 1;
-  k.info.state_indices = 0;
   k.info.row_block = 4;
   k.run = dotRun1<T>;
   k.merge = dotMerge;
@@ -174,20 +165,10 @@ const int64_t argminDims[] = {1, 1};
 
 kred_kernel makeArgminKernel() {
   kred_kernel k{};
-  k.info.abi_version = KRED_ABI_VERSION;
-  k.info.name = "argmin";
-  k.info.formula = "Abs(x-y)";
-  k.info.axis = 1;
+  k.info = makeKernelInfo("argmin", "Abs(x-y)", kMinArgMinReduction,
+                          argminCategories, argminDims, /*indices=*/1);
   k.info.dtype = KRED_F32;
   k.info.acc_dtype = KRED_F32;
-  k.info.reduction = 9; // MinArgMin
-  k.info.num_args = 2;
-  k.info.arg_category = argminCategories;
-  k.info.arg_dim = argminDims;
-  k.info.out_value_dim = 1;
-  k.info.out_index_dim = 1;
-  k.info.state_values = 1;
-  k.info.state_indices = 1;
   k.info.row_block = 8;
   k.run = argminRun;
   k.merge = argminMerge;
@@ -227,6 +208,26 @@ std::vector<double> dotReference(const std::vector<double> &x,
   return out;
 }
 
+/// Random inputs of the dot kernel (x: `rows` rows, y and w: `reduced`
+/// rows, the parameter p), their argument array and the float64 reference.
+struct DotInputs {
+  int64_t rows, reduced;
+  std::vector<double> x, y, w;
+  double p;
+  const void *args[4];
+
+  DotInputs(int64_t rows, int64_t reduced, double p = 0.5)
+      : rows(rows), reduced(reduced), x(randomVector<double>(rows * kDim, 1)),
+        y(randomVector<double>(reduced * kDim, 2)),
+        w(randomVector<double>(reduced, 3)), p(p),
+        args{x.data(), y.data(), w.data(), &this->p} {}
+  DotInputs(const DotInputs &) = delete;
+
+  std::vector<double> reference() const {
+    return dotReference(x, y, w, p, rows, reduced);
+  }
+};
+
 template <typename T>
 bool close(const std::vector<T> &got, const std::vector<double> &want,
            double rtol) {
@@ -248,13 +249,10 @@ template <typename T> void testDotAllPlans(int axis) {
   const int64_t sizes[][2] = {{1, 1},    {1, 5000}, {3, 4099},  {7, 1},
                               {17, 997}, {64, 64},  {1031, 13}, {5, 20011}};
   for (auto [rows, reduced] : sizes) {
-    auto x = randomVector<double>(rows * kDim, 1);
-    auto y = randomVector<double>(reduced * kDim, 2);
-    auto w = randomVector<double>(reduced, 3);
-    double p = 0.25;
-    auto want = dotReference(x, y, w, p, rows, reduced);
-    std::vector<T> xt(x.begin(), x.end()), yt(y.begin(), y.end()),
-        wt(w.begin(), w.end()), pt{T(p)};
+    DotInputs in(rows, reduced, 0.25);
+    auto want = in.reference();
+    std::vector<T> xt(in.x.begin(), in.x.end()), yt(in.y.begin(), in.y.end()),
+        wt(in.w.begin(), in.w.end()), pt{T(in.p)};
     const void *args[] = {xt.data(), yt.data(), wt.data(), pt.data()};
     int64_t M = axis == 1 ? rows : reduced;
     int64_t N = axis == 1 ? reduced : rows;
@@ -417,16 +415,6 @@ void testEmptyReductions() {
          KRED_OK);
 }
 
-void expectError(int status, int wanted, const char *fragment) {
-  EXPECT(status == wanted);
-  std::string message = kred_last_error();
-  if (message.find(fragment) == std::string::npos) {
-    std::fprintf(stderr, "error message '%s' lacks '%s'\n", message.c_str(),
-                 fragment);
-    ++failures;
-  }
-}
-
 void testErrors() {
   kred_kernel dot = makeDotKernel<float>(1);
   std::vector<float> x(4 * kDim, 1.f), y(6 * kDim, 1.f), w(6, 1.f), p(1, 1.f);
@@ -537,12 +525,9 @@ void testThreadCounts() {
   kred_kernel k = makeDotKernel<double>(1);
   k.run = recordingRun;
   int64_t M = 4096, N = 64;
-  auto x = randomVector<double>(M * kDim, 1);
-  auto y = randomVector<double>(N * kDim, 2);
-  auto w = randomVector<double>(N, 3);
-  double p = 0.5;
-  auto want = dotReference(x, y, w, p, M, N);
-  const void *args[] = {x.data(), y.data(), w.data(), &p};
+  DotInputs in(M, N);
+  auto want = in.reference();
+  const void *const *args = in.args;
   for (int threads : {1, 2, 4}) {
     kred_set_num_threads(threads);
     for (int split : {-1, 1}) {
@@ -591,12 +576,9 @@ void testNestedAndConcurrent() {
   kred_kernel outer = makeDotKernel<double>(1);
   outer.run = nestingRun;
   int64_t M = 100, N = 3000;
-  auto x = randomVector<double>(M * kDim, 1);
-  auto y = randomVector<double>(N * kDim, 2);
-  auto w = randomVector<double>(N, 3);
-  double p = 0.5;
-  auto want = dotReference(x, y, w, p, M, N);
-  const void *args[] = {x.data(), y.data(), w.data(), &p};
+  DotInputs in(M, N);
+  auto want = in.reference();
+  const void *const *args = in.args;
 
   std::atomic<int> bad{0};
   std::vector<std::thread> callers;
@@ -674,11 +656,10 @@ void testRanges() {
                                  {37, 1000},
                                  {301, 517},
                                  {1000, 50}}) {
-      auto x = randomVector<double>(rows * kDim, 1);
-      auto y = randomVector<double>(reduced * kDim, 2);
-      auto w = randomVector<double>(reduced, 3);
-      double p = 0.5;
-      const void *args[] = {x.data(), y.data(), w.data(), &p};
+      DotInputs in(rows, reduced);
+      const auto &x = in.x, &y = in.y, &w = in.w;
+      const double p = in.p;
+      const void *const *args = in.args;
       int64_t M = axis == 1 ? rows : reduced, N = axis == 1 ? reduced : rows;
       RangesPattern pat = randomPattern(rows, reduced, unsigned(rows));
       std::vector<double> want(rows, 0.0);
@@ -831,25 +812,21 @@ void testSizedLaunches() {
 
     // Each argument one element short: an error naming it and its counts,
     // the kernel never called and the output untouched.
-    char message[4][160];
-    std::snprintf(message[0], sizeof(message[0]),
-                  "argument 0 (%s, dim 3) is too short: %lld elements "
-                  "expected (%s = %lld rows of 3), %lld given",
-                  rowCat, (long long)exact[0], rowVar, (long long)rows,
-                  (long long)exact[0] - 1);
-    std::snprintf(message[1], sizeof(message[1]),
-                  "argument 1 (%s, dim 3) is too short: %lld elements "
-                  "expected (%s = %lld rows of 3), %lld given",
-                  redCat, (long long)exact[1], redVar, (long long)reduced,
-                  (long long)exact[1] - 1);
-    std::snprintf(message[2], sizeof(message[2]),
-                  "argument 2 (%s, dim 1) is too short: %lld elements "
-                  "expected (%s = %lld rows of 1), %lld given",
-                  redCat, (long long)exact[2], redVar, (long long)reduced,
-                  (long long)exact[2] - 1);
-    std::snprintf(message[3], sizeof(message[3]),
-                  "argument 3 (Pm, dim 1) is too short: 1 element expected, "
-                  "0 given");
+    auto tooShort = [](int arg, const char *cat, int64_t dim,
+                       const char *var, int64_t n) {
+      char text[160];
+      std::snprintf(text, sizeof(text),
+                    "argument %d (%s, dim %lld) is too short: %lld elements "
+                    "expected (%s = %lld rows of %lld), %lld given",
+                    arg, cat, (long long)dim, (long long)(n * dim), var,
+                    (long long)n, (long long)dim, (long long)(n * dim - 1));
+      return std::string(text);
+    };
+    const std::string message[4] = {
+        tooShort(0, rowCat, kDim, rowVar, rows),
+        tooShort(1, redCat, kDim, redVar, reduced),
+        tooShort(2, redCat, 1, redVar, reduced),
+        "argument 3 (Pm, dim 1) is too short: 1 element expected, 0 given"};
     for (int bad = 0; bad < 4; ++bad) {
       int64_t sizes[4] = {exact[0], exact[1], exact[2], exact[3]};
       sizes[bad] -= 1;
@@ -858,7 +835,7 @@ void testSizedLaunches() {
       kred_launch_options opts{2, 1};
       expectError(kred_cpu_launch_sized(&dot, args, sizes, M, N, out.data(),
                                         rows, nullptr, 0, &opts),
-                  KRED_ERR_INVALID_ARGUMENT, message[bad]);
+                  KRED_ERR_INVALID_ARGUMENT, message[bad].c_str());
       EXPECT(std::string(kred_last_error()).rfind("kernel 'dot': ", 0) == 0);
       EXPECT(countedRuns == 0);
       EXPECT(std::all_of(out.begin(), out.end(),
@@ -1021,16 +998,10 @@ void testSizedLaunches() {
 
 /// The sized GPU launch checks the sizes before it looks for a device.
 void testSizedGpuLaunch() {
-  kred_gpu_kernel k{};
-  k.info = makeDotKernel<float>(1).info;
-  k.run_entry = "dot_gpu";
-  k.merge_entry = "dot_gpu_merge";
-  k.block_threads = 128;
-  k.rows_per_thread = 1;
   static const char ptx[] = "not a real image";
   kred_gpu_image image{80, 0, ptx, sizeof(ptx)};
-  k.num_images = 1;
-  k.images = &image;
+  kred_gpu_kernel k = makeGpuKernel(makeDotKernel<float>(1).info, "dot_gpu",
+                                    "dot_gpu_merge", 128, 1, 0, &image, 1);
   // Device pointers are only compared and checked for alignment here.
   const void *args[] = {reinterpret_cast<const void *>(0x10000),
                         reinterpret_cast<const void *>(0x20000),
@@ -1172,13 +1143,10 @@ void throwingMerge(void *, int64_t *, const void *, const int64_t *, int64_t) {
 
 void testExceptions() {
   int64_t M = 2000, N = 3000;
-  auto x = randomVector<double>(M * kDim, 1);
-  auto y = randomVector<double>(N * kDim, 2);
-  auto w = randomVector<double>(N, 3);
-  double p = 0.5;
-  const void *args[] = {x.data(), y.data(), w.data(), &p};
+  DotInputs in(M, N);
+  const void *const *args = in.args;
   const int64_t sizes[] = {M * kDim, N * kDim, N, 1};
-  auto want = dotReference(x, y, w, p, M, N);
+  auto want = in.reference();
 
   kred_kernel k = makeDotKernel<double>(1);
   for (int threads : {1, 2, 4, 8}) {
@@ -1271,10 +1239,5 @@ int main() {
   testExceptions();
   // After the exceptions: nested and concurrent launches still work.
   testNestedAndConcurrent();
-  if (failures) {
-    std::printf("FAILED: %d\n", failures);
-    return 1;
-  }
-  std::printf("runtime tests: OK\n");
-  return 0;
+  return report("runtime tests");
 }
