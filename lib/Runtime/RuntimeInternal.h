@@ -82,6 +82,27 @@ void writeIdentity(const kred_kernel_info &info, int64_t r0, int64_t r1,
 /// KRED_ERR_INTERNAL.
 int failFromCurrentException(const char *who, const kred_kernel_info *info);
 
+/// The body of C API function `who`: clears the last error, runs `launch`
+/// (which returns a kred_status) and turns an exception it throws into a
+/// status (failFromCurrentException, naming `kernel`'s kernel if any).
+template <typename Kernel, typename Launch>
+int guardedLaunch(const char *who, const Kernel *kernel, Launch &&launch) {
+  clearError();
+  try {
+    return launch();
+  } catch (...) {
+    return failFromCurrentException(who, kernel ? &kernel->info : nullptr);
+  }
+}
+
+/// Checks what every CPU launch checks first: the kernel (non-NULL, a valid
+/// description, its three functions; `who` names the entry point when it is
+/// NULL), M and N, and the thread count of `options` (may be NULL), which
+/// gives `threads` (the runtime's default when 0).
+int checkCpuLaunch(const char *who, const kred_kernel *kernel, int64_t M,
+                   int64_t N, const kred_launch_options *options,
+                   int *threads);
+
 /// A ranges= launch's rows [r0, r1) reduced over the intervals [first,
 /// last) of red_ranges (first == last: nothing to reduce, the identity).
 struct RangePiece {

@@ -29,25 +29,11 @@
 #include <new>
 #include <vector>
 
-using kred::detail::ThreadPool;
+using namespace kred::detail;
 
 namespace {
 
-using kred::detail::BufferSizes;
-using kred::detail::checkArrays;
-using kred::detail::writeIdentity;
-using kred::detail::checkedMul;
-using kred::detail::checkInfo;
-using kred::detail::fail;
-using kred::detail::kernelName;
-
-using kred::detail::allocateScratch;
-using kred::detail::ceilDiv;
-using kred::detail::kSerialPairs;
-using kred::detail::kTasksPerThread;
-using kred::detail::Scratch;
-
-using Piece = kred::detail::RangePiece;
+using Piece = RangePiece;
 
 } // namespace
 
@@ -128,15 +114,26 @@ int checkRanges(const kred_kernel_info &info, int64_t rows, int64_t reduced,
   const char *name = kernelName(info);
   const char *rowVar = info.axis == 1 ? "i" : "j";
   const char *redVar = info.axis == 1 ? "j" : "i";
+  // Interval #index [s, e) of `ranges` (what: "block 2 of output rows")
+  // within [0, limit].
+  auto checkInterval = [&](const char *what, int64_t index,
+                           const char *where, const char *ranges,
+                           const char *var, const int64_t *bounds,
+                           int64_t limit) -> int {
+    int64_t s = bounds[2 * index], e = bounds[2 * index + 1];
+    if (s >= 0 && e >= s && e <= limit)
+      return KRED_OK;
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': %s %lld%s (%s_%s) is [%lld, %lld), not a range "
+                "within [0, %lld]",
+                name, what, static_cast<long long>(index), where, ranges, var,
+                static_cast<long long>(s), static_cast<long long>(e),
+                static_cast<long long>(limit));
+  };
   for (int64_t b = 0; b < numBlocks; ++b) {
-    int64_t s = blocks[2 * b], e = blocks[2 * b + 1];
-    if (s < 0 || e < s || e > rows)
-      return fail(KRED_ERR_INVALID_ARGUMENT,
-                  "kernel '%s': block %lld of output rows (ranges_%s) is "
-                  "[%lld, %lld), not a range within [0, %lld]",
-                  name, static_cast<long long>(b), rowVar,
-                  static_cast<long long>(s), static_cast<long long>(e),
-                  static_cast<long long>(rows));
+    if (int status = checkInterval("block", b, " of output rows", "ranges",
+                                   rowVar, blocks, rows))
+      return status;
     int64_t prev = b == 0 ? 0 : slices[b - 1];
     if (slices[b] < prev || slices[b] > numRed)
       return fail(KRED_ERR_INVALID_ARGUMENT,
@@ -147,16 +144,10 @@ int checkRanges(const kred_kernel_info &info, int64_t rows, int64_t reduced,
                   static_cast<long long>(slices[b]),
                   static_cast<long long>(prev), static_cast<long long>(numRed));
   }
-  for (int64_t l = 0; l < numRed; ++l) {
-    int64_t s = redRanges[2 * l], e = redRanges[2 * l + 1];
-    if (s < 0 || e < s || e > reduced)
-      return fail(KRED_ERR_INVALID_ARGUMENT,
-                  "kernel '%s': reduction range %lld (redranges_%s) is "
-                  "[%lld, %lld), not a range within [0, %lld]",
-                  name, static_cast<long long>(l), redVar,
-                  static_cast<long long>(s), static_cast<long long>(e),
-                  static_cast<long long>(reduced));
-  }
+  for (int64_t l = 0; l < numRed; ++l)
+    if (int status = checkInterval("reduction range", l, "", "redranges",
+                                   redVar, redRanges, reduced))
+      return status;
   return KRED_OK;
 }
 
@@ -168,30 +159,11 @@ int launchRanges(const kred_kernel *kernel, const void *const *args, int64_t M,
                  const int64_t *slices, int64_t numRed,
                  const int64_t *redRanges, const int64_t *rangeSizes,
                  const kred_launch_options *options) {
-  if (!kernel)
-    return fail(KRED_ERR_INVALID_ARGUMENT,
-                "kred_cpu_launch_ranges: kernel is NULL");
-  const kred_kernel_info &info = kernel->info;
-  if (int status = checkInfo(info))
+  int threads = 1;
+  if (int status = checkCpuLaunch("kred_cpu_launch_ranges", kernel, M, N,
+                                  options, &threads))
     return status;
-  if (!kernel->run || !kernel->merge || !kernel->finalize)
-    return fail(KRED_ERR_INVALID_ARGUMENT,
-                "kernel '%s': missing run/merge/finalize function",
-                kernelName(info));
-  if (M < 0 || N < 0)
-    return fail(KRED_ERR_INVALID_ARGUMENT,
-                "kernel '%s': negative size (M = %lld, N = %lld)",
-                kernelName(info), static_cast<long long>(M),
-                static_cast<long long>(N));
-  int threads = kred_get_num_threads();
-  if (options) {
-    if (options->num_threads < 0)
-      return fail(KRED_ERR_INVALID_ARGUMENT,
-                  "kernel '%s': negative thread count %d", kernelName(info),
-                  options->num_threads);
-    if (options->num_threads > 0)
-      threads = options->num_threads;
-  }
+  const kred_kernel_info &info = kernel->info;
   int64_t rows = info.axis == 1 ? M : N;
   int64_t reduced = info.axis == 1 ? N : M;
   if (int status = checkArrays(info, args, M, N, out, outIdx, rows, sizes))
@@ -366,18 +338,14 @@ int kred_cpu_launch_ranges_sized(
     const int64_t *slices, int64_t slices_elements, int64_t num_red,
     const int64_t *red_ranges, int64_t red_ranges_elements,
     const kred_launch_options *options) {
-  kred::detail::clearError();
-  try {
+  return guardedLaunch("kred_cpu_launch_ranges_sized", kernel, [&] {
     BufferSizes sizes{arg_elements, out_elements, out_idx_elements};
     const int64_t rangeSizes[3] = {blocks_elements, slices_elements,
                                    red_ranges_elements};
     return launchRanges(kernel, args, M, N, out, out_idx, &sizes, num_blocks,
                         blocks, slices, num_red, red_ranges, rangeSizes,
                         options);
-  } catch (...) {
-    return kred::detail::failFromCurrentException(
-        "kred_cpu_launch_ranges_sized", kernel ? &kernel->info : nullptr);
-  }
+  });
 }
 
 int kred_cpu_launch_ranges(const kred_kernel *kernel, const void *const *args,
@@ -386,14 +354,10 @@ int kred_cpu_launch_ranges(const kred_kernel *kernel, const void *const *args,
                            const int64_t *slices, int64_t num_red,
                            const int64_t *red_ranges,
                            const kred_launch_options *options) {
-  kred::detail::clearError();
-  try {
+  return guardedLaunch("kred_cpu_launch_ranges", kernel, [&] {
     return launchRanges(kernel, args, M, N, out, out_idx, nullptr, num_blocks,
                         blocks, slices, num_red, red_ranges, nullptr, options);
-  } catch (...) {
-    return kred::detail::failFromCurrentException(
-        "kred_cpu_launch_ranges", kernel ? &kernel->info : nullptr);
-  }
+  });
 }
 
 } // extern "C"

@@ -49,20 +49,9 @@ int kred::detail::fail(int status, const char *fmt, ...) {
 
 void kred::detail::clearError() { lastError.clear(); }
 
-namespace {
+using namespace kred::detail;
 
-using kred::detail::allocateScratch;
-using kred::detail::ceilDiv;
-using kred::detail::checkArrays;
-using kred::detail::checkedMul;
-using kred::detail::checkInfo;
-using kred::detail::fail;
-using kred::detail::kernelName;
-using kred::detail::kSerialPairs;
-using kred::detail::kTasksPerThread;
-using kred::detail::Scratch;
-using kred::detail::writeIdentity;
-using kred::detail::BufferSizes;
+namespace {
 
 //===----------------------------------------------------------------------===//
 // Reduction identities (kinds numbered as ReductionKind in
@@ -184,18 +173,6 @@ const char *categoryName(int32_t cat) {
   }
 }
 
-int checkKernel(const kred_kernel *kernel) {
-  if (!kernel)
-    return fail(KRED_ERR_INVALID_ARGUMENT, "kred_cpu_launch: kernel is NULL");
-  if (int status = checkInfo(kernel->info))
-    return status;
-  if (!kernel->run || !kernel->merge || !kernel->finalize)
-    return fail(KRED_ERR_INVALID_ARGUMENT,
-                "kernel '%s': missing run/merge/finalize function",
-                kernelName(kernel->info));
-  return KRED_OK;
-}
-
 //===----------------------------------------------------------------------===//
 // Work decomposition
 //===----------------------------------------------------------------------===//
@@ -270,29 +247,16 @@ int currentThreads() {
 int launch(const kred_kernel *kernel, const void *const *args, int64_t M,
            int64_t N, void *out, int64_t *outIdx, const BufferSizes *sizes,
            const kred_launch_options *options) {
-  if (int status = checkKernel(kernel))
+  int threads = 1;
+  if (int status =
+          checkCpuLaunch("kred_cpu_launch", kernel, M, N, options, &threads))
     return status;
   const kred_kernel_info &info = kernel->info;
-  if (M < 0 || N < 0)
+  int32_t split = options ? options->split : -1;
+  if (split < -1 || split > 1)
     return fail(KRED_ERR_INVALID_ARGUMENT,
-                "kernel '%s': negative size (M = %lld, N = %lld)",
-                kernelName(info), static_cast<long long>(M),
-                static_cast<long long>(N));
-  int threads = currentThreads();
-  int32_t split = -1;
-  if (options) {
-    if (options->num_threads < 0)
-      return fail(KRED_ERR_INVALID_ARGUMENT,
-                  "kernel '%s': negative thread count %d", kernelName(info),
-                  options->num_threads);
-    if (options->num_threads > 0)
-      threads = options->num_threads;
-    if (options->split < -1 || options->split > 1)
-      return fail(KRED_ERR_INVALID_ARGUMENT,
-                  "kernel '%s': split must be -1, 0 or 1 (got %d)",
-                  kernelName(info), options->split);
-    split = options->split;
-  }
+                "kernel '%s': split must be -1, 0 or 1 (got %d)",
+                kernelName(info), split);
   int64_t rows = info.axis == 1 ? M : N;
   int64_t reduced = info.axis == 1 ? N : M;
   if (int status = checkArrays(info, args, M, N, out, outIdx, rows, sizes))
@@ -382,6 +346,36 @@ int launch(const kred_kernel *kernel, const void *const *args, int64_t M,
 //===----------------------------------------------------------------------===//
 // Checks (shared with kred_cuda.cpp)
 //===----------------------------------------------------------------------===//
+
+int kred::detail::checkCpuLaunch(const char *who, const kred_kernel *kernel,
+                                 int64_t M, int64_t N,
+                                 const kred_launch_options *options,
+                                 int *threads) {
+  if (!kernel)
+    return fail(KRED_ERR_INVALID_ARGUMENT, "%s: kernel is NULL", who);
+  const kred_kernel_info &info = kernel->info;
+  if (int status = checkInfo(info))
+    return status;
+  if (!kernel->run || !kernel->merge || !kernel->finalize)
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': missing run/merge/finalize function",
+                kernelName(info));
+  if (M < 0 || N < 0)
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': negative size (M = %lld, N = %lld)",
+                kernelName(info), static_cast<long long>(M),
+                static_cast<long long>(N));
+  *threads = currentThreads();
+  if (options) {
+    if (options->num_threads < 0)
+      return fail(KRED_ERR_INVALID_ARGUMENT,
+                  "kernel '%s': negative thread count %d", kernelName(info),
+                  options->num_threads);
+    if (options->num_threads > 0)
+      *threads = options->num_threads;
+  }
+  return KRED_OK;
+}
 
 /// a * b, or -1 on overflow (a, b >= 0).
 int64_t kred::detail::checkedMul(int64_t a, int64_t b) {
@@ -576,26 +570,18 @@ int kred_cpu_launch_sized(const kred_kernel *kernel, const void *const *args,
                           void *out, int64_t out_elements, int64_t *out_idx,
                           int64_t out_idx_elements,
                           const kred_launch_options *options) {
-  kred::detail::clearError();
-  try {
+  return guardedLaunch("kred_cpu_launch_sized", kernel, [&] {
     BufferSizes sizes{arg_elements, out_elements, out_idx_elements};
     return launch(kernel, args, M, N, out, out_idx, &sizes, options);
-  } catch (...) {
-    return kred::detail::failFromCurrentException(
-        "kred_cpu_launch_sized", kernel ? &kernel->info : nullptr);
-  }
+  });
 }
 
 int kred_cpu_launch(const kred_kernel *kernel, const void *const *args,
                     int64_t M, int64_t N, void *out, int64_t *out_idx,
                     const kred_launch_options *options) {
-  kred::detail::clearError();
-  try {
+  return guardedLaunch("kred_cpu_launch", kernel, [&] {
     return launch(kernel, args, M, N, out, out_idx, nullptr, options);
-  } catch (...) {
-    return kred::detail::failFromCurrentException(
-        "kred_cpu_launch", kernel ? &kernel->info : nullptr);
-  }
+  });
 }
 
 int kred_runtime_api_version(void) { return KRED_RUNTIME_API_VERSION; }
