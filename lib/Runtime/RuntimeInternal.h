@@ -95,6 +95,12 @@ int guardedLaunch(const char *who, const Kernel *kernel, Launch &&launch) {
   }
 }
 
+/// The bytes of `copies` x `rows` rows of a kernel's partial accumulators
+/// (state values, state indices), in `valueBytes` and `indexBytes`; a
+/// status with the message set when they overflow.
+int stateBytes(const kred_kernel_info &info, int64_t rows, int64_t copies,
+               size_t *valueBytes, size_t *indexBytes);
+
 /// Checks what every CPU launch checks first: the kernel (non-NULL, a valid
 /// description, its three functions; `who` names the entry point when it is
 /// NULL), M and N, and the thread count of `options` (may be NULL), which

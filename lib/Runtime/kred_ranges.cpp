@@ -198,16 +198,9 @@ int launchRanges(const kred_kernel *kernel, const void *const *args, int64_t M,
     }
   }
 
-  size_t accSize = kred_dtype_size(info.acc_dtype);
-  int64_t values = checkedMul(stateRows, info.state_values);
-  int64_t indices = checkedMul(stateRows, info.state_indices);
-  if (values < 0 || indices < 0 ||
-      checkedMul(values, static_cast<int64_t>(accSize)) < 0)
-    return fail(KRED_ERR_OUT_OF_MEMORY,
-                "kernel '%s': partial accumulators too large",
-                kernelName(info));
-  size_t valueBytes = static_cast<size_t>(values) * accSize;
-  size_t indexBytes = static_cast<size_t>(indices) * sizeof(int64_t);
+  size_t valueBytes = 0, indexBytes = 0;
+  if (int status = stateBytes(info, stateRows, 1, &valueBytes, &indexBytes))
+    return status;
 
   kred_run_fn run = kernel->run;
   kred_merge_fn merge = kernel->merge;

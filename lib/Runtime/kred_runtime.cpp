@@ -283,26 +283,22 @@ int launch(const kred_kernel *kernel, const void *const *args, int64_t M,
   }
 
   // Split: partial accumulators per chunk, merged in order, then finalized.
+  size_t valueBytes = 0, indexBytes = 0;
+  if (int status =
+          stateBytes(info, rows, plan.numChunks, &valueBytes, &indexBytes))
+    return status;
+  // Per chunk (no overflow: the totals fit).
   size_t accSize = kred_dtype_size(info.acc_dtype);
-  int64_t valuesPerChunk = checkedMul(rows, info.state_values);
-  int64_t indicesPerChunk = checkedMul(rows, info.state_indices);
-  int64_t totalValues = checkedMul(valuesPerChunk, plan.numChunks);
-  int64_t totalIndices = checkedMul(indicesPerChunk, plan.numChunks);
-  if (totalValues < 0 || totalIndices < 0 ||
-      checkedMul(totalValues, static_cast<int64_t>(accSize)) < 0)
-    return fail(KRED_ERR_OUT_OF_MEMORY,
-                "kernel '%s': partial accumulators too large",
-                kernelName(info));
-  Scratch values = allocateScratch(static_cast<size_t>(totalValues) * accSize);
-  Scratch indices =
-      allocateScratch(static_cast<size_t>(totalIndices) * sizeof(int64_t));
-  if ((totalValues > 0 && !values) || (totalIndices > 0 && !indices))
+  int64_t valuesPerChunk = rows * info.state_values;
+  int64_t indicesPerChunk = rows * info.state_indices;
+  Scratch values = allocateScratch(valueBytes);
+  Scratch indices = allocateScratch(indexBytes);
+  if ((valueBytes > 0 && !values) || (indexBytes > 0 && !indices))
     return fail(KRED_ERR_OUT_OF_MEMORY,
                 "kernel '%s': cannot allocate %lld bytes of partial "
                 "accumulators",
                 kernelName(info),
-                static_cast<long long>(totalValues * accSize +
-                                       totalIndices * sizeof(int64_t)));
+                static_cast<long long>(valueBytes + indexBytes));
   char *valueBase = static_cast<char *>(values.get());
   int64_t *indexBase = static_cast<int64_t *>(indices.get());
   auto stateValues = [&](int64_t chunk, int64_t r0) -> char * {
@@ -346,6 +342,23 @@ int launch(const kred_kernel *kernel, const void *const *args, int64_t M,
 //===----------------------------------------------------------------------===//
 // Checks (shared with kred_cuda.cpp)
 //===----------------------------------------------------------------------===//
+
+int kred::detail::stateBytes(const kred_kernel_info &info, int64_t rows,
+                             int64_t copies, size_t *valueBytes,
+                             size_t *indexBytes) {
+  size_t accSize = kred_dtype_size(info.acc_dtype);
+  int64_t values = checkedMul(checkedMul(rows, info.state_values), copies);
+  int64_t indices = checkedMul(checkedMul(rows, info.state_indices), copies);
+  if (values < 0 || indices < 0 ||
+      checkedMul(values, static_cast<int64_t>(accSize)) < 0 ||
+      checkedMul(indices, static_cast<int64_t>(sizeof(int64_t))) < 0)
+    return fail(KRED_ERR_OUT_OF_MEMORY,
+                "kernel '%s': partial accumulators too large",
+                kernelName(info));
+  *valueBytes = static_cast<size_t>(values) * accSize;
+  *indexBytes = static_cast<size_t>(indices) * sizeof(int64_t);
+  return KRED_OK;
+}
 
 int kred::detail::checkCpuLaunch(const char *who, const kred_kernel *kernel,
                                  int64_t M, int64_t N,
