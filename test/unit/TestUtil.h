@@ -80,23 +80,12 @@ kred_kernel_info makeKernelInfo(const char *name, const char *formula,
                                 const int32_t (&categories)[NumArgs],
                                 const int64_t (&dims)[NumArgs],
                                 int64_t indices = 0) {
-  kred_kernel_info info{};
-  info.abi_version = KRED_ABI_VERSION;
-  info.name = name;
-  info.formula = formula;
-  info.axis = 1;
-  info.dtype = KRED_F64;
-  info.acc_dtype = KRED_F64;
-  info.reduction = reduction;
-  info.num_args = static_cast<int32_t>(NumArgs);
-  info.arg_category = categories;
-  info.arg_dim = dims;
-  info.out_value_dim = 1;
-  info.out_index_dim = indices;
-  info.state_values = 1;
-  info.state_indices = indices;
-  info.row_block = 1;
-  return info;
+  // The fields in the order of kred_kernel_info.
+  return {KRED_ABI_VERSION, name, formula, /*axis=*/1,
+          /*dtype=*/KRED_F64, /*acc_dtype=*/KRED_F64, reduction,
+          static_cast<int32_t>(NumArgs), categories, dims,
+          /*out_value_dim=*/1, /*out_index_dim=*/indices,
+          /*state_values=*/1, /*state_indices=*/indices, /*row_block=*/1};
 }
 
 /// A GPU kernel of `info` whose entries are NAME_gpu and NAME_gpu_merge
@@ -109,16 +98,8 @@ inline kred_gpu_kernel makeGpuKernel(const kred_kernel_info &info,
                                      int32_t sharedBytes,
                                      const kred_gpu_image *images,
                                      int32_t numImages) {
-  kred_gpu_kernel k{};
-  k.info = info;
-  k.run_entry = runEntry;
-  k.merge_entry = mergeEntry;
-  k.block_threads = blockThreads;
-  k.rows_per_thread = rowsPerThread;
-  k.shared_bytes = sharedBytes;
-  k.num_images = numImages;
-  k.images = images;
-  return k;
+  return {info,          runEntry,    mergeEntry, blockThreads,
+          rowsPerThread, sharedBytes, numImages,  images};
 }
 
 } // namespace
