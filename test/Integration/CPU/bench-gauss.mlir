@@ -5,7 +5,7 @@
 //   %t.exe 10000 10000 15 <vector ops per 16 pairs>
 //
 // RUN: kred-opt %s --kred-to-llvm-cpu | %mlir-translate --mlir-to-llvmir -o %t.ll
-// RUN: %cc -O3 -march=native -w %t.ll %S/Inputs/bench_gauss.c -lpthread -lm -o %t.exe
+// RUN: %cc -O3 -march=native -w %t.ll %S/Inputs/bench_gauss.c %microbench -lpthread -lm -o %t.exe
 // RUN: %t.exe 300 200 3 | FileCheck %s
 // CHECK: max relative error vs float64: {{[0-9.]+e-0[6-9]}}
 // CHECK: threads=1 M=300 N=200

@@ -10,7 +10,8 @@
  *
  *   kred-opt gauss.mlir --kred-to-llvm-cpu | mlir-translate --mlir-to-llvmir
  *     -o gauss.ll
- *   clang -O3 -march=native gauss.ll bench_gauss.c -lpthread -lm -o bench
+ *   clang -O3 -march=native gauss.ll bench_gauss.c \
+ *     bench/kredbench/microbench.c -lpthread -lm -o bench
  *   ./bench [M N runs ops_per_vector]
  *
  *===----------------------------------------------------------------------===*/
@@ -26,6 +27,10 @@
 void gauss_run(const void *const *args, int64_t M, int64_t N, int64_t r0,
                int64_t r1, int64_t k0, int64_t k1, void *out, int64_t *out_idx,
                void *state_values, int64_t *state_indices);
+
+/* The clock from chains of dependent imul (bench/kredbench/microbench.c, the
+ * best of `reps` tries: on a shared machine, the clock this process gets). */
+double kb_clock_ghz(int reps);
 
 static double now(void) {
   struct timespec ts;
@@ -68,26 +73,6 @@ static int cmp(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-/* Clock estimate: chains of dependent imul (3-cycle latency; Golden Cove
- * executes immediate adds at rename, so add chains overestimate). The
- * fastest of a few tries, to skip preemptions on a busy machine: on a shared
- * machine this is the effective clock this process gets. */
-static double measure_ghz(void) {
-  double best = 0;
-  for (int rep = 0; rep < 5; ++rep) {
-    uint64_t n = 10000000, x = 3;
-    double t0 = now();
-    for (uint64_t i = 0; i < n; ++i)
-      __asm__ volatile("imul %0, %0\n\timul %0, %0\n\timul %0, %0\n\t"
-                       "imul %0, %0\n\timul %0, %0\n\timul %0, %0\n\t"
-                       "imul %0, %0\n\timul %0, %0"
-                       : "+r"(x));
-    double ghz = 3 * 8.0 * n / (now() - t0) * 1e-9;
-    best = ghz > best ? ghz : best;
-  }
-  return best;
-}
-
 int main(int argc, char **argv) {
   int64_t M = argc > 1 ? atoll(argv[1]) : 10000;
   int64_t N = argc > 2 ? atoll(argv[2]) : 10000;
@@ -121,7 +106,7 @@ int main(int argc, char **argv) {
   }
   printf("max relative error vs float64: %.2e\n", worst);
 
-  double ghz = measure_ghz();
+  double ghz = kb_clock_ghz(5);
   printf("clock (dependent imul chains): %.2f GHz\n", ghz);
   for (int threads = 1; threads <= 2; ++threads) {
     double t[32];

@@ -6,15 +6,6 @@
 
 #include "harness.h"
 
-#define DECLARE_KERNEL(name)                                                   \
-  void name##_run(const void *const *, int64_t, int64_t, int64_t, int64_t,   \
-                  int64_t, int64_t, void *, int64_t *, void *, int64_t *);     \
-  void name##_merge(void *, int64_t *, const void *, const int64_t *,          \
-                    int64_t);                                                  \
-  void name##_finalize(const void *, const int64_t *, int64_t, int64_t,       \
-                       void *, int64_t *);
-#define KERNEL_FNS(name) name##_run, name##_merge, name##_finalize
-
 DECLARE_KERNEL(scalprod_200)
 DECLARE_KERNEL(gauss_lse_301)
 DECLARE_KERNEL(weighted_knn_200)
@@ -64,10 +55,6 @@ static void init_weights(int p, int64_t n, int dim, double *x, unsigned *s) {
   for (int64_t i = 0; i < n * dim; ++i)
     x[i] = p == 2 ? 0.1 + rnd(s) : rnd_nonzero(s);
 }
-
-#define CI KRED_CAT_I
-#define CJ KRED_CAT_J
-#define CP KRED_CAT_P
 
 static const kernel kernels[] = {
     {"scalprod_200", KERNEL_FNS(scalprod_200), REF_SUM, 1, KRED_F32, KRED_F32,

@@ -6,15 +6,6 @@
 
 #include "harness.h"
 
-#define DECLARE_KERNEL(name)                                                   \
-  void name##_run(const void *const *, int64_t, int64_t, int64_t, int64_t,   \
-                  int64_t, int64_t, void *, int64_t *, void *, int64_t *);     \
-  void name##_merge(void *, int64_t *, const void *, const int64_t *,          \
-                    int64_t);                                                  \
-  void name##_finalize(const void *, const int64_t *, int64_t, int64_t,       \
-                       void *, int64_t *);
-#define KERNEL_FNS(name) name##_run, name##_merge, name##_finalize
-
 /* Sorted knots for BSpline (position 0). */
 static void init_knots(int p, int64_t n, int dim, double *x, unsigned *seed) {
   static const double knots[6] = {-1.0, -0.55, 0.0, 0.3, 0.6, 1.0};

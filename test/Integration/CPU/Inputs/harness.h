@@ -27,6 +27,24 @@
 #define MAX_ARGS 8
 #define MAX_DIM 4096
 
+/* The three entry points of kernel NAME (the ABI of kred_runtime.h), and
+ * their initializer in a `kernel` table row. */
+#define DECLARE_KERNEL(name)                                                   \
+  void name##_run(const void *const *, int64_t, int64_t, int64_t, int64_t,   \
+                  int64_t, int64_t, void *, int64_t *, void *, int64_t *);     \
+  void name##_merge(void *, int64_t *, const void *, const int64_t *,          \
+                    int64_t);                                                  \
+  void name##_finalize(const void *, const int64_t *, int64_t, int64_t,       \
+                       void *, int64_t *);
+#define KERNEL_FNS(name) name##_run, name##_merge, name##_finalize
+
+/* Short names for the kernel tables. */
+#define F32 KRED_F32
+#define F64 KRED_F64
+#define CI KRED_CAT_I
+#define CJ KRED_CAT_J
+#define CP KRED_CAT_P
+
 /* Reference reductions (per output row, per component of F). */
 enum ref_kind {
   REF_SUM,

@@ -6,7 +6,6 @@
 
 #include "harness.h"
 
-
 static double sqdist(const double *a, const double *b, int d) {
   double s = 0;
   for (int c = 0; c < d; ++c)
@@ -47,16 +46,6 @@ static void f_softmax(const kernel *k, const double *const *v, double *f, double
   for (int c = 0; c < k->gdim; ++c)
     g[c] = v[2][c];
 }
-
-
-#define DECLARE_KERNEL(name)                                                   \
-  void name##_run(const void *const *, int64_t, int64_t, int64_t, int64_t,   \
-                  int64_t, int64_t, void *, int64_t *, void *, int64_t *);     \
-  void name##_merge(void *, int64_t *, const void *, const int64_t *,          \
-                    int64_t);                                                  \
-  void name##_finalize(const void *, const int64_t *, int64_t, int64_t,       \
-                       void *, int64_t *);
-#define KERNEL_FNS(name) name##_run, name##_merge, name##_finalize
 
 DECLARE_KERNEL(sum_xy_1_f32)
 DECLARE_KERNEL(sum_xy_3_f32)

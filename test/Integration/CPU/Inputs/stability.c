@@ -6,15 +6,6 @@
 
 #include "harness.h"
 
-#define DECLARE_KERNEL(name)                                                   \
-  void name##_run(const void *const *, int64_t, int64_t, int64_t, int64_t,   \
-                  int64_t, int64_t, void *, int64_t *, void *, int64_t *);     \
-  void name##_merge(void *, int64_t *, const void *, const int64_t *,          \
-                    int64_t);                                                  \
-  void name##_finalize(const void *, const int64_t *, int64_t, int64_t,       \
-                       void *, int64_t *);
-#define KERNEL_FNS(name) name##_run, name##_merge, name##_finalize
-
 DECLARE_KERNEL(lse_f32)
 DECLARE_KERNEL(lse_f64)
 DECLARE_KERNEL(lse_weight_f32)
@@ -26,18 +17,15 @@ DECLARE_KERNEL(max_argmax_ties_f32)
 DECLARE_KERNEL(argkmin5_ties_f32)
 DECLARE_KERNEL(kmin_argkmin10_ties_f32)
 DECLARE_KERNEL(kmin_argkmin64_ties_f64)
-DECLARE_KERNEL(sum_div_block_f32)
-DECLARE_KERNEL(sum_add_block_f32)
-DECLARE_KERNEL(sum_div_block_f64)
-DECLARE_KERNEL(sum_add_block_f64)
-DECLARE_KERNEL(sum_div_kahan_f32)
-DECLARE_KERNEL(sum_add_kahan_f32)
-DECLARE_KERNEL(sum_div_kahan_f64)
-DECLARE_KERNEL(sum_add_kahan_f64)
-DECLARE_KERNEL(sum_div_direct_f32)
-DECLARE_KERNEL(sum_add_direct_f32)
-DECLARE_KERNEL(sum_div_direct_f64)
-DECLARE_KERNEL(sum_add_direct_f64)
+/* sum_div_ACC_DT and sum_add_ACC_DT: x / y and x + y. */
+#define DECLARE_SUM_SPECIAL(acc, dt)                                           \
+  DECLARE_KERNEL(sum_div_##acc##_##dt) DECLARE_KERNEL(sum_add_##acc##_##dt)
+DECLARE_SUM_SPECIAL(block, f32)
+DECLARE_SUM_SPECIAL(block, f64)
+DECLARE_SUM_SPECIAL(kahan, f32)
+DECLARE_SUM_SPECIAL(kahan, f64)
+DECLARE_SUM_SPECIAL(direct, f32)
+DECLARE_SUM_SPECIAL(direct, f64)
 DECLARE_KERNEL(lse_rawweight_f32)
 DECLARE_KERNEL(lse_rawweight_f64)
 
@@ -149,10 +137,20 @@ static void init_nan_w(int p, int64_t n, int dim, double *x, unsigned *s) {
     x[i] = (p == 2 && i % 11 == 4) ? NAN : rnd_nonzero(s);
 }
 
-#define F32 KRED_F32
-#define F64 KRED_F64
-#define CI KRED_CAT_I
-#define CJ KRED_CAT_J
+/* One case of a plain sum (F = x OP y): kernel sum_OP_ACC_DT on INIT. */
+#define SUM_CASE(op, acc, dt, DT, tol, init)                                   \
+  {"sum_" #op "_" #acc "_" #dt "/" #init,                                      \
+   KERNEL_FNS(sum_##op##_##acc##_##dt),                                        \
+   REF_SUM, 1, DT, DT, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_##op, init_##init,      \
+   tol, 0, 0}
+/* The special values of a plain sum in one accumulation mode: x / 0, +inf,
+ * -inf, both (inf - inf is NaN), NaN. */
+#define SUM_SPECIAL_CASES(acc, dt, DT, tol)                                    \
+  SUM_CASE(div, acc, dt, DT, tol, zeros),                                      \
+      SUM_CASE(add, acc, dt, DT, tol, posinf),                                 \
+      SUM_CASE(add, acc, dt, DT, tol, neginf_terms),                           \
+      SUM_CASE(add, acc, dt, DT, tol, both_inf),                               \
+      SUM_CASE(add, acc, dt, DT, tol, nan)
 
 static const kernel kernels[] = {
     {"lse_f32/big", KERNEL_FNS(lse_f32), REF_LSE, 1, F32, F32, 2, {CI, CJ},
@@ -203,66 +201,12 @@ static const kernel kernels[] = {
     {"kmin_argkmin64_ties_f64", KERNEL_FNS(kmin_argkmin64_ties_f64),
      REF_KMIN_ARGKMIN, 1, F64, F64, 2, {CI, CJ}, {1, 1}, 1, 0, 64, f_absdiff,
      init_ties, 0, 0, 1},
-    {"sum_div_block_f32/zeros", KERNEL_FNS(sum_div_block_f32), REF_SUM, 1, F32,
-     F32, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_div, init_zeros, 1e-5, 0, 0},
-    {"sum_add_block_f32/posinf", KERNEL_FNS(sum_add_block_f32), REF_SUM, 1,
-     F32, F32, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_posinf, 1e-5, 0, 0},
-    {"sum_add_block_f32/neginf_terms", KERNEL_FNS(sum_add_block_f32), REF_SUM, 1,
-     F32, F32, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_neginf_terms, 1e-5, 0, 0},
-    {"sum_add_block_f32/both_inf", KERNEL_FNS(sum_add_block_f32), REF_SUM, 1,
-     F32, F32, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_both_inf, 1e-5, 0, 0},
-    {"sum_add_block_f32/nan", KERNEL_FNS(sum_add_block_f32), REF_SUM, 1,
-     F32, F32, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_nan, 1e-5, 0, 0},
-    {"sum_div_block_f64/zeros", KERNEL_FNS(sum_div_block_f64), REF_SUM, 1, F64,
-     F64, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_div, init_zeros, 1e-12, 0, 0},
-    {"sum_add_block_f64/posinf", KERNEL_FNS(sum_add_block_f64), REF_SUM, 1,
-     F64, F64, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_posinf, 1e-12, 0, 0},
-    {"sum_add_block_f64/neginf_terms", KERNEL_FNS(sum_add_block_f64), REF_SUM, 1,
-     F64, F64, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_neginf_terms, 1e-12, 0, 0},
-    {"sum_add_block_f64/both_inf", KERNEL_FNS(sum_add_block_f64), REF_SUM, 1,
-     F64, F64, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_both_inf, 1e-12, 0, 0},
-    {"sum_add_block_f64/nan", KERNEL_FNS(sum_add_block_f64), REF_SUM, 1,
-     F64, F64, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_nan, 1e-12, 0, 0},
-    {"sum_div_kahan_f32/zeros", KERNEL_FNS(sum_div_kahan_f32), REF_SUM, 1, F32,
-     F32, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_div, init_zeros, 1e-5, 0, 0},
-    {"sum_add_kahan_f32/posinf", KERNEL_FNS(sum_add_kahan_f32), REF_SUM, 1,
-     F32, F32, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_posinf, 1e-5, 0, 0},
-    {"sum_add_kahan_f32/neginf_terms", KERNEL_FNS(sum_add_kahan_f32), REF_SUM, 1,
-     F32, F32, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_neginf_terms, 1e-5, 0, 0},
-    {"sum_add_kahan_f32/both_inf", KERNEL_FNS(sum_add_kahan_f32), REF_SUM, 1,
-     F32, F32, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_both_inf, 1e-5, 0, 0},
-    {"sum_add_kahan_f32/nan", KERNEL_FNS(sum_add_kahan_f32), REF_SUM, 1,
-     F32, F32, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_nan, 1e-5, 0, 0},
-    {"sum_div_kahan_f64/zeros", KERNEL_FNS(sum_div_kahan_f64), REF_SUM, 1, F64,
-     F64, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_div, init_zeros, 1e-12, 0, 0},
-    {"sum_add_kahan_f64/posinf", KERNEL_FNS(sum_add_kahan_f64), REF_SUM, 1,
-     F64, F64, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_posinf, 1e-12, 0, 0},
-    {"sum_add_kahan_f64/neginf_terms", KERNEL_FNS(sum_add_kahan_f64), REF_SUM, 1,
-     F64, F64, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_neginf_terms, 1e-12, 0, 0},
-    {"sum_add_kahan_f64/both_inf", KERNEL_FNS(sum_add_kahan_f64), REF_SUM, 1,
-     F64, F64, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_both_inf, 1e-12, 0, 0},
-    {"sum_add_kahan_f64/nan", KERNEL_FNS(sum_add_kahan_f64), REF_SUM, 1,
-     F64, F64, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_nan, 1e-12, 0, 0},
-    {"sum_div_direct_f32/zeros", KERNEL_FNS(sum_div_direct_f32), REF_SUM, 1, F32,
-     F32, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_div, init_zeros, 1e-5, 0, 0},
-    {"sum_add_direct_f32/posinf", KERNEL_FNS(sum_add_direct_f32), REF_SUM, 1,
-     F32, F32, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_posinf, 1e-5, 0, 0},
-    {"sum_add_direct_f32/neginf_terms", KERNEL_FNS(sum_add_direct_f32), REF_SUM, 1,
-     F32, F32, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_neginf_terms, 1e-5, 0, 0},
-    {"sum_add_direct_f32/both_inf", KERNEL_FNS(sum_add_direct_f32), REF_SUM, 1,
-     F32, F32, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_both_inf, 1e-5, 0, 0},
-    {"sum_add_direct_f32/nan", KERNEL_FNS(sum_add_direct_f32), REF_SUM, 1,
-     F32, F32, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_nan, 1e-5, 0, 0},
-    {"sum_div_direct_f64/zeros", KERNEL_FNS(sum_div_direct_f64), REF_SUM, 1, F64,
-     F64, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_div, init_zeros, 1e-12, 0, 0},
-    {"sum_add_direct_f64/posinf", KERNEL_FNS(sum_add_direct_f64), REF_SUM, 1,
-     F64, F64, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_posinf, 1e-12, 0, 0},
-    {"sum_add_direct_f64/neginf_terms", KERNEL_FNS(sum_add_direct_f64), REF_SUM, 1,
-     F64, F64, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_neginf_terms, 1e-12, 0, 0},
-    {"sum_add_direct_f64/both_inf", KERNEL_FNS(sum_add_direct_f64), REF_SUM, 1,
-     F64, F64, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_both_inf, 1e-12, 0, 0},
-    {"sum_add_direct_f64/nan", KERNEL_FNS(sum_add_direct_f64), REF_SUM, 1,
-     F64, F64, 2, {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_nan, 1e-12, 0, 0},
+    SUM_SPECIAL_CASES(block, f32, F32, 1e-5),
+    SUM_SPECIAL_CASES(block, f64, F64, 1e-12),
+    SUM_SPECIAL_CASES(kahan, f32, F32, 1e-5),
+    SUM_SPECIAL_CASES(kahan, f64, F64, 1e-12),
+    SUM_SPECIAL_CASES(direct, f32, F32, 1e-5),
+    SUM_SPECIAL_CASES(direct, f64, F64, 1e-12),
     {"lse_rawweight_f32/posinf", KERNEL_FNS(lse_rawweight_f32), REF_LSE, 1, F32,
      F32, 3, {CI, CJ, CJ}, {1, 1, 2}, 1, 2, 1, f_add, init_posinf_w, 1e-6, 1e-6, 0},
     {"lse_rawweight_f32/nan", KERNEL_FNS(lse_rawweight_f32), REF_LSE, 1, F32,
