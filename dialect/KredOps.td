@@ -874,7 +874,12 @@ def Kred_ComplexRealScalOp : Kred_FormulaOp<"complexrealscal"> {
 def Kred_GradOp : Kred_FormulaOp<"grad"> {
   let keopsForms = [KeOpsForm<"Grad", "fv?f", "Grad(f, v[, e])", [], "grad">,
       KeOpsForm<"AdjointOperator", "fvf", "AdjointOperator(f, v, u)", [], "",
-                "dim v; f linear in v, dim u = dim f">];
+                "dim v; f linear in v, dim u = dim f">,
+      KeOpsForm<"GradFromPos", "fvi", "GradFromPos(f, v, i)", [], "gradfrompos",
+                "dim v; `Grad(f, v, e)` with e = `Var(i, dim f, 1 − category of v)` (KeOps 1)">,
+      KeOpsForm<"SumLinOperator", "fv?ff", "SumLinOperator(f, v[, wl[, wr]])",
+                [], "sumlin",
+                "1; f linear in v: `Sum(wr * Grad(f, v, wl))`, dim wl 1 or dim f, dim wr 1 or dim v">];
   let keopsDims = "dim v; dim e = dim f (e omitted: see below)";
   let summary = "reverse-mode derivative (KeOps `Grad(F, V, E)`)";
   let description = [{

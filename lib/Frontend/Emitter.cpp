@@ -2,11 +2,11 @@
 //
 // Part of the kernelred project.
 //
-// Builds one kernelred.reduce from a KernelPlan. Ops are created with the
-// result types the parser inferred (never through the inferring builders,
-// which abort when inference fails); each op is then re-inferred by the
-// dialect and the whole kernel verified, so a disagreement between the
-// parser's rules and the dialect's becomes a diagnostic, not a crash.
+// Builds one kernelred.reduce from a KernelPlan. Each node is its op, built
+// the generic way (createFormulaOp: name, operands, attributes) with the
+// result type the parser inferred; the op's type inference is asked again
+// for the element type and the whole kernel verified, so that an internal
+// disagreement becomes a diagnostic, not a crash.
 //
 //===----------------------------------------------------------------------===//
 
@@ -35,7 +35,6 @@ public:
 private:
   /// Emits `n` (operands first); null after an error.
   Value emit(FormulaNode *n);
-  Operation *create(FormulaNode *n, ArrayRef<Value> operands, Location loc);
   /// Re-infers the result type of `op` with the dialect's rules.
   bool checkInferred(Operation *op, FormulaNode *n);
 
@@ -65,23 +64,9 @@ private:
 } // namespace
 
 bool Emitter::checkInferred(Operation *op, FormulaNode *n) {
-  auto iface = dyn_cast<InferTypeOpInterface>(op);
-  if (!iface)
-    return true;
-  SmallVector<Type> types;
   std::string message;
-  LogicalResult inferred = failure();
-  {
-    ScopedDiagnosticHandler handler(ctx, [&](Diagnostic &d) {
-      if (message.empty())
-        message = d.str();
-      return success();
-    });
-    inferred = iface.inferReturnTypes(
-        ctx, op->getLoc(), op->getOperands(), op->getRawDictionaryAttrs(),
-        op->getPropertiesStorage(), op->getRegions(), types);
-  }
-  if (succeeded(inferred) && TypeRange(types) == op->getResultTypes())
+  FailureOr<Type> type = inferFormulaOp(op, message);
+  if (succeeded(type) && (!*type || *type == op->getResult(0).getType()))
     return true;
   if (message.empty())
     message = "it infers a different result type";
@@ -90,173 +75,8 @@ bool Emitter::checkInferred(Operation *op, FormulaNode *n) {
   return false;
 }
 
-Operation *Emitter::create(FormulaNode *n, ArrayRef<Value> v, Location loc) {
-  OpBuilder &b = builder;
-  Type t = getFormulaType(plan.elementType, n->dim);
-  auto i64 = [&](int64_t x) { return b.getI64IntegerAttr(x); };
-  auto arr = [&](ArrayRef<int64_t> x) { return b.getDenseI64ArrayAttr(x); };
-  switch (n->op) {
-  case NodeOp::Var:
-    return nullptr;
-  case NodeOp::IntCst:
-    return IntCstOp::create(b, loc, t, i64(n->ints[0]));
-  case NodeOp::RatCst:
-    return RatCstOp::create(b, loc, t, i64(n->ints[0]), i64(n->ints[1]));
-  case NodeOp::Zero:
-    return ZeroOp::create(b, loc, t);
-#define KRED_UNARY(NAME)                                                       \
-  case NodeOp::NAME:                                                           \
-    return NAME##Op::create(b, loc, t, v[0]);
-    KRED_UNARY(Neg)
-    KRED_UNARY(Inv)
-    KRED_UNARY(Square)
-    KRED_UNARY(Sqrt)
-    KRED_UNARY(Rsqrt)
-    KRED_UNARY(Exp)
-    KRED_UNARY(Log)
-    KRED_UNARY(XLogX)
-    KRED_UNARY(Sin)
-    KRED_UNARY(Cos)
-    KRED_UNARY(SinXDivX)
-    KRED_UNARY(Asin)
-    KRED_UNARY(Acos)
-    KRED_UNARY(Atan)
-    KRED_UNARY(Abs)
-    KRED_UNARY(Sign)
-    KRED_UNARY(Step)
-    KRED_UNARY(ReLU)
-    KRED_UNARY(Floor)
-    KRED_UNARY(Normalize)
-    KRED_UNARY(Sum)
-    KRED_UNARY(Max)
-    KRED_UNARY(Min)
-    KRED_UNARY(ArgMax)
-    KRED_UNARY(ArgMin)
-    KRED_UNARY(SqNorm2)
-    KRED_UNARY(Norm2)
-#undef KRED_UNARY
-  case NodeOp::Pow:
-    return PowOp::create(b, loc, t, v[0], i64(n->ints[0]));
-  case NodeOp::Round:
-    return RoundOp::create(b, loc, t, v[0], i64(n->ints[0]));
-  case NodeOp::ClampInt:
-    return ClampIntOp::create(b, loc, t, v[0], i64(n->ints[0]),
-                              i64(n->ints[1]));
-  case NodeOp::DiffClampInt:
-    return DiffClampIntOp::create(b, loc, t, v[0], i64(n->ints[0]),
-                                  i64(n->ints[1]));
-  case NodeOp::SumT:
-    return SumTOp::create(b, loc, t, v[0], i64(n->ints[0]));
-  case NodeOp::Elem:
-    return ElemOp::create(b, loc, t, v[0], i64(n->ints[0]));
-  case NodeOp::ElemT: // ElemT(f, n, m): dimension n, index m.
-    return ElemTOp::create(b, loc, t, v[0], i64(n->ints[0]), i64(n->ints[1]));
-  case NodeOp::Extract: // Extract(f, start, dim).
-    return ExtractOp::create(b, loc, t, v[0], i64(n->ints[0]), i64(n->ints[1]));
-  case NodeOp::ExtractT: // ExtractT(f, start, dim): the op takes (dim, start).
-    return ExtractTOp::create(b, loc, t, v[0], i64(n->ints[1]),
-                              i64(n->ints[0]));
-  case NodeOp::OneHot:
-    return OneHotOp::create(b, loc, t, v[0], i64(n->ints[0]));
-#define KRED_BINARY(NAME)                                                      \
-  case NodeOp::NAME:                                                           \
-    return NAME##Op::create(b, loc, t, v[0], v[1]);
-    KRED_BINARY(Add)
-    KRED_BINARY(Sub)
-    KRED_BINARY(Mul)
-    KRED_BINARY(Div)
-    KRED_BINARY(Powf)
-    KRED_BINARY(Atan2)
-    KRED_BINARY(Equal)
-    KRED_BINARY(NotEqual)
-    KRED_BINARY(LessThan)
-    KRED_BINARY(LessOrEqual)
-    KRED_BINARY(ScalProd)
-    KRED_BINARY(SqDist)
-    KRED_BINARY(Concat)
-    KRED_BINARY(MatVecMult)
-    KRED_BINARY(VecMatMult)
-    KRED_BINARY(TensorProd)
-    KRED_BINARY(WeightedSqNorm)
-#undef KRED_BINARY
-  case NodeOp::SqNormIso:
-  case NodeOp::SqNormDiag:
-  case NodeOp::SymSqNorm:
-    // Special cases of WeightedSqNorm, told apart by the weight's dimension.
-    return WeightedSqNormOp::create(b, loc, t, v[0], v[1]);
-  case NodeOp::IfElse:
-    return IfElseOp::create(b, loc, t, v[0], v[1], v[2]);
-  case NodeOp::Clamp:
-    return ClampOp::create(b, loc, t, v[0], v[1], v[2]);
-  case NodeOp::Mod:
-    return ModOp::create(b, loc, t, v[0], v[1], v[2]);
-  case NodeOp::WeightedSqDist:
-    return WeightedSqDistOp::create(b, loc, t, v[0], v[1], v[2]);
-  case NodeOp::SoftDTWSqDist:
-    return SoftDTWSqDistOp::create(b, loc, t, v[0], v[1], v[2]);
-  case NodeOp::TensorDot: {
-    DenseI64ArrayAttr permute;
-    if (n->sequences.size() > 4)
-      permute = arr(n->sequences[4]);
-    return TensorDotOp::create(b, loc, t, v[0], v[1], arr(n->sequences[0]),
-                               arr(n->sequences[1]), arr(n->sequences[2]),
-                               arr(n->sequences[3]), permute);
-  }
-  case NodeOp::Kron:
-    return KronOp::create(b, loc, t, v[0], v[1], arr(n->sequences[0]),
-                          arr(n->sequences[1]));
-  case NodeOp::BSpline: {
-    // KeOps' BSpline keeps the first dim(knots) - order - 1 values of the
-    // De Boor table (keopscore BSpline = Extract(BSpline_Impl, 0, ...)).
-    int64_t knots = getFormulaDim(v[0]);
-    Type full = getFormulaType(plan.elementType, knots - 1);
-    auto table = BSplineOp::create(b, loc, full, v[0], v[1], i64(n->ints[0]));
-    if (!checkInferred(table, n))
-      return nullptr;
-    return ExtractOp::create(b, loc, t, table, i64(0), i64(n->dim));
-  }
-#define KRED_COMPLEX_UNARY(NAME)                                               \
-  case NodeOp::NAME:                                                           \
-    return NAME##Op::create(b, loc, t, v[0]);
-    KRED_COMPLEX_UNARY(ComplexReal)
-    KRED_COMPLEX_UNARY(ComplexImag)
-    KRED_COMPLEX_UNARY(ComplexAbs)
-    KRED_COMPLEX_UNARY(ComplexSquareAbs)
-    KRED_COMPLEX_UNARY(ComplexAngle)
-    KRED_COMPLEX_UNARY(Real2Complex)
-    KRED_COMPLEX_UNARY(Imag2Complex)
-    KRED_COMPLEX_UNARY(ComplexExp1j)
-    KRED_COMPLEX_UNARY(Conj)
-    KRED_COMPLEX_UNARY(ComplexExp)
-    KRED_COMPLEX_UNARY(ComplexSum)
-#undef KRED_COMPLEX_UNARY
-  case NodeOp::ComplexSumT:
-    return ComplexSumTOp::create(b, loc, t, v[0], i64(n->ints[0]));
-#define KRED_COMPLEX_BINARY(NAME)                                              \
-  case NodeOp::NAME:                                                           \
-    return NAME##Op::create(b, loc, t, v[0], v[1]);
-    KRED_COMPLEX_BINARY(ComplexAdd)
-    KRED_COMPLEX_BINARY(ComplexSubtract)
-    KRED_COMPLEX_BINARY(ComplexMult)
-    KRED_COMPLEX_BINARY(ComplexDivide)
-    KRED_COMPLEX_BINARY(ComplexRealScal)
-#undef KRED_COMPLEX_BINARY
-  case NodeOp::Grad:
-    return GradOp::create(b, loc, t, v[0], v[1], v[2]);
-  case NodeOp::Diff:
-    return DiffOp::create(b, loc, t, v[0], v[1], v[2]);
-  case NodeOp::Divergence:
-    return DivergenceOp::create(b, loc, t, v[0], v[1]);
-  case NodeOp::Laplacian:
-    return LaplacianOp::create(b, loc, t, v[0], v[1]);
-  case NodeOp::GradMatrix:
-    return GradMatrixOp::create(b, loc, t, v[0], v[1]);
-  }
-  return nullptr;
-}
-
 Value Emitter::emit(FormulaNode *n) {
-  if (n->op == NodeOp::Var)
+  if (n->opName.empty())
     return varValues[n->var];
   SmallVector<Value, 3> operands;
   for (FormulaNode *arg : n->args) {
@@ -266,9 +86,9 @@ Value Emitter::emit(FormulaNode *n) {
     operands.push_back(v);
   }
   Location loc = FileLineColLoc::get(ctx, source, 1, n->column);
-  Operation *op = create(n, operands, loc);
-  if (!op)
-    return diag ? Value() : fail(n, "internal error: no operation to emit");
+  Operation *op =
+      builder.insert(createFormulaOp(loc, n->opName, operands, n->attrs,
+                                     getFormulaType(plan.elementType, n->dim)));
   if (!checkInferred(op, n))
     return Value();
   return op->getResult(0);

@@ -5,7 +5,9 @@
 // The parser turns a formula string into a tree of FormulaNodes whose
 // dimensions are already inferred and checked (KeOps' rules), so that building
 // the IR afterwards cannot fail. The op table lists every operation a formula
-// may call, by its KeOps name, with its signature.
+// may call, by its KeOps name, with its signature; it is generated from the
+// ops' ODS (dialect/KredOps.td), and the dimensions are the ops' own type
+// inference (inferFormulaOp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,6 +15,8 @@
 #define KRED_LIB_FRONTEND_FORMULAAST_H
 
 #include "dialect/KredOps.h"
+
+#include "mlir/IR/Operation.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/DenseMap.h"
@@ -38,121 +42,26 @@ constexpr size_t kMaxNodes = 100000;        ///< operations in one formula
 constexpr size_t kMaxInputLength = 1 << 20; ///< bytes of one input string
 constexpr size_t kMaxSequenceLength = 16;   ///< entries of an index sequence
 
-/// What a formula node computes. Most values name one kernelred op; a few are
-/// KeOps spellings that the emitter expands (IntInv, BSpline, ...).
-enum class NodeOp {
-  // Leaves.
-  Var,
-  IntCst,
-  RatCst,
-  Zero,
-  // Unary ops whose result has the operand's dimension.
-  Neg,
-  Inv,
-  Square,
-  Sqrt,
-  Rsqrt,
-  Exp,
-  Log,
-  XLogX,
-  Sin,
-  Cos,
-  SinXDivX,
-  Asin,
-  Acos,
-  Atan,
-  Abs,
-  Sign,
-  Step,
-  ReLU,
-  Floor,
-  Normalize,
-  Pow,
-  Round,
-  ClampInt,
-  DiffClampInt,
-  // Unary ops to dimension 1.
-  Sum,
-  Max,
-  Min,
-  ArgMax,
-  ArgMin,
-  SqNorm2,
-  Norm2,
-  // Shape-changing unary ops with integer parameters.
-  SumT,
-  Elem,
-  ElemT,
-  Extract,
-  ExtractT,
-  OneHot,
-  // Elementwise binary / ternary ops with dim-1 broadcasting.
-  Add,
-  Sub,
-  Mul,
-  Div,
-  Powf,
-  Atan2,
-  Equal,
-  NotEqual,
-  LessThan,
-  LessOrEqual,
-  IfElse,
-  Clamp,
-  Mod,
-  // Vector-level ops.
-  ScalProd,
-  SqDist,
-  Concat,
-  MatVecMult,
-  VecMatMult,
-  TensorProd,
-  WeightedSqNorm,
-  SqNormIso,
-  SqNormDiag,
-  SymSqNorm,
-  WeightedSqDist,
-  TensorDot,
-  Kron,
-  BSpline,
-  SoftDTWSqDist,
-  // Complex ops (interleaved re/im pairs, even dimensions).
-  ComplexReal,
-  ComplexImag,
-  ComplexAbs,
-  ComplexSquareAbs,
-  ComplexAngle,
-  Real2Complex,
-  Imag2Complex,
-  ComplexExp1j,
-  Conj,
-  ComplexExp,
-  ComplexSum,
-  ComplexSumT,
-  ComplexAdd,
-  ComplexSubtract,
-  ComplexMult,
-  ComplexDivide,
-  ComplexRealScal,
-  // Symbolic differential operators.
-  Grad,
-  Diff,
-  Divergence,
-  Laplacian,
-  GradMatrix,
-};
-
-/// One operation callable by name in a formula.
+/// One operation callable by name in a formula: a KeOps spelling of a
+/// kernelred op, generated from the op's `keopsForms` in dialect/KredOps.td
+/// (KeOpsForm), or a variable keyword (Var, Vi, Vj, Pm, Vx, Vy).
 struct OpInfo {
   /// The KeOps name, e.g. "Exp".
   llvm::StringLiteral name;
-  NodeOp op;
+  /// The kernelred op, e.g. "kernelred.exp"; empty for the variables.
+  llvm::StringLiteral opName;
   /// Argument kinds, one letter each: 'f' a formula, 'i' an integer literal,
   /// 's' an index sequence ([3,3], (3,3) or Ind(3,3)), 'v' a variable. The
-  /// arguments after a '?' are optional.
+  /// arguments after a '?' are optional. 'f' and 'v' are the operands of the
+  /// op, 'i' and 's' set its attributes `attrs`, in order.
   llvm::StringLiteral signature;
   /// How the call is written, e.g. "Pow(f, m)".
   llvm::StringLiteral usage;
+  /// The attributes set by the 'i' and 's' arguments, comma-separated.
+  llvm::StringLiteral attrs;
+  /// Empty when the call is the op applied to its arguments; else the
+  /// parser routine that builds it ("var", "grad", "bspline", ...).
+  llvm::StringLiteral hook;
 };
 
 /// The operation named `name` (exact, case-sensitive), or null.
@@ -176,7 +85,9 @@ llvm::StringRef suggestOpName(llvm::StringRef name);
 /// A node of a checked formula tree. Nodes live in a FormulaArena; children
 /// are plain pointers (destroying a deep tree never recurses).
 struct FormulaNode {
-  NodeOp op = NodeOp::IntCst;
+  /// The kernelred op computing the value, e.g. "kernelred.exp"; empty for
+  /// a variable.
+  llvm::StringRef opName;
   /// 1-based column the diagnostics and the IR location point at (the op
   /// name or the infix operator).
   int64_t column = 1;
@@ -184,15 +95,14 @@ struct FormulaNode {
   int64_t startColumn = 1;
   /// Formula operands, in the order of the kernelred op.
   llvm::SmallVector<FormulaNode *, 3> args;
-  /// Integer parameters, in the order of the KeOps call.
-  llvm::SmallVector<int64_t, 3> ints;
-  /// Index sequences (TensorDot: dims_a, dims_b, contract_a, contract_b
-  /// [, permute]; Kron: dims_a, dims_b).
-  llvm::SmallVector<llvm::SmallVector<int64_t, 4>, 4> sequences;
+  /// The attributes of the op (integer parameters, index sequences).
+  llvm::SmallVector<mlir::NamedAttribute, 2> attrs;
   /// Var: index of the variable in the VariableTable.
   unsigned var = 0;
-  /// An integer literal as written (e.g. `2`, `-3`, `(4)`), not IntCst(n).
+  /// An integer literal as written (e.g. `2`, `-3`, `(4)`), not IntCst(n),
+  /// and its value.
   bool isIntLiteral = false;
+  int64_t literal = 0;
   /// The inferred dimension of the value.
   int64_t dim = 1;
   /// The largest variable position the expression uses, -1 when none.
@@ -245,6 +155,19 @@ private:
   llvm::StringMap<unsigned> byName;
   llvm::DenseMap<int64_t, unsigned> byPosition;
 };
+
+/// A detached, unverified `opName` op over `operands` with `attrs` (its
+/// properties) and result type `resultType`, built the generic way from the
+/// op table. The caller inserts or destroys it.
+mlir::Operation *createFormulaOp(mlir::Location loc, llvm::StringRef opName,
+                                 mlir::ValueRange operands,
+                                 llvm::ArrayRef<mlir::NamedAttribute> attrs,
+                                 mlir::Type resultType);
+
+/// The result type of `op` by its own type inference (null for ops without
+/// one, the constants); on failure, `message` holds the op's diagnostic.
+mlir::FailureOr<mlir::Type> inferFormulaOp(mlir::Operation *op,
+                                           std::string &message);
 
 /// "an i-variable (Vi) of dimension 3".
 std::string describeVariableType(VarCategory category, int64_t dim);

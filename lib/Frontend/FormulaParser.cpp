@@ -309,13 +309,13 @@ llvm::Expected<ReduceOp> mlir::kernelred::buildKernel(ModuleOp module,
       return std::move(err);
   FormulaArena arena;
   llvm::Expected<FormulaNode *> f =
-      parseFormula(spec.formula, "formula", vars, arena);
+      parseFormula(ctx, spec.formula, "formula", vars, arena);
   if (!f)
     return f.takeError();
   FormulaNode *g = nullptr;
   if (hasWeight) {
     llvm::Expected<FormulaNode *> weight =
-        parseFormula(spec.formula2, "formula2", vars, arena);
+        parseFormula(ctx, spec.formula2, "formula2", vars, arena);
     if (!weight)
       return weight.takeError();
     g = *weight;

@@ -23,6 +23,36 @@ static bool isSpace(char c) {
 
 namespace {
 
+/// An operator or delimiter, and what it lexes to.
+struct Punctuation {
+  llvm::StringLiteral spelling;
+  TokenKind kind;
+};
+
+/// Every operator and delimiter, longest first where one is a prefix of
+/// another. The Python operators formulas do not support lex as
+/// Unsupported (the parser says what to write instead); any other character
+/// is Invalid.
+constexpr Punctuation kPunctuation[] = {
+    {"**", TokenKind::StarStar},     {"//", TokenKind::Unsupported},
+    {"==", TokenKind::EqualEqual},   {"!=", TokenKind::NotEqual},
+    {"<=", TokenKind::LessEqual},    {"<<", TokenKind::Unsupported},
+    {">=", TokenKind::GreaterEqual}, {">>", TokenKind::Unsupported},
+    {"(", TokenKind::LParen},        {")", TokenKind::RParen},
+    {"[", TokenKind::LBracket},      {"]", TokenKind::RBracket},
+    {",", TokenKind::Comma},         {"+", TokenKind::Plus},
+    {"-", TokenKind::Minus},         {"|", TokenKind::Pipe},
+    {"*", TokenKind::Star},          {"/", TokenKind::Slash},
+    {"=", TokenKind::Assign},        {"<", TokenKind::Less},
+    {">", TokenKind::Greater},       {"!", TokenKind::Unsupported},
+    {"%", TokenKind::Unsupported},   {"@", TokenKind::Unsupported},
+    {"&", TokenKind::Unsupported},   {"^", TokenKind::Unsupported},
+    {"~", TokenKind::Unsupported},   {":", TokenKind::Unsupported},
+    {";", TokenKind::Unsupported},   {".", TokenKind::Unsupported},
+    {"{", TokenKind::Unsupported},   {"}", TokenKind::Unsupported},
+    {"'", TokenKind::Unsupported},   {"\"", TokenKind::Unsupported},
+};
+
 /// Scans one token at a time.
 class Scanner {
 public:
@@ -43,81 +73,19 @@ public:
     if (llvm::isDigit(c) || (c == '.' && llvm::isDigit(peek(1))))
       return number(start);
 
-    ++pos;
-    switch (c) {
-    case '(':
-      return make(TokenKind::LParen, start);
-    case ')':
-      return make(TokenKind::RParen, start);
-    case '[':
-      return make(TokenKind::LBracket, start);
-    case ']':
-      return make(TokenKind::RBracket, start);
-    case ',':
-      return make(TokenKind::Comma, start);
-    case '+':
-      return make(TokenKind::Plus, start);
-    case '-':
-      return make(TokenKind::Minus, start);
-    case '|':
-      return make(TokenKind::Pipe, start);
-    case '*':
-      if (accept('*'))
-        return make(TokenKind::StarStar, start);
-      return make(TokenKind::Star, start);
-    case '/':
-      if (accept('/'))
-        return make(TokenKind::Unsupported, start);
-      return make(TokenKind::Slash, start);
-    case '=':
-      if (accept('='))
-        return make(TokenKind::EqualEqual, start);
-      return make(TokenKind::Assign, start);
-    case '!':
-      if (accept('='))
-        return make(TokenKind::NotEqual, start);
-      return make(TokenKind::Unsupported, start);
-    case '<':
-      if (accept('='))
-        return make(TokenKind::LessEqual, start);
-      if (accept('<'))
-        return make(TokenKind::Unsupported, start);
-      return make(TokenKind::Less, start);
-    case '>':
-      if (accept('='))
-        return make(TokenKind::GreaterEqual, start);
-      if (accept('>'))
-        return make(TokenKind::Unsupported, start);
-      return make(TokenKind::Greater, start);
-    case '%':
-    case '@':
-    case '&':
-    case '^':
-    case '~':
-    case ':':
-    case ';':
-    case '.':
-    case '{':
-    case '}':
-    case '\'':
-    case '"':
-      return make(TokenKind::Unsupported, start);
-    default:
-      return make(TokenKind::Invalid, start);
+    for (const Punctuation &p : kPunctuation) {
+      if (src.substr(pos).starts_with(p.spelling)) {
+        pos += p.spelling.size();
+        return make(p.kind, start);
+      }
     }
+    ++pos;
+    return make(TokenKind::Invalid, start);
   }
 
 private:
   char peek(size_t ahead) const {
     return pos + ahead < src.size() ? src[pos + ahead] : '\0';
-  }
-
-  bool accept(char c) {
-    if (pos < src.size() && src[pos] == c) {
-      ++pos;
-      return true;
-    }
-    return false;
   }
 
   /// An integer (digits only) or a float literal (digits with a fraction

@@ -50,17 +50,6 @@ static std::string pluralArguments(size_t n) {
   return std::to_string(n) + (n == 1 ? " argument" : " arguments");
 }
 
-/// "3", "3 and 2", "3, 2 and 1".
-static std::string joinDims(llvm::ArrayRef<int64_t> dims) {
-  std::string out;
-  for (auto [i, d] : llvm::enumerate(dims)) {
-    if (i > 0)
-      out += (i + 1 == dims.size()) ? " and " : ", ";
-    out += std::to_string(d);
-  }
-  return out;
-}
-
 /// The category of a KeOps variable keyword (Vi, Vj, Pm and the legacy Vx,
 /// Vy), if `name` is one.
 static std::optional<VarCategory> getKeywordCategory(llvm::StringRef name) {
@@ -325,10 +314,12 @@ floatToRational(llvm::StringRef text) {
 
 class Parser {
 public:
-  Parser(llvm::StringRef text, llvm::StringRef source, VariableTable &vars,
-         FormulaArena &arena)
-      : text(text), source(source), vars(vars), arena(arena),
-        tokens(tokenize(text)) {}
+  Parser(MLIRContext *ctx, llvm::StringRef text, llvm::StringRef source,
+         VariableTable &vars, FormulaArena &arena)
+      : ctx(ctx), text(text), source(source), vars(vars), arena(arena),
+        tokens(tokenize(text)) {
+    ctx->getOrLoadDialect<KredDialect>();
+  }
 
   llvm::Expected<FormulaNode *> parse() {
     FormulaNode *node = parseTop();
@@ -437,13 +428,14 @@ private:
   // Nodes
   //===--------------------------------------------------------------------===//
 
-  FormulaNode *newNode(NodeOp op, int64_t column, int64_t startColumn,
+  FormulaNode *newNode(llvm::StringRef opName, int64_t column,
+                       int64_t startColumn,
                        llvm::ArrayRef<FormulaNode *> args = {}) {
     if (arena.size() >= kMaxNodes)
       return fail(column, "the formula is too large (more than " +
                               llvm::Twine(kMaxNodes) + " operations)");
     FormulaNode *n = arena.create();
-    n->op = op;
+    n->opName = opName;
     n->column = column;
     n->startColumn = startColumn;
     n->args.assign(args.begin(), args.end());
@@ -460,11 +452,12 @@ private:
 
   FormulaNode *newIntLiteral(int64_t value, int64_t column,
                              int64_t startColumn) {
-    FormulaNode *n = newNode(NodeOp::IntCst, column, startColumn);
+    FormulaNode *n = newNode(IntCstOp::getOperationName(), column, startColumn);
     if (!n)
       return nullptr;
-    n->ints.push_back(value);
+    n->attrs.push_back(intAttr("value", value));
     n->isIntLiteral = true;
+    n->literal = value;
     return n;
   }
 
@@ -497,7 +490,7 @@ private:
   }
 
   FormulaNode *newVarNode(unsigned var, int64_t column, int64_t startColumn) {
-    FormulaNode *n = newNode(NodeOp::Var, column, startColumn);
+    FormulaNode *n = newNode("", column, startColumn);
     if (!n)
       return nullptr;
     const Variable &v = vars.getVariables()[var];
@@ -508,476 +501,48 @@ private:
   }
 
   //===--------------------------------------------------------------------===//
-  // Dimension rules (KeOps'; the same as the dialect's type inference)
+  // Dimensions: the ops' own type inference
   //===--------------------------------------------------------------------===//
 
-  /// KeOps broadcasting: equal dimensions, or dimension 1 against any.
-  bool broadcast(FormulaNode *n, llvm::StringRef what,
-                 llvm::ArrayRef<int64_t> dims, int64_t &result) {
-    result = 1;
-    for (int64_t d : dims) {
-      if (d == 1 || d == result)
-        continue;
-      if (result == 1) {
-        result = d;
-        continue;
-      }
-      fail(n->column, "dimension mismatch: the operands of " + what +
-                          " have dimensions " + joinDims(dims) +
-                          " (KeOps broadcasting needs equal dimensions, or "
-                          "dimension 1)");
-      return false;
-    }
-    return true;
+  /// A value of dimension `dim` for the type inference of the ops (an
+  /// argument of a block that holds no op; the element type is irrelevant).
+  Value placeholder(int64_t dim) {
+    Value &v = placeholders[dim];
+    if (!v)
+      v = scratch->addArgument(getFormulaType(Float32Type::get(ctx), dim),
+                               UnknownLoc::get(ctx));
+    return v;
   }
 
-  bool expectScalar(FormulaNode *n, llvm::StringRef what,
-                    llvm::StringRef argName, int64_t dim) {
-    if (dim == 1)
-      return true;
-    fail(n->column, what + " needs a scalar " + argName +
-                        " (dimension 1), got dimension " + llvm::Twine(dim));
-    return false;
+  /// The op's diagnostic for the user: the op is named as written (`what`).
+  static std::string rephrase(llvm::StringRef message, llvm::StringRef opName,
+                              llvm::StringRef what) {
+    std::string quoted = "'" + opName.str() + "'";
+    std::string out = message.str();
+    for (size_t at = out.find(quoted); at != std::string::npos;
+         at = out.find(quoted, at + what.size()))
+      out.replace(at, quoted.size(), what.str());
+    return out;
   }
 
-  /// A complex vector holds interleaved (re, im) pairs: an even dimension.
-  bool expectComplex(FormulaNode *n, llvm::StringRef what,
-                     llvm::StringRef argName, int64_t dim) {
-    if (dim % 2 == 0)
-      return true;
-    return error(n->column, what + " needs a complex " + argName +
-                                " (interleaved real and imaginary parts, an "
-                                "even dimension), got dimension " +
-                                llvm::Twine(dim));
-  }
-
-  /// The product of `dims` when every entry is in [1, kMaxDim] and the product
-  /// stays below kMaxDim * kMaxDim; null otherwise.
-  static std::optional<int64_t> boundedProduct(llvm::ArrayRef<int64_t> dims) {
-    int64_t p = 1;
-    for (int64_t d : dims) {
-      if (d < 1 || d > kMaxDim)
-        return std::nullopt;
-      p *= d;
-      if (p > kMaxDim * kMaxDim)
-        return std::nullopt;
-    }
-    return p;
-  }
-
-  bool checkTensorDot(FormulaNode *n, llvm::StringRef what) {
-    auto &seq = n->sequences;
-    llvm::ArrayRef<int64_t> dimsA = seq[0], dimsB = seq[1], contA = seq[2],
-                            contB = seq[3];
-    int64_t da = n->args[0]->dim, db = n->args[1]->dim;
-    auto bad = [&](const llvm::Twine &msg) {
-      fail(n->column, what + ": " + msg);
-      return false;
-    };
-    std::optional<int64_t> pa = boundedProduct(dimsA);
-    std::optional<int64_t> pb = boundedProduct(dimsB);
-    if (!pa || !pb)
-      return bad("tensor dimensions must be between 1 and " +
-                 llvm::Twine(kMaxDim));
-    if (*pa != da)
-      return bad("the shape of the first operand has " + llvm::Twine(*pa) +
-                 " elements but the operand has dimension " + llvm::Twine(da));
-    if (*pb != db)
-      return bad("the shape of the second operand has " + llvm::Twine(*pb) +
-                 " elements but the operand has dimension " + llvm::Twine(db));
-    if (contA.size() != contB.size())
-      return bad("it contracts " + llvm::Twine(contA.size()) +
-                 " axes of the first operand but " + llvm::Twine(contB.size()) +
-                 " of the second");
-    llvm::SmallVector<bool> usedA(dimsA.size()), usedB(dimsB.size());
-    for (auto [a, b] : llvm::zip(contA, contB)) {
-      if (a < 0 || a >= (int64_t)dimsA.size() || usedA[a])
-        return bad("contraction axis " + llvm::Twine(a) +
-                   " of the first operand is out of range or repeated");
-      if (b < 0 || b >= (int64_t)dimsB.size() || usedB[b])
-        return bad("contraction axis " + llvm::Twine(b) +
-                   " of the second operand is out of range or repeated");
-      if (dimsA[a] != dimsB[b])
-        return bad("contracted axes have different sizes (" +
-                   llvm::Twine(dimsA[a]) + " and " + llvm::Twine(dimsB[b]) +
-                   ")");
-      usedA[a] = usedB[b] = true;
-    }
-    llvm::SmallVector<int64_t> kept;
-    for (auto [i, d] : llvm::enumerate(dimsA))
-      if (!usedA[i])
-        kept.push_back(d);
-    for (auto [i, d] : llvm::enumerate(dimsB))
-      if (!usedB[i])
-        kept.push_back(d);
-    if (seq.size() > 4) {
-      llvm::SmallVector<int64_t> sorted(seq[4].begin(), seq[4].end());
-      llvm::sort(sorted);
-      bool isPermutation = sorted.size() == kept.size();
-      for (auto [i, p] : llvm::enumerate(sorted))
-        isPermutation &= p == (int64_t)i;
-      if (!isPermutation)
-        return bad("the permutation must reorder the " +
-                   llvm::Twine(kept.size()) +
-                   " kept axes (a permutation of "
-                   "0.." +
-                   llvm::Twine((int64_t)kept.size() - 1) + ")");
-    }
-    std::optional<int64_t> p = boundedProduct(kept);
-    n->dim = p ? *p : kMaxDim + 1;
-    return true;
-  }
-
-  /// Infers and checks the dimension of `n` (its operands are checked).
+  /// Sets the dimension of `n` (its operands are checked) from the type
+  /// inference of its op; a rejection is reported at `n` as the op's
+  /// diagnostic, the op named as written (`what`).
   bool infer(FormulaNode *n, llvm::StringRef what) {
-    auto d = [&](unsigned i) { return n->args[i]->dim; };
-    switch (n->op) {
-    case NodeOp::Var:
+    if (n->opName.empty())
       return true;
-    case NodeOp::IntCst:
-    case NodeOp::RatCst:
-      n->dim = 1;
-      break;
-    case NodeOp::Zero:
-      n->dim = n->ints[0];
-      if (n->dim < 1)
-        return error(n->column, what + " needs a dimension >= 1, got " +
-                                    llvm::Twine(n->dim));
-      break;
-    case NodeOp::Neg:
-    case NodeOp::Inv:
-    case NodeOp::Square:
-    case NodeOp::Sqrt:
-    case NodeOp::Rsqrt:
-    case NodeOp::Exp:
-    case NodeOp::Log:
-    case NodeOp::XLogX:
-    case NodeOp::Sin:
-    case NodeOp::Cos:
-    case NodeOp::SinXDivX:
-    case NodeOp::Asin:
-    case NodeOp::Acos:
-    case NodeOp::Atan:
-    case NodeOp::Abs:
-    case NodeOp::Sign:
-    case NodeOp::Step:
-    case NodeOp::ReLU:
-    case NodeOp::Floor:
-    case NodeOp::Normalize:
-    case NodeOp::Pow:
-    case NodeOp::Round:
-      n->dim = d(0);
-      break;
-    case NodeOp::ClampInt:
-    case NodeOp::DiffClampInt:
-      if (n->ints[0] > n->ints[1])
-        return error(n->column,
-                     what + ": the lower bound " + llvm::Twine(n->ints[0]) +
-                         " exceeds the upper bound " + llvm::Twine(n->ints[1]));
-      n->dim = d(0);
-      break;
-    case NodeOp::Sum:
-    case NodeOp::Max:
-    case NodeOp::Min:
-    case NodeOp::ArgMax:
-    case NodeOp::ArgMin:
-    case NodeOp::SqNorm2:
-    case NodeOp::Norm2:
-      n->dim = 1;
-      break;
-    case NodeOp::SumT:
-      if (!expectScalar(n, what, "argument", d(0)))
-        return false;
-      n->dim = n->ints[0];
-      if (n->dim < 1)
-        return error(n->column, what + " needs a dimension >= 1, got " +
-                                    llvm::Twine(n->dim));
-      break;
-    case NodeOp::Elem:
-      if (n->ints[0] < 0 || n->ints[0] >= d(0))
-        return error(n->column, what + ": index " + llvm::Twine(n->ints[0]) +
-                                    " is out of range for a value of "
-                                    "dimension " +
-                                    llvm::Twine(d(0)));
-      n->dim = 1;
-      break;
-    case NodeOp::ElemT: {
-      if (!expectScalar(n, what, "argument", d(0)))
-        return false;
-      int64_t size = n->ints[0], m = n->ints[1];
-      if (size < 1)
-        return error(n->column, what + " needs a dimension >= 1, got " +
-                                    llvm::Twine(size));
-      if (m < 0 || m >= size)
-        return error(n->column, what + ": index " + llvm::Twine(m) +
-                                    " is out of range for dimension " +
-                                    llvm::Twine(size));
-      n->dim = size;
-      break;
-    }
-    case NodeOp::Extract: {
-      int64_t start = n->ints[0], len = n->ints[1];
-      if (start < 0 || len < 1 || start > d(0) || len > d(0) - start)
-        return error(n->column,
-                     what + ": the range [" + llvm::Twine(start) + ", " +
-                         llvm::Twine(start) + " + " + llvm::Twine(len) +
-                         ") is out of range for a value of dimension " +
-                         llvm::Twine(d(0)));
-      n->dim = len;
-      break;
-    }
-    case NodeOp::ExtractT: {
-      int64_t start = n->ints[0], size = n->ints[1];
-      if (start < 0 || size < 1 || start > size || d(0) > size - start)
-        return error(n->column, what + " cannot place a value of dimension " +
-                                    llvm::Twine(d(0)) + " at " +
-                                    llvm::Twine(start) + " in dimension " +
-                                    llvm::Twine(size));
-      n->dim = size;
-      break;
-    }
-    case NodeOp::OneHot:
-      if (!expectScalar(n, what, "argument", d(0)))
-        return false;
-      n->dim = n->ints[0];
-      if (n->dim < 1)
-        return error(n->column, what + " needs a dimension >= 1, got " +
-                                    llvm::Twine(n->dim));
-      break;
-    case NodeOp::Add:
-    case NodeOp::Sub:
-    case NodeOp::Mul:
-    case NodeOp::Div:
-    case NodeOp::Powf:
-    case NodeOp::Atan2:
-    case NodeOp::Equal:
-    case NodeOp::NotEqual:
-    case NodeOp::LessThan:
-    case NodeOp::LessOrEqual:
-    case NodeOp::IfElse:
-    case NodeOp::Clamp:
-    case NodeOp::Mod: {
-      llvm::SmallVector<int64_t, 3> dims;
-      for (FormulaNode *a : n->args)
-        dims.push_back(a->dim);
-      if (!broadcast(n, what, dims, n->dim))
-        return false;
-      break;
-    }
-    case NodeOp::ScalProd:
-    case NodeOp::SqDist: {
-      int64_t ignored;
-      if (!broadcast(n, what, {d(0), d(1)}, ignored))
-        return false;
-      n->dim = 1;
-      break;
-    }
-    case NodeOp::Concat:
-      n->dim = d(0) + d(1);
-      break;
-    case NodeOp::MatVecMult:
-      if (d(0) % d(1) != 0)
-        return error(n->column, what + ": the matrix dimension " +
-                                    llvm::Twine(d(0)) +
-                                    " is not a multiple of the vector "
-                                    "dimension " +
-                                    llvm::Twine(d(1)));
-      n->dim = d(0) / d(1);
-      break;
-    case NodeOp::VecMatMult:
-      if (d(1) % d(0) != 0)
-        return error(n->column, what + ": the matrix dimension " +
-                                    llvm::Twine(d(1)) +
-                                    " is not a multiple of the vector "
-                                    "dimension " +
-                                    llvm::Twine(d(0)));
-      n->dim = d(1) / d(0);
-      break;
-    case NodeOp::TensorProd:
-      n->dim = d(0) * d(1);
-      break;
-    case NodeOp::WeightedSqNorm:
-    case NodeOp::SqNormIso:
-    case NodeOp::SqNormDiag:
-    case NodeOp::SymSqNorm:
-    case NodeOp::WeightedSqDist: {
-      int64_t dim = d(1);
-      if (n->op == NodeOp::WeightedSqDist &&
-          !broadcast(n, what, {d(1), d(2)}, dim))
-        return false;
-      int64_t ds = d(0);
-      bool ok;
-      std::string allowed;
-      switch (n->op) {
-      case NodeOp::SqNormIso:
-        ok = ds == 1;
-        allowed = "1";
-        break;
-      case NodeOp::SqNormDiag:
-        ok = ds == 1 || ds == dim;
-        allowed = "1 or " + std::to_string(dim);
-        break;
-      case NodeOp::SymSqNorm:
-        ok = ds == 1 || ds == dim * dim;
-        allowed = "1 or " + std::to_string(dim * dim);
-        break;
-      default:
-        ok = ds == 1 || ds == dim || ds == dim * dim;
-        allowed = "1 (isotropic), " + std::to_string(dim) + " (diagonal) or " +
-                  std::to_string(dim * dim) + " (symmetric matrix)";
-        break;
-      }
-      if (!ok)
-        return error(n->column,
-                     what + ": the weight has dimension " + llvm::Twine(ds) +
-                         " but must have dimension " + allowed +
-                         " for vectors of dimension " + llvm::Twine(dim));
-      n->dim = 1;
-      break;
-    }
-    case NodeOp::TensorDot:
-      if (!checkTensorDot(n, what))
-        return false;
-      break;
-    case NodeOp::Kron: {
-      llvm::ArrayRef<int64_t> dimsA = n->sequences[0], dimsB = n->sequences[1];
-      if (dimsA.size() != dimsB.size())
-        return error(n->column, what +
-                                    ": the operands must have the same "
-                                    "number of axes (" +
-                                    llvm::Twine(dimsA.size()) + " and " +
-                                    llvm::Twine(dimsB.size()) + ")");
-      std::optional<int64_t> pa = boundedProduct(dimsA);
-      std::optional<int64_t> pb = boundedProduct(dimsB);
-      if (!pa || *pa != d(0) || !pb || *pb != d(1))
-        return error(n->column, what +
-                                    ": the shapes do not match the operand "
-                                    "dimensions " +
-                                    llvm::Twine(d(0)) + " and " +
-                                    llvm::Twine(d(1)));
-      n->dim = d(0) * d(1);
-      break;
-    }
-    case NodeOp::BSpline: {
-      int64_t order = n->ints[0], knots = d(0);
-      if (!expectScalar(n, what, "sampling point x", d(1)))
-        return false;
-      if (order < 0)
-        return error(n->column, what + ": the order must be >= 0, got " +
-                                    llvm::Twine(order));
-      if (order > knots - 2)
-        return error(n->column, what + " of order " + llvm::Twine(order) +
-                                    " needs at least " +
-                                    llvm::Twine(order + 2) + " knots, got " +
-                                    llvm::Twine(knots));
-      n->dim = knots - order - 1;
-      break;
-    }
-    case NodeOp::SoftDTWSqDist:
-      if (!expectScalar(n, what, "gamma", d(2)))
-        return false;
-      n->dim = 1;
-      break;
-    case NodeOp::ComplexReal:
-    case NodeOp::ComplexImag:
-    case NodeOp::ComplexAbs:
-    case NodeOp::ComplexSquareAbs:
-    case NodeOp::ComplexAngle:
-      if (!expectComplex(n, what, "argument", d(0)))
-        return false;
-      n->dim = d(0) / 2;
-      break;
-    case NodeOp::Real2Complex:
-    case NodeOp::Imag2Complex:
-    case NodeOp::ComplexExp1j:
-      n->dim = 2 * d(0);
-      break;
-    case NodeOp::Conj:
-    case NodeOp::ComplexExp:
-      if (!expectComplex(n, what, "argument", d(0)))
-        return false;
-      n->dim = d(0);
-      break;
-    case NodeOp::ComplexSum:
-      if (!expectComplex(n, what, "argument", d(0)))
-        return false;
-      n->dim = 2;
-      break;
-    case NodeOp::ComplexSumT:
-      if (d(0) != 2)
-        return error(n->column, what +
-                                    " needs one complex number (dimension "
-                                    "2), got dimension " +
-                                    llvm::Twine(d(0)));
-      n->dim = n->ints[0];
-      if (n->dim < 2 || n->dim % 2 != 0)
-        return error(n->column, what + " needs an even dimension >= 2, got " +
-                                    llvm::Twine(n->dim));
-      break;
-    case NodeOp::ComplexAdd:
-    case NodeOp::ComplexSubtract:
-    case NodeOp::ComplexMult:
-    case NodeOp::ComplexDivide:
-      if (!expectComplex(n, what, "first argument", d(0)) ||
-          !expectComplex(n, what, "second argument", d(1)))
-        return false;
-      if (d(0) != d(1) && d(0) != 2 && d(1) != 2)
-        return error(n->column, "dimension mismatch: the operands of " + what +
-                                    " have dimensions " + llvm::Twine(d(0)) +
-                                    " and " + llvm::Twine(d(1)) +
-                                    " (complex broadcasting needs equal "
-                                    "dimensions, or dimension 2: one complex "
-                                    "number)");
-      n->dim = std::max(d(0), d(1));
-      break;
-    case NodeOp::ComplexRealScal: {
-      // KeOps takes the real scalar on either side.
-      int64_t z = d(0) == 1 ? d(1) : d(0);
-      if (d(0) != 1 && d(1) != 1)
-        return error(n->column, what +
-                                    " needs a real scalar operand "
-                                    "(dimension 1), got dimensions " +
-                                    llvm::Twine(d(0)) + " and " +
-                                    llvm::Twine(d(1)));
-      if (!expectComplex(n, what, "complex argument", z))
-        return false;
-      n->dim = z;
-      break;
-    }
-    case NodeOp::Grad:
-      if (d(2) != d(0))
-        return error(n->column, what + ": the gradient input e has dimension " +
-                                    llvm::Twine(d(2)) +
-                                    " but the formula has dimension " +
-                                    llvm::Twine(d(0)));
-      n->dim = d(1);
-      break;
-    case NodeOp::Diff:
-      if (d(2) != d(1))
-        return error(n->column, what + ": the direction u has dimension " +
-                                    llvm::Twine(d(2)) +
-                                    " but the variable has dimension " +
-                                    llvm::Twine(d(1)));
-      n->dim = d(0);
-      break;
-    case NodeOp::Divergence:
-      if (d(0) != d(1))
-        return error(n->column, what +
-                                    " needs a formula with the variable's "
-                                    "dimension, got " +
-                                    llvm::Twine(d(0)) + " and " +
-                                    llvm::Twine(d(1)));
-      n->dim = 1;
-      break;
-    case NodeOp::Laplacian:
-      if (!expectScalar(n, what, "formula", d(0)))
-        return false;
-      n->dim = 1;
-      break;
-    case NodeOp::GradMatrix:
-      n->dim = d(0) * d(1);
-      break;
-    }
+    llvm::SmallVector<Value, 3> operands;
+    for (FormulaNode *a : n->args)
+      operands.push_back(placeholder(a->dim));
+    Operation *op = createFormulaOp(UnknownLoc::get(ctx), n->opName, operands,
+                                    n->attrs, placeholder(1).getType());
+    std::string message;
+    FailureOr<Type> type = inferFormulaOp(op, message);
+    op->destroy();
+    if (failed(type))
+      return error(n->column, rephrase(message, n->opName, what));
+    if (*type)
+      n->dim = getFormulaDim(*type);
     if (n->dim > kMaxDim || n->dim < 1)
       return error(n->column, what + " would produce a value of dimension " +
                                   llvm::Twine(n->dim) + ", beyond the limit " +
@@ -985,23 +550,33 @@ private:
     return true;
   }
 
-  /// A checked binary node.
-  FormulaNode *makeBinary(NodeOp op, const Token &opToken, FormulaNode *lhs,
-                          FormulaNode *rhs, bool swap = false) {
-    FormulaNode *n = newNode(op, opToken.column, lhs->startColumn,
-                             swap ? llvm::ArrayRef<FormulaNode *>{rhs, lhs}
-                                  : llvm::ArrayRef<FormulaNode *>{lhs, rhs});
+  /// A checked node of `opName` over `args` with `attrs`.
+  FormulaNode *makeOp(llvm::StringRef opName, int64_t column,
+                      int64_t startColumn, llvm::ArrayRef<FormulaNode *> args,
+                      llvm::StringRef what,
+                      llvm::ArrayRef<NamedAttribute> attrs = {}) {
+    FormulaNode *n = newNode(opName, column, startColumn, args);
     if (!n)
       return nullptr;
-    std::string what = "'" + opToken.text.str() + "'";
-    if (swap) {
-      // Check in the written order so the message reads naturally.
-      int64_t ignored;
-      if (!broadcast(n, what, {lhs->dim, rhs->dim}, ignored))
-        return nullptr;
-    }
-    if (!infer(n, what))
-      return nullptr;
+    n->attrs.assign(attrs.begin(), attrs.end());
+    return infer(n, what) ? n : nullptr;
+  }
+
+  NamedAttribute intAttr(llvm::StringRef name, int64_t value) {
+    return NamedAttribute(StringAttr::get(ctx, name),
+                          IntegerAttr::get(IntegerType::get(ctx, 64), value));
+  }
+
+  /// A checked binary node.
+  FormulaNode *makeBinary(llvm::StringRef opName, const Token &opToken,
+                          FormulaNode *lhs, FormulaNode *rhs,
+                          bool swap = false) {
+    // Checked in the written order, so that diagnostics read naturally
+    // (the swapped ops broadcast symmetrically).
+    FormulaNode *n = makeOp(opName, opToken.column, lhs->startColumn,
+                            {lhs, rhs}, "'" + opToken.text.str() + "'");
+    if (n && swap)
+      std::swap(n->args[0], n->args[1]);
     return n;
   }
 
@@ -1044,33 +619,33 @@ private:
   }
 
   FormulaNode *parseExpression() {
-    FormulaNode *lhs = parseBitOr();
+    FormulaNode *lhs = parseBinary();
     if (!lhs || !isComparison(cur()))
       return lhs;
     Token op = cur();
     consume();
-    FormulaNode *rhs = parseBitOr();
+    FormulaNode *rhs = parseBinary();
     if (!rhs)
       return nullptr;
     FormulaNode *n = nullptr;
     switch (op.kind) {
     case TokenKind::EqualEqual:
-      n = makeBinary(NodeOp::Equal, op, lhs, rhs);
+      n = makeBinary(EqualOp::getOperationName(), op, lhs, rhs);
       break;
     case TokenKind::NotEqual:
-      n = makeBinary(NodeOp::NotEqual, op, lhs, rhs);
+      n = makeBinary(NotEqualOp::getOperationName(), op, lhs, rhs);
       break;
     case TokenKind::Less:
-      n = makeBinary(NodeOp::LessThan, op, lhs, rhs);
+      n = makeBinary(LessThanOp::getOperationName(), op, lhs, rhs);
       break;
     case TokenKind::Greater:
-      n = makeBinary(NodeOp::LessThan, op, lhs, rhs, /*swap=*/true);
+      n = makeBinary(LessThanOp::getOperationName(), op, lhs, rhs, /*swap=*/true);
       break;
     case TokenKind::LessEqual:
-      n = makeBinary(NodeOp::LessOrEqual, op, lhs, rhs);
+      n = makeBinary(LessOrEqualOp::getOperationName(), op, lhs, rhs);
       break;
     default:
-      n = makeBinary(NodeOp::LessOrEqual, op, lhs, rhs, /*swap=*/true);
+      n = makeBinary(LessOrEqualOp::getOperationName(), op, lhs, rhs, /*swap=*/true);
       break;
     }
     if (n && isComparison(cur()))
@@ -1080,52 +655,49 @@ private:
     return n;
   }
 
-  FormulaNode *parseBitOr() {
-    FormulaNode *lhs = parseAdditive();
-    while (lhs && cur().is(TokenKind::Pipe)) {
-      Token op = cur();
-      consume();
-      FormulaNode *rhs = parseAdditive();
-      if (!rhs)
-        return nullptr;
-      lhs = makeBinary(NodeOp::ScalProd, op, lhs, rhs);
+  /// The levels of the left-associative binary operators, loosest first:
+  /// '|' (Scalprod), '+' '-', '*' '/'.
+  static constexpr int kNumBinaryLevels = 3;
+
+  /// The op of binary operator `t` at `level`, or empty.
+  static llvm::StringRef getBinaryOpName(const Token &t, int level) {
+    switch (t.kind) {
+    case TokenKind::Pipe:
+      return level == 0 ? ScalProdOp::getOperationName() : "";
+    case TokenKind::Plus:
+      return level == 1 ? AddOp::getOperationName() : "";
+    case TokenKind::Minus:
+      return level == 1 ? SubOp::getOperationName() : "";
+    case TokenKind::Star:
+      return level == 2 ? MulOp::getOperationName() : "";
+    case TokenKind::Slash:
+      return level == 2 ? DivOp::getOperationName() : "";
+    default:
+      return "";
     }
-    return lhs;
   }
 
-  FormulaNode *parseAdditive() {
-    FormulaNode *lhs = parseTerm();
-    while (lhs && (cur().is(TokenKind::Plus) || cur().is(TokenKind::Minus))) {
+  /// bitor, additive and term of the grammar.
+  FormulaNode *parseBinary(int level = 0) {
+    if (level == kNumBinaryLevels)
+      return parseUnary();
+    FormulaNode *lhs = parseBinary(level + 1);
+    while (lhs) {
+      llvm::StringRef opName = getBinaryOpName(cur(), level);
+      if (opName.empty())
+        return lhs;
       Token op = cur();
       consume();
-      FormulaNode *rhs = parseTerm();
+      FormulaNode *rhs = parseBinary(level + 1);
       if (!rhs)
         return nullptr;
-      lhs = makeBinary(op.is(TokenKind::Plus) ? NodeOp::Add : NodeOp::Sub, op,
-                       lhs, rhs);
-    }
-    return lhs;
-  }
-
-  FormulaNode *parseTerm() {
-    FormulaNode *lhs = parseUnary();
-    while (lhs && (cur().is(TokenKind::Star) || cur().is(TokenKind::Slash))) {
-      Token op = cur();
-      consume();
-      FormulaNode *rhs = parseUnary();
-      if (!rhs)
-        return nullptr;
-      if (op.is(TokenKind::Slash) && lhs->isIntLiteral && lhs->ints[0] == 1) {
+      if (op.is(TokenKind::Slash) && lhs->isIntLiteral && lhs->literal == 1) {
         // KeOps: 1/f is Inv(f).
-        FormulaNode *n =
-            newNode(NodeOp::Inv, op.column, lhs->startColumn, {rhs});
-        if (!n || !infer(n, "'/'"))
-          return nullptr;
-        lhs = n;
+        lhs = makeOp(InvOp::getOperationName(), op.column, lhs->startColumn,
+                     {rhs}, "'/'");
         continue;
       }
-      lhs = makeBinary(op.is(TokenKind::Star) ? NodeOp::Mul : NodeOp::Div, op,
-                       lhs, rhs);
+      lhs = makeBinary(opName, op, lhs, rhs);
     }
     return lhs;
   }
@@ -1143,12 +715,10 @@ private:
       return operand;
     if (operand->isIntLiteral) {
       // -3 is the integer literal -3 (Python folds it; KeOps sees IntCst(-3)).
-      return newIntLiteral(-operand->ints[0], operand->column, sign.column);
+      return newIntLiteral(-operand->literal, operand->column, sign.column);
     }
-    FormulaNode *n = newNode(NodeOp::Neg, sign.column, sign.column, {operand});
-    if (!n || !infer(n, "unary '-'"))
-      return nullptr;
-    return n;
+    return makeOp(NegOp::getOperationName(), sign.column, sign.column,
+                  {operand}, "unary '-'");
   }
 
   FormulaNode *parsePower() {
@@ -1173,16 +743,12 @@ private:
                   "the exponent of '**' must be an integer literal (KeOps "
                   "turns f**2 into Square(f) and f**m into Pow(f, m)); use "
                   "Powf(f, g) for a formula exponent");
-    int64_t m = exponent->ints[0];
-    FormulaNode *n = newNode(m == 2 ? NodeOp::Square : NodeOp::Pow, op.column,
-                             base->startColumn, {base});
-    if (!n)
-      return nullptr;
-    if (m != 2)
-      n->ints.push_back(m);
-    if (!infer(n, "'**'"))
-      return nullptr;
-    return n;
+    int64_t m = exponent->literal;
+    if (m == 2)
+      return makeOp(SquareOp::getOperationName(), op.column, base->startColumn,
+                    {base}, "'**'");
+    return makeOp(PowOp::getOperationName(), op.column, base->startColumn,
+                  {base}, "'**'", {intAttr("exponent", m)});
   }
 
   FormulaNode *floatLiteralError(const Token &t) {
@@ -1433,7 +999,7 @@ private:
     if (optional != llvm::StringRef::npos)
       kinds.erase(optional, 1);
 
-    if (info.op == NodeOp::Var && info.name != "Var" && args.size() == 1)
+    if (info.hook == "var" && info.name != "Var" && args.size() == 1)
       return fail(name.column,
                   "inside a formula, " + what +
                       " needs an explicit position: " + info.usage);
@@ -1447,92 +1013,160 @@ private:
                                    "), got " + llvm::Twine(args.size()));
     }
 
+    // The operands ('f', 'v') and the attributes ('i', 's'), in call order.
     llvm::SmallVector<FormulaNode *, 3> formulas;
     llvm::SmallVector<int64_t, 3> ints;
-    llvm::SmallVector<llvm::SmallVector<int64_t, 4>, 4> sequences;
+    llvm::SmallVector<Attribute, 4> params;
     for (auto [i, arg] : llvm::enumerate(args)) {
-      std::string which = "argument " + std::to_string(i + 1) + " of " + what;
-      switch (kinds[i]) {
-      case 'f':
-        if (arg.isSequence)
-          return fail(arg.column, which +
-                                      " must be a formula, not an index "
-                                      "sequence (" +
-                                      info.usage + ")");
+      bool isFormula = !arg.isSequence;
+      bool isVariable = isFormula && arg.node->opName.empty();
+      bool isInt = isFormula && arg.node->isIntLiteral;
+      llvm::StringRef expected;
+      if (kinds[i] == 'f' && !isFormula)
+        expected = "a formula, not an index sequence";
+      else if (kinds[i] == 'v' && !isVariable)
+        expected = "a variable (an alias name or Var(position, dim, "
+                   "category)), not an expression";
+      else if (kinds[i] == 'i' && !isInt)
+        expected = "an integer literal";
+      else if (kinds[i] == 's' && isFormula)
+        expected = "an index sequence such as [2, 3], (2, 3) or Ind(2, 3)";
+      if (!expected.empty())
+        return fail(arg.column, "argument " + llvm::Twine(i + 1) + " of " +
+                                    what + " must be " + expected + " (" +
+                                    info.usage + ")");
+      if (kinds[i] == 'f' || kinds[i] == 'v') {
         formulas.push_back(arg.node);
-        break;
-      case 'v':
-        if (arg.isSequence || arg.node->op != NodeOp::Var)
-          return fail(arg.column, which +
-                                      " must be a variable (an alias name or "
-                                      "Var(position, dim, category)), not an "
-                                      "expression (" +
-                                      info.usage + ")");
-        formulas.push_back(arg.node);
-        break;
-      case 'i':
-        if (arg.isSequence || !arg.node->isIntLiteral)
-          return fail(arg.column, which + " must be an integer literal (" +
-                                      info.usage + ")");
-        ints.push_back(arg.node->ints[0]);
-        break;
-      case 's':
-        if (!arg.isSequence)
-          return fail(arg.column, which +
-                                      " must be an index sequence such as "
-                                      "[2, 3], (2, 3) or Ind(2, 3) (" +
-                                      info.usage + ")");
-        sequences.push_back(arg.sequence);
-        break;
-      }
-    }
-
-    // Variables and constants.
-    if (info.op == NodeOp::Var) {
-      int64_t position = ints[0], dim = ints[1];
-      VarCategory category;
-      std::string spelled;
-      if (info.name == "Var") {
-        if (std::optional<std::string> err = checkCategory(ints[2]))
-          return fail(args[2].column, *err);
-        category = static_cast<VarCategory>(ints[2]);
-        spelled = "Var(" + std::to_string(position) + "," +
-                  std::to_string(dim) + "," + std::to_string(ints[2]) + ")";
+      } else if (kinds[i] == 'i') {
+        ints.push_back(arg.node->literal);
+        params.push_back(
+            IntegerAttr::get(IntegerType::get(ctx, 64), arg.node->literal));
       } else {
-        category = *getKeywordCategory(info.name);
-        spelled = info.name.str() + "(" + std::to_string(position) + "," +
-                  std::to_string(dim) + ")";
+        params.push_back(DenseI64ArrayAttr::get(ctx, arg.sequence));
       }
-      return newVarRef(position, dim, category, name.column, name.column,
-                       spelled);
     }
+    llvm::SmallVector<llvm::StringRef, 5> attrNames;
+    llvm::StringRef(info.attrs).split(attrNames, ',', -1, false);
+    llvm::SmallVector<NamedAttribute, 4> attrs;
+    for (auto [attrName, value] : llvm::zip(attrNames, params))
+      attrs.push_back(NamedAttribute(StringAttr::get(ctx, attrName), value));
 
-    if (info.name == "TraceOperator")
-      return buildTraceOperator(name, formulas, args);
-
-    FormulaNode *n = newNode(info.op, name.column, name.column, formulas);
-    if (!n)
-      return nullptr;
-    n->ints = ints;
-    n->sequences = std::move(sequences);
-    if (info.name == "IntInv") {
+    llvm::StringRef hook = info.hook;
+    if (hook.empty())
+      return makeOp(info.opName, name.column, name.column, formulas, what,
+                    attrs);
+    if (hook == "var")
+      return buildVariable(info, name, args, ints);
+    if (hook == "constant") {
+      if (info.name == "RatCst" && ints[1] == 0)
+        return fail(args[1].column, "the denominator of RatCst must not be "
+                                    "zero");
+      return makeOp(info.opName, name.column, name.column, {}, what, attrs);
+    }
+    if (hook == "intinv") {
       if (ints[0] == 0)
         return fail(args[0].column, "IntInv(0) divides by zero");
-      n->ints = {1, ints[0]};
-    } else if (info.op == NodeOp::RatCst && ints[1] == 0) {
-      return fail(args[1].column, "the denominator of RatCst must not be "
-                                  "zero");
+      return makeOp(info.opName, name.column, name.column, {}, what,
+                    {intAttr("num", 1), intAttr("den", ints[0])});
     }
-
-    if (info.op == NodeOp::Grad && n->args.size() == 2) {
-      FormulaNode *e = implicitGradientInput(n, name);
+    if (hook == "zero") {
+      if (ints[0] < 1)
+        return fail(name.column, what + " needs a dimension >= 1, got " +
+                                     llvm::Twine(ints[0]));
+      FormulaNode *n = newNode(info.opName, name.column, name.column);
+      if (!n)
+        return nullptr;
+      n->dim = ints[0];
+      return infer(n, what) ? n : nullptr;
+    }
+    if (hook == "bspline") {
+      // KeOps keeps the first dim(knots) - order - 1 values of the De Boor
+      // table (keopscore BSpline = Extract(BSpline_Impl, 0, ...)).
+      FormulaNode *table = makeOp(info.opName, name.column, name.column,
+                                  formulas, what, attrs);
+      if (!table)
+        return nullptr;
+      return makeOp(ExtractOp::getOperationName(), name.column, name.column,
+                    {table}, what,
+                    {intAttr("start", 0),
+                     intAttr("length", formulas[0]->dim - ints[0] - 1)});
+    }
+    if (hook == "SqNormIso" || hook == "SqNormDiag" || hook == "SymSqNorm")
+      return buildWeightedSqNorm(info, name, formulas);
+    if (hook == "grad") {
+      if (formulas.size() == 2) {
+        FormulaNode *e = implicitGradientInput(formulas[0], formulas[1], name);
+        if (!e)
+          return nullptr;
+        formulas.push_back(e);
+      }
+      return makeOp(info.opName, name.column, name.column, formulas, what);
+    }
+    if (hook == "gradfrompos") {
+      // KeOps 1's GradFromPos(f, v, i): Grad(f, v) with its gradient input
+      // at position i.
+      FormulaNode *e =
+          implicitGradientInput(formulas[0], formulas[1], name, ints[0]);
       if (!e)
         return nullptr;
-      n->args.push_back(e);
-      n->maxPosition = std::max(n->maxPosition, e->maxPosition);
+      formulas.push_back(e);
+      return makeOp(info.opName, name.column, name.column, formulas, what);
     }
-    if (!infer(n, what))
+    if (hook == "trace")
+      return buildTraceOperator(name, formulas, args);
+    if (hook == "sumlin")
+      return buildSumLinOperator(name, formulas, args);
+    return fail(name.column, "internal error: no parser hook '" + hook +
+                                 "' for " + what);
+  }
+
+  /// Var(p, d, c), Vi(p, d), Vj(p, d), Pm(p, d) (and Vx, Vy) in a formula.
+  FormulaNode *buildVariable(const OpInfo &info, const Token &name,
+                             llvm::ArrayRef<CallArg> args,
+                             llvm::ArrayRef<int64_t> ints) {
+    int64_t position = ints[0], dim = ints[1];
+    VarCategory category;
+    std::string spelled;
+    if (info.name == "Var") {
+      if (std::optional<std::string> err = checkCategory(ints[2]))
+        return fail(args[2].column, *err);
+      category = static_cast<VarCategory>(ints[2]);
+      spelled = "Var(" + std::to_string(position) + "," + std::to_string(dim) +
+                "," + std::to_string(ints[2]) + ")";
+    } else {
+      category = *getKeywordCategory(info.name);
+      spelled = info.name.str() + "(" + std::to_string(position) + "," +
+                std::to_string(dim) + ")";
+    }
+    return newVarRef(position, dim, category, name.column, name.column,
+                     spelled);
+  }
+
+  /// SqNormIso, SqNormDiag and SymSqNorm: WeightedSqNorm(s, f) with fewer
+  /// allowed weight dimensions.
+  FormulaNode *buildWeightedSqNorm(const OpInfo &info, const Token &name,
+                                   llvm::ArrayRef<FormulaNode *> formulas) {
+    std::string what = "'" + info.name.str() + "'";
+    FormulaNode *n =
+        makeOp(info.opName, name.column, name.column, formulas, what);
+    if (!n)
       return nullptr;
+    int64_t ds = formulas[0]->dim, dim = formulas[1]->dim;
+    bool ok = ds == 1;
+    std::string allowed = "1";
+    if (info.hook == "SqNormDiag") {
+      ok |= ds == dim;
+      allowed += " or " + std::to_string(dim);
+    } else if (info.hook == "SymSqNorm") {
+      ok |= ds == dim * dim;
+      allowed += " or " + std::to_string(dim * dim);
+    }
+    if (!ok)
+      return fail(name.column, what + ": the weight has dimension " +
+                                   llvm::Twine(ds) +
+                                   " but must have dimension " + allowed +
+                                   " for vectors of dimension " +
+                                   llvm::Twine(dim));
     return n;
   }
 
@@ -1557,71 +1191,121 @@ private:
                   what + " needs a weight w of dimension 1 or " +
                       llvm::Twine(v->dim) + " (the variable's), got " +
                       llvm::Twine(w->dim));
-    auto make = [&](NodeOp op, llvm::ArrayRef<FormulaNode *> operands,
-                    llvm::StringRef opWhat) -> FormulaNode * {
-      FormulaNode *n = newNode(op, name.column, name.column, operands);
-      if (!n || !infer(n, opWhat))
-        return nullptr;
-      return n;
+    auto make = [&](llvm::StringRef opName,
+                    llvm::ArrayRef<FormulaNode *> operands) {
+      return makeOp(opName, name.column, name.column, operands, what);
     };
     if (f->dim == v->dim) {
-      FormulaNode *g = w ? make(NodeOp::Mul, {w, f}, what) : f;
-      return g ? make(NodeOp::Divergence, {g, v}, what) : nullptr;
+      FormulaNode *g = w ? make(MulOp::getOperationName(), {w, f}) : f;
+      return g ? make(DivergenceOp::getOperationName(), {g, v}) : nullptr;
     }
-    FormulaNode *one = newNode(NodeOp::IntCst, name.column, name.column);
+    FormulaNode *one = newIntLiteral(1, name.column, name.column);
     if (!one)
       return nullptr;
-    one->ints.push_back(1);
-    one->dim = 1;
-    FormulaNode *grad = make(NodeOp::Grad, {f, v, one}, what);
+    FormulaNode *grad = make(GradOp::getOperationName(), {f, v, one});
     if (!grad)
       return nullptr;
-    FormulaNode *g = w ? make(NodeOp::Mul, {w, grad}, what) : grad;
-    return g ? make(NodeOp::Sum, {g}, what) : nullptr;
+    FormulaNode *g = w ? make(MulOp::getOperationName(), {w, grad}) : grad;
+    return g ? make(SumOp::getOperationName(), {g}) : nullptr;
   }
 
-  /// Grad(F, V) without E, as KeOps builds it: E = Var(1 + the largest
-  /// position used by F, dim F, 1 - cat V).
-  FormulaNode *implicitGradientInput(FormulaNode *grad, const Token &name) {
-    FormulaNode *f = grad->args[0];
-    const Variable &v = vars.getVariables()[grad->args[1]->var];
+  /// KeOps' SumLinOperator(f, v[, wl[, wr]]) of a formula f linear in v,
+  /// with matrix M (f(v) = M v): sum_ij wl_i M_ij wr_j (wl and wr = 1 when
+  /// omitted; wl of dimension 1 or f's, wr of dimension 1 or v's). Built as
+  /// Sum(wr * Grad(f, v, wl)), wl broadcast to f's dimension (M^T wl is the
+  /// gradient of a linear f).
+  FormulaNode *buildSumLinOperator(const Token &name,
+                                   llvm::ArrayRef<FormulaNode *> formulas,
+                                   llvm::ArrayRef<CallArg> args) {
+    std::string what = "'SumLinOperator'";
+    FormulaNode *f = formulas[0], *v = formulas[1];
+    FormulaNode *wl = formulas.size() > 2 ? formulas[2] : nullptr;
+    FormulaNode *wr = formulas.size() > 3 ? formulas[3] : nullptr;
+    if (wl && wl->dim != 1 && wl->dim != f->dim)
+      return fail(args[2].column,
+                  what + " needs a left weight wl of dimension 1 or " +
+                      llvm::Twine(f->dim) + " (the formula's), got " +
+                      llvm::Twine(wl->dim));
+    if (wr && wr->dim != 1 && wr->dim != v->dim)
+      return fail(args[3].column,
+                  what + " needs a right weight wr of dimension 1 or " +
+                      llvm::Twine(v->dim) + " (the variable's), got " +
+                      llvm::Twine(wr->dim));
+    FormulaNode *e = wl ? wl : newIntLiteral(1, name.column, name.column);
+    if (e && e->dim != f->dim)
+      e = makeOp(SumTOp::getOperationName(), name.column, name.column, {e},
+                 what, {intAttr("dim", f->dim)});
+    if (!e)
+      return nullptr;
+    FormulaNode *grad = makeOp(GradOp::getOperationName(), name.column,
+                               name.column, {f, v, e}, what);
+    if (grad && wr)
+      grad = makeOp(MulOp::getOperationName(), name.column, name.column,
+                    {wr, grad}, what);
+    if (!grad)
+      return nullptr;
+    return makeOp(SumOp::getOperationName(), name.column, name.column, {grad},
+                  what);
+  }
+
+  /// The gradient input e of Grad(F, V) without E, as KeOps builds it:
+  /// Var(1 + the largest position used by F, dim F, 1 - cat V); with
+  /// `position`, GradFromPos(F, V, position)'s: Var(position, dim F,
+  /// 1 - cat V).
+  FormulaNode *implicitGradientInput(
+      FormulaNode *f, FormulaNode *var, const Token &name,
+      std::optional<int64_t> explicitPosition = std::nullopt) {
+    const Variable &v = vars.getVariables()[var->var];
+    if (v.category == VarCategory::Param && explicitPosition)
+      return fail(name.column,
+                  "GradFromPos(f, v, i) needs v to be an i- or j-variable "
+                  "(its gradient input is a variable of the other index); v "
+                  "is a parameter, so write Grad(f, v, e)");
     if (v.category == VarCategory::Param)
       return fail(name.column,
                   "Grad(f, v) without its gradient input e needs v to be an "
                   "i- or j-variable (KeOps makes e a variable of the other "
                   "index); v is a parameter, so pass e explicitly: "
                   "Grad(f, v, e)");
-    int64_t position = f->maxPosition + 1;
+    int64_t position = explicitPosition.value_or(f->maxPosition + 1);
     VarCategory category =
         v.category == VarCategory::I ? VarCategory::J : VarCategory::I;
-    if (std::optional<unsigned> other = vars.lookupPosition(position)) {
-      const Variable &w = vars.getVariables()[*other];
-      if (w.dim != f->dim || w.category != category)
-        return fail(name.column,
-                    "Grad(f, v) without e adds its gradient input at "
-                    "position " +
-                        llvm::Twine(position) +
-                        " (one past the largest position used by f, as KeOps "
-                        "does), as " +
-                        describeVariableType(category, f->dim) +
-                        ", but position " + llvm::Twine(position) + " is " +
-                        describeVariableType(w.category, w.dim) + " (" +
-                        w.origin + "); pass e explicitly: Grad(f, v, e)");
-      return newVarNode(*other, name.column, name.column);
-    }
     std::string spelled = "the gradient input Var(" + std::to_string(position) +
                           "," + std::to_string(f->dim) + "," +
-                          std::to_string(static_cast<int>(category)) +
-                          ") of Grad";
-    return newVarRef(position, f->dim, category, name.column, name.column,
-                     spelled);
+                          std::to_string(static_cast<int>(category)) + ") of " +
+                          (explicitPosition ? "GradFromPos" : "Grad");
+    std::optional<unsigned> other = vars.lookupPosition(position);
+    if (!other)
+      return newVarRef(position, f->dim, category, name.column, name.column,
+                       spelled);
+    const Variable &w = vars.getVariables()[*other];
+    if (w.dim == f->dim && w.category == category)
+      return newVarNode(*other, name.column, name.column);
+    std::string where =
+        explicitPosition
+            ? "GradFromPos(f, v, i) adds its gradient input at position " +
+                  std::to_string(position)
+            : "Grad(f, v) without e adds its gradient input at position " +
+                  std::to_string(position) +
+                  " (one past the largest position used by f, as KeOps does)";
+    return fail(name.column, where + ", as " +
+                                 describeVariableType(category, f->dim) +
+                                 ", but position " + llvm::Twine(position) +
+                                 " is " +
+                                 describeVariableType(w.category, w.dim) +
+                                 " (" + w.origin +
+                                 "); pass e explicitly: Grad(f, v, e)");
   }
 
+  MLIRContext *ctx;
   llvm::StringRef text;
   llvm::StringRef source;
   VariableTable &vars;
   FormulaArena &arena;
   std::vector<Token> tokens;
+  /// The block whose arguments are the placeholder values of each dimension.
+  std::unique_ptr<Block> scratch = std::make_unique<Block>();
+  llvm::DenseMap<int64_t, Value> placeholders;
   size_t index = 0;
   int64_t depth = 0;
   std::optional<FormulaDiagnostic> diag;
@@ -1630,8 +1314,8 @@ private:
 } // namespace
 
 llvm::Expected<FormulaNode *> mlir::kernelred::frontend::parseFormula(
-    llvm::StringRef text, llvm::StringRef source, VariableTable &vars,
-    FormulaArena &arena) {
-  Parser parser(text, source, vars, arena);
+    MLIRContext *ctx, llvm::StringRef text, llvm::StringRef source,
+    VariableTable &vars, FormulaArena &arena) {
+  Parser parser(ctx, text, source, vars, arena);
   return parser.parse();
 }

@@ -29,9 +29,11 @@ llvm::Error parseAlias(llvm::StringRef text, unsigned index,
                        VariableTable &vars);
 
 /// Parses `text` (diagnostics name it `source`: "formula", "formula2") into a
-/// checked tree. Var(...) calls with new positions and the implicit gradient
+/// checked tree; the dimensions are those the ops of `ctx`'s kernelred
+/// dialect infer. Var(...) calls with new positions and the implicit gradient
 /// input of Grad(F, V) are added to `vars`.
-llvm::Expected<FormulaNode *> parseFormula(llvm::StringRef text,
+llvm::Expected<FormulaNode *> parseFormula(mlir::MLIRContext *ctx,
+                                           llvm::StringRef text,
                                            llvm::StringRef source,
                                            VariableTable &vars,
                                            FormulaArena &arena);
