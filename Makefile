@@ -2,7 +2,7 @@
 #   make        build (configures on first use)
 #   make demo   set up, build and run the main job (the LogSumExp seed example)
 #   make test   set up, build and run every test suite; ends with a count line
-#   make bench  run the benchmarks of bench/
+#   make bench  run the benchmarks of bench/ (and rewrite the GPU static model section of bench/RESULTS.md)
 #   make sanitize  ASan+UBSan build (build-asan/) and tests under it
 
 BUILD ?= build
@@ -42,7 +42,7 @@ sanitize: setup
 	@scripts/sanitize.sh
 
 bench: setup build
-	.venv/bin/python bench/run.py
+	.venv/bin/python bench/run.py --gpu-static-md bench/RESULTS.md
 
 clean:
 	rm -rf $(BUILD)

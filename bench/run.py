@@ -9,7 +9,10 @@ Sections (--sections, default all):
   compile   first-call JIT latency with empty caches, cached-call overhead;
   roofline  the FMA/exp limit of the Gaussian kernel on this CPU and kred's
             fraction of it (uses the forward results);
-  gpu       issue 7, only with a CUDA device.
+  gpu       issue 7, only with a CUDA device;
+  gpu_static  issue 14, no GPU needed: kred's and KeOps' kernels compiled
+            for sm_90, the SASS of their inner loops counted per pair, and
+            the issue-slot bound on an H100 (bench/gpu_static.py).
 
 Each cell: warm-up (a small call that compiles, then a full-size call unless
 the problem has more than 2e9 pairs), then the median of --min-runs to
@@ -35,10 +38,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="tiny sizes and few runs: a smoke test for CI")
-    p.add_argument("--sections", default="forward,backward,compile,roofline,gpu",
-                   help="comma-separated subset of forward,backward,compile,roofline,gpu")
+    p.add_argument("--sections", default="forward,backward,compile,roofline,gpu,gpu_static",
+                   help="comma-separated subset of forward,backward,compile,roofline,gpu,gpu_static")
     p.add_argument("--filter", default=None, help="regex on benchmark names (seed_lse, seed_sum, gauss_1e4, "
-                   "gauss_1e5, argkmin_5e4; GPU: gauss_1e6, softmax_weight_1e5, argkmin_D3_1e5, argkmin_D64_1e5)")
+                   "gauss_1e5, argkmin_5e4; GPU: gauss_1e6, softmax_weight_1e5, argkmin_D3_1e5, argkmin_D64_1e5; "
+                   "gpu_static: seed_lse, seed_sum, gauss_D3, lse_D3, softmax_weight_D3, argkmin_D3, argkmin_D64, "
+                   "gauss_D64)")
     p.add_argument("--threads", type=int, default=os.cpu_count(),
                    help="threads of kred, pykeops (OpenMP) and torch (default: all logical CPUs)")
     p.add_argument("--no-kred-1t", action="store_true", help="skip the extra single-thread kred column")
@@ -66,6 +71,9 @@ def parse_args(argv):
     p.add_argument("--wait-quiet", type=float, default=None, metavar="LOAD",
                    help="first wait until the 1-min load average is below LOAD (checked every 30 s)")
     p.add_argument("--wait-max", type=float, default=60, help="minutes to wait at most for --wait-quiet (default 60)")
+    p.add_argument("--gpu-static-md", default=None, metavar="FILE",
+                   help="also write the gpu_static table into its section of this markdown file "
+                        "(make bench: bench/RESULTS.md)")
     p.add_argument("--json", default=None, help="also write every measurement to this JSON file")
     return p.parse_args(argv)
 
@@ -83,7 +91,7 @@ def main(argv=None):
     from kredbench.libs import Libs
 
     sections = {s.strip() for s in args.sections.split(",") if s.strip()}
-    unknown = sections - {"forward", "backward", "compile", "roofline", "gpu"}
+    unknown = sections - {"forward", "backward", "compile", "roofline", "gpu", "gpu_static"}
     if unknown:
         sys.exit(f"run.py: unknown sections {sorted(unknown)}")
     if args.quick:
@@ -211,9 +219,24 @@ def main(argv=None):
             report["gpu"] = gpu.as_dict(res)
             report["gpu_targets"] = _gpu_targets(res, args.gpu_roofline)
 
+    static_targets = None
+    if "gpu_static" in sections:
+        import gpu_static
+
+        say("\n## GPU static model (no GPU)\n")
+        try:
+            text, summary = gpu_static.run_section(filter_re=args.filter, exact=not args.quick,
+                                                   results_md=None if args.quick else args.gpu_static_md)
+            say(text)
+            report["gpu_static"] = summary
+            static_targets = gpu_static.targets(summary)
+        except Exception as exc:  # noqa: BLE001
+            say(f"skipped: {exc}")
+            report["gpu_static"] = f"skipped: {exc}"
+
     monitor.stop()
     say("\n## Targets\n")
-    say(_targets(fwd_rows, bwd_rows, compile_res, fractions, report.get("gpu_targets")))
+    say(_targets(fwd_rows, bwd_rows, compile_res, fractions, (report.get("gpu_targets") or []) + (static_targets or [])))
     say(f"\nLoad during the whole run ({(time.time() - t_start) / 60:.1f} min): {fmt_monitor(monitor.summary())}")
     if args.json:
         with open(args.json, "w") as f:
