@@ -230,6 +230,24 @@ std::string findUnsimplified(ReduceOp reduce) {
 
 using DerivativeBuilder = llvm::function_ref<Value(OpBuilder &, Location,
                                                    Value formula, Block &body)>;
+/// A DerivativeBuilder that can be stored and composed.
+using Builder =
+    std::function<Value(OpBuilder &, Location, Value formula, Block &body)>;
+
+/// `outer` applied to what `inner` builds (a second-order derivative).
+Builder then(Builder inner, Builder outer) {
+  return [inner = std::move(inner), outer = std::move(outer)](
+             OpBuilder &b, Location loc, Value f, Block &body) {
+    return outer(b, loc, inner(b, loc, f, body), body);
+  };
+}
+
+/// OpTy(f, var): GradMatrix, Divergence or Laplacian.
+template <typename OpTy> Builder buildOp(unsigned var) {
+  return [var](OpBuilder &b, Location loc, Value f, Block &body) -> Value {
+    return OpTy::create(b, loc, f, body.getArgument(var));
+  };
+}
 
 /// The finite-difference side of a check: a function of the variables,
 /// nullopt where the formula is not smooth enough there.
@@ -298,6 +316,15 @@ private:
                            grad[l] = dot(columns[l], weights);
                          return grad;
                        });
+  }
+
+  /// OpTy(f, var, dir) with a constant direction: Grad or Diff.
+  template <typename OpTy> Builder buildAlong(unsigned var, Vector dir) {
+    return [this, var, dir = std::move(dir)](OpBuilder &b, Location loc,
+                                             Value f, Block &body) -> Value {
+      return OpTy::create(b, loc, f, body.getArgument(var),
+                          constant(b, loc, dir));
+    };
   }
 
   /// Runs a check at options.points points: the derived kernel `ad` against
@@ -537,31 +564,17 @@ void Checker::checkFormula(unsigned yi) {
     us[v] = u;
 
     // Reverse mode: Grad(F, v, e).
-    grads[v] = checkDerived(
-        yi,
-        [&](OpBuilder &b, Location loc, Value f, Block &body) -> Value {
-          return GradOp::create(b, loc, f, body.getArgument(v),
-                                constant(b, loc, e));
-        },
-        prefix + "grad", gradientOf(formula, v, e));
+    grads[v] = checkDerived(yi, buildAlong<GradOp>(v, e), prefix + "grad",
+                            gradientOf(formula, v, e));
 
     // Forward mode: Diff(F, v, u).
     diffs[v] = checkDerived(
-        yi,
-        [&](OpBuilder &b, Location loc, Value f, Block &body) -> Value {
-          return DiffOp::create(b, loc, f, body.getArgument(v),
-                                constant(b, loc, u));
-        },
-        prefix + "diff",
+        yi, buildAlong<DiffOp>(v, u), prefix + "diff",
         [&](ArrayRef<Vector> vars) { return difference(formula, vars, v, u); });
 
     // The Jacobian: GradMatrix, and its trace when square.
     checkDerived(
-        yi,
-        [&](OpBuilder &b, Location loc, Value f, Block &body) -> Value {
-          return GradMatrixOp::create(b, loc, f, body.getArgument(v));
-        },
-        prefix + "gradmatrix",
+        yi, buildOp<GradMatrixOp>(v), prefix + "gradmatrix",
         fromColumns(formula, v, [dimF, dimV](ArrayRef<Vector> columns) {
           Vector jac(dimF * dimV);
           for (size_t l = 0; l < dimV; ++l)
@@ -570,12 +583,8 @@ void Checker::checkFormula(unsigned yi) {
           return jac;
         }));
     if (dimF == dimV)
-      checkDerived(
-          yi,
-          [&](OpBuilder &b, Location loc, Value f, Block &body) -> Value {
-            return DivergenceOp::create(b, loc, f, body.getArgument(v));
-          },
-          prefix + "divergence", fromColumns(formula, v, trace));
+      checkDerived(yi, buildOp<DivergenceOp>(v), prefix + "divergence",
+                   fromColumns(formula, v, trace));
 
     // The Laplacian, against differences of the (checked) gradient.
     if (dimF == 1) {
@@ -587,12 +596,8 @@ void Checker::checkFormula(unsigned yi) {
             return GradOp::create(b, loc, f, body.getArgument(v), one);
           },
           prefix + "grad(1)");
-      auto laplacian = derive(
-          yi,
-          [&](OpBuilder &b, Location loc, Value f, Block &body) -> Value {
-            return LaplacianOp::create(b, loc, f, body.getArgument(v));
-          },
-          prefix + "laplacian");
+      auto laplacian =
+          derive(yi, buildOp<LaplacianOp>(v), prefix + "laplacian");
       if (succeeded(gradient) && succeeded(laplacian))
         check(prefix + "laplacian", laplacian->function(),
               fromColumns(gradient->function(), v, trace));
@@ -620,38 +625,18 @@ void Checker::checkPair(unsigned yi, unsigned v, unsigned w,
          e3 = randomVector(dimF);
 
   // Grad(Grad(F, v, e), w, e2) against differences of Grad(F, v, e).
-  checkDerived(
-      yi,
-      [&](OpBuilder &b, Location loc, Value f, Block &body) -> Value {
-        Value inner =
-            GradOp::create(b, loc, f, body.getArgument(v), constant(b, loc, e));
-        return GradOp::create(b, loc, inner, body.getArgument(w),
-                              constant(b, loc, e2));
-      },
-      prefix + "grad(grad)", gradientOf(g1, w, e2));
+  checkDerived(yi, then(buildAlong<GradOp>(v, e), buildAlong<GradOp>(w, e2)),
+               prefix + "grad(grad)", gradientOf(g1, w, e2));
 
   // Diff(Grad(F, v, e), w, u2): forward over reverse.
   checkDerived(
-      yi,
-      [&](OpBuilder &b, Location loc, Value f, Block &body) -> Value {
-        Value inner =
-            GradOp::create(b, loc, f, body.getArgument(v), constant(b, loc, e));
-        return DiffOp::create(b, loc, inner, body.getArgument(w),
-                              constant(b, loc, u2));
-      },
+      yi, then(buildAlong<GradOp>(v, e), buildAlong<DiffOp>(w, u2)),
       prefix + "diff(grad)",
       [&](ArrayRef<Vector> vars) { return difference(g1, vars, w, u2); });
 
   // Grad(Diff(F, v, u), w, e3): reverse over forward.
-  checkDerived(
-      yi,
-      [&](OpBuilder &b, Location loc, Value f, Block &body) -> Value {
-        Value inner =
-            DiffOp::create(b, loc, f, body.getArgument(v), constant(b, loc, u));
-        return GradOp::create(b, loc, inner, body.getArgument(w),
-                              constant(b, loc, e3));
-      },
-      prefix + "grad(diff)", gradientOf(d1, w, e3));
+  checkDerived(yi, then(buildAlong<DiffOp>(v, u), buildAlong<GradOp>(w, e3)),
+               prefix + "grad(diff)", gradientOf(d1, w, e3));
 }
 
 } // namespace
