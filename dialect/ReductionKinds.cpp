@@ -99,6 +99,14 @@ struct Lanes {
 
 constexpr double kInf = Lanes::kInf;
 
+/// The total of the compensated sum in slot `i` of `state`: s - c, with the
+/// compensation c `offset` slots after s; s itself when not `compensated`.
+Value compensatedTotal(Lanes &l, const AccumulatorState &state, int64_t i,
+                       int64_t offset, bool compensated) {
+  Value s = state.values[i];
+  return compensated ? l.sub(s, state.values[i + offset]) : s;
+}
+
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -403,13 +411,12 @@ void ReductionDescription::buildMerge(OpBuilder &b, Location loc,
     buildEndBlock(b, loc, a);
     buildEndBlock(b, loc, other);
     for (int64_t i = 0; i < d; ++i) {
-      if (scheme == SumScheme::Direct) {
-        a.values[i] = l.add(a.values[i], other.values[i]);
-        continue;
-      }
-      // Fold b's compensated total (s_b - c_b) into a's.
-      Value total = l.sub(other.values[i], other.values[d + i]);
-      l.kahanAdd(a.values[i], a.values[d + i], total);
+      // Fold b's total (s_b - c_b when compensated) into a's.
+      Value total = compensatedTotal(l, other, i, d, compensated());
+      if (compensated())
+        l.kahanAdd(a.values[i], a.values[d + i], total);
+      else
+        a.values[i] = l.add(a.values[i], total);
     }
     return;
   }
@@ -486,9 +493,7 @@ void ReductionDescription::buildFinalize(OpBuilder &b, Location loc,
     AccumulatorState s = state;
     buildEndBlock(b, loc, s);
     for (int64_t i = 0; i < d; ++i)
-      values.push_back(scheme == SumScheme::Direct
-                           ? s.values[i]
-                           : l.sub(s.values[i], s.values[d + i]));
+      values.push_back(compensatedTotal(l, s, i, d, compensated()));
     return;
   }
   case MonoidFamily::Select: {
@@ -501,8 +506,7 @@ void ReductionDescription::buildFinalize(OpBuilder &b, Location loc,
   case MonoidFamily::RunningMaxExp: {
     int64_t sums = getNumExpSums();
     auto sum = [&](int64_t s) {
-      Value v = state.values[1 + s];
-      return compensated() ? l.sub(v, state.values[1 + sums + s]) : v;
+      return compensatedTotal(l, state, 1 + s, sums, compensated());
     };
     Value m = state.values[0];
     switch (expFinalize) {

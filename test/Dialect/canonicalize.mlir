@@ -1013,6 +1013,47 @@ func.func @ifelse_mixed_condition_stays(%a: vector<3xf32>, %b: vector<3xf32>) ->
 }
 
 //===----------------------------------------------------------------------===//
+// The DRR patterns (dialect/KredCanonicalize.td): both operand orders, and
+// the constraints that stop them
+//===----------------------------------------------------------------------===//
+
+// CHECK-LABEL: func.func @mul_by_inv_either_side(
+// CHECK-SAME: %[[X:.*]]: vector<3xf32>, %[[Y:.*]]: vector<3xf32>) -> (vector<3xf32>, vector<3xf32>) {
+// CHECK-NEXT: %[[V0:.*]] = kernelred.div %[[X]], %[[Y]] : vector<3xf32>
+// CHECK-NEXT: %[[V1:.*]] = kernelred.div %[[X]], %[[Y]] : vector<3xf32>
+// CHECK-NEXT: return %[[V0]], %[[V1]] : vector<3xf32>, vector<3xf32>
+func.func @mul_by_inv_either_side(%x: vector<3xf32>, %y: vector<3xf32>) -> (vector<3xf32>, vector<3xf32>) {
+  %0 = kernelred.inv %y : vector<3xf32>
+  %1 = kernelred.mul %x, %0 : vector<3xf32>
+  %2 = kernelred.mul %0, %x : vector<3xf32>
+  return %1, %2 : vector<3xf32>, vector<3xf32>
+}
+
+// 0 - b -> -b and 1 / f -> Inv(f) only where the result keeps its type:
+// against a scalar b or f, the ops stay. Pow rewrites only exponents 2 and
+// -1, SqNorm2 and Norm2 only scalars.
+// CHECK-LABEL: func.func @drr_constraints_stay(
+// CHECK-SAME: %[[S:.*]]: vector<1xf32>, %[[X:.*]]: vector<3xf32>) -> (vector<3xf32>, vector<3xf32>, vector<3xf32>, vector<1xf32>, vector<1xf32>) {
+// CHECK-DAG: %[[ZERO:.*]] = kernelred.zero : vector<3xf32>
+// CHECK-DAG: %[[ONE:.*]] = kernelred.constant dense<1.000000e+00> : vector<3xf32>
+// CHECK-DAG: %[[V0:.*]] = kernelred.sub %[[ZERO]], %[[S]] : vector<3xf32>, vector<1xf32>
+// CHECK-DAG: %[[V1:.*]] = kernelred.div %[[ONE]], %[[S]] : vector<3xf32>, vector<1xf32>
+// CHECK-DAG: %[[V2:.*]] = kernelred.pow %[[X]], 3 : vector<3xf32>
+// CHECK-DAG: %[[V3:.*]] = kernelred.sqnorm2 %[[X]] : vector<3xf32>
+// CHECK-DAG: %[[V4:.*]] = kernelred.norm2 %[[X]] : vector<3xf32>
+// CHECK: return %[[V0]], %[[V1]], %[[V2]], %[[V3]], %[[V4]] : vector<3xf32>, vector<3xf32>, vector<3xf32>, vector<1xf32>, vector<1xf32>
+func.func @drr_constraints_stay(%s: vector<1xf32>, %x: vector<3xf32>) -> (vector<3xf32>, vector<3xf32>, vector<3xf32>, vector<1xf32>, vector<1xf32>) {
+  %z = kernelred.zero : vector<3xf32>
+  %ones = kernelred.constant dense<1.0> : vector<3xf32>
+  %0 = kernelred.sub %z, %s : vector<3xf32>, vector<1xf32>
+  %1 = kernelred.div %ones, %s : vector<3xf32>, vector<1xf32>
+  %2 = kernelred.pow %x, 3 : vector<3xf32>
+  %3 = kernelred.sqnorm2 %x : vector<3xf32>
+  %4 = kernelred.norm2 %x : vector<3xf32>
+  return %0, %1, %2, %3, %4 : vector<3xf32>, vector<3xf32>, vector<3xf32>, vector<1xf32>, vector<1xf32>
+}
+
+//===----------------------------------------------------------------------===//
 // Inside a kernel
 //===----------------------------------------------------------------------===//
 
