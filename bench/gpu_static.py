@@ -657,8 +657,9 @@ def facts(tl):
 
     f = machine_facts()
     K = _keopscore()
+    dirty = f.get("modified_files") or []
     lines = [f"- host: {f['cpu']}, {platform.system()} {platform.release()}; no GPU needed; date {f['date']}, "
-             f"commit {f['commit']}",
+             f"commit {f['commit']}" + (f" ({len(dirty)} files modified in the working tree)" if dirty else ""),
              f"- ptxas {tool_version(tl['ptxas'])} ({tl['ptxas']}), nvcc {tool_version(tl['nvcc'])}, "
              f"cuobjdump {tool_version(tl['cuobjdump'])} ({tl['cuobjdump']})",
              f"- keopscore {K['version']} (its CUDA source for GpuReduc1D, compiled with nvcc -arch=sm_90 -cubin "
