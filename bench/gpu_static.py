@@ -109,7 +109,7 @@ def find_tool(name):
     cands = [os.path.join(os.environ.get("CUDA_HOME", "/usr/local/cuda"), "bin", name), shutil.which(name)]
     for base in {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}:
         cands += sorted(glob.glob(os.path.join(base, "nvidia", "cu*", "bin", name)), reverse=True)
-        cands.append(os.path.join(base, "nvidia", "cuda_" + name.replace("cu", "", 0), "bin", name))
+        cands.append(os.path.join(base, "nvidia", f"cuda_{name}", "bin", name))  # the CUDA 12 wheels' layout
     for c in cands:
         if c and os.path.isfile(c) and os.access(c, os.X_OK):
             return c
