@@ -162,15 +162,9 @@ bool misaligned(const void *p, size_t alignment) {
   return reinterpret_cast<uintptr_t>(p) % alignment != 0;
 }
 
+/// KeOps' name of a variable category (Vi, Vj, Pm).
 const char *categoryName(int32_t cat) {
-  switch (cat) {
-  case KRED_CAT_I:
-    return "Vi";
-  case KRED_CAT_J:
-    return "Vj";
-  default:
-    return "Pm";
-  }
+  return cat == KRED_CAT_I ? "Vi" : cat == KRED_CAT_J ? "Vj" : "Pm";
 }
 
 //===----------------------------------------------------------------------===//
@@ -608,17 +602,10 @@ void kred_set_num_threads(int n) {
 int kred_get_num_threads(void) { return currentThreads(); }
 
 size_t kred_dtype_size(int dtype) {
-  switch (dtype) {
-  case KRED_F32:
-    return 4;
-  case KRED_F64:
-    return 8;
-  case KRED_F16:
-  case KRED_BF16:
-    return 2;
-  default:
-    return 0;
-  }
+  static_assert(KRED_F32 == 0 && KRED_F64 == 1 && KRED_F16 == 2 &&
+                KRED_BF16 == 3);
+  static const size_t sizes[] = {4, 8, 2, 2};
+  return validDtype(dtype) ? sizes[dtype] : 0;
 }
 
 } // extern "C"
