@@ -669,3 +669,94 @@ def test_kmin_family_for_every_k(name, axis, K, poison, emulator):
             for r in range(rows):
                 for d in range(D):
                     assert len(set(idx[r, :k, d].tolist())) == k, f"{what}: repeated index"
+
+
+# ---------------------------------------------------------------------------
+# use_fast_math (pykeops' option, default True) reaches compile_gpu
+
+# Formulas of their own.
+_FAST_ALIASES = ["x = Vi(3)", "y = Vj(3)", "b = Vj(2)"]
+_FAST = {"Sum": "Exp(-SqDist(x,y)*IntCst(2))*b", "LogSumExp": "IntCst(3)*(x|y) - SqDist(x,y)"}
+
+
+@pytest.fixture
+def fast_math_seen(monkeypatch):
+    """The fast_math of every compile_gpu call kred makes during the test (starting from an empty memo)."""
+    from kred.common import cache
+    from kred.common._cext import extension
+
+    monkeypatch.setattr(cache, "_kernels", {})
+    ext = extension()
+    real, seen = ext.compile_gpu, []
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("fast_math"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ext, "compile_gpu", spy)
+    return seen
+
+
+def _fast_inputs(dtype=torch.float32):
+    g = torch.Generator().manual_seed(11)
+    x, y, b = torch.randn(70, 3, generator=g), torch.randn(300, 3, generator=g), torch.randn(300, 2, generator=g)
+    return [t.to(dtype) for t in (x, y, b)]
+
+
+@gpu_suite
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("framework", ["numpy", "torch"])
+def test_use_fast_math_reaches_compile_gpu(framework, fast, fast_math_seen, poison, emulator):
+    """Genred(use_fast_math=...) compiles its GPU kernels with that fast_math, and both match float64."""
+    aliases, args = _FAST_ALIASES, _fast_inputs()
+    for red, axis in [("Sum", 1), ("LogSumExp", 0)]:
+        formula = _FAST[red]
+        g = (kt if framework == "torch" else kn).Genred(
+            formula, aliases, reduction_op=red, axis=axis, use_fast_math=fast
+        )
+        assert g.spec.fast_math is fast
+        if framework == "torch":
+            got = g(*[dev(a) for a in args], backend=gpu_backend())
+        else:
+            got = torch.from_numpy(g(*[a.numpy() for a in args], backend="GPU"))
+        want = keops_ref.reference(formula, aliases, red, axis, f64(args))
+        check_values(got, want, "float32", f"{framework} {red} use_fast_math={fast}")
+    assert fast_math_seen and set(fast_math_seen) == {fast}
+
+
+@gpu_suite
+def test_lazytensor_and_gradients_pass_use_fast_math(fast_math_seen, emulator):
+    """LazyTensor reductions take use_fast_math= (as pykeops'), and the kernels of a gradient inherit it."""
+    x, y, b = _fast_inputs(torch.float64)
+    x_i, y_j, b_j = kt.LazyTensor(dev(x)[:, None, :]), kt.LazyTensor(dev(y)[None, :, :]), kt.LazyTensor(dev(b)[None])
+    K = (-(x_i - y_j).sqnorm2() * 3).exp() * b_j
+    got = K.sum(dim=1, backend=gpu_backend(), use_fast_math=False)
+    want = torch.exp(-3 * ((x[:, None] - y[None]) ** 2).sum(-1)) @ b
+    np.testing.assert_allclose(got.cpu().numpy(), want.numpy(), rtol=1e-9, atol=1e-9)
+    assert fast_math_seen and set(fast_math_seen) == {False}
+
+    del fast_math_seen[:]
+    xg = dev(x).clone().requires_grad_()
+    g = kt.Genred(_FAST["LogSumExp"], _FAST_ALIASES, reduction_op="LogSumExp", axis=1, use_fast_math=False)
+    (gx,) = torch.autograd.grad(g(xg, dev(y), dev(b), backend=gpu_backend()).sum(), xg)
+    xd = x.clone().requires_grad_()
+    F = 3 * xd @ y.T - ((xd[:, None] - y[None]) ** 2).sum(-1)
+    (gd,) = torch.autograd.grad(torch.logsumexp(F, dim=1).sum(), xd)
+    np.testing.assert_allclose(gx.cpu().numpy(), gd.numpy(), rtol=1e-9, atol=1e-9)
+    assert len(fast_math_seen) >= 2 and set(fast_math_seen) == {False}
+
+
+def test_use_fast_math_changes_the_ptx():
+    """use_fast_math=True (the default) compiles f32 Exp to the hardware ex2.approx; False keeps the
+    accurate polynomial. Compiled for sm_90 without a GPU."""
+    formula, aliases = _FAST["Sum"], _FAST_ALIASES
+    ptx = {}
+    for fast in (True, False):
+        spec = kn.Genred(formula, aliases, use_fast_math=fast).spec
+        ptx[fast] = spec.gpu_signature("float32", 90).kernel.ptx[90]
+    assert "ex2.approx" in ptx[True]
+    assert "ex2.approx" not in ptx[False]
+    assert kn.Genred(formula, aliases).spec.fast_math is True
+    # The CPU kernel does not depend on it: both specs run the same one.
+    specs = [kn.Genred(formula, aliases, use_fast_math=fast).spec for fast in (True, False)]
+    assert specs[0].kernel("float32") is specs[1].kernel("float32")

@@ -57,13 +57,26 @@ def paren(f):
 
 
 @functools.lru_cache(maxsize=4096)
-def derived_spec(formula, aliases, reduction, axis, formula2=None, opt_arg=None, dtype_acc="auto", sum_scheme="auto"):
+def derived_spec(
+    formula, aliases, reduction, axis, formula2=None, opt_arg=None, dtype_acc="auto", sum_scheme="auto", fast_math=True
+):
     """A memoized ``GenredSpec``; ``aliases`` is a tuple. Options that only sums take are dropped otherwise."""
     from kred.common.parse import SUM_LIKE
 
     if reduction not in SUM_LIKE:
         dtype_acc, sum_scheme = "auto", "auto"
-    return GenredSpec(formula, list(aliases), reduction, axis, opt_arg, formula2, dtype_acc, False, sum_scheme)
+    return GenredSpec(
+        formula, list(aliases), reduction, axis, opt_arg, formula2, dtype_acc, False, sum_scheme, fast_math=fast_math
+    )
+
+
+def derived_from(spec, formula, reduction, axis, formula2=None, opt_arg=None):
+    """``derived_spec`` of a reduction derived from ``spec`` (same aliases): its dtype_acc, sum_scheme and
+    fast_math carry over."""
+    return derived_spec(
+        formula, tuple(spec.aliases), reduction, axis, formula2, opt_arg, spec.dtype_acc, spec.sum_scheme,
+        spec.fast_math,
+    )
 
 
 # A variable reference inside a formula: Var(pos,dim,cat), Vi/Vj/Vx/Vy/Pm(pos,dim).

@@ -31,7 +31,13 @@ _CAT_LABEL = {0: "Vi", 1: "Vj", 2: "Pm"}
 
 
 class GenredSpec:
-    """What a Genred object is: formula, aliases, reduction and options (no dtype yet)."""
+    """What a Genred object is: formula, aliases, reduction and options (no dtype yet).
+
+    fast_math (pykeops' ``use_fast_math``, default True): GPU kernels use the hardware approximations of
+    the elementary functions (``ex2.approx.f32``, ``lg2.approx.f32``; see docs/gpu.md).
+    It reaches ``compile_gpu(fast_math=...)`` and is part of the GPU kernels' memo keys; the CPU path
+    ignores it (its kernels are the same either way).
+    """
 
     def __init__(
         self,
@@ -44,6 +50,7 @@ class GenredSpec:
         dtype_acc="auto",
         use_double_acc=False,
         sum_scheme="auto",
+        fast_math=True,
     ):
         if not isinstance(formula, str):
             raise TypeError(f"formula must be a string, got {type(formula).__name__}")
@@ -57,6 +64,7 @@ class GenredSpec:
             self.reduction, formula2, opt_arg, dtype_acc, use_double_acc, sum_scheme
         )
         self.names = argument_names(self.aliases, self.formula, self.formula2)
+        self.fast_math = bool(fast_math)
         self._signatures = {}
 
     def describe(self, pos):
@@ -72,11 +80,16 @@ class GenredSpec:
 
     def gpu_signature(self, dtype, sm):
         """The GPU kernel for `dtype` on devices of compute capability `sm` (major * 10 + minor), memoized."""
-        return self._memo_signature((dtype, "gpu", sm), dtype, cache.get_gpu_kernel, sm=sm)
+        return self._memo_signature(
+            (dtype, "gpu", sm, self.fast_math), dtype, cache.get_gpu_kernel, sm=sm, fast_math=self.fast_math
+        )
 
     def emulator_signature(self, dtype):
         """The GPU kernel for `dtype` compiled for the host GPU emulator (a testing aid), memoized."""
-        return self._memo_signature((dtype, "gpu-emulator"), dtype, cache.get_gpu_kernel, sm=90, emulate=True)
+        return self._memo_signature(
+            (dtype, "gpu-emulator", self.fast_math), dtype, cache.get_gpu_kernel, sm=90, emulate=True,
+            fast_math=self.fast_math,
+        )
 
     def _memo_signature(self, key, dtype, get_kernel, **target):
         """The _Signature memoized under `key`, of the kernel get_kernel(<this reduction>, dtype, **target)."""

@@ -36,7 +36,9 @@ class KernelSolveBase:
         cuda_type=None,
         use_fast_math=True,
     ):
-        self.spec = _core.GenredSpec(formula, aliases, "Sum", axis, None, None, dtype_acc, use_double_acc, sum_scheme)
+        self.spec = _core.GenredSpec(
+            formula, aliases, "Sum", axis, None, None, dtype_acc, use_double_acc, sum_scheme, fast_math=use_fast_math
+        )
         self.formula = formula
         self.aliases = self.spec.aliases
         self.axis = self.spec.axis

@@ -77,9 +77,7 @@ class Call:
         self.spec = spec
         run = spec
         if track and spec.reduction in SELECT_VARIANT and SELECT_VARIANT[spec.reduction] != spec.reduction:
-            run = ad.derived_spec(
-                spec.formula, tuple(spec.aliases), SELECT_VARIANT[spec.reduction], spec.axis, None, spec.opt_arg
-            )
+            run = ad.derived_from(spec, spec.formula, SELECT_VARIANT[spec.reduction], spec.axis, None, spec.opt_arg)
         self.run = run
         self.backend = backend
         self.device_id = device_id
@@ -311,7 +309,7 @@ def _grad_reductions(call, lay, args, extra, needs, term, reduction="Sum", formu
         groups.setdefault(tgt, []).append(p)
     for tgt, ps in groups.items():
         f = ad.concat(term(lay.ref(p)) for p in ps)
-        dspec = ad.derived_spec(f, tuple(spec.aliases), reduction, tgt, None, None, spec.dtype_acc, spec.sum_scheme)
+        dspec = ad.derived_from(spec, f, reduction, tgt)
         g = _values(call, dspec, tuple(args) + tuple(extra))
         for p, gp in _split(g, ps, lay.dims).items():
             if lay.cats[p] == 2:
@@ -353,7 +351,7 @@ def _vjp_softmax(call, args, r, eta, needs):
     if same:
         coef = f"({E}|({G} - {R}))"
         w = ad.concat(f"{ad.grad(F, lay.ref(p), coef)} + {ad.grad(G, lay.ref(p), E)}" for p in same)
-        dspec = ad.derived_spec(F, tuple(spec.aliases), "SumSoftMaxWeight", lay.axis, w, None, spec.dtype_acc, spec.sum_scheme)
+        dspec = ad.derived_from(spec, F, "SumSoftMaxWeight", lay.axis, w)
         g = _values(call, dspec, tuple(args) + (eta, r))
         if call.ranges is not None:
             # rows with nothing to reduce: 0/0 in the derived softmax, but no gradient
@@ -369,7 +367,7 @@ def _vjp_softmax(call, args, r, eta, needs):
     # reduced-index variables: the softmax weights need the log-sum-exp of F
     other = [p for p in lay.used(needs) if lay.cats[p] == lay.rc]
     if other:
-        lspec = ad.derived_spec(spec.formula, tuple(spec.aliases), "LogSumExp", lay.axis, None, None, spec.dtype_acc, spec.sum_scheme)
+        lspec = ad.derived_from(spec, spec.formula, "LogSumExp", lay.axis)
         lse = _values(call, lspec, tuple(args))
         L = ad.var(lay.n + 2, 1, lay.oc)
         H = f"Exp({F} - {L})*({G} - {R})"
@@ -391,7 +389,7 @@ def _shift_parts(spec, lay):
 
 def _argmax_of_F(call, lay, args):
     spec = call.spec
-    aspec = ad.derived_spec(spec.formula, tuple(spec.aliases), "ArgMax", lay.axis)
+    aspec = ad.derived_from(spec, spec.formula, "ArgMax", lay.axis)
     return _indices(call, aspec, args)
 
 
@@ -471,7 +469,7 @@ class _Pairs:
 def _pair_spec(call, lay, formula, terms):
     spec = call.spec
     f, aliases = ad.recategorize(formula, tuple(spec.aliases), lay.rc, lay.oc)
-    return ad.derived_spec(terms(f), aliases, "Sum", lay.axis)
+    return ad.derived_spec(terms(f), aliases, "Sum", lay.axis, fast_math=spec.fast_math)
 
 
 def _vjp_select(call, lay, formula, args, idx, eta, needs, D):
@@ -551,9 +549,9 @@ def _jvp_reduction(call, lay, args, ps, tans, extra, term, reduction="Sum"):
     base = lay.n + len(extra)
     f = " + ".join(term(lay.ref(p), ad.var(base + k, lay.dims[p], lay.cats[p])) for k, p in enumerate(ps))
     if reduction == "SumSoftMaxWeight":
-        dspec = ad.derived_spec(spec.formula, tuple(spec.aliases), reduction, lay.axis, f, None, spec.dtype_acc, spec.sum_scheme)
+        dspec = ad.derived_from(spec, spec.formula, reduction, lay.axis, f)
     else:
-        dspec = ad.derived_spec(f, tuple(spec.aliases), reduction, lay.axis, None, None, spec.dtype_acc, spec.sum_scheme)
+        dspec = ad.derived_from(spec, f, reduction, lay.axis)
     return _values(call, dspec, tuple(args) + tuple(extra) + tuple(tans))
 
 

@@ -73,8 +73,10 @@ class Genred:
         Genred(formula, aliases, reduction_op="Sum", axis=0, opt_arg=None, formula2=None,
                dtype_acc="auto", use_double_acc=False, sum_scheme="auto")
 
-    ``dtype``, ``cuda_type``, ``enable_chunks``, ``rec_multVar_highdim`` and
-    ``use_fast_math`` are accepted and ignored (the dtype comes from the inputs).
+    ``use_fast_math`` (default True, as pykeops) lets GPU kernels use the hardware
+    approximations of exp and log (CPU kernels are the same either way);
+    ``dtype``, ``cuda_type``, ``enable_chunks`` and ``rec_multVar_highdim`` are
+    accepted and ignored (the dtype comes from the inputs).
     Inputs: float16, bfloat16, float32 or float64 CPU tensors, ``(M, D)`` for
     ``Vi(D)``, ``(N, D)`` for ``Vj(D)``, ``(D,)`` for ``Pm(D)``, optionally with
     leading batch dimensions.
@@ -98,7 +100,8 @@ class Genred:
         use_fast_math=True,
     ):
         self.spec = _core.GenredSpec(
-            formula, aliases, reduction_op, axis, opt_arg, formula2, dtype_acc, use_double_acc, sum_scheme
+            formula, aliases, reduction_op, axis, opt_arg, formula2, dtype_acc, use_double_acc, sum_scheme,
+            fast_math=use_fast_math,
         )
         self.formula = formula
         self.aliases = self.spec.aliases
