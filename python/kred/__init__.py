@@ -38,9 +38,10 @@ def clear_cache():
 
 import os as _os
 
-# Whether kred prints pykeops-style messages (PYKEOPS_VERBOSE=0 or
-# KRED_VERBOSE=0 turn them off, as in pykeops).
-verbose = _os.getenv("PYKEOPS_VERBOSE", _os.getenv("KRED_VERBOSE")) != "0"
+# Whether kred prints messages: a line per compiled kernel (formula, target,
+# time) and pykeops' messages. Off by default; KRED_VERBOSE=1 (or
+# PYKEOPS_VERBOSE=1) or set_verbose(True) turn them on.
+verbose = _os.getenv("KRED_VERBOSE", _os.getenv("PYKEOPS_VERBOSE", "0")) not in ("", "0")
 default_device_id = 0
 
 import importlib.util as _ilu
@@ -50,7 +51,8 @@ torch_found = _ilu.find_spec("torch") is not None
 
 
 def set_verbose(val):
-    """Turns kred's messages on or off (pykeops.set_verbose)."""
+    """Turns kred's messages on or off (pykeops.set_verbose): with True, each kernel compiled or loaded
+    from the disk cache prints a line (reduction, formula, dtype, target, time) on stdout."""
     global verbose
     verbose = bool(val)
 
@@ -173,6 +175,14 @@ def _clean_cache_folder(folder, min_temp_age=60.0):
             _os.rmdir(subdir)  # only succeeds when nothing else is left in it
         except OSError:
             pass
+    meta = _os.path.join(folder, ".kred-meta")  # kred.cache's records of the entries
+    try:
+        for name in _os.listdir(meta):
+            if re.fullmatch(r"[0-9a-f]{32}\.json", name):
+                _os.remove(_os.path.join(meta, name))
+        _os.rmdir(meta)
+    except OSError:
+        pass
     try:
         if _os.listdir(folder) == [CACHE_MARKER]:  # nothing else left: the folder is as before kred used it
             _os.remove(_os.path.join(folder, CACHE_MARKER))
@@ -218,10 +228,10 @@ def test_torch_bindings():
 
 def __getattr__(name):
     # `kred.config` without an explicit import, as `pykeops.config` is always there
-    if name == "config":
+    if name in ("config", "cache"):
         import importlib
 
-        return importlib.import_module("kred.config")
+        return importlib.import_module("kred." + name)
     raise AttributeError(f"module 'kred' has no attribute {name!r}")
 
 

@@ -6,7 +6,9 @@ on-disk cache lives in C++ (kred._C); this memo only saves the Python ->
 C++ round trip and the parse on repeated calls.
 """
 
+import sys
 import threading
+import time
 
 from kred.common._cext import extension
 
@@ -30,13 +32,63 @@ def get_kernel(formula, aliases, reduction, axis, dtype, opt_arg=None, formula2=
         kernel = _kernels.get(key)
         if kernel is None:
             _stats["misses"] += 1
+            started = time.time()
             kernel = extension().compile(
                 formula, list(aliases), reduction, int(axis), dtype, opt_arg, formula2 or "", dtype_acc, sum_scheme
             )
             _kernels[key] = kernel
+            _compiled(kernel, key, started, "cpu")
         else:
             _stats["hits"] += 1
     return kernel
+
+
+_FIELDS = ("formula", "aliases", "reduction", "axis", "dtype", "opt_arg", "formula2", "dtype_acc", "sum_scheme")
+_cpu_name = None
+
+
+def _target(kind):
+    """The target a kernel was compiled for, in words: "cpu skylake-avx512", "cuda sm_90", "gpu-emulator"."""
+    global _cpu_name
+    if kind != "cpu":
+        return kind
+    if _cpu_name is None:
+        try:
+            _cpu_name = str(extension().target_info("native")["cpu"])
+        except Exception:
+            _cpu_name = "native"
+    return f"cpu {_cpu_name}"
+
+
+def _compiled(kernel, key, started, kind):
+    """After each compile() call: the verbose log line and the disk cache's record of the kernel."""
+    import kred
+    from kred import cache as disk
+
+    spec = dict(zip(_FIELDS, key))
+    spec["aliases"] = list(spec["aliases"])
+    dtype = spec.pop("dtype")
+    target = _target(kind)
+    try:
+        version = extension().compiler_version()
+    except Exception:
+        version = ""
+    try:
+        disk.record(kernel, spec, dtype, target, version, started)
+    except Exception:  # the records are an aid; never fail a reduction for them
+        pass
+    if kred.verbose:
+        info = getattr(kernel, "info", {}) or {}
+        ms = (time.time() - started) * 1000.0
+        how = "loaded from the disk cache" if info.get("source") == "disk" else "compiled"
+        extra = f" (K={spec['opt_arg']})" if spec["opt_arg"] is not None else ""
+        print(
+            f"[kred] {how} {spec['reduction']}{extra} reduction over axis {spec['axis']} of "
+            f"{spec['formula']!r} with {', '.join(spec['aliases']) or 'no aliases'}, {dtype}, {target}: "
+            f"{ms:.0f} ms",
+            file=sys.stdout,
+            flush=True,
+        )
 
 
 # The architectures compile_gpu can target (lib/Compiler/GPUCompiler.cpp): V100, T4, A100, H100.
@@ -64,17 +116,16 @@ def gpu_target(sm):
 
 def get_gpu_kernel(
     formula, aliases, reduction, axis, dtype, opt_arg=None, formula2="", dtype_acc="auto", sum_scheme="auto", *, sm,
-    emulate=False, fast_math=True,
+    emulate=False,
 ):
     """Returns the compiled GPU kernel (``_C.compile_gpu``) for devices of compute capability `sm` (e.g. 90).
 
     emulate=True: the same kernels compiled for the host GPU emulator (docs/gpu.md, a testing aid); sm is
-    then ignored. fast_math: compile_gpu's (the hardware approximations of exp, log...; pykeops'
-    use_fast_math), part of the key.
+    then ignored.
     """
     sm = gpu_target(sm)
     key = make_key(formula, aliases, reduction, axis, dtype, opt_arg, formula2, dtype_acc, sum_scheme) + (
-        ("gpu-emulator",) if emulate else ("gpu", sm)) + (bool(fast_math),)
+        ("gpu-emulator",) if emulate else ("gpu", sm))
     kernel = _kernels.get(key)
     if kernel is not None:
         _stats["hits"] += 1
@@ -89,12 +140,14 @@ def get_gpu_kernel(
                     "rebuild kred with the GPU compiler, or use backend='CPU' with CPU arrays"
                 )
             _stats["misses"] += 1
+            started = time.time()
             # compile_gpu takes a list of targets (sm=[90]); a bare int is refused.
             kernel = ext.compile_gpu(
                 formula, list(aliases), reduction, int(axis), dtype, opt_arg, formula2 or "", dtype_acc, sum_scheme,
-                sm=[sm], fast_math=bool(fast_math), **({"emulate": True} if emulate else {}),
+                sm=[sm], **({"emulate": True} if emulate else {}),
             )
             _kernels[key] = kernel
+            _compiled(kernel, key, started, "gpu-emulator" if emulate else f"cuda sm_{sm}")
         else:
             _stats["hits"] += 1
     return kernel
