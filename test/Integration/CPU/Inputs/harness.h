@@ -154,6 +154,7 @@ typedef struct row_ref {
   double *scale;
 } row_ref;
 
+/* Values per output row. */
 static int out_value_dim(const kernel *k) {
   switch (k->kind) {
   case REF_SUM:
@@ -179,21 +180,6 @@ static int out_value_dim(const kernel *k) {
   return 0;
 }
 
-static int out_index_dim(const kernel *k) {
-  switch (k->kind) {
-  case REF_ARGMIN:
-  case REF_ARGMAX:
-  case REF_MIN_ARGMIN:
-  case REF_MAX_ARGMAX:
-    return k->fdim;
-  case REF_ARGKMIN:
-  case REF_KMIN_ARGKMIN:
-    return k->k * k->fdim;
-  default:
-    return 0;
-  }
-}
-
 static int selects(const kernel *k) { return k->kind >= REF_MIN; }
 static int largest(const kernel *k) {
   return k->kind == REF_MAX || k->kind == REF_ARGMAX ||
@@ -201,6 +187,15 @@ static int largest(const kernel *k) {
 }
 static int kk(const kernel *k) {
   return (k->kind >= REF_KMIN) ? k->k : 1;
+}
+
+/* Indices per output row: K per component of F for the selections that
+ * output indices (K = 1 but for the KMin family). */
+static int out_index_dim(const kernel *k) {
+  int indices = k->kind == REF_ARGMIN || k->kind == REF_ARGMAX ||
+                k->kind == REF_MIN_ARGMIN || k->kind == REF_MAX_ARGMAX ||
+                k->kind == REF_ARGKMIN || k->kind == REF_KMIN_ARGKMIN;
+  return indices ? kk(k) * k->fdim : 0;
 }
 
 /* Computes the reference of every row. */
