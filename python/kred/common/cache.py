@@ -116,16 +116,17 @@ def gpu_target(sm):
 
 def get_gpu_kernel(
     formula, aliases, reduction, axis, dtype, opt_arg=None, formula2="", dtype_acc="auto", sum_scheme="auto", *, sm,
-    emulate=False,
+    emulate=False, fast_math=True,
 ):
     """Returns the compiled GPU kernel (``_C.compile_gpu``) for devices of compute capability `sm` (e.g. 90).
 
     emulate=True: the same kernels compiled for the host GPU emulator (docs/gpu.md, a testing aid); sm is
-    then ignored.
+    then ignored. fast_math: compile_gpu's (the hardware approximations of exp, log...; pykeops'
+    use_fast_math), part of the key.
     """
     sm = gpu_target(sm)
     key = make_key(formula, aliases, reduction, axis, dtype, opt_arg, formula2, dtype_acc, sum_scheme) + (
-        ("gpu-emulator",) if emulate else ("gpu", sm))
+        ("gpu-emulator",) if emulate else ("gpu", sm)) + (bool(fast_math),)
     kernel = _kernels.get(key)
     if kernel is not None:
         _stats["hits"] += 1
@@ -144,7 +145,7 @@ def get_gpu_kernel(
             # compile_gpu takes a list of targets (sm=[90]); a bare int is refused.
             kernel = ext.compile_gpu(
                 formula, list(aliases), reduction, int(axis), dtype, opt_arg, formula2 or "", dtype_acc, sum_scheme,
-                sm=[sm], **({"emulate": True} if emulate else {}),
+                sm=[sm], fast_math=bool(fast_math), **({"emulate": True} if emulate else {}),
             )
             _kernels[key] = kernel
             _compiled(kernel, key, started, "gpu-emulator" if emulate else f"cuda sm_{sm}")
