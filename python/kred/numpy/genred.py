@@ -1,5 +1,8 @@
 """kred.numpy.Genred: generic reductions on numpy arrays (pykeops.numpy.Genred's API)."""
 
+import numpy as np
+
+from kred.common import dlpack
 from kred.common import genred as _core
 from kred.numpy._tools import NumpyTools
 
@@ -52,6 +55,7 @@ class Genred:
 
     def __call__(self, *args, backend="auto", device_id=-1, ranges=None, out=None):
         """Runs the reduction; returns an (M, D) or (N, D) array (or a tuple for *_Arg* reductions)."""
+        args = dlpack.convert(args, self._tools.is_array, np.from_dlpack)  # torch CPU tensors, ... (DLPack)
         return _core.call(self.spec, self._tools, args, backend, device_id, ranges, out, caller="Genred")
 
     def __repr__(self):

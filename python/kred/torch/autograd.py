@@ -129,6 +129,9 @@ def tracked(args):
 
 def run_raw(call, args):
     """Raw outputs (values and/or indices, as a tuple) of `call` on `args`, differentiable when needed."""
+    native = getattr(call, "native", None)  # kred.torch._library.NativeCall: through the torch.library op
+    if native is not None:
+        return native(args)
     if tracked(args):
         return GenredAutograd.apply(call, *args)
     values, indices, _ = _core.run(call.run, TorchTools, args, call.backend, call.device_id, call.ranges, None, call.caller)
@@ -609,5 +612,5 @@ def genred_vmap(info, in_dims, call, args):
         else:
             a = a.reshape(a.shape[:1] + (1,) * (nb - (len(s) - 2)) + s)
         new[p] = a
-    outs = GenredAutograd.apply(call, *new)
+    outs = run_raw(call, new)
     return outs, (0,) * len(outs)

@@ -9,8 +9,10 @@ kernel runs directly.
 
 import torch
 
+from kred.common import dlpack
 from kred.common import genred as _core
 from kred.common.parse import INDEX_REDUCTIONS, K_REDUCTIONS, TUPLE_REDUCTIONS
+from kred.torch import _library
 from kred.torch._tools import TorchTools
 from kred.torch.autograd import Call, GenredAutograd, run_raw, tracked
 
@@ -48,6 +50,9 @@ def _postprocess(spec, values, indices):
 
 
 def genred_call(spec, args, backend="auto", device_id=-1, ranges=None, out=None, caller="Genred"):
+    if _library.active():  # torch.compile is tracing (or use_custom_op): the torch.library op
+        return _postprocess(spec, *_library.raw_outputs(spec, args, backend, device_id, ranges, out, caller))
+    args = dlpack.convert(args, TorchTools.is_array, torch.from_dlpack)  # numpy, jax, cupy... arrays
     if out is not None and torch.is_grad_enabled() and needs_autograd(args):
         # as torch's own out= functions: the in-place result would silently have no gradient
         raise ValueError(
