@@ -573,6 +573,8 @@ int getModule(const Driver &d, const kred_gpu_kernel &k, const Device &dev,
 constexpr int64_t kMinChunk = 1024;
 /// Largest gridDim.y.
 constexpr int64_t kMaxChunks = 65535;
+/// Largest gridDim.z: batch elements per launch.
+constexpr int64_t kMaxGridZ = 65535;
 /// Alignment of the state arrays in the scratch buffer.
 constexpr size_t kScratchAlign = 256;
 
@@ -591,26 +593,29 @@ struct Plan {
 /// (fewer than multiprocessors x resident blocks per multiprocessor) and it
 /// is long enough (split = -1), always when split = 1, never when 0.
 int makePlan(const kred_gpu_kernel &k, const Device &dev, int64_t rows,
-             int64_t reduced, int32_t split, Plan *plan) {
+             int64_t reduced, int32_t split, int64_t batch, Plan *plan) {
   const kred_kernel_info &info = k.info;
   int64_t perBlock = int64_t(k.block_threads) * k.rows_per_thread;
   plan->rowBlocks = ceilDiv(rows, perBlock);
+  // The batch elements of one launch fill the device together.
+  int64_t gridBlocks = checkedMul(plan->rowBlocks, batch);
   int64_t resident =
       std::max<int64_t>(1, dev.threadsPerMultiprocessor / k.block_threads);
   int64_t target = int64_t(dev.multiprocessors) * resident;
   int64_t chunks = 1;
   if (split == 1 && reduced >= 2)
     chunks = std::min(reduced,
-                      std::max<int64_t>(3, ceilDiv(target, plan->rowBlocks)));
-  else if (split == -1 && plan->rowBlocks < target && reduced >= 2 * kMinChunk)
-    chunks = std::min(ceilDiv(target, plan->rowBlocks), reduced / kMinChunk);
+                      std::max<int64_t>(3, ceilDiv(target, gridBlocks)));
+  else if (split == -1 && gridBlocks >= 0 && gridBlocks < target &&
+           reduced >= 2 * kMinChunk)
+    chunks = std::min(ceilDiv(target, gridBlocks), reduced / kMinChunk);
   chunks = std::clamp<int64_t>(chunks, 1, kMaxChunks);
   plan->chunk = chunks > 1 ? ceilDiv(reduced, chunks) : reduced;
   plan->numChunks = chunks > 1 ? ceilDiv(reduced, plan->chunk) : 1;
   plan->valuesBytes = plan->indicesOffset = plan->scratchBytes = 0;
   if (plan->numChunks == 1)
     return KRED_OK;
-  int64_t states = checkedMul(rows, plan->numChunks);
+  int64_t states = checkedMul(checkedMul(rows, plan->numChunks), batch);
   int64_t values = checkedMul(states, info.state_values);
   int64_t indices = checkedMul(states, info.state_indices);
   int64_t valueBytes =
@@ -715,51 +720,165 @@ private:
   uintptr_t base = 0;
 };
 
-/// `sizes` is NULL for the unchecked kred_gpu_launch.
+/// What every launch checks and derives before it differs: the kernel, the
+/// options (defaults when NULL), the sizes and the arrays (`sizes` NULL for
+/// the unchecked kred_gpu_launch), and the device.
+struct LaunchSetup {
+  kred_gpu_launch_options opts{0, nullptr, -1, nullptr, 0};
+  int64_t rows = 0, reduced = 0;
+  const Device *dev = nullptr;
+};
+
+int setUpLaunch(const kred_gpu_kernel *kernel, const char *who,
+                const void *const *args, int64_t M, int64_t N, void *out,
+                int64_t *outIdx, const kred::detail::BufferSizes *sizes,
+                const kred_gpu_launch_options *options, LaunchSetup *setup) {
+  if (int status = checkGpuKernel(kernel, who))
+    return status;
+  const kred_kernel_info &info = kernel->info;
+  const char *name = kernelName(info);
+  if (options)
+    setup->opts = *options;
+  if (setup->opts.split < -1 || setup->opts.split > 1)
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': split must be -1, 0 or 1 (got %d)", name,
+                setup->opts.split);
+  if (setup->opts.device < 0)
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': invalid CUDA device ordinal %d", name,
+                setup->opts.device);
+  if (M < 0 || N < 0)
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': negative size (M = %lld, N = %lld)", name,
+                static_cast<long long>(M), static_cast<long long>(N));
+  setup->rows = info.axis == 1 ? M : N;
+  setup->reduced = info.axis == 1 ? N : M;
+  if (int status =
+          checkArrays(info, args, M, N, out, outIdx, setup->rows, sizes))
+    return status;
+  return getDevice(driver(), setup->opts.device, who, &setup->dev);
+}
+
+/// The batch of a launch: `count` elements (grid z), argument p of element
+/// z at offsets[z * P + p] elements from its base pointer (NULL when count
+/// is 1). Checks the offsets and turns `sizes` into the sizes that
+/// checkArrays must see for batch element 0 so that every element fits
+/// (`adjusted` holds them; `sizes` then points there).
+struct Batch {
+  int64_t count = 1;
+  const int64_t *offsets = nullptr;
+};
+
+int checkBatch(const kred_kernel_info &info, int64_t M, int64_t N,
+               const Batch &batch,
+               const kred::detail::BufferSizes *&sizes,
+               kred::detail::BufferSizes &adjusted,
+               std::vector<int64_t> &argsLeft) {
+  const char *name = kernelName(info);
+  if (batch.count < 1)
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': batch count must be at least 1 (got %lld)", name,
+                static_cast<long long>(batch.count));
+  if (batch.count == 1 && !batch.offsets)
+    return KRED_OK;
+  if (!batch.offsets || !sizes)
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': batch of %lld elements with no offsets or "
+                "sizes",
+                name, static_cast<long long>(batch.count));
+  if (info.num_args > 0 && !sizes->args)
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': arg_elements is NULL but the kernel takes %d "
+                "arguments",
+                name, info.num_args);
+  int64_t P = info.num_args;
+  argsLeft.assign(static_cast<size_t>(P), 0);
+  for (int64_t p = 0; p < P; ++p) {
+    if (info.arg_category[p] == KRED_CAT_UNUSED)
+      continue;
+    int64_t most = 0;
+    for (int64_t z = 0; z < batch.count; ++z) {
+      int64_t o = batch.offsets[z * P + p];
+      if (o < 0)
+        return fail(KRED_ERR_INVALID_ARGUMENT,
+                    "kernel '%s': batch element %lld: argument %lld has a "
+                    "negative offset (%lld)",
+                    name, static_cast<long long>(z),
+                    static_cast<long long>(p), static_cast<long long>(o));
+      most = std::max(most, o);
+    }
+    int64_t given = sizes->args[p];
+    if (most > given)
+      return fail(KRED_ERR_INVALID_ARGUMENT,
+                  "kernel '%s': argument %lld: a batch element starts at "
+                  "element %lld, past its %lld elements",
+                  name, static_cast<long long>(p),
+                  static_cast<long long>(most), static_cast<long long>(given));
+    argsLeft[p] = given - most;
+  }
+  int64_t rows = info.axis == 1 ? M : N;
+  int64_t before = batch.count - 1;
+  auto left = [&](int64_t given, int64_t dim, const char *what,
+                  int64_t *result) -> int {
+    int64_t skipped = checkedMul(checkedMul(before, rows), dim);
+    int64_t needed = checkedMul(checkedMul(batch.count, rows), dim);
+    if (skipped < 0 || needed < 0 || given < needed)
+      return fail(KRED_ERR_INVALID_ARGUMENT,
+                  "kernel '%s': %s holds %lld elements; a batch of %lld x "
+                  "%lld rows x %lld needs %lld",
+                  name, what, static_cast<long long>(given),
+                  static_cast<long long>(batch.count),
+                  static_cast<long long>(rows), static_cast<long long>(dim),
+                  static_cast<long long>(needed));
+    *result = given - skipped;
+    return KRED_OK;
+  };
+  adjusted.args = argsLeft.empty() ? nullptr : argsLeft.data();
+  if (int status = left(sizes->out, info.out_value_dim, "out", &adjusted.out))
+    return status;
+  if (int status = left(sizes->outIdx, info.out_index_dim, "out_idx",
+                        &adjusted.outIdx))
+    return status;
+  sizes = &adjusted;
+  return KRED_OK;
+}
+
+/// `sizes` is NULL for the unchecked kred_gpu_launch (batch 1 then).
 int launch(const kred_gpu_kernel *kernel, const void *const *args, int64_t M,
            int64_t N, void *out, int64_t *outIdx,
            const kred::detail::BufferSizes *sizes,
-           const kred_gpu_launch_options *options) {
+           const kred_gpu_launch_options *options, Batch batch = {}) {
   if (int status = checkGpuKernel(kernel, "kred_gpu_launch"))
     return status;
   const kred_gpu_kernel &k = *kernel;
   const kred_kernel_info &info = k.info;
   const char *name = kernelName(info);
-  kred_gpu_launch_options opts{0, nullptr, -1, nullptr, 0};
-  if (options)
-    opts = *options;
-  if (opts.split < -1 || opts.split > 1)
-    return fail(KRED_ERR_INVALID_ARGUMENT,
-                "kernel '%s': split must be -1, 0 or 1 (got %d)", name,
-                opts.split);
-  if (opts.device < 0)
-    return fail(KRED_ERR_INVALID_ARGUMENT,
-                "kernel '%s': invalid CUDA device ordinal %d", name,
-                opts.device);
-  if (M < 0 || N < 0)
-    return fail(KRED_ERR_INVALID_ARGUMENT,
-                "kernel '%s': negative size (M = %lld, N = %lld)", name,
-                static_cast<long long>(M), static_cast<long long>(N));
-  int64_t rows = info.axis == 1 ? M : N;
-  int64_t reduced = info.axis == 1 ? N : M;
-  if (int status = checkArrays(info, args, M, N, out, outIdx, rows, sizes))
+  kred::detail::BufferSizes adjusted{};
+  std::vector<int64_t> argsLeft;
+  if (sizes || batch.count != 1)
+    if (int status = checkBatch(info, M, N, batch, sizes, adjusted, argsLeft))
+      return status;
+  LaunchSetup setup;
+  if (int status = setUpLaunch(kernel, "kred_gpu_launch", args, M, N, out,
+                               outIdx, sizes, options, &setup))
     return status;
-
   const Driver &d = driver();
-  const Device *dev = nullptr;
-  if (int status = getDevice(d, opts.device, "kred_gpu_launch", &dev))
-    return status;
+  const kred_gpu_launch_options &opts = setup.opts;
+  int64_t rows = setup.rows;
   if (rows == 0)
     return KRED_OK;
 
   ScopedContext scope(d);
-  if (CUresult r = scope.enter(dev->context))
+  if (CUresult r = scope.enter(setup.dev->context))
     return driverFail(d, r, info, "cuCtxSetCurrent");
   Module m;
-  if (int status = getModule(d, k, *dev, &m))
+  if (int status = getModule(d, k, *setup.dev, &m))
     return status;
+  // One launch runs up to kMaxGridZ batch elements (grid z).
+  int64_t group = std::min(batch.count, kMaxGridZ);
   Plan plan;
-  if (int status = makePlan(k, *dev, rows, reduced, opts.split, &plan))
+  if (int status = makePlan(k, *setup.dev, rows, setup.reduced, opts.split,
+                            group, &plan))
     return status;
   if (plan.rowBlocks > 0x7fffffff)
     return fail(KRED_ERR_UNSUPPORTED,
@@ -777,49 +896,79 @@ int launch(const kred_gpu_kernel *kernel, const void *const *args, int64_t M,
     if (info.state_indices > 0)
       stateIndices = scratch.get() + plan.indicesOffset;
   }
-
-  // NAME_gpu(arg_0, ..., arg_{P-1}, M, N, chunk, out, out_idx,
-  //          state_values, state_indices): every parameter is 64-bit.
+  // The batch offsets on the device (from pageable memory: the copy has
+  // read them when the call returns).
   int32_t P = info.num_args;
-  std::vector<uint64_t> values(static_cast<size_t>(P) + 7);
-  std::vector<void *> params(values.size());
-  for (int32_t p = 0; p < P; ++p)
-    values[p] = info.arg_category[p] == KRED_CAT_UNUSED || !args
-                    ? 0
-                    : reinterpret_cast<uintptr_t>(args[p]);
-  values[P + 0] = static_cast<uint64_t>(M);
-  values[P + 1] = static_cast<uint64_t>(N);
-  values[P + 2] = static_cast<uint64_t>(plan.chunk);
-  values[P + 3] = reinterpret_cast<uintptr_t>(out);
-  values[P + 4] = reinterpret_cast<uintptr_t>(outIdx);
-  values[P + 5] = stateValues;
-  values[P + 6] = stateIndices;
-  for (size_t i = 0; i < values.size(); ++i)
-    params[i] = &values[i];
-  if (CUresult r = d.launchKernel(m.run, static_cast<unsigned>(plan.rowBlocks),
-                                  static_cast<unsigned>(plan.numChunks), 1,
-                                  static_cast<unsigned>(k.block_threads), 1, 1,
-                                  static_cast<unsigned>(k.shared_bytes), stream,
-                                  params.data(), nullptr))
-    return driverFail(d, r, info, "cuLaunchKernel of the run kernel");
-  if (plan.numChunks == 1)
-    return KRED_OK;
+  ScratchBuffer table(d, stream);
+  if (batch.offsets) {
+    size_t bytes = static_cast<size_t>(batch.count) * P * sizeof(int64_t);
+    if (int status = table.acquire(info, bytes, nullptr, 0))
+      return status;
+    if (bytes)
+      if (CUresult r =
+              d.memcpyHtoDAsync(table.get(), batch.offsets, bytes, stream))
+        return driverFail(d, r, info, "copying the batch offsets");
+  }
 
-  // NAME_gpu_merge(state_values, state_indices, rows, nchunks, out, out_idx)
-  uint64_t mergeValues[6] = {stateValues,
-                             stateIndices,
-                             static_cast<uint64_t>(rows),
-                             static_cast<uint64_t>(plan.numChunks),
-                             reinterpret_cast<uintptr_t>(out),
-                             reinterpret_cast<uintptr_t>(outIdx)};
-  void *mergeParams[6];
-  for (int i = 0; i < 6; ++i)
-    mergeParams[i] = &mergeValues[i];
-  int64_t mergeBlocks = ceilDiv(rows, k.block_threads);
-  if (CUresult r = d.launchKernel(m.merge, static_cast<unsigned>(mergeBlocks),
-                                  1, 1, static_cast<unsigned>(k.block_threads),
-                                  1, 1, 0, stream, mergeParams, nullptr))
-    return driverFail(d, r, info, "cuLaunchKernel of the merge kernel");
+  size_t eltSize = kred_dtype_size(info.dtype);
+  for (int64_t z0 = 0; z0 < batch.count; z0 += group) {
+    unsigned gridZ = static_cast<unsigned>(std::min(group, batch.count - z0));
+    int64_t firstRow = z0 * rows;
+    uintptr_t outZ = reinterpret_cast<uintptr_t>(out) +
+                     static_cast<uintptr_t>(firstRow * info.out_value_dim) *
+                         eltSize;
+    uintptr_t outIdxZ =
+        reinterpret_cast<uintptr_t>(outIdx) +
+        static_cast<uintptr_t>(firstRow * info.out_index_dim) * 8;
+    // NAME_gpu(arg_0, ..., arg_{P-1}, M, N, chunk, out, out_idx,
+    //          state_values, state_indices, batch_offsets): every parameter
+    //          is 64-bit.
+    std::vector<uint64_t> values(static_cast<size_t>(P) + 8);
+    std::vector<void *> params(values.size());
+    for (int32_t p = 0; p < P; ++p)
+      values[p] = info.arg_category[p] == KRED_CAT_UNUSED || !args
+                      ? 0
+                      : reinterpret_cast<uintptr_t>(args[p]);
+    values[P + 0] = static_cast<uint64_t>(M);
+    values[P + 1] = static_cast<uint64_t>(N);
+    values[P + 2] = static_cast<uint64_t>(plan.chunk);
+    values[P + 3] = outZ;
+    values[P + 4] = outIdxZ;
+    values[P + 5] = stateValues;
+    values[P + 6] = stateIndices;
+    values[P + 7] = batch.offsets ? table.get() + static_cast<uintptr_t>(
+                                                      z0 * P * 8)
+                                  : 0;
+    for (size_t i = 0; i < values.size(); ++i)
+      params[i] = &values[i];
+    if (CUresult r = d.launchKernel(
+            m.run, static_cast<unsigned>(plan.rowBlocks),
+            static_cast<unsigned>(plan.numChunks), gridZ,
+            static_cast<unsigned>(k.block_threads), 1, 1,
+            static_cast<unsigned>(k.shared_bytes), stream, params.data(),
+            nullptr))
+      return driverFail(d, r, info, "cuLaunchKernel of the run kernel");
+    if (plan.numChunks == 1)
+      continue;
+
+    // NAME_gpu_merge(state_values, state_indices, rows, nchunks, out,
+    //                out_idx)
+    uint64_t mergeValues[6] = {stateValues,
+                               stateIndices,
+                               static_cast<uint64_t>(rows),
+                               static_cast<uint64_t>(plan.numChunks),
+                               outZ,
+                               outIdxZ};
+    void *mergeParams[6];
+    for (int i = 0; i < 6; ++i)
+      mergeParams[i] = &mergeValues[i];
+    int64_t mergeBlocks = ceilDiv(rows, k.block_threads);
+    if (CUresult r = d.launchKernel(
+            m.merge, static_cast<unsigned>(mergeBlocks), 1, gridZ,
+            static_cast<unsigned>(k.block_threads), 1, 1, 0, stream,
+            mergeParams, nullptr))
+      return driverFail(d, r, info, "cuLaunchKernel of the merge kernel");
+  }
   return KRED_OK;
 }
 
@@ -840,29 +989,22 @@ int launchRanges(const kred_gpu_kernel *kernel, const void *const *args,
   const kred_gpu_kernel &k = *kernel;
   const kred_kernel_info &info = k.info;
   const char *name = kernelName(info);
-  kred_gpu_launch_options opts{0, nullptr, -1, nullptr, 0};
+  // options->split is ignored here.
+  kred_gpu_launch_options given{0, nullptr, -1, nullptr, 0};
   if (options)
-    opts = *options;
-  if (opts.device < 0)
-    return fail(KRED_ERR_INVALID_ARGUMENT,
-                "kernel '%s': invalid CUDA device ordinal %d", name,
-                opts.device);
-  if (M < 0 || N < 0)
-    return fail(KRED_ERR_INVALID_ARGUMENT,
-                "kernel '%s': negative size (M = %lld, N = %lld)", name,
-                static_cast<long long>(M), static_cast<long long>(N));
-  int64_t rows = info.axis == 1 ? M : N;
-  int64_t reduced = info.axis == 1 ? N : M;
-  if (int status = checkArrays(info, args, M, N, out, outIdx, rows, sizes))
+    given = *options;
+  given.split = -1;
+  LaunchSetup setup;
+  if (int status = setUpLaunch(kernel, "kred_gpu_launch_ranges", args, M, N,
+                               out, outIdx, sizes, &given, &setup))
     return status;
+  const kred_gpu_launch_options &opts = setup.opts;
+  int64_t rows = setup.rows, reduced = setup.reduced;
   if (int status = kred::detail::checkRangeCounts(
           info, numBlocks, blocks, slices, numRed, redRanges, rangeSizes))
     return status;
-
   const Driver &d = driver();
-  const Device *dev = nullptr;
-  if (int status = getDevice(d, opts.device, "kred_gpu_launch_ranges", &dev))
-    return status;
+  const Device *dev = setup.dev;
 
   ScopedContext scope(d);
   if (CUresult r = scope.enter(dev->context))
@@ -959,14 +1101,14 @@ int launchRanges(const kred_gpu_kernel *kernel, const void *const *args,
 }
 
 size_t scratchBytes(const kred_gpu_kernel *kernel, int64_t M, int64_t N,
-                    int32_t device) {
+                    int64_t batch, int32_t device) {
   if (checkGpuKernel(kernel, "kred_gpu_scratch_bytes"))
     return 0;
-  if (M < 0 || N < 0) {
+  if (M < 0 || N < 0 || batch < 1) {
     fail(KRED_ERR_INVALID_ARGUMENT,
-         "kernel '%s': negative size (M = %lld, N = %lld)",
+         "kernel '%s': negative size (M = %lld, N = %lld, batch %lld)",
          kernelName(kernel->info), static_cast<long long>(M),
-         static_cast<long long>(N));
+         static_cast<long long>(N), static_cast<long long>(batch));
     return 0;
   }
   const Device *dev = nullptr;
@@ -977,7 +1119,8 @@ size_t scratchBytes(const kred_gpu_kernel *kernel, int64_t M, int64_t N,
   if (rows == 0)
     return 0;
   Plan plan;
-  if (makePlan(*kernel, *dev, rows, reduced, -1, &plan))
+  if (makePlan(*kernel, *dev, rows, reduced, -1, std::min(batch, kMaxGridZ),
+               &plan))
     return 0;
   return plan.scratchBytes;
 }
@@ -1053,6 +1196,24 @@ int kred_gpu_launch_sized(const kred_gpu_kernel *kernel,
   }
 }
 
+int kred_gpu_launch_batched_sized(
+    const kred_gpu_kernel *kernel, const void *const *device_args,
+    const int64_t *arg_elements, int64_t M, int64_t N, int64_t batch,
+    const int64_t *arg_offsets, void *out, int64_t out_elements,
+    int64_t *out_idx, int64_t out_idx_elements,
+    const kred_gpu_launch_options *options) {
+  kred::detail::clearError();
+  try {
+    kred::detail::BufferSizes sizes{arg_elements, out_elements,
+                                    out_idx_elements};
+    return launch(kernel, device_args, M, N, out, out_idx, &sizes, options,
+                  Batch{batch, arg_offsets});
+  } catch (...) {
+    return kred::detail::failFromCurrentException(
+        "kred_gpu_launch_batched_sized", kernel ? &kernel->info : nullptr);
+  }
+}
+
 int kred_gpu_launch(const kred_gpu_kernel *kernel,
                     const void *const *device_args, int64_t M, int64_t N,
                     void *out, int64_t *out_idx,
@@ -1089,15 +1250,21 @@ int kred_gpu_launch_ranges_sized(
   }
 }
 
-size_t kred_gpu_scratch_bytes(const kred_gpu_kernel *kernel, int64_t M,
-                              int64_t N, int32_t device) {
+size_t kred_gpu_batch_scratch_bytes(const kred_gpu_kernel *kernel,
+                                    int64_t M, int64_t N, int64_t batch,
+                                    int32_t device) {
   kred::detail::clearError();
   try {
-    return scratchBytes(kernel, M, N, device);
+    return scratchBytes(kernel, M, N, batch, device);
   } catch (...) {
     fail(KRED_ERR_INTERNAL, "kred_gpu_scratch_bytes: unexpected error");
     return 0;
   }
+}
+
+size_t kred_gpu_scratch_bytes(const kred_gpu_kernel *kernel, int64_t M,
+                              int64_t N, int32_t device) {
+  return kred_gpu_batch_scratch_bytes(kernel, M, N, 1, device);
 }
 
 void kred_gpu_release_kernel(const kred_gpu_kernel *kernel) {

@@ -58,9 +58,11 @@ extern "C" {
  *      buffer and reject a short one; AOT kernel libraries' entry points
  *      (NAME, NAME_ex, NAME_gpu) take an element count after every pointer;
  *   3: kred_gpu_launch_ranges_sized (ranges= on the GPU, through the GPU
- *      module's NAME_gpu_ranges kernel of docs/gpu.md).
+ *      module's NAME_gpu_ranges kernel of docs/gpu.md);
+ *   4: kred_gpu_launch_batched_sized and kred_gpu_batch_scratch_bytes (batch
+ *      dimensions in the launch grid; NAME_gpu takes batch_offsets).
  * kred_runtime_api_version() returns the version of the library loaded. */
-#define KRED_RUNTIME_API_VERSION 3
+#define KRED_RUNTIME_API_VERSION 4
 
 /* Exported functions of libkred_runtime. */
 #if defined(__GNUC__)
@@ -344,6 +346,24 @@ KRED_API int kred_gpu_launch_ranges_sized(
     const int64_t *red_ranges, int64_t red_ranges_elements,
     const kred_gpu_launch_options *options);
 
+/* Batched launch (API version 4): `batch` reductions of the same sizes in
+ * one launch (the batch is grid z), as kred_gpu_launch_sized does for one.
+ * Argument p of batch element z starts arg_offsets[z * num_args + p]
+ * elements after device_args[p] (arg_offsets: a HOST array of int64,
+ * [batch][num_args], entries of unused arguments ignored; equal offsets
+ * broadcast an array over the batch). The outputs of element z follow those
+ * of z - 1: out holds batch x rows x out_value_dim elements, out_idx batch x
+ * rows x out_index_dim. Every element is checked against arg_elements,
+ * out_elements and out_idx_elements. The offsets are copied to device
+ * memory allocated on the stream. Kernels compiled by kernelred before API
+ * version 4 read batch element 0 only: recompile them. */
+KRED_API int kred_gpu_launch_batched_sized(
+    const kred_gpu_kernel *kernel, const void *const *device_args,
+    const int64_t *arg_elements, int64_t M, int64_t N, int64_t batch,
+    const int64_t *arg_offsets, void *out, int64_t out_elements,
+    int64_t *out_idx, int64_t out_idx_elements,
+    const kred_gpu_launch_options *options);
+
 /* Unchecked form (API version 1): kred_gpu_launch_sized with every buffer
  * assumed to hold exactly the elements the launch needs. */
 KRED_API int kred_gpu_launch(const kred_gpu_kernel *kernel,
@@ -355,6 +375,10 @@ KRED_API int kred_gpu_launch(const kred_gpu_kernel *kernel,
  * does not split the reduced index, or on error). */
 KRED_API size_t kred_gpu_scratch_bytes(const kred_gpu_kernel *kernel,
                                        int64_t M, int64_t N, int32_t device);
+/* The same for a batched launch of `batch` elements (API version 4). */
+KRED_API size_t kred_gpu_batch_scratch_bytes(const kred_gpu_kernel *kernel,
+                                             int64_t M, int64_t N,
+                                             int64_t batch, int32_t device);
 
 /* Unloads the modules loaded for `kernel` (in every context) and forgets
  * them. Call it before freeing a kred_gpu_kernel that may have been

@@ -2,8 +2,8 @@
 //
 // Part of the kernelred project.
 //
-// Thread settings of CPU launches, and GPU launches (kred_gpu_launch, and
-// kred_gpu_launch_ranges for ranges=) of a
+// Thread settings of CPU launches, and GPU launches (kred_gpu_launch, its
+// batched form, and kred_gpu_launch_ranges for ranges=) of a
 // kred_gpu_kernel given by address: the compiler binding owns the kernel,
 // this module only runs it on device pointers (docs/gpu.md, "Python").
 //
@@ -82,46 +82,118 @@ const kred_gpu_kernel *toGpuKernel(py::handle kernel) {
   return reinterpret_cast<const kred_gpu_kernel *>(address);
 }
 
-void launchGpu(py::handle kernel, py::sequence argPtrs, int64_t M, int64_t N,
-               py::handle outPtr, py::handle outIdxPtr, py::handle stream,
-               int device, int split, py::handle scratch, size_t scratchBytes,
-               py::handle argSizes, py::handle outSize, py::handle outIdxSize) {
-  const kred_gpu_kernel *k = toGpuKernel(kernel);
-  size_t numArgs = k->info.num_args > 0 ? size_t(k->info.num_args) : 0;
+/// What every GPU launch binding collects from its Python arguments.
+struct GpuLaunch {
+  const kred_gpu_kernel *kernel = nullptr;
+  std::vector<const void *> args;
+  void *out = nullptr;
+  int64_t *outIdx = nullptr;
+  kred_gpu_launch_options options{};
+  kred::python::LaunchSizes sizes;
+
+  const void *const *argData() const {
+    return args.empty() ? nullptr : args.data();
+  }
+  const int64_t *argSizes() const {
+    return sizes.args.empty() ? nullptr : sizes.args.data();
+  }
+};
+
+GpuLaunch collectGpuLaunch(py::handle kernel, py::sequence argPtrs, int64_t M,
+                           int64_t N, py::handle outPtr, py::handle outIdxPtr,
+                           py::handle stream, int device, int split,
+                           py::handle scratch, size_t scratchBytes,
+                           py::handle argSizes, py::handle outSize,
+                           py::handle outIdxSize) {
+  GpuLaunch l;
+  l.kernel = toGpuKernel(kernel);
+  const kred_kernel_info &info = l.kernel->info;
+  size_t numArgs = info.num_args > 0 ? size_t(info.num_args) : 0;
   size_t given = py::len(argPtrs);
   if (given != numArgs)
     throw py::value_error(std::string("kernel '") +
-                          (k->info.name ? k->info.name : "?") + "' takes " +
+                          (info.name ? info.name : "?") + "' takes " +
                           std::to_string(numArgs) + " argument pointers, got " +
                           std::to_string(given));
-  std::vector<const void *> args(numArgs);
+  l.args.resize(numArgs);
   for (size_t p = 0; p < numArgs; ++p)
-    args[p] = reinterpret_cast<const void *>(
+    l.args[p] = reinterpret_cast<const void *>(
         toAddress(argPtrs[p], "argument pointer"));
-  void *out = reinterpret_cast<void *>(toAddress(outPtr, "out_ptr"));
-  auto *outIdx =
-      reinterpret_cast<int64_t *>(toAddress(outIdxPtr, "out_idx_ptr"));
-  kred_gpu_launch_options options{};
-  options.device = device;
-  options.stream = reinterpret_cast<void *>(toAddress(stream, "stream"));
-  options.split = split;
-  options.scratch = reinterpret_cast<void *>(toAddress(scratch, "scratch"));
-  options.scratch_bytes = scratchBytes;
-  kred::python::LaunchSizes sizes = kred::python::getLaunchSizes(
-      k->info, M, N, argSizes, outSize, outIdxSize);
+  l.out = reinterpret_cast<void *>(toAddress(outPtr, "out_ptr"));
+  l.outIdx = reinterpret_cast<int64_t *>(toAddress(outIdxPtr, "out_idx_ptr"));
+  l.options.device = device;
+  l.options.stream = reinterpret_cast<void *>(toAddress(stream, "stream"));
+  l.options.split = split;
+  l.options.scratch = reinterpret_cast<void *>(toAddress(scratch, "scratch"));
+  l.options.scratch_bytes = scratchBytes;
+  l.sizes =
+      kred::python::getLaunchSizes(info, M, N, argSizes, outSize, outIdxSize);
+  return l;
+}
+
+/// Runs `call` (a kred_gpu_launch* call returning a kred_status) without
+/// the GIL; raises RuntimeError with the runtime's message.
+template <typename Call>
+void runGpuLaunch(Call call) {
   int status;
   std::string message;
   {
     py::gil_scoped_release release;
-    status = kred_gpu_launch_sized(
-        k, args.empty() ? nullptr : args.data(),
-        sizes.args.empty() ? nullptr : sizes.args.data(), M, N, out, sizes.out,
-        outIdx, sizes.outIdx, &options);
+    status = call();
     if (status != KRED_OK)
       message = kred_last_error();
   }
   if (status != KRED_OK)
     throw std::runtime_error(message);
+}
+
+/// kred_gpu_launch_sized, or kred_gpu_launch_batched_sized when `batch` is
+/// not 1 or `batchOffsets` (a host int64 buffer of [batch][num_args]
+/// element offsets) is given.
+void launchGpu(py::handle kernel, py::sequence argPtrs, int64_t M, int64_t N,
+               py::handle outPtr, py::handle outIdxPtr, py::handle stream,
+               int device, int split, py::handle scratch, size_t scratchBytes,
+               py::handle argSizes, py::handle outSize, py::handle outIdxSize,
+               int64_t batch, py::handle batchOffsets) {
+  GpuLaunch l = collectGpuLaunch(kernel, argPtrs, M, N, outPtr, outIdxPtr,
+                                 stream, device, split, scratch, scratchBytes,
+                                 argSizes, outSize, outIdxSize);
+  if (batch == 1 && batchOffsets.is_none()) {
+    runGpuLaunch([&] {
+      return kred_gpu_launch_sized(l.kernel, l.argData(), l.argSizes(), M, N,
+                                   l.out, l.sizes.out, l.outIdx,
+                                   l.sizes.outIdx, &l.options);
+    });
+    return;
+  }
+  // The offsets as one C-contiguous int64 buffer of batch x num_args.
+  py::buffer_info offsets;
+  const int64_t *table = nullptr;
+  if (!batchOffsets.is_none()) {
+    if (!PyObject_CheckBuffer(batchOffsets.ptr()))
+      throw py::type_error("batch_offsets must be an int64 array (a buffer)");
+    offsets = py::reinterpret_borrow<py::buffer>(batchOffsets).request();
+    int64_t numArgs = l.kernel->info.num_args;
+    std::string format = offsets.format;
+    while (!format.empty() && std::string("@=<").find(format[0]) !=
+                                  std::string::npos)
+      format.erase(0, 1);
+    if ((format != "q" && format != "l") || offsets.itemsize != 8 ||
+        offsets.size != batch * numArgs ||
+        (offsets.ndim > 0 &&
+         offsets.strides[offsets.ndim - 1] != offsets.itemsize))
+      throw py::value_error(
+          "batch_offsets must be a contiguous int64 buffer of batch x "
+          "num_args = " +
+          std::to_string(batch) + " x " + std::to_string(numArgs) +
+          " element offsets");
+    table = static_cast<const int64_t *>(offsets.ptr);
+  }
+  runGpuLaunch([&] {
+    return kred_gpu_launch_batched_sized(
+        l.kernel, l.argData(), l.argSizes(), M, N, batch, table, l.out,
+        l.sizes.out, l.outIdx, l.sizes.outIdx, &l.options);
+  });
 }
 
 /// kred_gpu_launch_ranges_sized: blocks [numBlocks][2], slices [numBlocks]
@@ -135,55 +207,27 @@ void launchGpuRanges(py::handle kernel, py::sequence argPtrs, int64_t M,
                      py::handle slicesSize, py::handle redSize,
                      py::handle argSizes, py::handle outSize,
                      py::handle outIdxSize) {
-  const kred_gpu_kernel *k = toGpuKernel(kernel);
-  size_t numArgs = k->info.num_args > 0 ? size_t(k->info.num_args) : 0;
-  size_t given = py::len(argPtrs);
-  if (given != numArgs)
-    throw py::value_error(std::string("kernel '") +
-                          (k->info.name ? k->info.name : "?") + "' takes " +
-                          std::to_string(numArgs) + " argument pointers, got " +
-                          std::to_string(given));
-  std::vector<const void *> args(numArgs);
-  for (size_t p = 0; p < numArgs; ++p)
-    args[p] = reinterpret_cast<const void *>(
-        toAddress(argPtrs[p], "argument pointer"));
-  void *out = reinterpret_cast<void *>(toAddress(outPtr, "out_ptr"));
-  auto *outIdx =
-      reinterpret_cast<int64_t *>(toAddress(outIdxPtr, "out_idx_ptr"));
+  GpuLaunch l = collectGpuLaunch(kernel, argPtrs, M, N, outPtr, outIdxPtr,
+                                 stream, device, /*split=*/-1, scratch,
+                                 scratchBytes, argSizes, outSize, outIdxSize);
   auto *blocks = reinterpret_cast<const int64_t *>(
       toAddress(blocksPtr, "blocks_ptr"));
   auto *slices = reinterpret_cast<const int64_t *>(
       toAddress(slicesPtr, "slices_ptr"));
   auto *red =
       reinterpret_cast<const int64_t *>(toAddress(redPtr, "redranges_ptr"));
-  kred_gpu_launch_options options{};
-  options.device = device;
-  options.stream = reinterpret_cast<void *>(toAddress(stream, "stream"));
-  options.split = -1;
-  options.scratch = reinterpret_cast<void *>(toAddress(scratch, "scratch"));
-  options.scratch_bytes = scratchBytes;
-  kred::python::LaunchSizes sizes = kred::python::getLaunchSizes(
-      k->info, M, N, argSizes, outSize, outIdxSize);
   int64_t blocksElements = kred::python::getCount(
       blocksSize, numBlocks > 0 ? 2 * numBlocks : 0, "blocks_size");
   int64_t slicesElements = kred::python::getCount(
       slicesSize, numBlocks > 0 ? numBlocks : 0, "slices_size");
   int64_t redElements = kred::python::getCount(
       redSize, numRed > 0 ? 2 * numRed : 0, "redranges_size");
-  int status;
-  std::string message;
-  {
-    py::gil_scoped_release release;
-    status = kred_gpu_launch_ranges_sized(
-        k, args.empty() ? nullptr : args.data(),
-        sizes.args.empty() ? nullptr : sizes.args.data(), M, N, out, sizes.out,
-        outIdx, sizes.outIdx, numBlocks, blocks, blocksElements, slices,
-        slicesElements, numRed, red, redElements, &options);
-    if (status != KRED_OK)
-      message = kred_last_error();
-  }
-  if (status != KRED_OK)
-    throw std::runtime_error(message);
+  runGpuLaunch([&] {
+    return kred_gpu_launch_ranges_sized(
+        l.kernel, l.argData(), l.argSizes(), M, N, l.out, l.sizes.out,
+        l.outIdx, l.sizes.outIdx, numBlocks, blocks, blocksElements, slices,
+        slicesElements, numRed, red, redElements, &l.options);
+  });
 }
 
 } // namespace
@@ -250,6 +294,7 @@ void kred::python::populateRuntimeModule(py::module_ &m) {
         py::arg("split") = -1, py::arg("scratch") = 0,
         py::arg("scratch_bytes") = 0, py::arg("arg_sizes") = py::none(),
         py::arg("out_size") = py::none(), py::arg("out_idx_size") = py::none(),
+        py::arg("batch") = 1, py::arg("batch_offsets") = py::none(),
         "Enqueues a GPU kernel (kred_gpu_launch) on `stream` (a CUstream "
         "address, e.g. torch.cuda.current_stream(d).cuda_stream; 0: the "
         "legacy default stream) of CUDA device `device`. kernel: the address "
@@ -261,8 +306,12 @@ void kred::python::populateRuntimeModule(py::module_ &m) {
         "it on the stream. arg_sizes (one element count per position), "
         "out_size, out_idx_size: the elements of each device buffer "
         "(kred_gpu_launch_sized rejects a short one; None: the count the "
-        "launch needs, unchecked). Does not synchronize; releases the GIL; "
-        "raises RuntimeError with the runtime's message.");
+        "launch needs, unchecked). batch, batch_offsets: `batch` reductions "
+        "in one launch (kred_gpu_launch_batched_sized), argument p of "
+        "element z at batch_offsets[z, p] elements from arg_ptrs[p] (a "
+        "host int64 buffer of batch x num_args), outputs one after the "
+        "other. Does not synchronize; releases the GIL; raises RuntimeError "
+        "with the runtime's message.");
   m.def("gpu_launch_ranges", &launchGpuRanges, py::arg("kernel"),
         py::arg("arg_ptrs"), py::arg("M"), py::arg("N"), py::arg("out_ptr"),
         py::arg("out_idx_ptr"), py::arg("blocks_ptr"), py::arg("num_blocks"),
@@ -283,15 +332,18 @@ void kred::python::populateRuntimeModule(py::module_ &m) {
         "GIL; raises RuntimeError with the runtime's message.");
   m.def(
       "gpu_scratch_bytes",
-      [](py::handle kernel, int64_t M, int64_t N, int device) {
+      [](py::handle kernel, int64_t M, int64_t N, int device,
+         int64_t batch) {
         const kred_gpu_kernel *k = toGpuKernel(kernel);
-        size_t bytes = kred_gpu_scratch_bytes(k, M, N, device);
+        size_t bytes = kred_gpu_batch_scratch_bytes(k, M, N, batch, device);
         if (bytes == 0 && kred_last_error()[0])
           throw std::runtime_error(kred_last_error());
         return bytes;
       },
       py::arg("kernel"), py::arg("M"), py::arg("N"), py::arg("device") = 0,
-      "Device scratch in bytes an automatic-split launch needs (0: none).");
+      py::arg("batch") = 1,
+      "Device scratch in bytes an automatic-split launch (of `batch` "
+      "elements) needs (0: none).");
   m.def(
       "gpu_set_emulator",
       [](bool on) { return kred_gpu_set_emulator(on ? 1 : 0) == 1; },

@@ -155,34 +155,23 @@ class CUDABackend:
         major, minor = torch.cuda.get_device_capability(self.index)
         return spec.gpu_signature(dtype, major * 10 + minor)
 
-    def launch(self, kernel, arg_ptrs, M, N, out_ptr, idx_ptr, sizes=None):
-        """sizes as in CPUBackend.launch (element counts of the device buffers)."""
+    batched = True  # launch() takes batch= / batch_offsets= (the batch in the launch grid)
+
+    def launch(self, kernel, arg_ptrs, M, N, out_ptr, idx_ptr, sizes=None, batch=1, batch_offsets=None):
+        """sizes as in CPUBackend.launch (element counts of the device buffers); batch, batch_offsets as in
+        kred._C.runtime.gpu_launch (host int64 array of batch x num_args element offsets)."""
         import torch
 
-        rt = _runtime()
         device = torch.device("cuda", self.index)
         stream = torch.cuda.current_stream(device).cuda_stream
-        scratch, nbytes = None, 0
-        if self.split != 0:
-            nbytes = int(rt.gpu_scratch_bytes(kernel, M, N, self.index))
-            if nbytes:
-                # torch's caching allocator, ordered on the same stream
-                scratch = torch.empty(nbytes, dtype=torch.uint8, device=device)
-        rt.gpu_launch(
-            kernel,
-            arg_ptrs,
-            M,
-            N,
-            out_ptr,
-            idx_ptr,
-            stream=stream,
-            device=self.index,
-            split=self.split,
-            scratch=scratch.data_ptr() if scratch is not None else 0,
-            scratch_bytes=nbytes,
-            **_size_keywords(sizes),
-        )
-        del scratch
+
+        def scratch_memory(nbytes):
+            # torch's caching allocator, ordered on the same stream
+            t = torch.empty(nbytes, dtype=torch.uint8, device=device)
+            return t, t.data_ptr()
+
+        _gpu_launch(kernel, arg_ptrs, M, N, out_ptr, idx_ptr, sizes, batch, batch_offsets, stream, self.index,
+                    self.split, scratch_memory)
 
     def launch_ranges(self, kernel, arg_ptrs, M, N, out_ptr, idx_ptr, ranges, sizes=None):
         """Block-sparse launch (kred_gpu_launch_ranges_sized); ranges = (blocks, slices, redranges) as int64
@@ -234,26 +223,24 @@ class EmulatedGPUBackend:
     def signature(self, spec, dtype):
         return spec.emulator_signature(dtype)
 
-    def launch(self, kernel, arg_ptrs, M, N, out_ptr, idx_ptr, sizes=None):
+    batched = True
+
+    def launch(self, kernel, arg_ptrs, M, N, out_ptr, idx_ptr, sizes=None, batch=1, batch_offsets=None):
         import numpy as np
 
         rt = _runtime()
         if rt is None or not hasattr(rt, "gpu_set_emulator"):
             raise GPUUnavailableError("this build of kred._C has no GPU emulator")
+
+        def scratch_memory(nbytes):
+            a = np.empty(nbytes + 256, dtype=np.uint8)  # host memory is the emulated device's; aligned by the runtime
+            return a, a.ctypes.data
+
         # The runtime's driver selection is process-wide: the emulator for this launch only.
         was_emulated = rt.gpu_set_emulator(True)
         try:
-            scratch, nbytes = None, 0
-            if self.split != 0:
-                nbytes = int(rt.gpu_scratch_bytes(kernel, M, N, 0))
-                if nbytes:
-                    nbytes += 256  # the runtime aligns the scratch to 256 bytes
-                    scratch = np.empty(nbytes, dtype=np.uint8)  # host memory is the emulated device's
-            rt.gpu_launch(
-                kernel, arg_ptrs, M, N, out_ptr, idx_ptr, stream=0, device=0, split=self.split,
-                scratch=scratch.ctypes.data if scratch is not None else 0, scratch_bytes=nbytes,
-                **_size_keywords(sizes),
-            )
+            _gpu_launch(kernel, arg_ptrs, M, N, out_ptr, idx_ptr, sizes, batch, batch_offsets, 0, 0, self.split,
+                        scratch_memory, scratch_pad=256)
         finally:
             rt.gpu_set_emulator(was_emulated)
 
@@ -271,6 +258,24 @@ class EmulatedGPUBackend:
             _launch_ranges(rt, kernel, arg_ptrs, M, N, out_ptr, idx_ptr, blocks, slices, red, 0, 0, sizes)
         finally:
             rt.gpu_set_emulator(was_emulated)
+
+
+def _gpu_launch(kernel, arg_ptrs, M, N, out_ptr, idx_ptr, sizes, batch, batch_offsets, stream, device, split,
+                scratch_memory, scratch_pad=0):
+    """rt.gpu_launch with the scratch of the partial accumulators from scratch_memory(nbytes) -> (owner, address)
+    (the caller's allocator; scratch_pad: extra bytes it adds)."""
+    rt = _runtime()
+    owner, address, nbytes = None, 0, 0
+    if split != 0:
+        nbytes = int(rt.gpu_scratch_bytes(kernel, M, N, device, batch=batch))
+        if nbytes:
+            owner, address = scratch_memory(nbytes)
+            nbytes += scratch_pad
+    rt.gpu_launch(
+        kernel, arg_ptrs, M, N, out_ptr, idx_ptr, stream=stream, device=device, split=split,
+        scratch=address, scratch_bytes=nbytes, batch=batch, batch_offsets=batch_offsets, **_size_keywords(sizes),
+    )
+    del owner
 
 
 def _launch_ranges(rt, kernel, arg_ptrs, M, N, out_ptr, idx_ptr, blocks, slices, red, stream, device, sizes):

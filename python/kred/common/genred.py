@@ -453,6 +453,18 @@ def run(spec, tools, args, backend="auto", device_id=-1, ranges=None, out=None, 
         backend_obj.launch_ranges(kernel, bases, M, N, v_ptr0, i_ptr0, blocks, sizes=launch_sizes(bases, 0))
     elif nbatch == 0:
         backend_obj.launch(kernel, bases, M, N, v_ptr0, i_ptr0, sizes=launch_sizes(bases, 0))
+    elif getattr(backend_obj, "batched", False):
+        # One launch for the whole batch: the batch elements' element offsets of each argument.
+        import numpy as np
+
+        grid = np.indices(tuple(batch), dtype=np.int64).reshape(len(batch), -1).T
+        offsets = np.zeros((nb, nargs), dtype=np.int64)
+        for p in range(nargs):
+            if strides[p] is not None:
+                offsets[:, p] = grid @ (np.array(strides[p], dtype=np.int64) // itemsizes[p])
+        backend_obj.launch(
+            kernel, bases, M, N, v_ptr0, i_ptr0, sizes=launch_sizes(bases, 0), batch=nb, batch_offsets=offsets
+        )
     else:
         import itertools
 

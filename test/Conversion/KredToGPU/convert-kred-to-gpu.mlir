@@ -12,9 +12,19 @@
 // CHECK-SAME:    kred.shared_bytes = 0 : i64
 // CHECK-SAME:    kred.static_shared_bytes = 2048 : i64
 // CHECK-SAME:    kred.tile_j = 128 : i64
-// CHECK:       gpu.func @gauss_gpu(%[[X:[^:]*]]: !llvm.ptr, %[[Y:[^:]*]]: !llvm.ptr, %[[B:[^:]*]]: !llvm.ptr, %[[M:[^:]*]]: i64, %[[N:[^:]*]]: i64, %[[CHUNK:[^:]*]]: i64, %[[OUT:[^:]*]]: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %[[SV:[^:]*]]: !llvm.ptr, %{{[^:]*}}: !llvm.ptr)
+// CHECK:       gpu.func @gauss_gpu(%[[X:[^:]*]]: !llvm.ptr, %[[Y:[^:]*]]: !llvm.ptr, %[[B:[^:]*]]: !llvm.ptr, %[[M:[^:]*]]: i64, %[[N:[^:]*]]: i64, %[[CHUNK:[^:]*]]: i64, %[[OUT:[^:]*]]: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %[[SV:[^:]*]]: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %[[BOFF:[^:]*]]: !llvm.ptr)
 // CHECK-SAME:    workgroup(%[[YT:.*]] : memref<384xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %[[BT:.*]] : memref<128xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
 // CHECK-SAME:    kernel attributes {known_block_size = array<i32: 128, 1, 1>}
+// Batch element blockIdx.z: its states, outputs and (offsets table not
+// NULL) arguments.
+// CHECK:         %[[FIN:.*]] = llvm.icmp "eq" %[[SV]], %{{.*}} : !llvm.ptr
+// CHECK:         arith.index_cast %block_id_z
+// CHECK:         %[[SVZ:.*]] = llvm.getelementptr %[[SV]]
+// CHECK:         %[[BATCHED:.*]] = llvm.icmp "ne" %[[BOFF]], %{{.*}} : !llvm.ptr
+// CHECK:         %[[OFF:.*]]:3 = scf.if %[[BATCHED]] -> (i64, i64, i64) {
+// CHECK-COUNT-3:   llvm.load %{{.*}} : !llvm.ptr -> i64
+// CHECK:         } else {
+// CHECK:         llvm.getelementptr %[[X]][%[[OFF]]#0]
 // CHECK:         %[[TID:.*]] = arith.index_cast %thread_id_x
 // CHECK:         %[[BY:.*]] = arith.index_cast %block_id_y
 // CHECK:         %[[K0:.*]] = arith.muli %[[BY]], %[[CHUNK]] : i64
@@ -36,19 +46,20 @@
 // CHECK:           }
 // CHECK:           gpu.barrier
 // CHECK:           scf.yield
-// CHECK:         %[[FIN:.*]] = llvm.icmp "eq" %[[SV]], %{{.*}} : !llvm.ptr
 // CHECK:         %[[VALID:.*]] = arith.cmpi slt, %{{.*}}, %[[M]] : i64
 // CHECK:         scf.if %[[VALID]] {
 // CHECK:           scf.if %[[FIN]] {
 // CHECK:             llvm.store %{{.*}}, %{{.*}} : f32, !llvm.ptr
 // CHECK:           } else {
-// CHECK:             llvm.getelementptr %[[SV]]
+// CHECK:             llvm.getelementptr %[[SVZ]]
 // CHECK:         gpu.return
 // CHECK:       gpu.func @gauss_gpu_merge(%[[MSV:[^:]*]]: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %[[ROWS:[^:]*]]: i64, %[[NCH:[^:]*]]: i64, %{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: !llvm.ptr) kernel
+// CHECK:         arith.index_cast %block_id_z
+// CHECK:         %[[MSVZ:.*]] = llvm.getelementptr %[[MSV]]
 // CHECK:         scf.if
 // CHECK:           %[[FIRST:.*]]:3 = scf.if
 // CHECK:           scf.for %{{.*}} = %{{.*}} to %[[NCH]] step %{{.*}} iter_args({{.*}} = %[[FIRST]]#0, {{.*}}) -> (f32, f32, f32) : i64 {
-// CHECK:             llvm.getelementptr %[[MSV]]
+// CHECK:             llvm.getelementptr %[[MSVZ]]
 // The block-sparse kernel (ranges=): rows and intervals from the runtime's
 // lookup table (first, last, r0, r1) at 4 * blockIdx.x, the intervals in
 // order, each tile by tile through the same shared tiles and barriers,

@@ -100,7 +100,7 @@ def check(job):
         for entry, index in PARAM.findall(ptx):
             params.setdefault(entry, []).append(int(index))
         # 4 positions + M, N, chunk + 4 output/state pointers; merge: 6.
-        if params.get(name + "_gpu") != list(range(11)):
+        if params.get(name + "_gpu") != list(range(12)):
             return "%s: %s_gpu params %s" % (what, name, params.get(name + "_gpu"))
         if params.get(name + "_gpu_merge") != list(range(6)):
             return "%s: merge params %s" % (what, params.get(name + "_gpu_merge"))
