@@ -12,6 +12,7 @@
 #define KRED_LIB_COMPILER_COMPILER_H
 
 #include "lib/Frontend/KernelSpec.h"
+#include "lib/Pipelines/TargetOptions.h"
 #include "lib/Runtime/kred_runtime.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -157,23 +158,19 @@ bool isSupportedGPUArchitecture(int sm);
 /// "sm_70, sm_75, sm_80, sm_90" (for error messages).
 std::string getSupportedGPUArchitecturesText();
 
-/// Options of the GPU compilation (kred-to-nvvm, ptxas).
-struct GPUCompileOptions {
+/// Options of the GPU compilation (kred-to-nvvm, ptxas): the GPU target
+/// (GPUTargetOptions: fastMath, blockThreads, rowsPerThread, tileJ,
+/// raceCheck; its `sm` is only the default of `sms`) and how to compile.
+struct GPUCompileOptions : GPUTargetOptions {
   /// Compute capabilities to build for (70: sm_70, ..., 90: sm_90; see
   /// getSupportedGPUArchitectures).
-  std::vector<int> sms = {80};
+  std::vector<int> sms = {GPUTargetOptions().sm};
   /// Also assemble cubins with ptxas (PTX is always produced).
   bool cubin = false;
   /// With cubin: an sm that this ptxas cannot target (CUDA 13 dropped
   /// sm_70) gets its PTX only (the driver JIT-compiles it) instead of an
   /// error.
   bool skipUnsupportedCubins = false;
-  /// f32 exp/log through the hardware approximations.
-  bool fastMath = false;
-  int64_t blockThreads = 128;
-  int64_t rowsPerThread = 1;
-  /// 0: chosen by convert-kred-to-gpu.
-  int64_t tileJ = 0;
   /// ptxas to run; "": $CUDA_HOME/bin/ptxas, /usr/local/cuda/bin/ptxas,
   /// then ptxas on PATH.
   std::string ptxas;
@@ -182,9 +179,6 @@ struct GPUCompileOptions {
   /// this host, one host image (kind KRED_GPU_IMAGE_HOST); sms and cubin are
   /// ignored.
   bool emulate = false;
-  /// With emulate: call the emulator's race detector before each
-  /// workgroup-memory access.
-  bool raceCheck = true;
   /// Directory of the on-disk cache of compileGPUKernel's PTX and cubins
   /// (as CompileOptions::cacheDir: "" for the default, "off" to disable).
   /// Emulated kernels are never cached.

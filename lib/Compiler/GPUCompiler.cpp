@@ -87,11 +87,8 @@ static llvm::Expected<ReduceOp> getSingleReduce(ModuleOp module) {
 static void configureGPUPipeline(KredToNVVMOptions &pipeline, int sm,
                                  const GPUCompileOptions &options,
                                  bool emitPTX) {
+  pipeline.setTarget(options);
   pipeline.sm = sm;
-  pipeline.fastMath = options.fastMath;
-  pipeline.blockThreads = options.blockThreads;
-  pipeline.rowsPerThread = options.rowsPerThread;
-  pipeline.tileJ = options.tileJ;
   pipeline.emitPTX = emitPTX;
 }
 
@@ -446,10 +443,7 @@ struct mlir::kernelred::GPUEmulatorImage {
 static llvm::Expected<std::shared_ptr<GPUEmulatorImage>>
 compileEmulatorImage(ModuleOp module, const GPUCompileOptions &options) {
   KredToGPUHostOptions pipeline;
-  pipeline.blockThreads = options.blockThreads;
-  pipeline.rowsPerThread = options.rowsPerThread;
-  pipeline.tileJ = options.tileJ;
-  pipeline.raceCheck = options.raceCheck;
+  pipeline.setTarget(options);
   auto lowered = lowerClone(
       module,
       [&](PassManager &pm) { buildKredToGPUHostPipeline(pm, pipeline); },

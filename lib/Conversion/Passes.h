@@ -8,6 +8,7 @@
 #define KRED_LIB_CONVERSION_PASSES_H
 
 #include "dialect/KredOps.h"
+#include "lib/Pipelines/TargetOptions.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"

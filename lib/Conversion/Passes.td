@@ -74,10 +74,12 @@ def ConvertKredToSCFPass : Pass<"convert-kred-to-scf", "ModuleOp"> {
     ```
   }];
   let options = [
-    Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"512",
+    Option<"vectorBits", "vector-bits", "int64_t",
+           /*default=*/"::mlir::kernelred::CPUTargetOptions().vectorBits",
            "Width in bits of the SIMD registers (lanes = vector-bits / width "
            "of the compute type)">,
-    Option<"defaultTileJ", "default-tile-j", "int64_t", /*default=*/"256",
+    Option<"defaultTileJ", "default-tile-j", "int64_t",
+           /*default=*/"::mlir::kernelred::CPUTargetOptions().tileJ",
            "Reduced indices per j-tile when the reduction has no tile_j">,
   ];
   let dependentDialects = [
@@ -219,11 +221,14 @@ def ConvertKredToGPUPass : Pass<"convert-kred-to-gpu", "ModuleOp"> {
     ```
   }];
   let options = [
-    Option<"blockThreads", "block-threads", "int64_t", /*default=*/"128",
+    Option<"blockThreads", "block-threads", "int64_t",
+           /*default=*/"::mlir::kernelred::GPUTargetOptions().blockThreads",
            "Threads per block (blockDim.x)">,
-    Option<"rowsPerThread", "rows-per-thread", "int64_t", /*default=*/"1",
+    Option<"rowsPerThread", "rows-per-thread", "int64_t",
+           /*default=*/"::mlir::kernelred::GPUTargetOptions().rowsPerThread",
            "Output rows per thread (register tiling)">,
-    Option<"tileJ", "tile-j", "int64_t", /*default=*/"0",
+    Option<"tileJ", "tile-j", "int64_t",
+           /*default=*/"::mlir::kernelred::GPUTargetOptions().tileJ",
            "Reduced indices per shared-memory tile (0: block-threads, "
            "shrunk so that a tile fits in 32 KiB)">,
   ];
@@ -289,7 +294,8 @@ def KredGPUToHostPass : Pass<"kred-gpu-to-host", "ModuleOp"> {
     ```
   }];
   let options = [
-    Option<"raceCheck", "race-check", "bool", /*default=*/"true",
+    Option<"raceCheck", "race-check", "bool",
+           /*default=*/"::mlir::kernelred::GPUTargetOptions().raceCheck",
            "Call the thread's shared_access hook (when set) before each "
            "workgroup-memory access">,
   ];
@@ -307,9 +313,14 @@ def KredGPUToNVVMPass : Pass<"kred-gpu-to-nvvm", "::mlir::gpu::GPUModuleOp"> {
     kred-approximate-math), the remaining math ops (sqrt, fma, fabs, floor,
     ...) become LLVM intrinsics that the NVPTX backend selects natively
     (`sqrt.rn`, `fma.rn`), so the PTX has no `__nv_*` calls and needs no
-    CUDA toolkit to build. With `fast-math`, f32 `exp` and `log` become
-    `ex2.approx.f32` / `lg2.approx.f32` (about 2 ulp) instead.
-    Expects scf already lowered to cf.
+    CUDA toolkit to build. With `fast-math` (the default, as pykeops'
+    `use_fast_math`), f32 ops use the hardware approximations instead:
+    `exp` -> `ex2.approx.f32`, `log` -> `lg2.approx.f32`, `arith.divf` ->
+    `div.full.f32`, `sqrt` -> `sqrt.approx.f32`, `rsqrt` and `1 / sqrt(x)`
+    -> `rsqrt.approx.f32`, `sin` / `cos` -> `sin.approx.f32` /
+    `cos.approx.f32` (in f32, where the accurate path computes f32 trig in
+    f64); docs/gpu.md gives their accuracy. `fast-math=false` keeps the
+    accurate path. Expects scf already lowered to cf.
 
     Before:
 
@@ -325,8 +336,11 @@ def KredGPUToNVVMPass : Pass<"kred-gpu-to-nvvm", "::mlir::gpu::GPUModuleOp"> {
     ```
   }];
   let options = [
-    Option<"fastMath", "fast-math", "bool", /*default=*/"false",
-           "Use the hardware approximations of f32 exp and log">,
+    Option<"fastMath", "fast-math", "bool",
+           /*default=*/"::mlir::kernelred::GPUTargetOptions().fastMath",
+           "f32 exp, log, division, sqrt, rsqrt, sin and cos through the "
+           "hardware approximations (false: polynomials, IEEE division and "
+           "square root)">,
   ];
   let dependentDialects = [
     "::mlir::LLVM::LLVMDialect", "::mlir::NVVM::NVVMDialect"

@@ -23,14 +23,33 @@
 using namespace mlir;
 using namespace mlir::kernelred;
 
-static KredTileConfig getTileConfig(const KredToLLVMCPUOptions &options) {
-  KredTileConfig config;
-  config.vectorBits = options.vectorBits;
-  config.rowVectors = options.rowVectors;
-  config.tileJ = options.tileJ;
-  config.chunkThreshold = options.chunkThreshold;
-  config.chunkSize = options.chunk;
-  return config;
+CPUTargetOptions KredToLLVMCPUOptions::getTarget() const {
+  CPUTargetOptions target;
+  target.vectorBits = vectorBits;
+  target.rowVectors = rowVectors;
+  target.tileJ = tileJ;
+  target.chunkThreshold = chunkThreshold;
+  target.chunkSize = chunk;
+  return target;
+}
+
+void KredToLLVMCPUOptions::setTarget(const CPUTargetOptions &target) {
+  vectorBits = target.vectorBits;
+  rowVectors = target.rowVectors;
+  tileJ = target.tileJ;
+  chunkThreshold = target.chunkThreshold;
+  chunk = target.chunkSize;
+}
+
+void KredToNVVMOptions::setTarget(const GPUTargetOptions &target) {
+  setKernelOptions(target);
+  sm = target.sm;
+  fastMath = target.fastMath;
+}
+
+void KredToGPUHostOptions::setTarget(const GPUTargetOptions &target) {
+  setKernelOptions(target);
+  raceCheck = target.raceCheck;
 }
 
 static void buildHostToLLVMPipeline(OpPassManager &pm);
@@ -49,18 +68,19 @@ static void buildKredToKredPipeline(OpPassManager &pm) {
 void mlir::kernelred::buildKredToLLVMCPUPipeline(
     OpPassManager &pm, const KredToLLVMCPUOptions &options) {
   buildKredToKredPipeline(pm);
+  CPUTargetOptions target = options.getTarget();
   KredTilePassOptions tile;
-  tile.vectorBits = options.vectorBits;
-  tile.rowVectors = options.rowVectors;
-  tile.tileJ = options.tileJ;
-  tile.chunkThreshold = options.chunkThreshold;
-  tile.chunkSize = options.chunk;
+  tile.vectorBits = target.vectorBits;
+  tile.rowVectors = target.rowVectors;
+  tile.tileJ = target.tileJ;
+  tile.chunkThreshold = target.chunkThreshold;
+  tile.chunkSize = target.chunkSize;
   pm.addPass(createKredTilePass(tile));
 
   // kernelred -> scf + vector + math + llvm memory ops.
   ConvertKredToSCFPassOptions toSCF;
-  toSCF.vectorBits = options.vectorBits;
-  toSCF.defaultTileJ = options.tileJ;
+  toSCF.vectorBits = target.vectorBits;
+  toSCF.defaultTileJ = target.tileJ;
   pm.addPass(createConvertKredToSCFPass(toSCF));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -70,18 +90,18 @@ void mlir::kernelred::buildKredToLLVMCPUPipeline(
 /// kernelred -> the gpu.modules of convert-kred-to-gpu: the part of the GPU
 /// lowering that the NVVM and the host (emulator) pipelines share, so that
 /// both see the very same kernels.
-static void buildKredToGPUModulePipeline(OpPassManager &pm,
-                                         int64_t blockThreads,
-                                         int64_t rowsPerThread,
-                                         int64_t tileJ) {
+template <typename Derived>
+static void
+buildKredToGPUModulePipeline(OpPassManager &pm,
+                             const KredGPUKernelOptions<Derived> &options) {
   // As for the CPU (no kred-tile: the GPU lowering picks its own tiles).
   buildKredToKredPipeline(pm);
 
   // kernelred -> gpu.module (scf, arith, math, memref, llvm memory ops).
   ConvertKredToGPUPassOptions toGPU;
-  toGPU.blockThreads = blockThreads;
-  toGPU.rowsPerThread = rowsPerThread;
-  toGPU.tileJ = tileJ;
+  toGPU.blockThreads = options.blockThreads;
+  toGPU.rowsPerThread = options.rowsPerThread;
+  toGPU.tileJ = options.tileJ;
   pm.addPass(createConvertKredToGPUPass(toGPU));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -110,8 +130,7 @@ static void buildHostToLLVMPipeline(OpPassManager &pm) {
 
 void mlir::kernelred::buildKredToGPUHostPipeline(
     OpPassManager &pm, const KredToGPUHostOptions &options) {
-  buildKredToGPUModulePipeline(pm, options.blockThreads, options.rowsPerThread,
-                               options.tileJ);
+  buildKredToGPUModulePipeline(pm, options);
   KredGPUToHostPassOptions toHost;
   toHost.raceCheck = options.raceCheck;
   pm.addPass(createKredGPUToHostPass(toHost));
@@ -120,8 +139,7 @@ void mlir::kernelred::buildKredToGPUHostPipeline(
 
 void mlir::kernelred::buildKredToNVVMPipeline(
     OpPassManager &pm, const KredToNVVMOptions &options) {
-  buildKredToGPUModulePipeline(pm, options.blockThreads, options.rowsPerThread,
-                               options.tileJ);
+  buildKredToGPUModulePipeline(pm, options);
 
   // -> NVVM, without libdevice.
   OpPassManager &gpu = pm.nest<gpu::GPUModuleOp>();
@@ -176,7 +194,7 @@ mlir::kernelred::getCPUKernelLayout(ReduceOp op,
   layout.outIndexDim = desc.getOutputIndexDim();
   layout.lanes = getKredLanes(op, options.vectorBits);
   int64_t tileI = op.getTileI().value_or(
-      chooseKredTileSizes(op, getTileConfig(options)).tileI);
+      chooseKredTileSizes(op, options.getTarget()).tileI);
   layout.rowBlock = std::max<int64_t>(1, tileI / layout.lanes) * layout.lanes;
   layout.elementType = op.getElementType();
   layout.accumulationType = op.getAccumulationType();

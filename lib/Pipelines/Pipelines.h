@@ -25,36 +25,43 @@
 #define KRED_LIB_PIPELINES_PIPELINES_H
 
 #include "dialect/KredOps.h"
+#include "lib/Pipelines/TargetOptions.h"
 
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
 
 namespace mlir::kernelred {
 
-/// Options of kred-to-llvm-cpu.
+/// Options of kred-to-llvm-cpu: the CPU target (defaults in
+/// CPUTargetOptions).
 struct KredToLLVMCPUOptions : public PassPipelineOptions<KredToLLVMCPUOptions> {
   PassOptions::Option<int64_t> vectorBits{
       *this, "vector-bits",
       llvm::cl::desc("Width in bits of the target's SIMD registers: 512 for "
                      "AVX-512, 256 for AVX2 (see getHostVectorBits)"),
-      llvm::cl::init(512)};
+      llvm::cl::init(CPUTargetOptions().vectorBits)};
   PassOptions::Option<int64_t> rowVectors{
       *this, "row-vectors",
       llvm::cl::desc("SIMD vectors of output rows per block (register "
                      "tiling)"),
-      llvm::cl::init(2)};
+      llvm::cl::init(CPUTargetOptions().rowVectors)};
   PassOptions::Option<int64_t> tileJ{
       *this, "tile-j",
       llvm::cl::desc("Reduced indices per j-tile (block_sum flush period)"),
-      llvm::cl::init(256)};
+      llvm::cl::init(CPUTargetOptions().tileJ)};
   PassOptions::Option<int64_t> chunkThreshold{
       *this, "chunk-threshold",
       llvm::cl::desc("Dimensions above which dot-product-like ops are "
                      "chunked"),
-      llvm::cl::init(128)};
-  PassOptions::Option<int64_t> chunk{*this, "chunk",
-                                     llvm::cl::desc("Components per chunk"),
-                                     llvm::cl::init(32)};
+      llvm::cl::init(CPUTargetOptions().chunkThreshold)};
+  PassOptions::Option<int64_t> chunk{
+      *this, "chunk", llvm::cl::desc("Components per chunk"),
+      llvm::cl::init(CPUTargetOptions().chunkSize)};
+
+  /// The options as a CPUTargetOptions.
+  CPUTargetOptions getTarget() const;
+  /// Sets every option from `target`.
+  void setTarget(const CPUTargetOptions &target);
 };
 
 /// kernelred IR -> LLVM dialect for the CPU: kred-expand-complex,
@@ -64,42 +71,54 @@ struct KredToLLVMCPUOptions : public PassPipelineOptions<KredToLLVMCPUOptions> {
 void buildKredToLLVMCPUPipeline(OpPassManager &pm,
                                 const KredToLLVMCPUOptions &options);
 
-/// Registers the named pipelines with the pass registry.
-/// Options of kred-to-nvvm (kernelred IR -> NVVM gpu.modules, optionally
-/// PTX in gpu.binary ops).
 /// The options of the GPU kernels themselves (convert-kred-to-gpu), shared
 /// by the NVVM and the emulator pipelines so that both build the same
-/// gpu.module.
+/// gpu.module (defaults in GPUTargetOptions).
 template <typename Derived>
 struct KredGPUKernelOptions : public PassPipelineOptions<Derived> {
   ::mlir::detail::PassOptions::Option<int64_t> blockThreads{
       *this, "block-threads", llvm::cl::desc("Threads per block"),
-      llvm::cl::init(128)};
+      llvm::cl::init(GPUTargetOptions().blockThreads)};
   ::mlir::detail::PassOptions::Option<int64_t> rowsPerThread{
       *this, "rows-per-thread", llvm::cl::desc("Output rows per thread"),
-      llvm::cl::init(1)};
+      llvm::cl::init(GPUTargetOptions().rowsPerThread)};
   ::mlir::detail::PassOptions::Option<int64_t> tileJ{
       *this, "tile-j",
       llvm::cl::desc("Reduced indices per shared-memory tile (0: chosen)"),
-      llvm::cl::init(0)};
+      llvm::cl::init(GPUTargetOptions().tileJ)};
+
+  /// Sets blockThreads, rowsPerThread and tileJ from `target`.
+  void setKernelOptions(const GPUTargetOptions &target) {
+    blockThreads = target.blockThreads;
+    rowsPerThread = target.rowsPerThread;
+    tileJ = target.tileJ;
+  }
 };
 
+/// Options of kred-to-nvvm (kernelred IR -> NVVM gpu.modules, optionally
+/// PTX in gpu.binary ops).
 struct KredToNVVMOptions : public KredGPUKernelOptions<KredToNVVMOptions> {
   PassOptions::Option<int64_t> sm{
       *this, "sm",
       llvm::cl::desc("Compute capability of the target (80: sm_80, 90: "
                      "sm_90)"),
-      llvm::cl::init(80)};
+      llvm::cl::init(GPUTargetOptions().sm)};
   PassOptions::Option<bool> fastMath{
       *this, "fast-math",
-      llvm::cl::desc("f32 exp and log through the hardware approximations "
-                     "(ex2.approx, lg2.approx)"),
-      llvm::cl::init(false)};
+      llvm::cl::desc("f32 exp, log, division, sqrt, rsqrt, sin and cos "
+                     "through the hardware approximations (ex2.approx, "
+                     "lg2.approx, div.full, sqrt.approx, rsqrt.approx, "
+                     "sin.approx, cos.approx); false: the accurate path"),
+      llvm::cl::init(GPUTargetOptions().fastMath)};
   PassOptions::Option<bool> emitPTX{
       *this, "emit-ptx",
       llvm::cl::desc("Translate the gpu.modules to PTX (gpu.binary ops "
                      "holding the assembly) with the LLVM NVPTX backend"),
       llvm::cl::init(false)};
+
+  /// Sets the kernel options, sm and fastMath from `target` (emitPTX
+  /// stays).
+  void setTarget(const GPUTargetOptions &target);
 };
 
 /// kernelred IR -> gpu.module @NAME_gpu_module (NVVM dialect, nvvm target
@@ -117,11 +136,16 @@ struct KredToGPUHostOptions
       *this, "race-check",
       llvm::cl::desc("Call the emulator's race detector before each "
                      "workgroup-memory access"),
-      llvm::cl::init(true)};
+      llvm::cl::init(GPUTargetOptions().raceCheck)};
+
+  /// Sets the kernel options and raceCheck from `target`.
+  void setTarget(const GPUTargetOptions &target);
 };
 
 void buildKredToGPUHostPipeline(OpPassManager &pm,
                                 const KredToGPUHostOptions &options);
+
+/// Registers the named pipelines with the pass registry.
 
 void registerKredPipelines();
 

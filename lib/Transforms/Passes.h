@@ -8,6 +8,7 @@
 #define KRED_LIB_TRANSFORMS_PASSES_H
 
 #include "dialect/KredOps.h"
+#include "lib/Pipelines/TargetOptions.h"
 
 #include "mlir/Pass/Pass.h"
 

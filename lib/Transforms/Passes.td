@@ -196,16 +196,21 @@ def KredTilePass : Pass<"kred-tile", "ModuleOp"> {
     ```
   }];
   let options = [
-    Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"512",
+    Option<"vectorBits", "vector-bits", "int64_t",
+           /*default=*/"::mlir::kernelred::CPUTargetOptions().vectorBits",
            "Width in bits of the target's SIMD registers (128, 256 or 512)">,
-    Option<"rowVectors", "row-vectors", "int64_t", /*default=*/"2",
+    Option<"rowVectors", "row-vectors", "int64_t",
+           /*default=*/"::mlir::kernelred::CPUTargetOptions().rowVectors",
            "SIMD vectors of output rows per block (register tiling); "
            "reduced to 1 for large accumulators">,
-    Option<"tileJ", "tile-j", "int64_t", /*default=*/"256",
+    Option<"tileJ", "tile-j", "int64_t",
+           /*default=*/"::mlir::kernelred::CPUTargetOptions().tileJ",
            "Reduced indices per j-tile (block_sum flush period)">,
-    Option<"chunkThreshold", "chunk-threshold", "int64_t", /*default=*/"128",
+    Option<"chunkThreshold", "chunk-threshold", "int64_t",
+           /*default=*/"::mlir::kernelred::CPUTargetOptions().chunkThreshold",
            "Dimensions above which dot-product-like ops are chunked">,
-    Option<"chunkSize", "chunk", "int64_t", /*default=*/"32",
+    Option<"chunkSize", "chunk", "int64_t",
+           /*default=*/"::mlir::kernelred::CPUTargetOptions().chunkSize",
            "Components per chunk of a chunked dot-product loop">,
   ];
   let dependentDialects = ["::mlir::kernelred::KredDialect"];

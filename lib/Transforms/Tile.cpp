@@ -29,20 +29,8 @@ using namespace mlir::kernelred;
 /// formula's temporaries).
 static constexpr int64_t kAccumulatorRegisterBudget = 12;
 
-FloatType mlir::kernelred::getKredComputeType(ReduceOp op) {
-  FloatType elt = op.getElementType();
-  if (elt.getWidth() < 32)
-    return Float32Type::get(op.getContext());
-  return elt;
-}
-
-int64_t mlir::kernelred::getKredLanes(ReduceOp op, int64_t vectorBits) {
-  int64_t width = getKredComputeType(op).getWidth();
-  return std::max<int64_t>(1, vectorBits / width);
-}
-
 LogicalResult mlir::kernelred::verifyKredTileConfig(
-    const KredTileConfig &config,
+    const CPUTargetOptions &config,
     function_ref<InFlightDiagnostic()> emitError) {
   if (config.vectorBits < 64 || !llvm::isPowerOf2_64(config.vectorBits))
     return emitError() << "vector-bits must be a power of two >= 64, got "
@@ -73,7 +61,7 @@ static int64_t getLargestDim(ReduceOp op) {
 
 KredTileSizes
 mlir::kernelred::chooseKredTileSizes(ReduceOp op,
-                                     const KredTileConfig &config) {
+                                     const CPUTargetOptions &config) {
   KredTileSizes sizes;
   int64_t lanes = getKredLanes(op, config.vectorBits);
   ReductionDescription desc(op);
@@ -109,7 +97,7 @@ struct KredTilePass : mlir::kernelred::impl::KredTilePassBase<KredTilePass> {
   using KredTilePassBase::KredTilePassBase;
 
   void runOnOperation() override {
-    KredTileConfig config;
+    CPUTargetOptions config;
     config.vectorBits = vectorBits;
     config.rowVectors = rowVectors;
     config.tileJ = tileJ;

@@ -12,24 +12,12 @@
 #define KRED_LIB_TRANSFORMS_TILE_H
 
 #include "dialect/KredOps.h"
+#include "lib/Conversion/Common/KernelIRBuilder.h"
+#include "lib/Pipelines/TargetOptions.h"
 
 #include <optional>
 
 namespace mlir::kernelred {
-
-/// Target parameters of the tiling (the options of kred-tile).
-struct KredTileConfig {
-  /// Width in bits of the target's SIMD registers.
-  int64_t vectorBits = 512;
-  /// SIMD vectors of output rows per block (register tiling).
-  int64_t rowVectors = 2;
-  /// Reduced indices per j-tile.
-  int64_t tileJ = 256;
-  /// Dimensions above which dot-product-like ops are chunked.
-  int64_t chunkThreshold = 128;
-  /// Components per chunk.
-  int64_t chunkSize = 32;
-};
 
 /// The tiles of one reduction.
 struct KredTileSizes {
@@ -38,20 +26,15 @@ struct KredTileSizes {
   std::optional<int64_t> chunk;
 };
 
-/// The type the formula of `op` is computed in: f32 for 16-bit element
-/// types, the element type otherwise.
-FloatType getKredComputeType(ReduceOp op);
-
-/// SIMD lanes of a `vectorBits`-wide register of the compute type of `op`.
-int64_t getKredLanes(ReduceOp op, int64_t vectorBits);
-
-/// Checks `config`; reports the first problem through `emitError`.
+/// Checks the tiling options of `config` (vector bits, row vectors, tile
+/// j, chunks); reports the first problem through `emitError`.
 LogicalResult
-verifyKredTileConfig(const KredTileConfig &config,
+verifyKredTileConfig(const CPUTargetOptions &config,
                      function_ref<InFlightDiagnostic()> emitError);
 
-/// The tiles kred-tile chooses for `op` (ignoring attributes already set).
-KredTileSizes chooseKredTileSizes(ReduceOp op, const KredTileConfig &config);
+/// The tiles kred-tile chooses for `op` on the target `config` (ignoring
+/// attributes already set).
+KredTileSizes chooseKredTileSizes(ReduceOp op, const CPUTargetOptions &config);
 
 } // namespace mlir::kernelred
 

@@ -484,9 +484,12 @@ void kred::python::populateCompilerModule(py::module_ &m) {
       py::kw_only(), py::arg("name") = "kernel",
       py::arg("sm") = std::vector<int>(getSupportedGPUArchitectures().begin(),
                                        getSupportedGPUArchitectures().end()),
-      py::arg("cubin") = py::none(), py::arg("fast_math") = false,
-      py::arg("block_threads") = 128, py::arg("rows_per_thread") = 1,
-      py::arg("emulate") = false, py::arg("race_check") = true,
+      py::arg("cubin") = py::none(),
+      py::arg("fast_math") = GPUTargetOptions().fastMath,
+      py::arg("block_threads") = GPUTargetOptions().blockThreads,
+      py::arg("rows_per_thread") = GPUTargetOptions().rowsPerThread,
+      py::arg("emulate") = false,
+      py::arg("race_check") = GPUTargetOptions().raceCheck,
       py::arg("cache_dir") = "",
       "Compiles a KeOps reduction (Genred's arguments) for NVIDIA GPUs: PTX "
       "for every sm (default: all of 70, 75, 80, 90; LLVM NVPTX, no CUDA "

@@ -1,16 +1,17 @@
 // RUN: kred-opt %s --kred-to-nvvm | FileCheck %s
-// RUN: kred-opt %s --kred-to-nvvm="sm=90 emit-ptx=true" | FileCheck %s --check-prefix=PTX
-// RUN: kred-opt %s --kred-to-nvvm="fast-math=true emit-ptx=true" | FileCheck %s --check-prefix=FAST
+// RUN: kred-opt %s --kred-to-nvvm="sm=90 fast-math=false emit-ptx=true" | FileCheck %s --check-prefix=PTX
+// RUN: kred-opt %s --kred-to-nvvm="emit-ptx=true" | FileCheck %s --check-prefix=FAST
 
 // A Gaussian LogSumExp: the NVVM module targets the chosen sm, the tiles are
 // addrspace(3) globals, barriers are nvvm.barrier0, and no libdevice call
 // (__nv_*) is left. The PTX has the two .entry functions of docs/gpu.md with
 // u64 parameters only, exact square-root-free fma code, and with fast-math
-// the hardware exp2 approximation instead of the polynomial. The tiles are
+// (the default) the hardware exp2 approximation instead of the polynomial
+// (fast-math=false). The tiles are
 // declared 16-byte aligned: LLVM vectorizes their reads (ld.shared.v2/v4)
 // assuming so, and ptxas places a tile after the previous one.
 
-// CHECK:       gpu.module @lse_gpu_module [#nvvm.target<O = 3, chip = "sm_80">]
+// CHECK:       gpu.module @lse_gpu_module [#nvvm.target<O = 3, chip = "sm_80", flags = {fast}>]
 // CHECK-SAME:    kred.block_threads = 128
 // CHECK-NOT:   __nv_
 // CHECK:       llvm.mlir.global internal @__wg_lse_gpu_0() {addr_space = 3 : i32, alignment = 16 : i64} : !llvm.array<128 x f32>

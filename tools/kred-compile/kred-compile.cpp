@@ -130,10 +130,13 @@ llvm::cl::list<int> sms("sm",
                                        "With --spec: the library's GPU "
                                        "targets (replace the spec's sm_*)"),
                         llvm::cl::CommaSeparated, llvm::cl::cat(category));
-llvm::cl::opt<bool> fastMath("fast-math",
-                             llvm::cl::desc("GPU: f32 exp and log through "
-                                            "the hardware approximations"),
-                             llvm::cl::init(false), llvm::cl::cat(category));
+llvm::cl::opt<bool> fastMath(
+    "fast-math",
+    llvm::cl::desc("GPU: f32 exp, log, division, sqrt, rsqrt, sin and cos "
+                   "through the hardware approximations (on by default, as "
+                   "pykeops' use_fast_math; --fast-math=false: the accurate "
+                   "path)"),
+    llvm::cl::init(GPUTargetOptions().fastMath), llvm::cl::cat(category));
 
 int error(const llvm::Twine &message) {
   llvm::WithColor::error(llvm::errs(), "kred-compile") << message << "\n";

@@ -23,6 +23,7 @@
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/DataLayoutInterfaces.h"
 #include "mlir/Transforms/DialectConversion.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -37,6 +38,18 @@ using namespace mlir::kernelred;
 
 namespace {
 
+/// A call of the NVVM intrinsic `name` on f32 operands.
+static Value callNVVM(PatternRewriter &rewriter, Location loc, StringRef name,
+                      ValueRange operands) {
+  return LLVM::CallIntrinsicOp::create(rewriter, loc, rewriter.getF32Type(),
+                                       rewriter.getStringAttr(name), operands)
+      .getResult(0);
+}
+
+static Value f32Constant(PatternRewriter &rewriter, Location loc, double v) {
+  return arith::ConstantOp::create(rewriter, loc, rewriter.getF32FloatAttr(v));
+}
+
 /// f32 exp(x) = ex2.approx(x * log2(e)); f32 log(x) = lg2.approx(x) * ln(2).
 template <typename MathOp>
 struct FastExpLog : OpRewritePattern<MathOp> {
@@ -44,8 +57,7 @@ struct FastExpLog : OpRewritePattern<MathOp> {
 
   LogicalResult matchAndRewrite(MathOp op,
                                 PatternRewriter &rewriter) const override {
-    Type type = op.getType();
-    if (!type.isF32())
+    if (!op.getType().isF32())
       return failure();
     Location loc = op.getLoc();
     constexpr bool isExp = std::is_same_v<MathOp, math::ExpOp>;
@@ -53,25 +65,78 @@ struct FastExpLog : OpRewritePattern<MathOp> {
     constexpr double kLn2 = 0.6931471805599453;
     Value x = op.getOperand();
     if (isExp)
-      x = arith::MulFOp::create(
-          rewriter, loc, x,
-          arith::ConstantOp::create(rewriter, loc,
-                                    rewriter.getF32FloatAttr(kLog2E)));
-    Value r = LLVM::CallIntrinsicOp::create(
-                  rewriter, loc, type,
-                  rewriter.getStringAttr(isExp ? "llvm.nvvm.ex2.approx.f32"
-                                               : "llvm.nvvm.lg2.approx.f"),
-                  ValueRange{x})
-                  .getResult(0);
+      x = arith::MulFOp::create(rewriter, loc, x,
+                                f32Constant(rewriter, loc, kLog2E));
+    Value r = callNVVM(rewriter, loc,
+                       isExp ? "llvm.nvvm.ex2.approx.f32"
+                             : "llvm.nvvm.lg2.approx.f",
+                       x);
     if (!isExp)
-      r = arith::MulFOp::create(
-          rewriter, loc, r,
-          arith::ConstantOp::create(rewriter, loc,
-                                    rewriter.getF32FloatAttr(kLn2)));
+      r = arith::MulFOp::create(rewriter, loc, r,
+                                f32Constant(rewriter, loc, kLn2));
     rewriter.replaceOp(op, r);
     return success();
   }
 };
+
+/// An f32 op computed by one NVVM approximation of the same operands:
+/// sqrt.approx, rsqrt.approx, sin.approx, cos.approx, div.full.
+template <typename OpTy>
+struct FastUnaryOrBinary : OpRewritePattern<OpTy> {
+  FastUnaryOrBinary(MLIRContext *ctx, StringRef intrinsic)
+      : OpRewritePattern<OpTy>(ctx, /*benefit=*/10), intrinsic(intrinsic) {}
+
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.getType().isF32())
+      return failure();
+    rewriter.replaceOp(op, callNVVM(rewriter, op.getLoc(), intrinsic,
+                                    op->getOperands()));
+    return success();
+  }
+
+  std::string intrinsic;
+};
+
+/// f32 1 / sqrt(x) -> math.rsqrt(x) (then rsqrt.approx, one instruction
+/// where div.full of sqrt.approx takes several).
+struct FuseReciprocalSqrt : OpRewritePattern<arith::DivFOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(arith::DivFOp op,
+                                PatternRewriter &rewriter) const override {
+    auto sqrt = op.getRhs().getDefiningOp<math::SqrtOp>();
+    FloatAttr one;
+    if (!op.getType().isF32() || !sqrt ||
+        !matchPattern(op.getLhs(), m_Constant(&one)) ||
+        !one.getValue().isExactlyValue(1.0))
+      return failure();
+    rewriter.replaceOpWithNewOp<math::RsqrtOp>(op, sqrt.getOperand());
+    return success();
+  }
+};
+
+/// pykeops' use_fast_math: the f32 ops that have a hardware approximation
+/// use it (docs/gpu.md, "Fast math", gives their accuracy).
+static LogicalResult applyFastMathPatterns(gpu::GPUModuleOp module) {
+  MLIRContext *ctx = module.getContext();
+  {
+    RewritePatternSet patterns(ctx);
+    patterns.add<FuseReciprocalSqrt>(ctx);
+    if (failed(applyPatternsGreedily(module, std::move(patterns))))
+      return failure();
+  }
+  RewritePatternSet patterns(ctx);
+  patterns.add<FastExpLog<math::ExpOp>, FastExpLog<math::LogOp>>(ctx);
+  patterns.add<FastUnaryOrBinary<math::SqrtOp>>(ctx,
+                                                "llvm.nvvm.sqrt.approx.f");
+  patterns.add<FastUnaryOrBinary<math::RsqrtOp>>(ctx,
+                                                 "llvm.nvvm.rsqrt.approx.f");
+  patterns.add<FastUnaryOrBinary<math::SinOp>>(ctx, "llvm.nvvm.sin.approx.f");
+  patterns.add<FastUnaryOrBinary<math::CosOp>>(ctx, "llvm.nvvm.cos.approx.f");
+  patterns.add<FastUnaryOrBinary<arith::DivFOp>>(ctx, "llvm.nvvm.div.full");
+  return applyPatternsGreedily(module, std::move(patterns));
+}
 
 struct KredGPUToNVVMPass
     : mlir::kernelred::impl::KredGPUToNVVMPassBase<KredGPUToNVVMPass> {
@@ -81,11 +146,12 @@ struct KredGPUToNVVMPass
     gpu::GPUModuleOp module = getOperation();
     MLIRContext *ctx = &getContext();
 
-    // Elementary functions -> polynomials (or the hardware approximations).
+    // Elementary functions -> the hardware approximations (fast-math),
+    // then the rest to polynomials.
+    if (fastMath && failed(applyFastMathPatterns(module)))
+      return signalPassFailure();
     {
       RewritePatternSet patterns(ctx);
-      if (fastMath)
-        patterns.add<FastExpLog<math::ExpOp>, FastExpLog<math::LogOp>>(ctx);
       populateKredF32MathApproximationPatterns(patterns);
       populateKredF64MathApproximationPatterns(patterns);
       if (failed(applyPatternsGreedily(module, std::move(patterns))))

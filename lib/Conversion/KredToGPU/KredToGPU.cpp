@@ -5,9 +5,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "lib/Conversion/KredToGPU/KredToGPU.h"
+#include "lib/Conversion/Common/KernelIRBuilder.h"
 #include "lib/Conversion/Passes.h"
-
-#include "mlir/Transforms/WalkPatternRewriteDriver.h"
 
 namespace mlir::kernelred {
 #define GEN_PASS_DEF_CONVERTKREDTOGPUPASS
@@ -23,25 +22,24 @@ struct ConvertKredToGPUPass
   using ConvertKredToGPUPassBase::ConvertKredToGPUPassBase;
 
   void runOnOperation() override {
-    KredToGPUOptions options;
+    GPUTargetOptions options;
     options.blockThreads = blockThreads;
     options.rowsPerThread = rowsPerThread;
     options.tileJ = tileJ;
-    bool ok = true;
     bool any = false;
-    getOperation().walk([&](ReduceOp op) {
-      any = true;
-      ok &= succeeded(verifyKredReduceGPULowerable(op, options));
-    });
-    if (!ok)
+    if (failed(lowerKredReductions(
+            getOperation(),
+            [&](ReduceOp op) {
+              any = true;
+              return verifyKredReduceGPULowerable(op, options);
+            },
+            [&](RewritePatternSet &patterns) {
+              populateKredReduceToGPUPatterns(patterns, options);
+            })))
       return signalPassFailure();
     if (any)
       getOperation()->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
                               UnitAttr::get(&getContext()));
-
-    RewritePatternSet patterns(&getContext());
-    populateKredReduceToGPUPatterns(patterns, options);
-    walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };
 } // namespace

@@ -12,20 +12,11 @@
 #define KRED_LIB_CONVERSION_KREDTOGPU_KREDTOGPU_H
 
 #include "dialect/KredOps.h"
+#include "lib/Pipelines/TargetOptions.h"
 
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir::kernelred {
-
-/// Launch geometry of the GPU kernels.
-struct KredToGPUOptions {
-  /// Threads per block (blockDim.x).
-  int64_t blockThreads = 128;
-  /// Output rows per thread.
-  int64_t rowsPerThread = 1;
-  /// Reduced indices per shared-memory tile (0: chosen, see getKredGPUTileJ).
-  int64_t tileJ = 0;
-};
 
 /// Bytes of shared memory at most one j tile takes (static shared memory
 /// is limited to 48 KiB per block; keep room for occupancy).
@@ -33,20 +24,21 @@ constexpr int64_t kKredGPUMaxTileBytes = 32 * 1024;
 
 /// The j tile of `op`: options.tileJ, or blockThreads shrunk (not below 1)
 /// so that the tile's reduced-index variables fit kKredGPUMaxTileBytes.
-int64_t getKredGPUTileJ(ReduceOp op, const KredToGPUOptions &options);
+int64_t getKredGPUTileJ(ReduceOp op, const GPUTargetOptions &options);
 
 /// Bytes of shared memory of one j tile of `op` (the static shared memory
 /// of @NAME_gpu).
-int64_t getKredGPUTileBytes(ReduceOp op, const KredToGPUOptions &options);
+int64_t getKredGPUTileBytes(ReduceOp op, const GPUTargetOptions &options);
 
-/// Checks that `op` can be lowered with `options` (diagnostics on failure).
+/// Checks that `op` can be lowered with the launch geometry of `options`
+/// (blockThreads, rowsPerThread, tileJ); diagnostics on failure.
 LogicalResult verifyKredReduceGPULowerable(ReduceOp op,
-                                           const KredToGPUOptions &options);
+                                           const GPUTargetOptions &options);
 
 /// Replaces every kernelred.reduce @NAME by gpu.module @NAME_gpu_module
 /// holding gpu.func @NAME_gpu, @NAME_gpu_merge and @NAME_gpu_ranges.
 void populateKredReduceToGPUPatterns(RewritePatternSet &patterns,
-                                     const KredToGPUOptions &options);
+                                     const GPUTargetOptions &options);
 
 } // namespace mlir::kernelred
 

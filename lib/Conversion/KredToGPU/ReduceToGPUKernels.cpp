@@ -38,6 +38,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lib/Conversion/KredToGPU/KredToGPU.h"
+#include "lib/Conversion/Common/KernelIRBuilder.h"
 
 #include "dialect/ReductionKinds.h"
 #include "lib/Conversion/KredToSCF/KredToSCF.h"
@@ -68,7 +69,7 @@ static int64_t getTileBytesPerIndex(ReduceOp op) {
 }
 
 int64_t mlir::kernelred::getKredGPUTileJ(ReduceOp op,
-                                         const KredToGPUOptions &options) {
+                                         const GPUTargetOptions &options) {
   if (options.tileJ > 0)
     return options.tileJ;
   int64_t perIndex = getTileBytesPerIndex(op);
@@ -79,7 +80,7 @@ int64_t mlir::kernelred::getKredGPUTileJ(ReduceOp op,
 }
 
 int64_t mlir::kernelred::getKredGPUTileBytes(ReduceOp op,
-                                             const KredToGPUOptions &options) {
+                                             const GPUTargetOptions &options) {
   return getKredGPUTileJ(op, options) * getTileBytesPerIndex(op);
 }
 
@@ -92,9 +93,9 @@ namespace {
 /// Alignment in bytes of the shared-memory tiles (the widest vector load).
 constexpr int64_t kTileAlign = 16;
 
-class GPUKernelBuilder {
+class GPUKernelBuilder : KernelIRBuilder {
 public:
-  GPUKernelBuilder(ReduceOp op, const KredToGPUOptions &options,
+  GPUKernelBuilder(ReduceOp op, const GPUTargetOptions &options,
                    const FormulaLowerings &lowerings, OpBuilder &builder);
 
   void buildModule();
@@ -105,159 +106,43 @@ private:
   void buildRun(bool ranges);
   void buildMerge();
 
-  Value i64(int64_t v) {
-    return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(v));
-  }
-  Value addI(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
-  Value subI(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
-  Value mulI(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
-  Value minI(Value x, Value y) { return arith::MinSIOp::create(b, loc, x, y); }
-  Value maxI(Value x, Value y) { return arith::MaxSIOp::create(b, loc, x, y); }
-  Value ltI(Value x, Value y) {
-    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, y);
-  }
   Value toIndex(Value v) {
     return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
   }
   Value toI64(Value v) {
     return arith::IndexCastOp::create(b, loc, indexType, v);
   }
-  Value gep(Value base, Type elem, Value index) {
-    return LLVM::GEPOp::create(b, loc, ptrType, elem, base, ValueRange{index});
-  }
-  Value load(Type type, Value ptr) {
-    return LLVM::LoadOp::create(b, loc, type, ptr, alignOf(type));
-  }
-  void store(Value v, Value ptr) {
-    LLVM::StoreOp::create(b, loc, v, ptr, alignOf(v.getType()));
-  }
-  static unsigned alignOf(Type type) {
-    return std::max<unsigned>(1, type.getIntOrFloatBitWidth() / 8);
-  }
-  /// `v` (scalar float) converted to `to`.
-  Value convert(Value v, FloatType to) {
-    auto from = cast<FloatType>(v.getType());
-    if (from == to)
-      return v;
-    if (from.getWidth() < to.getWidth())
-      return arith::ExtFOp::create(b, loc, to, v);
-    return arith::TruncFOp::create(b, loc, to, v);
-  }
   /// The 1-D thread id, block ids as i64.
   Value threadId() { return toI64(gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x)); }
   Value blockId(gpu::Dimension d) {
     return toI64(gpu::BlockIdOp::create(b, loc, d));
   }
-  scf::ForOp buildFor(Value lb, Value ub, Value step, ValueRange init,
-                      function_ref<SmallVector<Value>(Value, ValueRange)> body);
-  /// scf.if `cond` { body } with no results.
-  void buildIf(Value cond, function_ref<void()> body);
 
-  /// Loads the state of row `stateRow` (index into the state arrays).
-  AccumulatorState loadState(Value values, Value indices, Value stateRow);
-  void storeState(const AccumulatorState &s, Value values, Value indices,
-                  Value stateRow);
-  /// Finalizes `s` and writes output row `row` (an empty reduction gives
-  /// the identities of kred_runtime.h by itself: SumSoftMaxWeight's 0/0 is
-  /// NaN, as on the CPU and in pykeops).
-  void finalizeAndStore(const AccumulatorState &s, Value row, Value out,
-                        Value outIdx);
+  // finalizeAndStore (KernelIRBuilder): an empty reduction gives the
+  // identities of kred_runtime.h by itself (SumSoftMaxWeight's 0/0 is NaN,
+  // as on the CPU and in pykeops).
 
-  ReduceOp op;
-  KredToGPUOptions options;
-  ReductionDescription desc;
+  GPUTargetOptions options;
   FormulaEvaluator evaluator;
-  OpBuilder &b;
-  Location loc;
-  Type ptrType;
-  FloatType eltType, computeType, accType;
-  IntegerType indexType;
   VectorType laneType;
   int64_t blockThreads, rowsPerThread, tileJ;
-  int64_t numValues, numIndices, outValues, outIndices;
   std::string name;
 };
 
 } // namespace
 
-GPUKernelBuilder::GPUKernelBuilder(ReduceOp op, const KredToGPUOptions &options,
+GPUKernelBuilder::GPUKernelBuilder(ReduceOp op, const GPUTargetOptions &options,
                                    const FormulaLowerings &lowerings,
                                    OpBuilder &builder)
-    : op(op), options(options), desc(op), evaluator(op, lowerings), b(builder),
-      loc(op.getLoc()) {
-  MLIRContext *ctx = op.getContext();
-  ptrType = LLVM::LLVMPointerType::get(ctx);
-  eltType = op.getElementType();
-  computeType = eltType.getWidth() < 32 ? Float32Type::get(ctx) : eltType;
-  accType = op.getAccumulationType();
-  indexType = IntegerType::get(ctx, 64);
+    : KernelIRBuilder(op, builder), options(options),
+      evaluator(op, lowerings) {
   // LaneBuilder wants a lane type; every component here is a scalar, so no
   // vector is ever built from it.
   laneType = VectorType::get({1}, computeType);
   blockThreads = options.blockThreads;
   rowsPerThread = options.rowsPerThread;
   tileJ = getKredGPUTileJ(op, options);
-  numValues = desc.getNumValueSlots();
-  numIndices = desc.getNumIndexSlots();
-  outValues = desc.getOutputValueDim();
-  outIndices = desc.getOutputIndexDim();
   name = op.getSymName().str();
-}
-
-scf::ForOp GPUKernelBuilder::buildFor(
-    Value lb, Value ub, Value step, ValueRange init,
-    function_ref<SmallVector<Value>(Value, ValueRange)> body) {
-  return scf::ForOp::create(
-      b, loc, lb, ub, step, init,
-      [&](OpBuilder &, Location, Value iv, ValueRange args) {
-        SmallVector<Value> next = body(iv, args);
-        scf::YieldOp::create(b, loc, next);
-      });
-}
-
-void GPUKernelBuilder::buildIf(Value cond, function_ref<void()> body) {
-  auto ifOp = scf::IfOp::create(b, loc, cond, /*withElseRegion=*/false);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(ifOp.thenBlock());
-  body();
-}
-
-AccumulatorState GPUKernelBuilder::loadState(Value values, Value indices,
-                                             Value stateRow) {
-  AccumulatorState s;
-  Value valueBase = mulI(stateRow, i64(numValues));
-  Value indexBase = mulI(stateRow, i64(numIndices));
-  for (int64_t i = 0; i < numValues; ++i)
-    s.values.push_back(
-        load(accType, gep(values, accType, addI(valueBase, i64(i)))));
-  for (int64_t i = 0; i < numIndices; ++i)
-    s.indices.push_back(
-        load(indexType, gep(indices, indexType, addI(indexBase, i64(i)))));
-  return s;
-}
-
-void GPUKernelBuilder::storeState(const AccumulatorState &s, Value values,
-                                  Value indices, Value stateRow) {
-  Value valueBase = mulI(stateRow, i64(numValues));
-  Value indexBase = mulI(stateRow, i64(numIndices));
-  for (int64_t i = 0; i < numValues; ++i)
-    store(s.values[i], gep(values, accType, addI(valueBase, i64(i))));
-  for (int64_t i = 0; i < numIndices; ++i)
-    store(s.indices[i], gep(indices, indexType, addI(indexBase, i64(i))));
-}
-
-void GPUKernelBuilder::finalizeAndStore(const AccumulatorState &s, Value row,
-                                        Value out, Value outIdx) {
-  SmallVector<Value> values, indices;
-  desc.buildFinalize(b, loc, s, values, indices);
-  Value valueBase = mulI(row, i64(outValues));
-  Value indexBase = mulI(row, i64(outIndices));
-  for (auto [i, v] : llvm::enumerate(values)) {
-    store(convert(v, eltType),
-          gep(out, eltType, addI(valueBase, i64(i))));
-  }
-  for (auto [i, v] : llvm::enumerate(indices))
-    store(v, gep(outIdx, indexType, addI(indexBase, i64(i))));
 }
 
 void GPUKernelBuilder::buildModule() {
@@ -627,7 +512,7 @@ void GPUKernelBuilder::buildMerge() {
 
 LogicalResult
 mlir::kernelred::verifyKredReduceGPULowerable(ReduceOp op,
-                                              const KredToGPUOptions &options) {
+                                              const GPUTargetOptions &options) {
   if (options.blockThreads < 32 || options.blockThreads > 1024 ||
       options.blockThreads % 32 != 0)
     return op.emitError("convert-kred-to-gpu: block-threads must be a "
@@ -645,33 +530,15 @@ mlir::kernelred::verifyKredReduceGPULowerable(ReduceOp op,
            << getKredGPUTileBytes(op, options)
            << " bytes of shared memory per j tile, more than the 48 KiB of "
               "static shared memory of a block";
-  FormulaLowerings lowerings;
-  populateAllKredFormulaLowerings(lowerings);
-  FormulaEvaluator evaluator(op, lowerings);
-  return evaluator.verifyLowerable();
+  return verifyKredFormulaLowerable(op);
 }
 
-namespace {
-struct ReduceToGPUKernels : OpRewritePattern<ReduceOp> {
-  ReduceToGPUKernels(MLIRContext *ctx, const KredToGPUOptions &options)
-      : OpRewritePattern(ctx), options(options) {
-    populateAllKredFormulaLowerings(lowerings);
-  }
-
-  LogicalResult matchAndRewrite(ReduceOp op,
-                                PatternRewriter &rewriter) const override {
-    rewriter.setInsertionPoint(op);
-    GPUKernelBuilder(op, options, lowerings, rewriter).buildModule();
-    rewriter.eraseOp(op);
-    return success();
-  }
-
-  KredToGPUOptions options;
-  FormulaLowerings lowerings;
-};
-} // namespace
-
 void mlir::kernelred::populateKredReduceToGPUPatterns(
-    RewritePatternSet &patterns, const KredToGPUOptions &options) {
-  patterns.add<ReduceToGPUKernels>(patterns.getContext(), options);
+    RewritePatternSet &patterns, const GPUTargetOptions &options) {
+  auto lowerings = std::make_shared<FormulaLowerings>();
+  populateAllKredFormulaLowerings(*lowerings);
+  addReduceLoweringPattern(
+      patterns, [options, lowerings](ReduceOp op, OpBuilder &b) {
+        GPUKernelBuilder(op, options, *lowerings, b).buildModule();
+      });
 }

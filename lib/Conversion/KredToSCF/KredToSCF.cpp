@@ -8,9 +8,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "lib/Conversion/KredToSCF/KredToSCF.h"
+#include "lib/Conversion/Common/KernelIRBuilder.h"
 #include "lib/Conversion/Passes.h"
-
-#include "mlir/Transforms/WalkPatternRewriteDriver.h"
 
 namespace mlir::kernelred {
 #define GEN_PASS_DEF_CONVERTKREDTOSCFPASS
@@ -26,25 +25,22 @@ struct ConvertKredToSCFPass
   using ConvertKredToSCFPassBase::ConvertKredToSCFPassBase;
 
   void runOnOperation() override {
-    KredToSCFOptions options;
+    CPUTargetOptions options;
     options.vectorBits = vectorBits;
-    options.defaultTileJ = defaultTileJ;
-    if (options.defaultTileJ < 1) {
+    options.tileJ = defaultTileJ;
+    if (options.tileJ < 1) {
       getOperation().emitError("convert-kred-to-scf: default-tile-j must be "
                                ">= 1, got ")
-          << options.defaultTileJ;
+          << options.tileJ;
       return signalPassFailure();
     }
-    bool ok = true;
-    getOperation().walk([&](ReduceOp op) {
-      ok &= succeeded(verifyKredReduceLowerable(op, options));
-    });
-    if (!ok)
-      return signalPassFailure();
-
-    RewritePatternSet patterns(&getContext());
-    populateKredReduceToSCFPatterns(patterns, options);
-    walkAndApplyPatterns(getOperation(), std::move(patterns));
+    if (failed(lowerKredReductions(
+            getOperation(),
+            [&](ReduceOp op) { return verifyKredReduceLowerable(op, options); },
+            [&](RewritePatternSet &patterns) {
+              populateKredReduceToSCFPatterns(patterns, options);
+            })))
+      signalPassFailure();
   }
 };
 } // namespace

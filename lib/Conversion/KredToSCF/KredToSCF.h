@@ -21,6 +21,7 @@
 #define KRED_LIB_CONVERSION_KREDTOSCF_KREDTOSCF_H
 
 #include "dialect/KredOps.h"
+#include "lib/Pipelines/TargetOptions.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
@@ -31,19 +32,6 @@
 #include <functional>
 
 namespace mlir::kernelred {
-
-//===----------------------------------------------------------------------===//
-// Options
-//===----------------------------------------------------------------------===//
-
-/// Target parameters of the lowering.
-struct KredToSCFOptions {
-  /// Width in bits of the SIMD registers: lanes = vectorBits / width of the
-  /// compute type.
-  int64_t vectorBits = 512;
-  /// Tiles used when kred-tile did not run.
-  int64_t defaultTileJ = 256;
-};
 
 //===----------------------------------------------------------------------===//
 // LaneBuilder
@@ -277,9 +265,15 @@ private:
 // The reduction
 //===----------------------------------------------------------------------===//
 
-/// Checks that `op` can be lowered with `options` (diagnostics on failure).
+/// Checks that every op of the formula of `op` has a lowering (diagnostics
+/// on the offending op): the CPU and the GPU lowerings both need it.
+LogicalResult verifyKredFormulaLowerable(ReduceOp op);
+
+/// Checks that `op` can be lowered for the CPU target `options`
+/// (vectorBits: lanes = vectorBits / width of the compute type; tileJ: the
+/// j tile when kred-tile did not set one); diagnostics on failure.
 LogicalResult verifyKredReduceLowerable(ReduceOp op,
-                                        const KredToSCFOptions &options);
+                                        const CPUTargetOptions &options);
 
 class ReductionDescription;
 
@@ -297,7 +291,7 @@ void buildSelectMergeInMemory(OpBuilder &b, Location loc,
 /// Replaces every kernelred.reduce @NAME by @NAME_run, @NAME_merge and
 /// @NAME_finalize (func.func with the C signatures of kred_runtime.h).
 void populateKredReduceToSCFPatterns(RewritePatternSet &patterns,
-                                     const KredToSCFOptions &options);
+                                     const CPUTargetOptions &options);
 
 } // namespace mlir::kernelred
 

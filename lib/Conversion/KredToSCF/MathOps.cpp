@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lib/Conversion/KredToSCF/KredToSCF.h"
+#include "lib/Conversion/Common/KernelIRBuilder.h"
 
 #include "mlir/IR/TypeUtilities.h"
 
@@ -40,20 +41,6 @@ static Value buildIntegerPower(LaneBuilder &b, Value x, int64_t n) {
   return result;
 }
 
-/// `v` converted to `elementType`, keeping its shape.
-static Value convertTo(OpBuilder &b, Location loc, Value v,
-                       FloatType elementType) {
-  Type type = elementType;
-  if (auto vt = dyn_cast<VectorType>(v.getType()))
-    type = VectorType::get(vt.getShape(), elementType);
-  if (type == v.getType())
-    return v;
-  auto from = cast<FloatType>(getElementTypeOrSelf(v.getType()));
-  if (from.getWidth() < elementType.getWidth())
-    return arith::ExtFOp::create(b, loc, type, v);
-  return arith::TruncFOp::create(b, loc, type, v);
-}
-
 /// C's pow(x, y).
 static Value buildPowf(LaneBuilder &lanes, Value x, Value y) {
   OpBuilder &b = lanes.getBuilder();
@@ -64,8 +51,8 @@ static Value buildPowf(LaneBuilder &lanes, Value x, Value y) {
   FloatType f64 = b.getF64Type();
   LaneBuilder wide(b, loc,
                    VectorType::get(lanes.getLaneType().getShape(), f64));
-  Value wx = convertTo(b, loc, xy[0], f64);
-  Value wy = convertTo(b, loc, xy[1], f64);
+  Value wx = convertFloat(b, loc, xy[0], f64);
+  Value wy = convertFloat(b, loc, xy[1], f64);
 
   Value magnitude = wide.exp(wide.mul(wy, wide.log(wide.abs(wx))));
   Value isInt = wide.cmp(P::OEQ, wide.trunc(wy), wy);
@@ -80,7 +67,7 @@ static Value buildPowf(LaneBuilder &lanes, Value x, Value y) {
   Value trivial = wide.orI(wide.cmp(P::OEQ, wy, wide.cstLike(wy, 0.0)),
                            wide.cmp(P::OEQ, wx, one));
   result = wide.select(trivial, one, result);
-  return convertTo(b, loc, result, compute);
+  return convertFloat(b, loc, result, compute);
 }
 
 void mlir::kernelred::populateKredMathLowerings(FormulaLowerings &l) {

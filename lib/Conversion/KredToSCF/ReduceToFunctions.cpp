@@ -28,6 +28,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lib/Conversion/KredToSCF/KredToSCF.h"
+#include "lib/Conversion/Common/KernelIRBuilder.h"
 
 #include "dialect/ReductionKinds.h"
 
@@ -43,9 +44,9 @@ using namespace mlir::kernelred;
 namespace {
 
 /// Builds the ABI functions of one reduction.
-class KernelBuilder {
+class KernelBuilder : KernelIRBuilder {
 public:
-  KernelBuilder(ReduceOp op, const KredToSCFOptions &options,
+  KernelBuilder(ReduceOp op, const CPUTargetOptions &options,
                 const FormulaLowerings &lowerings, OpBuilder &builder);
 
   LogicalResult buildRun();
@@ -53,40 +54,8 @@ public:
   void buildFinalize();
 
 private:
-  //===--------------------------------------------------------------------===//
-  // Memory and index helpers
-  //===--------------------------------------------------------------------===//
-
-  Value i64(int64_t v) {
-    return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(v));
-  }
-  Value addI(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
-  Value subI(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
-  Value mulI(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
-  Value minI(Value x, Value y) { return arith::MinSIOp::create(b, loc, x, y); }
-  /// &base[index] for elements of `elem`.
-  Value gep(Value base, Type elem, Value index) {
-    return LLVM::GEPOp::create(b, loc, ptrType, elem, base, ValueRange{index});
-  }
-  Value load(Type type, Value ptr, unsigned align) {
-    return LLVM::LoadOp::create(b, loc, type, ptr, align);
-  }
-  void store(Value v, Value ptr, unsigned align) {
-    LLVM::StoreOp::create(b, loc, v, ptr, align);
-  }
   /// A stack buffer of `count` elements, allocated in the entry block.
   Value allocaBuffer(Type elem, int64_t count);
-  /// Alignment (bytes) of one scalar of `type`.
-  static unsigned alignOf(Type type) {
-    return std::max<unsigned>(1, type.getIntOrFloatBitWidth() / 8);
-  }
-  /// `v` converted to float type `to`, keeping its shape.
-  Value convert(Value v, FloatType to);
-
-  /// scf.for over [lb, ub) with step; `body(iv, iterArgs)` returns the
-  /// yielded values.
-  scf::ForOp buildFor(Value lb, Value ub, Value step, ValueRange init,
-                      function_ref<SmallVector<Value>(Value, ValueRange)> body);
 
   //===--------------------------------------------------------------------===//
   // Pieces of @NAME_run
@@ -117,20 +86,13 @@ private:
     return i64(slot * rowBlock + group * lanes);
   }
 
-  ReduceOp op;
-  ReductionDescription desc;
   /// The description of one component of a K-selection (formula dim 1).
   ReductionDescription componentDesc;
   FormulaEvaluator evaluator;
-  OpBuilder &b;
-  Location loc;
-  Type ptrType;
 
-  FloatType eltType, computeType, accType;
-  IntegerType indexType;
   int64_t lanes, groups, rowBlock, tileJ;
   VectorType computeLanes, accLanes, indexLanes;
-  int64_t numValues, numIndices, outValues, outIndices, formulaDim;
+  int64_t formulaDim;
 
   // State of the @NAME_run being built.
   func::FuncOp func;
@@ -155,32 +117,22 @@ private:
 // Setup and helpers
 //===----------------------------------------------------------------------===//
 
-KernelBuilder::KernelBuilder(ReduceOp op, const KredToSCFOptions &options,
+KernelBuilder::KernelBuilder(ReduceOp op, const CPUTargetOptions &options,
                              const FormulaLowerings &lowerings,
                              OpBuilder &builder)
-    : op(op), desc(op),
+    : KernelIRBuilder(op, builder),
       componentDesc(op.getKind(), 1, 0, op.getK().value_or(1),
                     op.getSumScheme().value_or(SumScheme::BlockSum),
                     op.getFinalize()),
-      evaluator(op, lowerings), b(builder), loc(op.getLoc()) {
-  MLIRContext *ctx = op.getContext();
-  ptrType = LLVM::LLVMPointerType::get(ctx);
-  eltType = op.getElementType();
-  computeType = eltType.getWidth() < 32 ? Float32Type::get(ctx) : eltType;
-  accType = op.getAccumulationType();
-  indexType = IntegerType::get(ctx, 64);
-  lanes = std::max<int64_t>(1, options.vectorBits / computeType.getWidth());
+      evaluator(op, lowerings) {
+  lanes = getKredLanes(op, options.vectorBits);
   int64_t tileI = op.getTileI().value_or(lanes);
   groups = std::max<int64_t>(1, tileI / lanes);
   rowBlock = lanes * groups;
-  tileJ = op.getTileJ().value_or(options.defaultTileJ);
+  tileJ = op.getTileJ().value_or(options.tileJ);
   computeLanes = VectorType::get({lanes}, computeType);
   accLanes = VectorType::get({lanes}, accType);
   indexLanes = VectorType::get({lanes}, indexType);
-  numValues = desc.getNumValueSlots();
-  numIndices = desc.getNumIndexSlots();
-  outValues = desc.getOutputValueDim();
-  outIndices = desc.getOutputIndexDim();
   formulaDim = desc.getFormulaDim();
   if (auto chunk = op.getChunk())
     evaluator.planChunks(*chunk);
@@ -217,29 +169,6 @@ Value KernelBuilder::allocaBuffer(Type elem, int64_t count) {
   b.setInsertionPointToStart(&func.getBody().front());
   Value n = i64(std::max<int64_t>(count, 1));
   return LLVM::AllocaOp::create(b, loc, ptrType, elem, n, /*alignment=*/64);
-}
-
-Value KernelBuilder::convert(Value v, FloatType to) {
-  Type type = to;
-  if (auto vt = dyn_cast<VectorType>(v.getType()))
-    type = VectorType::get(vt.getShape(), to);
-  if (type == v.getType())
-    return v;
-  auto from = cast<FloatType>(getElementTypeOrSelf(v.getType()));
-  if (from.getWidth() < to.getWidth())
-    return arith::ExtFOp::create(b, loc, type, v);
-  return arith::TruncFOp::create(b, loc, type, v);
-}
-
-scf::ForOp KernelBuilder::buildFor(
-    Value lb, Value ub, Value step, ValueRange init,
-    function_ref<SmallVector<Value>(Value, ValueRange)> body) {
-  return scf::ForOp::create(
-      b, loc, lb, ub, step, init,
-      [&](OpBuilder &, Location, Value iv, ValueRange args) {
-        SmallVector<Value> next = body(iv, args);
-        scf::YieldOp::create(b, loc, next);
-      });
 }
 
 void KernelBuilder::copyRowsToLanes(Value src, Type elem, int64_t dim,
@@ -604,7 +533,6 @@ void KernelBuilder::buildMerge() {
   Value aValues = entry->getArgument(0), aIndices = entry->getArgument(1);
   Value bValues = entry->getArgument(2), bIndices = entry->getArgument(3);
   Value rows = entry->getArgument(4);
-  unsigned valueAlign = alignOf(accType);
 
   buildFor(i64(0), rows, i64(1), {}, [&](Value r, ValueRange) {
     Value valueRow = mulI(r, i64(numValues));
@@ -617,28 +545,9 @@ void KernelBuilder::buildMerge() {
                                gep(bValues, accType, valueRow),
                                gep(bIndices, indexType, indexRow));
     } else {
-      // Value slots and index slots are paired one to one (Select) or
-      // there are no index slots.
-      AccumulatorState a, bs;
-      SmallVector<Value> aValuePtrs, aIndexPtrs;
-      for (int64_t s = 0; s < numValues; ++s) {
-        aValuePtrs.push_back(gep(aValues, accType, addI(valueRow, i64(s))));
-        a.values.push_back(load(accType, aValuePtrs.back(), valueAlign));
-        bs.values.push_back(load(accType,
-                                 gep(bValues, accType, addI(valueRow, i64(s))),
-                                 valueAlign));
-      }
-      for (int64_t s = 0; s < numIndices; ++s) {
-        aIndexPtrs.push_back(gep(aIndices, indexType, addI(indexRow, i64(s))));
-        a.indices.push_back(load(indexType, aIndexPtrs.back(), 8));
-        bs.indices.push_back(load(
-            indexType, gep(bIndices, indexType, addI(indexRow, i64(s))), 8));
-      }
-      desc.buildMerge(b, loc, a, bs);
-      for (int64_t s = 0; s < numValues; ++s)
-        store(a.values[s], aValuePtrs[s], valueAlign);
-      for (int64_t s = 0; s < numIndices; ++s)
-        store(a.indices[s], aIndexPtrs[s], 8);
+      AccumulatorState a = loadState(aValues, aIndices, r);
+      desc.buildMerge(b, loc, a, loadState(bValues, bIndices, r));
+      storeState(a, aValues, aIndices, r);
     }
     return SmallVector<Value>{};
   });
@@ -695,20 +604,8 @@ void KernelBuilder::buildFinalize() {
         return SmallVector<Value>{};
       });
     } else {
-      AccumulatorState s;
-      for (int64_t i = 0; i < numValues; ++i)
-        s.values.push_back(load(
-            accType, gep(values, accType, addI(valueRow, i64(i))), valueAlign));
-      for (int64_t i = 0; i < numIndices; ++i)
-        s.indices.push_back(load(
-            indexType, gep(indices, indexType, addI(indexRow, i64(i))), 8));
-      SmallVector<Value> outV, outI;
-      desc.buildFinalize(b, loc, s, outV, outI);
-      for (auto [i, v] : llvm::enumerate(outV))
-        store(convert(v, eltType), gep(out, eltType, addI(outValueRow, i64(i))),
-              alignOf(eltType));
-      for (auto [i, v] : llvm::enumerate(outI))
-        store(v, gep(outIdx, indexType, addI(outIndexRow, i64(i))), 8);
+      finalizeAndStore(loadState(values, indices, r), outRow, out,
+                          outIdx);
     }
     return SmallVector<Value>{};
   });
@@ -720,21 +617,23 @@ void KernelBuilder::buildFinalize() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult
+mlir::kernelred::verifyKredFormulaLowerable(ReduceOp op) {
+  FormulaLowerings lowerings;
+  populateAllKredFormulaLowerings(lowerings);
+  return FormulaEvaluator(op, lowerings).verifyLowerable();
+}
+
+LogicalResult
 mlir::kernelred::verifyKredReduceLowerable(ReduceOp op,
-                                           const KredToSCFOptions &options) {
+                                           const CPUTargetOptions &options) {
   if (options.vectorBits < 64 ||
       (options.vectorBits & (options.vectorBits - 1)))
     return op.emitError("convert-kred-to-scf: vector-bits must be a power "
                         "of two >= 64, got ")
            << options.vectorBits;
-  FormulaLowerings lowerings;
-  populateAllKredFormulaLowerings(lowerings);
-  FormulaEvaluator evaluator(op, lowerings);
-  if (failed(evaluator.verifyLowerable()))
+  if (failed(verifyKredFormulaLowerable(op)))
     return failure();
-  FloatType elt = op.getElementType();
-  int64_t width = elt.getWidth() < 32 ? 32 : elt.getWidth();
-  int64_t lanes = std::max<int64_t>(1, options.vectorBits / width);
+  int64_t lanes = getKredLanes(op, options.vectorBits);
   if (auto tileI = op.getTileI(); tileI && *tileI % lanes != 0)
     return op.emitOpError("tile_i = ")
            << *tileI << " is not a multiple of the " << lanes
@@ -742,33 +641,18 @@ mlir::kernelred::verifyKredReduceLowerable(ReduceOp op,
   return success();
 }
 
-namespace {
-struct ReduceToFunctions : OpRewritePattern<ReduceOp> {
-  ReduceToFunctions(MLIRContext *ctx, const KredToSCFOptions &options)
-      : OpRewritePattern(ctx), options(options) {
-    populateAllKredFormulaLowerings(lowerings);
-  }
-
-  LogicalResult matchAndRewrite(ReduceOp op,
-                                PatternRewriter &rewriter) const override {
-    rewriter.setInsertionPoint(op);
-    KernelBuilder builder(op, options, lowerings, rewriter);
+void mlir::kernelred::populateKredReduceToSCFPatterns(
+    RewritePatternSet &patterns, const CPUTargetOptions &options) {
+  auto lowerings = std::make_shared<FormulaLowerings>();
+  populateAllKredFormulaLowerings(*lowerings);
+  addReduceLoweringPattern(patterns, [options, lowerings](ReduceOp op,
+                                                          OpBuilder &b) {
+    KernelBuilder builder(op, options, *lowerings, b);
     // verifyKredReduceLowerable ran first: the formula lowers.
     LogicalResult built = builder.buildRun();
     assert(succeeded(built) && "formula failed to lower after verification");
     (void)built;
     builder.buildMerge();
     builder.buildFinalize();
-    rewriter.eraseOp(op);
-    return success();
-  }
-
-  KredToSCFOptions options;
-  FormulaLowerings lowerings;
-};
-} // namespace
-
-void mlir::kernelred::populateKredReduceToSCFPatterns(
-    RewritePatternSet &patterns, const KredToSCFOptions &options) {
-  patterns.add<ReduceToFunctions>(patterns.getContext(), options);
+  });
 }
