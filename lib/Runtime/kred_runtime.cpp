@@ -173,50 +173,46 @@ const char *categoryName(int32_t cat) {
 
 /// Reduced indices below which a launch is not worth splitting.
 constexpr int64_t kMinChunk = 256;
-/// How one launch is cut into tasks.
+/// How one launch is cut into tasks (makePlan).
 struct Plan {
-  int threads = 1;
-  /// Rows per task (a multiple of row_block, or all rows).
-  int64_t rowBlock = 0;
-  int64_t numRowBlocks = 0;
-  /// Number of chunks of the reduced index (1: no split).
-  int64_t numChunks = 1;
-  int64_t chunk = 0;
+  int threads;
+  /// Rows per task (a multiple of row_block, or all rows), and row tasks.
+  int64_t rowBlock, numRowBlocks;
+  /// Chunks of the reduced index (1: no split) and indices per chunk.
+  int64_t numChunks, chunk;
 };
 
 Plan makePlan(const kred_kernel_info &info, int64_t rows, int64_t reduced,
               int threads, int32_t split) {
-  Plan plan;
   int64_t rb = info.row_block;
   int64_t rowGroups = ceilDiv(rows, rb);
   int64_t pairs = checkedMul(rows, reduced);
   if (split != 1 && (threads <= 1 || (pairs >= 0 && pairs < kSerialPairs)))
     threads = 1;
-  plan.threads = threads;
 
   // Split the reduced index when the row groups cannot keep every thread
   // busy (or when asked to).
   int64_t wantTasks = static_cast<int64_t>(threads) * kTasksPerThread;
+  int64_t numChunks = 1;
   if (split == 1 && reduced >= 2) {
-    plan.numChunks =
-        std::min<int64_t>(reduced, std::max<int64_t>(3, wantTasks));
+    numChunks = std::min<int64_t>(reduced, std::max<int64_t>(3, wantTasks));
   } else if (split == -1 && threads > 1 && rowGroups < 2 * threads) {
     int64_t chunks = ceilDiv(wantTasks, rowGroups);
     chunks = std::min(chunks, reduced / kMinChunk);
-    plan.numChunks = std::max<int64_t>(chunks, 1);
+    numChunks = std::max<int64_t>(chunks, 1);
   }
-  plan.chunk = plan.numChunks > 1 ? ceilDiv(reduced, plan.numChunks) : reduced;
-  if (plan.numChunks > 1)
-    plan.numChunks = ceilDiv(reduced, plan.chunk);
+  int64_t chunk = numChunks > 1 ? ceilDiv(reduced, numChunks) : reduced;
+  if (numChunks > 1)
+    numChunks = ceilDiv(reduced, chunk);
 
   // Rows per task: enough tasks for load balance, in whole row groups.
-  int64_t rowTasks = std::max<int64_t>(1, ceilDiv(wantTasks, plan.numChunks));
+  int64_t rowTasks = std::max<int64_t>(1, ceilDiv(wantTasks, numChunks));
   if (threads == 1)
     rowTasks = 1;
   int64_t groupsPerTask = std::max<int64_t>(1, ceilDiv(rowGroups, rowTasks));
-  plan.rowBlock = groupsPerTask * rb;
-  plan.numRowBlocks = std::max<int64_t>(1, ceilDiv(rows, plan.rowBlock));
-  return plan;
+  int64_t rowBlock = groupsPerTask * rb;
+  return {threads, rowBlock, std::max<int64_t>(1, ceilDiv(rows, rowBlock)),
+          numChunks, chunk};
 }
 
 int defaultThreads() {
