@@ -117,6 +117,34 @@ def test_compile_backward_outside_the_compiled_function():
     torch.testing.assert_close(x.grad, xd.grad, rtol=1e-10, atol=1e-12)
 
 
+def test_compile_gradients_of_selections_and_softmax():
+    """Min, KMin (gradients through the selected pairs), SumSoftMaxWeight and Max_SumShiftExp: one graph,
+    gradients equal to eager and (Min, KMin) to dense float64 torch."""
+    x = torch.randn(5, 2, dtype=torch.float64, requires_grad=True)
+    y = torch.randn(7, 2, dtype=torch.float64, requires_grad=True)
+    al = ["x=Vi(2)", "y=Vj(2)"]
+    gmin = Genred("SqDist(x,y)", al, reduction_op="Min", axis=1)
+    gkmin = Genred("SqDist(x,y)", al, reduction_op="KMin", axis=1, opt_arg=3)
+    gsoft = Genred("-SqDist(x,y)", al, reduction_op="SumSoftMaxWeight", axis=1, formula2="y")
+    gshift = Genred("-SqDist(x,y)", al, reduction_op="Max_SumShiftExp", axis=0)
+
+    def f(x, y):
+        return ((gmin(x, y) ** 2).sum() + (gkmin(x, y) ** 2).sum(), (gsoft(x, y) ** 2).sum() + (gshift(x, y) ** 2).sum())
+
+    _no_graph_breaks(f, x, y)
+    cf = torch.compile(f, fullgraph=True, backend="aot_eager")
+    for k in range(2):
+        got = torch.autograd.grad(cf(x, y)[k], [x, y])
+        want = torch.autograd.grad(f(x, y)[k], [x, y])
+        for a, b in zip(got, want):
+            torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+        if k == 0:
+            D = ((x[:, None, :] - y[None]) ** 2).sum(-1)
+            dense = (D.min(1).values ** 2).sum() + (D.topk(3, dim=1, largest=False).values ** 2).sum()
+            for a, b in zip(got, torch.autograd.grad(dense, [x, y])):
+                torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
+
+
 # --- torch.func and gradcheck through the custom op (eager) ----------------------------------
 
 

@@ -396,6 +396,17 @@ def _argmax_of_F(call, lay, args):
     return _indices(call, aspec, args)
 
 
+def _no_data(t):
+    """True when `t` has no values to branch on: torch.func wrappers, and the fake or functional tensors
+    torch.compile traces with (a data-dependent shortcut would break the graph there)."""
+    if _is_functorch(t):
+        return True
+    from torch._subclasses.fake_tensor import FakeTensor
+    from torch._subclasses.functional_tensor import FunctionalTensor
+
+    return isinstance(t, (FakeTensor, FunctionalTensor))
+
+
 def _needs_graph(t):
     return _is_functorch(t) or (torch.is_grad_enabled() and t.requires_grad)
 
@@ -409,7 +420,7 @@ def _vjp_shift(call, args, ms, eta, needs):
     Es = f"Extract({E},1,{dg})"
     grads = _grad_reductions(call, lay, args, (eta, ms), needs, lambda V: ad.grad(H, V, Es))
     c = eta[..., 0:1] - (eta[..., 1:] * ms[..., 1:]).sum(-1, keepdim=True)
-    if _needs_graph(c) or bool(torch.any(c != 0)):
+    if _needs_graph(c) or _no_data(c) or bool(torch.any(c != 0)):
         idx = _argmax_of_F(call, lay, args)
         g2 = _vjp_select(call, lay, spec.formula, args, idx, c, needs, 1)
         grads = [_add(a, b) for a, b in zip(grads, g2)]
@@ -429,8 +440,8 @@ class _Pairs:
         self.P = self.rows * self.kd
         self.D = D
         self.valid = idx >= 0
-        # (no data-dependent shortcut under torch.func transforms)
-        self.all_valid = not _is_functorch(idx) and bool(self.valid.all())
+        # (no data-dependent shortcut under torch.func transforms or torch.compile)
+        self.all_valid = not _no_data(idx) and bool(self.valid.all())
         self.idx = idx if self.all_valid else idx.clamp(min=0)
 
     def gather(self, a, cat):
