@@ -110,8 +110,9 @@ def _write_json(path, data):
         return False
 
 
-def _scan(folder):
-    """{relative entry path: os.stat_result} of the cache entries in `folder`."""
+def _scan(folder, since=None):
+    """{relative entry path: os.stat_result} of the cache entries in `folder` (with `since`: only in the
+    <xx> folders modified since that time, where an entry written since then lies)."""
     out = {}
     try:
         subs = os.listdir(folder)
@@ -122,7 +123,8 @@ def _scan(folder):
             continue
         subdir = os.path.join(folder, sub)
         try:
-            if not stat.S_ISDIR(os.lstat(subdir).st_mode):
+            sst = os.lstat(subdir)
+            if not stat.S_ISDIR(sst.st_mode) or (since is not None and sst.st_mtime < since):
                 continue
             names = os.listdir(subdir)
         except OSError:
@@ -182,7 +184,8 @@ def record(kernel, spec, dtype, target, compiler_version, started, folder=None):
     entry_ok = rec is not None and os.path.isfile(os.path.join(folder, rec.get("entry", "")))
     if info.get("source") == "compiled":
         # the entry written by this compilation: a .kobj modified since it started, not claimed by a record
-        new = [(st.st_mtime, rel) for rel, st in _scan(folder).items() if st.st_mtime >= started - 1.0]
+        since = started - 1.0  # file systems with coarse time stamps
+        new = [(st.st_mtime, rel) for rel, st in _scan(folder, since).items() if st.st_mtime >= since]
         if len(new) > 1:
             claimed = _records(folder)
             new = [(t, rel) for t, rel in new if rel not in claimed]
@@ -300,6 +303,15 @@ def evict(limit=None, folder=None):
     folder = directory() if folder is None else folder
     limit = max_bytes() if limit is None else limit
     if not folder or limit is None:
+        return 0
+    # sizes first (stat only): the records are read only when something must go
+    total = sum(st.st_size for st in _scan(folder).values())
+    try:
+        with os.scandir(_meta_dir(folder)) as it:
+            total += sum(e.stat(follow_symlinks=False).st_size for e in it)
+    except OSError:
+        pass
+    if total <= limit:
         return 0
     es = entries(folder)
     total = sum(e["size"] for e in es)
