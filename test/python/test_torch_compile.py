@@ -265,3 +265,25 @@ def test_vmap_rule_of_the_op():
     v2 = torch.func.vmap(lambda x, s: torch.ops.kred.genred(key, [x, y, b, s])[0], in_dims=(1, 0))(
         xs.transpose(0, 1), ss)
     torch.testing.assert_close(v2, torch.stack([_dense_sum(xi, y, b, si) for xi, si in zip(xs, ss)]))
+
+
+def test_compile_dynamic_shapes_one_graph():
+    """The fake implementation works with symbolic sizes: one graph serves every M and N."""
+    from torch._dynamo.utils import counters
+
+    g = Genred("Exp(-SqDist(x,y))*b", ["x=Vi(3)", "y=Vj(3)", "b=Vj(2)"], axis=1)
+    knn = Genred("SqDist(x,y)", ["x=Vi(3)", "y=Vj(3)"], reduction_op="ArgKMin", axis=1, opt_arg=3)
+    counters.clear()
+
+    @torch.compile(fullgraph=True, dynamic=True, backend="aot_eager")
+    def f(x, y, b):
+        return g(x, y, b).sum(1), knn(x, y)
+
+    for M, N in [(5, 7), (9, 4), (13, 20)]:
+        x, y, b = torch.randn(M, 3, dtype=torch.float64), torch.randn(N, 3, dtype=torch.float64), torch.randn(
+            N, 2, dtype=torch.float64)
+        s, k = f(x, y, b)
+        D = ((x[:, None] - y[None]) ** 2).sum(-1)
+        torch.testing.assert_close(s, (torch.exp(-D) @ b).sum(1), rtol=1e-12, atol=1e-12)
+        assert torch.equal(k, D.argsort(dim=1)[:, :3])
+    assert counters["stats"]["unique_graphs"] == 1

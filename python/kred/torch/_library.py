@@ -89,22 +89,24 @@ def use_custom_op(enabled=True):
 def spec_key(spec, backend="auto", device_id=-1):
     """The string that names the reduction `spec` (a GenredSpec) on `backend` / `device_id`.
 
-    Plain string operations only, so Dynamo traces it.
+    Plain string operations only, so Dynamo traces it. f-strings, not str(): under
+    torch.compile(dynamic=True) Dynamo may hold the spec's integers as symbolic values, which it formats
+    (specializing them) but cannot str().
     """
-    opt_arg = "" if spec.opt_arg is None else str(spec.opt_arg)
+    opt_arg = "" if spec.opt_arg is None else f"{spec.opt_arg}"
     fast = "1" if getattr(spec, "fast_math", True) else "0"
     fields = [
         spec.formula,
         _ALIAS_SEP.join(spec.aliases),
         spec.reduction,
-        str(spec.axis),
+        f"{spec.axis}",
         opt_arg,
         spec.formula2 or "",
         spec.dtype_acc,
         spec.sum_scheme,
         fast,
-        str(backend),
-        str(device_id),
+        f"{backend}",
+        f"{device_id}",
     ]
     return _FIELD_SEP.join(fields)
 
