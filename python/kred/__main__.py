@@ -5,6 +5,7 @@ See kred/cache.py for what the cache holds.
 
 import argparse
 import datetime
+import os
 import sys
 
 
@@ -84,4 +85,8 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:  # `python -m kred cache list | head`: the reader left, not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
