@@ -75,8 +75,9 @@ def active():
 def use_custom_op(enabled=True):
     """Runs the kred.torch reductions of the block through ``torch.ops.kred.genred`` (True) or not (False).
 
-    Eager calls then behave as compiled ones: torch.func.grad / vmap / jacrev and gradcheck see the
-    custom op and its autograd and vmap rules.
+    Eager calls then behave as compiled ones: autograd (backward, double backward, gradcheck) goes
+    through the op's autograd formula. Under torch.func transforms the reductions still take
+    GenredAutograd (see active()); ``torch.func.vmap`` of the op itself uses its vmap rule.
     """
     old = getattr(_state, "forced", _forced_by_env)
     _state.forced = bool(enabled)
@@ -117,7 +118,6 @@ def _spec_from_key(key):
     if len(parts) != 11:
         raise ValueError(f"kred::genred: malformed reduction spec string {key!r}")
     formula, aliases, reduction, axis, opt_arg, formula2, dtype_acc, sum_scheme, fast, backend, device_id = parts
-    extra = {"fast_math": fast == "1"} if "fast_math" in GenredSpec.__init__.__code__.co_varnames else {}
     spec = GenredSpec(
         formula,
         aliases.split(_ALIAS_SEP) if aliases else [],
@@ -128,7 +128,7 @@ def _spec_from_key(key):
         dtype_acc,
         False,
         sum_scheme,
-        **extra,
+        fast_math=fast == "1",
     )
     return spec, backend, int(device_id)
 
