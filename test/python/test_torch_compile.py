@@ -42,6 +42,10 @@ def test_spec_key_round_trip():
     assert (call.spec.formula, call.spec.aliases, call.spec.reduction, call.spec.axis, call.spec.opt_arg) == (
         "SqDist(x,y)", g.spec.aliases, "ArgKMin", 1, 2)
     assert (call.backend, call.device_id) == ("CPU", 0) and call_for(key) is call
+    assert call.spec.fast_math is True and call.run.reduction == "ArgKMin"
+    g2 = Genred("SqDist(x,y)", ["x=Vi(3)", "y=Vj(3)"], reduction_op="KMin", axis=0, opt_arg=2, use_fast_math=False)
+    call2 = call_for(spec_key(g2.spec))
+    assert call2.spec.fast_math is False and call2.spec.axis == 0 and call2.run.reduction == "KMin_ArgKMin"
 
 
 def test_compile_genred_sum_logsumexp_argkmin_fullgraph():
