@@ -171,6 +171,17 @@ void store(void *p, int dtype, int64_t at, double v) {
 
 void *ptr(uint64_t v) { return reinterpret_cast<void *>(v); }
 
+/// The dot kernel's term for row r and reduced index j of a launch:
+/// ((x_r . y_j) + p) * w_j, its arrays in the first parameters.
+double dotTerm(const FakeLaunch *l, int dtype, int64_t r, int64_t j) {
+  double dot = 0;
+  for (int64_t c = 0; c < kDim; ++c)
+    dot += load(ptr(l->params[0]), dtype, r * kDim + c) *
+           load(ptr(l->params[1]), dtype, j * kDim + c);
+  return (dot + load(ptr(l->params[3]), dtype, 0)) *
+         load(ptr(l->params[2]), dtype, j);
+}
+
 /// The lookup table of the last ranges launch, as the kernel saw it.
 std::vector<int64_t> lastLookup;
 
@@ -191,14 +202,8 @@ void playRanges(const FakeLaunch *l) {
     for (int64_t r = e[2]; r < e[3]; ++r) {
       double acc = 0;
       for (int64_t iv = e[0]; iv < e[1]; ++iv)
-        for (int64_t j = red[2 * iv]; j < red[2 * iv + 1]; ++j) {
-          double dot = 0;
-          for (int64_t c = 0; c < kDim; ++c)
-            dot += load(ptr(l->params[0]), info.dtype, r * kDim + c) *
-                   load(ptr(l->params[1]), info.dtype, j * kDim + c);
-          acc += (dot + load(ptr(l->params[3]), info.dtype, 0)) *
-                 load(ptr(l->params[2]), info.dtype, j);
-        }
+        for (int64_t j = red[2 * iv]; j < red[2 * iv + 1]; ++j)
+          acc += dotTerm(l, info.dtype, r, j);
       store(out, info.dtype, r, acc);
     }
   }
@@ -239,12 +244,7 @@ void hook(const FakeLaunch *l) {
                 acc = d * d, best = j;
               continue;
             }
-            double dot = 0;
-            for (int64_t c = 0; c < kDim; ++c)
-              dot += load(ptr(l->params[0]), info.dtype, r * kDim + c) *
-                     load(ptr(l->params[1]), info.dtype, j * kDim + c);
-            acc += (dot + load(ptr(l->params[3]), info.dtype, 0)) *
-                   load(ptr(l->params[2]), info.dtype, j);
+            acc += dotTerm(l, info.dtype, r, j);
           }
           if (sv) {
             sv[by * rows + r] = acc;
@@ -398,16 +398,27 @@ int runDot(int axis, int dtype, int64_t rows, int64_t reduced, int split,
 // Fake-driver tests
 //===----------------------------------------------------------------------===//
 
+/// The float64 dot kernel (axis 1), played by the hook, and 5 x 7 inputs.
+struct SmallDot {
+  kred_gpu_kernel k = makeDot(1, KRED_F64);
+  DotData data{5, 7, KRED_F64};
+  std::vector<double> out = std::vector<double>(5);
+
+  SmallDot() { played = &k; }
+  SmallDot(const SmallDot &) = delete;
+
+  int launch(const kred_gpu_launch_options *opts) {
+    return kred_gpu_launch(&k, data.args, 5, 7, out.data(), nullptr, opts);
+  }
+};
+
 void testAvailable() {
   EXPECT(kred_gpu_available() == 4);
   EXPECT(kred_last_error()[0] == 0);
 }
 
 void testImageSelection() {
-  kred_gpu_kernel k = makeDot(1, KRED_F64);
-  played = &k;
-  DotData data(5, 7, KRED_F64);
-  std::vector<double> out(5);
+  SmallDot dot;
   // Device sm -> the image it must get.
   const struct {
     int device;
@@ -416,76 +427,67 @@ void testImageSelection() {
   for (const auto &c : cases) {
     fake.resetLog();
     kred_gpu_launch_options opts = options(c.device, 0);
-    EXPECT(kred_gpu_launch(&k, data.args, 5, 7, out.data(), nullptr, &opts) ==
-           KRED_OK);
+    EXPECT(dot.launch(&opts) == KRED_OK);
     EXPECT(fake.numLaunches() == 1);
     if (fake.numLaunches() == 1)
       EXPECT(fake.launch(0)->image == c.image);
   }
   // Without the cubin, sm_90 takes the sm_90 PTX.
   kred_gpu_image noCubin[] = {images[0], images[2], images[3]};
-  k.images = noCubin;
-  k.num_images = 3;
+  dot.k.images = noCubin;
+  dot.k.num_images = 3;
   fake.resetLog();
   kred_gpu_launch_options opts = options(0, 0);
-  EXPECT(kred_gpu_launch(&k, data.args, 5, 7, out.data(), nullptr, &opts) ==
-         KRED_OK);
+  EXPECT(dot.launch(&opts) == KRED_OK);
   if (fake.numLaunches() == 1)
     EXPECT(fake.launch(0)->image == kPtx90);
-  kred_gpu_release_kernel(&k);
+  kred_gpu_release_kernel(&dot.k);
   // sm_61: nothing fits.
-  k.images = images;
-  k.num_images = 4;
+  dot.k.images = images;
+  dot.k.num_images = 4;
   opts = options(3, 0);
-  expectError(kred_gpu_launch(&k, data.args, 5, 7, out.data(), nullptr, &opts),
-              KRED_ERR_UNSUPPORTED, "no image for this GPU (sm_61)");
+  expectError(dot.launch(&opts), KRED_ERR_UNSUPPORTED,
+              "no image for this GPU (sm_61)");
   EXPECT(std::strstr(kred_last_error(), "sm_70 PTX"));
-  kred_gpu_release_kernel(&k);
+  kred_gpu_release_kernel(&dot.k);
 }
 
 void testModuleCache() {
-  kred_gpu_kernel k = makeDot(1, KRED_F64);
-  played = &k;
-  DotData data(5, 7, KRED_F64);
-  std::vector<double> out(5);
+  SmallDot dot;
   kred_gpu_launch_options opts0 = options(0, 0), opts1 = options(1, 0);
   fake.resetLog();
   for (int i = 0; i < 3; ++i)
-    EXPECT(kred_gpu_launch(&k, data.args, 5, 7, out.data(), nullptr, &opts0) ==
-           KRED_OK);
+    EXPECT(dot.launch(&opts0) == KRED_OK);
   EXPECT(fake.moduleLoads() == 1);
-  EXPECT(kred_gpu_launch(&k, data.args, 5, 7, out.data(), nullptr, &opts1) ==
-         KRED_OK);
+  EXPECT(dot.launch(&opts1) == KRED_OK);
   EXPECT(fake.moduleLoads() == 2); // one per context
-  kred_gpu_release_kernel(&k);
+  kred_gpu_release_kernel(&dot.k);
   EXPECT(fake.moduleUnloads() == 2);
-  EXPECT(kred_gpu_launch(&k, data.args, 5, 7, out.data(), nullptr, &opts0) ==
-         KRED_OK);
+  EXPECT(dot.launch(&opts0) == KRED_OK);
   EXPECT(fake.moduleLoads() == 3);
   // A different kernel at the same address (not released): reloaded.
   kred_gpu_image other[] = {{90, 1, kPtx90, std::strlen(kPtx90) + 1}};
-  k.images = other;
-  k.num_images = 1;
+  dot.k.images = other;
+  dot.k.num_images = 1;
   fake.resetLog();
-  EXPECT(kred_gpu_launch(&k, data.args, 5, 7, out.data(), nullptr, &opts0) ==
-         KRED_OK);
+  EXPECT(dot.launch(&opts0) == KRED_OK);
   EXPECT(fake.moduleLoads() == 1 && fake.moduleUnloads() == 1);
   if (fake.numLaunches() == 1)
     EXPECT(fake.launch(0)->image == kPtx90);
-  kred_gpu_release_kernel(&k);
+  kred_gpu_release_kernel(&dot.k);
   EXPECT(fake.moduleUnloads() == 2);
   // Concurrent first launches load once.
-  k.images = images;
-  k.num_images = 4;
+  dot.k.images = images;
+  dot.k.num_images = 4;
   fake.resetLog();
   std::vector<std::thread> threads;
   int statuses[4];
   for (int t = 0; t < 4; ++t)
     threads.emplace_back([&, t] {
-      played = &k;
+      played = &dot.k;
       std::vector<double> o(5);
-      statuses[t] =
-          kred_gpu_launch(&k, data.args, 5, 7, o.data(), nullptr, &opts0);
+      statuses[t] = kred_gpu_launch(&dot.k, dot.data.args, 5, 7, o.data(),
+                                    nullptr, &opts0);
     });
   for (auto &t : threads)
     t.join();
@@ -493,28 +495,23 @@ void testModuleCache() {
     EXPECT(s == KRED_OK);
   EXPECT(fake.moduleLoads() - fake.moduleUnloads() == 1);
   EXPECT(fake.numLaunches() == 4);
-  kred_gpu_release_kernel(&k);
+  kred_gpu_release_kernel(&dot.k);
 }
 
 void testContexts() {
-  kred_gpu_kernel k = makeDot(1, KRED_F64);
-  played = &k;
-  DotData data(5, 7, KRED_F64);
-  std::vector<double> out(5);
+  SmallDot dot;
   // The caller's context is put back.
   fake.ctxSetCurrent(static_cast<kred::cuda::CUcontext>(fake.otherContext()));
   kred_gpu_launch_options opts = options(1, 0);
-  EXPECT(kred_gpu_launch(&k, data.args, 5, 7, out.data(), nullptr, &opts) ==
-         KRED_OK);
+  EXPECT(dot.launch(&opts) == KRED_OK);
   EXPECT(fake.currentContext() == fake.otherContext());
   fake.ctxSetCurrent(
       static_cast<kred::cuda::CUcontext>(fake.primaryContext(0)));
   opts = options(0, 0);
-  EXPECT(kred_gpu_launch(&k, data.args, 5, 7, out.data(), nullptr, &opts) ==
-         KRED_OK);
+  EXPECT(dot.launch(&opts) == KRED_OK);
   EXPECT(fake.currentContext() == fake.primaryContext(0));
   fake.ctxSetCurrent(nullptr);
-  kred_gpu_release_kernel(&k);
+  kred_gpu_release_kernel(&dot.k);
   EXPECT(fake.currentContext() == nullptr);
 }
 
