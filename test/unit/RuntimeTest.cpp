@@ -211,21 +211,18 @@ std::vector<double> dotReference(const std::vector<double> &x,
 /// Random inputs of the dot kernel (x: `rows` rows, y and w: `reduced`
 /// rows, the parameter p), their argument array and the float64 reference.
 struct DotInputs {
-  int64_t rows, reduced;
   std::vector<double> x, y, w;
   double p;
   const void *args[4];
+  std::vector<double> want;
 
   DotInputs(int64_t rows, int64_t reduced, double p = 0.5)
-      : rows(rows), reduced(reduced), x(randomVector<double>(rows * kDim, 1)),
+      : x(randomVector<double>(rows * kDim, 1)),
         y(randomVector<double>(reduced * kDim, 2)),
         w(randomVector<double>(reduced, 3)), p(p),
-        args{x.data(), y.data(), w.data(), &this->p} {}
+        args{x.data(), y.data(), w.data(), &this->p},
+        want(dotReference(x, y, w, p, rows, reduced)) {}
   DotInputs(const DotInputs &) = delete;
-
-  std::vector<double> reference() const {
-    return dotReference(x, y, w, p, rows, reduced);
-  }
 };
 
 template <typename T>
@@ -250,7 +247,7 @@ template <typename T> void testDotAllPlans(int axis) {
                               {17, 997}, {64, 64},  {1031, 13}, {5, 20011}};
   for (auto [rows, reduced] : sizes) {
     DotInputs in(rows, reduced, 0.25);
-    auto want = in.reference();
+    const std::vector<double> &want = in.want;
     std::vector<T> xt(in.x.begin(), in.x.end()), yt(in.y.begin(), in.y.end()),
         wt(in.w.begin(), in.w.end()), pt{T(in.p)};
     const void *args[] = {xt.data(), yt.data(), wt.data(), pt.data()};
@@ -526,17 +523,15 @@ void testThreadCounts() {
   k.run = recordingRun;
   int64_t M = 4096, N = 64;
   DotInputs in(M, N);
-  auto want = in.reference();
-  const void *const *args = in.args;
   for (int threads : {1, 2, 4}) {
     kred_set_num_threads(threads);
     for (int split : {-1, 1}) {
       seen.clear();
       std::vector<double> out(M, std::nan(""));
       kred_launch_options opts{0, split};
-      EXPECT(kred_cpu_launch(&k, args, M, N, out.data(), nullptr, &opts) ==
+      EXPECT(kred_cpu_launch(&k, in.args, M, N, out.data(), nullptr, &opts) ==
              KRED_OK);
-      EXPECT(close(out, want, 1e-12));
+      EXPECT(close(out, in.want, 1e-12));
       if (seen.size() > size_t(threads)) {
         std::fprintf(stderr, "threads=%d split=%d: ran on %zu threads\n",
                      threads, split, seen.size());
@@ -577,8 +572,6 @@ void testNestedAndConcurrent() {
   outer.run = nestingRun;
   int64_t M = 100, N = 3000;
   DotInputs in(M, N);
-  auto want = in.reference();
-  const void *const *args = in.args;
 
   std::atomic<int> bad{0};
   std::vector<std::thread> callers;
@@ -587,9 +580,9 @@ void testNestedAndConcurrent() {
       for (int rep = 0; rep < 5; ++rep) {
         std::vector<double> out(M, std::nan(""));
         kred_launch_options opts{3, rep % 2 ? 1 : -1};
-        if (kred_cpu_launch(&outer, args, M, N, out.data(), nullptr, &opts) !=
-                KRED_OK ||
-            !close(out, want, 1e-12))
+        int status = kred_cpu_launch(&outer, in.args, M, N, out.data(),
+                                     nullptr, &opts);
+        if (status != KRED_OK || !close(out, in.want, 1e-12))
           ++bad;
         (void)t;
       }
@@ -1144,9 +1137,7 @@ void throwingMerge(void *, int64_t *, const void *, const int64_t *, int64_t) {
 void testExceptions() {
   int64_t M = 2000, N = 3000;
   DotInputs in(M, N);
-  const void *const *args = in.args;
   const int64_t sizes[] = {M * kDim, N * kDim, N, 1};
-  auto want = in.reference();
 
   kred_kernel k = makeDotKernel<double>(1);
   for (int threads : {1, 2, 4, 8}) {
@@ -1154,23 +1145,25 @@ void testExceptions() {
       std::vector<double> out(M);
       kred_launch_options opts{threads, split};
       k.run = throwingRun<0>;
-      expectError(kred_cpu_launch_sized(&k, args, sizes, M, N, out.data(), M,
+      expectError(kred_cpu_launch_sized(&k, in.args, sizes, M, N, out.data(), M,
                                         nullptr, 0, &opts),
                   KRED_ERR_INTERNAL,
                   "kred_cpu_launch_sized: kernel 'dot': the launch failed "
                   "with an exception: row 777 is cursed");
       k.run = throwingRun<1>;
-      expectError(kred_cpu_launch(&k, args, M, N, out.data(), nullptr, &opts),
-                  KRED_ERR_OUT_OF_MEMORY, "kernel 'dot': out of memory");
+      expectError(
+          kred_cpu_launch(&k, in.args, M, N, out.data(), nullptr, &opts),
+          KRED_ERR_OUT_OF_MEMORY, "kernel 'dot': out of memory");
       k.run = throwingRun<2>;
-      expectError(kred_cpu_launch(&k, args, M, N, out.data(), nullptr, &opts),
-                  KRED_ERR_INTERNAL, "an exception of unknown type");
+      expectError(
+          kred_cpu_launch(&k, in.args, M, N, out.data(), nullptr, &opts),
+          KRED_ERR_INTERNAL, "an exception of unknown type");
       // Ranges: the throwing row inside a multi-interval block.
       k.run = throwingRun<0>;
       std::vector<int64_t> blocks = {0, M}, slices = {2},
                            red = {0, N / 2, N / 2, N};
       expectError(kred_cpu_launch_ranges_sized(
-                      &k, args, sizes, M, N, out.data(), M, nullptr, 0, 1,
+                      &k, in.args, sizes, M, N, out.data(), M, nullptr, 0, 1,
                       blocks.data(), 2, slices.data(), 1, 2, red.data(), 4,
                       &opts),
                   KRED_ERR_INTERNAL, "row 777 is cursed");
@@ -1182,7 +1175,7 @@ void testExceptions() {
     km.merge = throwingMerge;
     std::vector<double> out(M);
     kred_launch_options opts{3, 1};
-    expectError(kred_cpu_launch(&km, args, M, N, out.data(), nullptr, &opts),
+    expectError(kred_cpu_launch(&km, in.args, M, N, out.data(), nullptr, &opts),
                 KRED_ERR_INTERNAL, "merge refuses");
   }
 
@@ -1198,10 +1191,10 @@ void testExceptions() {
       for (int rep = 0; rep < 10; ++rep) {
         std::vector<double> out(M, std::nan(""));
         kred_launch_options opts{4, rep % 3 - 1};
-        int status = kred_cpu_launch_sized(&mine, args, sizes, M, N,
+        int status = kred_cpu_launch_sized(&mine, in.args, sizes, M, N,
                                            out.data(), M, nullptr, 0, &opts);
         if (t % 2 ? status != KRED_ERR_INTERNAL
-                  : status != KRED_OK || !close(out, want, 1e-12))
+                  : status != KRED_OK || !close(out, in.want, 1e-12))
           ++bad;
       }
     });
@@ -1213,9 +1206,9 @@ void testExceptions() {
   std::vector<double> out(M, std::nan(""));
   kred_launch_options opts{4, -1};
   kred_kernel good = makeDotKernel<double>(1);
-  EXPECT(kred_cpu_launch_sized(&good, args, sizes, M, N, out.data(), M,
+  EXPECT(kred_cpu_launch_sized(&good, in.args, sizes, M, N, out.data(), M,
                                nullptr, 0, &opts) == KRED_OK);
-  EXPECT(close(out, want, 1e-12));
+  EXPECT(close(out, in.want, 1e-12));
   EXPECT(std::string(kred_last_error()).empty());
 }
 
