@@ -6,7 +6,11 @@
 // kernels of docs/gpu.md:
 //
 //   @NAME_gpu(arg_0..arg_{P-1}, M, N, chunk, out, out_idx, state_values,
-//             state_indices)
+//             state_indices, batch_offsets)
+//     batch element z = blockIdx.z: argument p starts at arg_p +
+//     batch_offsets[z * P + p] elements (batch_offsets NULL: one element,
+//     z = 0); out, out_idx and the states of element z follow those of
+//     z - 1 (rows x out dims, gridDim.y x rows x state dims)
 //     rows of this thread: r_u = bx * BT * RPT + u * BT + tid, u < RPT
 //     (consecutive threads own consecutive rows: coalesced loads/stores)
 //     reduced range: [by * chunk, min(K, (by + 1) * chunk))
@@ -21,7 +25,8 @@
 //     finalize and store, or store the accumulators of chunk `by`
 //   @NAME_gpu_merge(state_values, state_indices, rows, nchunks, out,
 //                   out_idx)
-//     one thread per row folds the chunks in order and finalizes.
+//     one thread per row folds the chunks in order and finalizes (batch
+//     element blockIdx.z, laid out as in @NAME_gpu).
 //   @NAME_gpu_ranges(arg_0..arg_{P-1}, M, N, lookup, red_ranges, out,
 //                    out_idx)
 //     block-sparse ranges= (KeOps' ranges): the body of @NAME_gpu, with
@@ -58,14 +63,25 @@ using namespace mlir::kernelred;
 // Geometry
 //===----------------------------------------------------------------------===//
 
-/// Bytes per reduced index of the reduced-index variables of `op`.
-static int64_t getTileBytesPerIndex(ReduceOp op) {
-  int64_t bytes = 0;
+/// Elements per reduced index in the shared tile: the reduced-index
+/// variables of `op` side by side (interleaved), the row padded to 8 bytes
+/// or a multiple of 16 so that a thread reads an index's values with
+/// 64- or 128-bit shared loads (y(3) and b(1) in f32: one ld.shared.v4).
+static int64_t getTileRowElements(ReduceOp op) {
+  int64_t elements = 0;
   int64_t eltBytes = op.getElementType().getWidth() / 8;
   for (BlockArgument arg : op.getBodyBlock().getArguments())
     if (op.getVarCategory(arg.getArgNumber()) == op.getReducedCategory())
-      bytes += getFormulaDim(arg) * eltBytes;
-  return bytes;
+      elements += getFormulaDim(arg);
+  int64_t bytes = elements * eltBytes;
+  if (bytes > 4)
+    bytes = bytes <= 8 ? 8 : (bytes + 15) / 16 * 16;
+  return bytes / eltBytes;
+}
+
+/// Bytes per reduced index of the shared tile.
+static int64_t getTileBytesPerIndex(ReduceOp op) {
+  return getTileRowElements(op) * (op.getElementType().getWidth() / 8);
 }
 
 int64_t mlir::kernelred::getKredGPUTileJ(ReduceOp op,
@@ -117,6 +133,26 @@ private:
   Value blockId(gpu::Dimension d) {
     return toI64(gpu::BlockIdOp::create(b, loc, d));
   }
+  Value gridDim(gpu::Dimension d) {
+    return toI64(gpu::GridDimOp::create(b, loc, d));
+  }
+  /// Moves `out` and `outIdx` to the rows of batch element `z`.
+  void batchOutputs(Value z, Value rows, Value &out, Value &outIdx) {
+    Value first = mulI(z, rows);
+    out = gep(out, eltType, mulI(first, i64(outValues)));
+    outIdx = gep(outIdx, indexType, mulI(first, i64(outIndices)));
+  }
+  /// The argument pointers of batch element `z`, by position: each used
+  /// argument moved by its entry of the offsets table (unmoved when the
+  /// table is NULL).
+  DenseMap<int64_t, Value> batchArguments(Block *entry, Value offsets,
+                                          Value z);
+  /// Folds the pair's formula values `f` (and weights `g`) at reduced
+  /// index `j` into `s`. K-selections (K > 1) first compare each component
+  /// with the current K-th entry and skip the insertion when none beats it
+  /// (exact: an entry equal to the K-th loses its tie, its index being
+  /// higher), so that most pairs cost one compare per component.
+  void accumulate(AccumulatorState &s, ValueRange f, ValueRange g, Value j);
 
   // finalizeAndStore (KernelIRBuilder): an empty reduction gives the
   // identities of kred_runtime.h by itself (SumSoftMaxWeight's 0/0 is NaN,
@@ -143,6 +179,67 @@ GPUKernelBuilder::GPUKernelBuilder(ReduceOp op, const GPUTargetOptions &options,
   rowsPerThread = options.rowsPerThread;
   tileJ = getKredGPUTileJ(op, options);
   name = op.getSymName().str();
+}
+
+DenseMap<int64_t, Value>
+GPUKernelBuilder::batchArguments(Block *entry, Value offsets, Value z) {
+  SmallVector<int64_t> used;
+  for (unsigned v = 0, e = op.getNumVars(); v < e; ++v)
+    used.push_back(op.getVarPosition(v));
+  Value null = LLVM::ZeroOp::create(b, loc, ptrType);
+  Value batched =
+      LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ne, offsets, null);
+  auto ifOp = scf::IfOp::create(
+      b, loc, SmallVector<Type>(used.size(), indexType), batched,
+      /*withElseRegion=*/true);
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    Value row = mulI(z, i64(op.getNumArgs()));
+    SmallVector<Value> loaded;
+    for (int64_t p : used)
+      loaded.push_back(
+          load(indexType, gep(offsets, indexType, addI(row, i64(p)))));
+    scf::YieldOp::create(b, loc, loaded);
+    b.setInsertionPointToStart(ifOp.elseBlock());
+    scf::YieldOp::create(b, loc, SmallVector<Value>(used.size(), i64(0)));
+  }
+  DenseMap<int64_t, Value> ptrs;
+  for (auto [p, offset] : llvm::zip(used, ifOp.getResults()))
+    ptrs[p] = gep(entry->getArgument(p), eltType, offset);
+  return ptrs;
+}
+
+void GPUKernelBuilder::accumulate(AccumulatorState &s, ValueRange f,
+                                  ValueRange g, Value j) {
+  int64_t k = desc.getK();
+  if (desc.getFamily() != MonoidFamily::Select || k <= 1) {
+    desc.buildAccumulate(b, loc, s, f, g, j);
+    return;
+  }
+  auto pred = desc.selectsLargest() ? arith::CmpFPredicate::OGT
+                                    : arith::CmpFPredicate::OLT;
+  int64_t dim = static_cast<int64_t>(f.size());
+  Value any;
+  for (int64_t c = 0; c < dim; ++c) {
+    Value better = arith::CmpFOp::create(b, loc, pred, f[c],
+                                         s.values[(k - 1) * dim + c]);
+    any = any ? arith::OrIOp::create(b, loc, any, better).getResult() : better;
+  }
+  SmallVector<Value> old = s.flatten();
+  SmallVector<Type> types;
+  for (Value v : old)
+    types.push_back(v.getType());
+  auto ifOp = scf::IfOp::create(b, loc, types, any, /*withElseRegion=*/true);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    desc.buildAccumulate(b, loc, s, f, g, j);
+    scf::YieldOp::create(b, loc, s.flatten());
+    b.setInsertionPointToStart(ifOp.elseBlock());
+    scf::YieldOp::create(b, loc, old);
+  }
+  s = AccumulatorState::unflatten(ifOp.getResults(), numValues);
 }
 
 void GPUKernelBuilder::buildModule() {
@@ -176,23 +273,31 @@ void GPUKernelBuilder::buildRun(bool ranges) {
     // (M, N, lookup, red_ranges, out, out_idx)
     argTypes.append({indexType, indexType, ptrType, ptrType, ptrType, ptrType});
   else
+    // (M, N, chunk, out, out_idx, state_values, state_indices,
+    //  batch_offsets)
     argTypes.append({indexType, indexType, indexType, ptrType, ptrType,
-                     ptrType, ptrType});
+                     ptrType, ptrType, ptrType});
   auto fnType = FunctionType::get(ctx, argTypes, {});
 
-  // One shared tile per reduced-index variable, [tileJ][dim] (row-major, as
-  // in global memory: the copy is contiguous).
+  // One shared tile [tileJ][rowElements]: index jj's row holds each
+  // reduced-index variable's values at that variable's column offset.
   SmallVector<Type> tileTypes;
   SmallVector<unsigned> tileVars;
+  DenseMap<unsigned, int64_t> tileColumn;
+  int64_t rowElements = getTileRowElements(op);
   auto workgroup =
       gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
+  int64_t column = 0;
   for (BlockArgument arg : body.getArguments())
     if (evaluator.getStage(arg) == FormulaStage::Reduced) {
-      tileTypes.push_back(MemRefType::get({tileJ * getFormulaDim(arg)},
-                                          eltType, MemRefLayoutAttrInterface(),
-                                          workgroup));
       tileVars.push_back(arg.getArgNumber());
+      tileColumn[arg.getArgNumber()] = column;
+      column += getFormulaDim(arg);
     }
+  if (!tileVars.empty())
+    tileTypes.push_back(MemRefType::get({tileJ * rowElements}, eltType,
+                                        MemRefLayoutAttrInterface(),
+                                        workgroup));
 
   auto func = gpu::GPUFuncOp::create(
       b, loc, name + (ranges ? "_gpu_ranges" : "_gpu"), fnType, tileTypes);
@@ -224,16 +329,34 @@ void GPUKernelBuilder::buildRun(bool ranges) {
   }
   Value out = entry->getArgument(numArgs + (ranges ? 4 : 3));
   Value outIdx = entry->getArgument(numArgs + (ranges ? 5 : 4));
-  DenseMap<unsigned, Value> tiles;
-  for (auto [i, var] : llvm::enumerate(tileVars))
-    tiles[var] = func.getWorkgroupAttributions()[i];
-  auto varPtr = [&](BlockArgument arg) {
-    return entry->getArgument(op.getVarPosition(arg.getArgNumber()));
-  };
+  Value tile;
+  if (!tileTypes.empty())
+    tile = func.getWorkgroupAttributions()[0];
 
   bool axisJ = op.getAxis() == 1;
   Value rows = axisJ ? M : N;
   Value K = axisJ ? N : M;
+  // The arrays of batch element z (the run kernel; the ranges kernel has no
+  // batch). Whether to finalize is read before the states move.
+  Value null = LLVM::ZeroOp::create(b, loc, ptrType);
+  Value finalize;
+  DenseMap<int64_t, Value> argPtrs;
+  if (!ranges) {
+    finalize = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq,
+                                    stateValues, null);
+    Value z = blockId(gpu::Dimension::z);
+    Value states = mulI(mulI(z, gridDim(gpu::Dimension::y)), rows);
+    stateValues = gep(stateValues, accType, mulI(states, i64(numValues)));
+    stateIndices =
+        gep(stateIndices, indexType, mulI(states, i64(numIndices)));
+    batchOutputs(z, rows, out, outIdx);
+    argPtrs = batchArguments(entry, entry->getArgument(numArgs + 7), z);
+  }
+  auto varPtr = [&](BlockArgument arg) {
+    int64_t pos = op.getVarPosition(arg.getArgNumber());
+    Value p = argPtrs.lookup(pos);
+    return p ? p : entry->getArgument(pos);
+  };
   Value tid = threadId();
   Value bx = blockId(gpu::Dimension::x), by = blockId(gpu::Dimension::y);
   // The rows of this block are [rowBase, rowEnd).
@@ -314,37 +437,47 @@ void GPUKernelBuilder::buildRun(bool ranges) {
     return buildFor(
       lo, hi, i64(tileJ), init, [&](Value tileBase, ValueRange state) {
         Value count = minI(i64(tileJ), subI(hi, tileBase));
-        // Cooperative copy of the tile: element e of [count * dim] by
-        // thread e % blockThreads. Every thread takes part (also those
-        // past the last row).
+        // Cooperative copy of the tile: element e of a variable's
+        // [count * dim] (contiguous in global memory: coalesced) by thread
+        // e % blockThreads, to row e / dim of the tile. Every thread takes
+        // part (also those past the last row).
         for (unsigned var : tileVars) {
           BlockArgument arg = body.getArgument(var);
           int64_t dim = getFormulaDim(arg);
           Value src = gep(varPtr(arg), eltType, mulI(tileBase, i64(dim)));
-          Value tile = tiles.lookup(var);
           buildFor(tid, mulI(count, i64(dim)), i64(blockThreads), {},
                    [&](Value e, ValueRange) {
                      Value v = load(eltType, gep(src, eltType, e));
+                     Value at = e;
+                     if (dim != 1 || rowElements != 1) {
+                       Value row = arith::DivUIOp::create(b, loc, e, i64(dim));
+                       Value col = subI(e, mulI(row, i64(dim)));
+                       at = addI(mulI(row, i64(rowElements)),
+                                 addI(col, i64(tileColumn.lookup(var))));
+                     }
                      memref::StoreOp::create(b, loc, v, tile,
-                                             ValueRange{toIndex(e)});
+                                             ValueRange{toIndex(at)});
                      return SmallVector<Value>{};
                    });
         }
         gpu::BarrierOp::create(b, loc);
 
-        scf::ForOp inner = buildFor(
-            i64(0), count, i64(1), state, [&](Value jj, ValueRange st) {
+        // The pairs of the tile: a full tile (all but the last) runs a loop
+        // of constant trip count, which LLVM unrolls; both count in i32.
+        auto pairStep = [&](Value jj32, ValueRange st) {
+              Value jj = arith::ExtSIOp::create(b, loc, indexType, jj32);
               Value j = addI(tileBase, jj);
               reducedValues.clear();
+              Value base = mulI(jj, i64(rowElements));
               for (unsigned var : tileVars) {
                 BlockArgument arg = body.getArgument(var);
                 int64_t dim = getFormulaDim(arg);
-                Value base = mulI(jj, i64(dim));
                 Components comps;
                 for (int64_t d = 0; d < dim; ++d) {
                   Value v = memref::LoadOp::create(
-                      b, loc, tiles.lookup(var),
-                      ValueRange{toIndex(addI(base, i64(d)))});
+                      b, loc, tile,
+                      ValueRange{toIndex(
+                          addI(base, i64(tileColumn.lookup(var) + d)))});
                   comps.push_back(convert(v, computeType));
                 }
                 reducedValues[arg] = std::move(comps);
@@ -365,11 +498,33 @@ void GPUKernelBuilder::buildRun(bool ranges) {
                     g.push_back(convert(c, accType));
                 AccumulatorState s = AccumulatorState::unflatten(
                     st.slice(u * perRow, perRow), numValues);
-                desc.buildAccumulate(b, loc, s, f, g, j);
+                accumulate(s, f, g, j);
                 llvm::append_range(next, s.flatten());
               }
               return next;
-            });
+        };
+        Type i32 = b.getI32Type();
+        auto i32c = [&](int64_t v) {
+          return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(v));
+        };
+        auto pairLoop = [&](Value ub32) {
+          return buildFor(i32c(0), ub32, i32c(1), state, pairStep);
+        };
+        SmallVector<Type> stateTypes;
+        for (Value v : state)
+          stateTypes.push_back(v.getType());
+        Value full = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                           count, i64(tileJ));
+        auto inner =
+            scf::IfOp::create(b, loc, stateTypes, full, /*withElse=*/true);
+        {
+          OpBuilder::InsertionGuard g(b);
+          b.setInsertionPointToStart(inner.thenBlock());
+          scf::YieldOp::create(b, loc, pairLoop(i32c(tileJ)).getResults());
+          b.setInsertionPointToStart(inner.elseBlock());
+          Value count32 = arith::TruncIOp::create(b, loc, i32, count);
+          scf::YieldOp::create(b, loc, pairLoop(count32).getResults());
+        }
 
         SmallVector<Value> ended;
         for (int64_t u = 0; u < rowsPerThread; ++u) {
@@ -413,9 +568,6 @@ void GPUKernelBuilder::buildRun(bool ranges) {
     return;
   }
   // Write: finalized rows, or the accumulators of chunk `by`.
-  Value null = LLVM::ZeroOp::create(b, loc, ptrType);
-  Value finalize = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq,
-                                        stateValues, null);
   for (int64_t u = 0; u < rowsPerThread; ++u) {
     AccumulatorState s = AccumulatorState::unflatten(
         results.slice(u * perRow, perRow), numValues);
@@ -453,6 +605,12 @@ void GPUKernelBuilder::buildMerge() {
   Value values = entry->getArgument(0), indices = entry->getArgument(1);
   Value rows = entry->getArgument(2), nchunks = entry->getArgument(3);
   Value out = entry->getArgument(4), outIdx = entry->getArgument(5);
+  // Batch element z: its states and outputs.
+  Value z = blockId(gpu::Dimension::z);
+  Value states = mulI(mulI(z, nchunks), rows);
+  values = gep(values, accType, mulI(states, i64(numValues)));
+  indices = gep(indices, indexType, mulI(states, i64(numIndices)));
+  batchOutputs(z, rows, out, outIdx);
 
   Value r = addI(mulI(blockId(gpu::Dimension::x), i64(blockThreads)),
                  threadId());
