@@ -23,32 +23,14 @@
 using namespace mlir;
 using namespace mlir::kernelred;
 
-CPUTargetOptions KredToLLVMCPUOptions::getTarget() const {
-  CPUTargetOptions target;
-  target.vectorBits = vectorBits;
-  target.rowVectors = rowVectors;
-  target.tileJ = tileJ;
-  target.chunkThreshold = chunkThreshold;
-  target.chunkSize = chunk;
-  return target;
-}
-
-void KredToLLVMCPUOptions::setTarget(const CPUTargetOptions &target) {
-  vectorBits = target.vectorBits;
-  rowVectors = target.rowVectors;
-  tileJ = target.tileJ;
-  chunkThreshold = target.chunkThreshold;
-  chunk = target.chunkSize;
-}
-
 void KredToNVVMOptions::setTarget(const GPUTargetOptions &target) {
-  setKernelOptions(target);
+  copyGPUKernelOptions(*this, target);
   sm = target.sm;
   fastMath = target.fastMath;
 }
 
 void KredToGPUHostOptions::setTarget(const GPUTargetOptions &target) {
-  setKernelOptions(target);
+  copyGPUKernelOptions(*this, target);
   raceCheck = target.raceCheck;
 }
 
@@ -68,19 +50,14 @@ static void buildKredToKredPipeline(OpPassManager &pm) {
 void mlir::kernelred::buildKredToLLVMCPUPipeline(
     OpPassManager &pm, const KredToLLVMCPUOptions &options) {
   buildKredToKredPipeline(pm);
-  CPUTargetOptions target = options.getTarget();
   KredTilePassOptions tile;
-  tile.vectorBits = target.vectorBits;
-  tile.rowVectors = target.rowVectors;
-  tile.tileJ = target.tileJ;
-  tile.chunkThreshold = target.chunkThreshold;
-  tile.chunkSize = target.chunkSize;
+  copyCPUTargetOptions(tile, options);
   pm.addPass(createKredTilePass(tile));
 
   // kernelred -> scf + vector + math + llvm memory ops.
   ConvertKredToSCFPassOptions toSCF;
-  toSCF.vectorBits = target.vectorBits;
-  toSCF.defaultTileJ = target.tileJ;
+  toSCF.vectorBits = options.vectorBits;
+  toSCF.defaultTileJ = options.tileJ;
   pm.addPass(createConvertKredToSCFPass(toSCF));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -99,9 +76,7 @@ buildKredToGPUModulePipeline(OpPassManager &pm,
 
   // kernelred -> gpu.module (scf, arith, math, memref, llvm memory ops).
   ConvertKredToGPUPassOptions toGPU;
-  toGPU.blockThreads = options.blockThreads;
-  toGPU.rowsPerThread = options.rowsPerThread;
-  toGPU.tileJ = options.tileJ;
+  copyGPUKernelOptions(toGPU, options);
   pm.addPass(createConvertKredToGPUPass(toGPU));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

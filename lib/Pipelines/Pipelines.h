@@ -54,14 +54,16 @@ struct KredToLLVMCPUOptions : public PassPipelineOptions<KredToLLVMCPUOptions> {
       llvm::cl::desc("Dimensions above which dot-product-like ops are "
                      "chunked"),
       llvm::cl::init(CPUTargetOptions().chunkThreshold)};
-  PassOptions::Option<int64_t> chunk{
+  PassOptions::Option<int64_t> chunkSize{
       *this, "chunk", llvm::cl::desc("Components per chunk"),
       llvm::cl::init(CPUTargetOptions().chunkSize)};
 
   /// The options as a CPUTargetOptions.
-  CPUTargetOptions getTarget() const;
-  /// Sets every option from `target`.
-  void setTarget(const CPUTargetOptions &target);
+  CPUTargetOptions getTarget() const {
+    CPUTargetOptions target;
+    copyCPUTargetOptions(target, *this);
+    return target;
+  }
 };
 
 /// kernelred IR -> LLVM dialect for the CPU: kred-expand-complex,
@@ -86,13 +88,6 @@ struct KredGPUKernelOptions : public PassPipelineOptions<Derived> {
       *this, "tile-j",
       llvm::cl::desc("Reduced indices per shared-memory tile (0: chosen)"),
       llvm::cl::init(GPUTargetOptions().tileJ)};
-
-  /// Sets blockThreads, rowsPerThread and tileJ from `target`.
-  void setKernelOptions(const GPUTargetOptions &target) {
-    blockThreads = target.blockThreads;
-    rowsPerThread = target.rowsPerThread;
-    tileJ = target.tileJ;
-  }
 };
 
 /// Options of kred-to-nvvm (kernelred IR -> NVVM gpu.modules, optionally

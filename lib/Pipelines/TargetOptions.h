@@ -55,6 +55,28 @@ struct GPUTargetOptions {
   bool raceCheck = true;
 };
 
+/// Copies the CPU target options from `src` to `dst`: any two of
+/// CPUTargetOptions, the ODS options of kred-tile (KredTilePassOptions, or
+/// the pass itself) and KredToLLVMCPUOptions, which name them alike.
+template <typename Dst, typename Src>
+void copyCPUTargetOptions(Dst &dst, const Src &src) {
+  dst.vectorBits = src.vectorBits;
+  dst.rowVectors = src.rowVectors;
+  dst.tileJ = src.tileJ;
+  dst.chunkThreshold = src.chunkThreshold;
+  dst.chunkSize = src.chunkSize;
+}
+
+/// Copies the launch geometry of the GPU kernels (blockThreads,
+/// rowsPerThread, tileJ) from `src` to `dst`: GPUTargetOptions, the ODS
+/// options of convert-kred-to-gpu or the GPU pipeline options.
+template <typename Dst, typename Src>
+void copyGPUKernelOptions(Dst &dst, const Src &src) {
+  dst.blockThreads = src.blockThreads;
+  dst.rowsPerThread = src.rowsPerThread;
+  dst.tileJ = src.tileJ;
+}
+
 } // namespace mlir::kernelred
 
 #endif // KRED_LIB_PIPELINES_TARGETOPTIONS_H

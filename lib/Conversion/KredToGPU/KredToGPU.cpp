@@ -22,11 +22,12 @@ struct ConvertKredToGPUPass
   using ConvertKredToGPUPassBase::ConvertKredToGPUPassBase;
 
   void runOnOperation() override {
+    // The gpu.modules need a container module (set when there is one).
+    bool any = false;
     GPUTargetOptions options;
     options.blockThreads = blockThreads;
     options.rowsPerThread = rowsPerThread;
     options.tileJ = tileJ;
-    bool any = false;
     if (failed(lowerKredReductions(
             getOperation(),
             [&](ReduceOp op) {

@@ -12,8 +12,6 @@
 
 #include "lib/Conversion/KredToSCF/KredToSCF.h"
 
-#include "dialect/ExpandComplex.h"
-
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -69,22 +67,24 @@ FormulaStage FormulaEvaluator::getStage(Value v) const {
   return stages.lookup(v);
 }
 
-const Components &FormulaEvaluator::lookup(Value v, const Env &env) const {
-  DenseMap<Value, Components> *map = nullptr;
-  switch (getStage(v)) {
+/// The map of `env` holding the values of `stage`.
+static DenseMap<Value, Components> *
+getStageValues(const FormulaEvaluator::Env &env, FormulaStage stage) {
+  switch (stage) {
   case FormulaStage::Uniform:
-    map = env.uniform;
-    break;
+    return env.uniform;
   case FormulaStage::Rows:
-    map = env.rows;
-    break;
+    return env.rows;
   case FormulaStage::Reduced:
-    map = env.reduced;
-    break;
+    return env.reduced;
   case FormulaStage::Pair:
-    map = env.pair;
-    break;
+    return env.pair;
   }
+  llvm_unreachable("unknown formula stage");
+}
+
+const Components &FormulaEvaluator::lookup(Value v, const Env &env) const {
+  DenseMap<Value, Components> *map = getStageValues(env, getStage(v));
   assert(map && map->count(v) && "formula value used before evaluation");
   return map->find(v)->second;
 }
@@ -282,42 +282,14 @@ LogicalResult FormulaEvaluator::evaluateChunked(Operation *root,
     acc = lanes.sqrt(acc);
   if (weight && !diagonalWeight)
     acc = lanes.mul(lookup(weight, env)[0], acc);
-  DenseMap<Value, Components> *target = nullptr;
-  switch (stage) {
-  case FormulaStage::Uniform:
-    target = env.uniform;
-    break;
-  case FormulaStage::Rows:
-    target = env.rows;
-    break;
-  case FormulaStage::Reduced:
-    target = env.reduced;
-    break;
-  case FormulaStage::Pair:
-    target = env.pair;
-    break;
-  }
+  DenseMap<Value, Components> *target = getStageValues(env, stage);
   (*target)[root->getResult(0)] = {acc};
   return success();
 }
 
 LogicalResult FormulaEvaluator::evaluate(FormulaStage stage, LaneBuilder &lanes,
                                          Env &env) {
-  DenseMap<Value, Components> *target = nullptr;
-  switch (stage) {
-  case FormulaStage::Uniform:
-    target = env.uniform;
-    break;
-  case FormulaStage::Rows:
-    target = env.rows;
-    break;
-  case FormulaStage::Reduced:
-    target = env.reduced;
-    break;
-  case FormulaStage::Pair:
-    target = env.pair;
-    break;
-  }
+  DenseMap<Value, Components> *target = getStageValues(env, stage);
   for (Operation &inner : op.getBodyBlock().without_terminator()) {
     if (inner.getNumResults() != 1 || getStage(inner.getResult(0)) != stage ||
         chunkInternal.contains(&inner))

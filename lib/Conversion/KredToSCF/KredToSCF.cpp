@@ -19,6 +19,17 @@ namespace mlir::kernelred {
 using namespace mlir;
 using namespace mlir::kernelred;
 
+/// The checks of the options that do not depend on a reduction (the others
+/// are verifyKredReduceLowerable's).
+static LogicalResult verifyOptions(Operation *module,
+                                   const CPUTargetOptions &options) {
+  if (options.tileJ >= 1)
+    return success();
+  return module->emitError("convert-kred-to-scf: default-tile-j must be "
+                           ">= 1, got ")
+         << options.tileJ;
+}
+
 namespace {
 struct ConvertKredToSCFPass
     : mlir::kernelred::impl::ConvertKredToSCFPassBase<ConvertKredToSCFPass> {
@@ -28,13 +39,8 @@ struct ConvertKredToSCFPass
     CPUTargetOptions options;
     options.vectorBits = vectorBits;
     options.tileJ = defaultTileJ;
-    if (options.tileJ < 1) {
-      getOperation().emitError("convert-kred-to-scf: default-tile-j must be "
-                               ">= 1, got ")
-          << options.tileJ;
-      return signalPassFailure();
-    }
-    if (failed(lowerKredReductions(
+    if (failed(verifyOptions(getOperation(), options)) ||
+        failed(lowerKredReductions(
             getOperation(),
             [&](ReduceOp op) { return verifyKredReduceLowerable(op, options); },
             [&](RewritePatternSet &patterns) {

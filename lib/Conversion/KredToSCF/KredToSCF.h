@@ -104,8 +104,13 @@ public:
   Value round(Value x);
 
 private:
-  Value unifyAndCreate(Value x, Value y,
-                       function_ref<Value(Value, Value)> create);
+  /// OpTy(extra..., x, y) on the unified operands.
+  template <typename OpTy, typename... Extra>
+  Value binary(Value x, Value y, Extra... extra) {
+    Value ops[2] = {x, y};
+    unify(ops);
+    return OpTy::create(b, loc, extra..., ops[0], ops[1]);
+  }
 
   OpBuilder &b;
   Location loc;

@@ -40,36 +40,13 @@ Value LaneBuilder::cstLike(Value like, double value) {
       DenseElementsAttr::get(laneType, b.getFloatAttr(scalarType, value)));
 }
 
-Value LaneBuilder::unifyAndCreate(Value x, Value y,
-                                  function_ref<Value(Value, Value)> create) {
-  Value ops[2] = {x, y};
-  unify(ops);
-  return create(ops[0], ops[1]);
-}
+Value LaneBuilder::add(Value x, Value y) { return binary<arith::AddFOp>(x, y); }
 
-Value LaneBuilder::add(Value x, Value y) {
-  return unifyAndCreate(x, y, [&](Value p, Value q) {
-    return arith::AddFOp::create(b, loc, p, q);
-  });
-}
+Value LaneBuilder::sub(Value x, Value y) { return binary<arith::SubFOp>(x, y); }
 
-Value LaneBuilder::sub(Value x, Value y) {
-  return unifyAndCreate(x, y, [&](Value p, Value q) {
-    return arith::SubFOp::create(b, loc, p, q);
-  });
-}
+Value LaneBuilder::mul(Value x, Value y) { return binary<arith::MulFOp>(x, y); }
 
-Value LaneBuilder::mul(Value x, Value y) {
-  return unifyAndCreate(x, y, [&](Value p, Value q) {
-    return arith::MulFOp::create(b, loc, p, q);
-  });
-}
-
-Value LaneBuilder::div(Value x, Value y) {
-  return unifyAndCreate(x, y, [&](Value p, Value q) {
-    return arith::DivFOp::create(b, loc, p, q);
-  });
-}
+Value LaneBuilder::div(Value x, Value y) { return binary<arith::DivFOp>(x, y); }
 
 Value LaneBuilder::neg(Value x) { return arith::NegFOp::create(b, loc, x); }
 
@@ -85,21 +62,15 @@ Value LaneBuilder::trunc(Value x) { return math::TruncOp::create(b, loc, x); }
 Value LaneBuilder::sqrt(Value x) { return math::SqrtOp::create(b, loc, x); }
 
 Value LaneBuilder::copySign(Value magnitude, Value sign) {
-  return unifyAndCreate(magnitude, sign, [&](Value p, Value q) {
-    return math::CopySignOp::create(b, loc, p, q);
-  });
+  return binary<math::CopySignOp>(magnitude, sign);
 }
 
 Value LaneBuilder::minNum(Value x, Value y) {
-  return unifyAndCreate(x, y, [&](Value p, Value q) {
-    return arith::MinNumFOp::create(b, loc, p, q);
-  });
+  return binary<arith::MinNumFOp>(x, y);
 }
 
 Value LaneBuilder::cmp(arith::CmpFPredicate predicate, Value x, Value y) {
-  return unifyAndCreate(x, y, [&](Value p, Value q) {
-    return arith::CmpFOp::create(b, loc, predicate, p, q);
-  });
+  return binary<arith::CmpFOp>(x, y, predicate);
 }
 
 Value LaneBuilder::select(Value condition, Value x, Value y) {
@@ -120,16 +91,10 @@ Value LaneBuilder::boolToFloat(Value condition) {
 }
 
 Value LaneBuilder::andI(Value x, Value y) {
-  return unifyAndCreate(x, y, [&](Value p, Value q) {
-    return arith::AndIOp::create(b, loc, p, q);
-  });
+  return binary<arith::AndIOp>(x, y);
 }
 
-Value LaneBuilder::orI(Value x, Value y) {
-  return unifyAndCreate(x, y, [&](Value p, Value q) {
-    return arith::OrIOp::create(b, loc, p, q);
-  });
-}
+Value LaneBuilder::orI(Value x, Value y) { return binary<arith::OrIOp>(x, y); }
 
 Value LaneBuilder::exp(Value x) { return math::ExpOp::create(b, loc, x); }
 Value LaneBuilder::log(Value x) {
@@ -150,9 +115,7 @@ Value LaneBuilder::acos(Value x) { return math::AcosOp::create(b, loc, x); }
 Value LaneBuilder::atan(Value x) { return math::AtanOp::create(b, loc, x); }
 
 Value LaneBuilder::atan2(Value y, Value x) {
-  return unifyAndCreate(y, x, [&](Value p, Value q) {
-    return math::Atan2Op::create(b, loc, p, q);
-  });
+  return binary<math::Atan2Op>(y, x);
 }
 
 Value LaneBuilder::round(Value x) {

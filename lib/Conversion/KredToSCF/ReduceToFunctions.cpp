@@ -109,6 +109,16 @@ private:
   /// Loads one component (index known at run time) of a variable for SIMD
   /// group `group`: the chunked loops of large dimensions use it.
   std::function<Value(BlockArgument, Value)> makeComponentLoader(int64_t group);
+  /// The values computed so far for SIMD group `group`.
+  FormulaEvaluator::Env makeEnv(int64_t group) {
+    FormulaEvaluator::Env env;
+    env.uniform = &uniformValues;
+    env.reduced = &reducedValues;
+    env.rows = &rowValues[group];
+    env.pair = &pairValues[group];
+    env.loadComponent = makeComponentLoader(group);
+    return env;
+  }
 };
 
 } // namespace
@@ -273,12 +283,7 @@ SmallVector<Value> KernelBuilder::buildPairStep(Value j, ValueRange flatState) {
     }
     reducedValues[arg] = std::move(comps);
   }
-  FormulaEvaluator::Env env;
-  env.uniform = &uniformValues;
-  env.reduced = &reducedValues;
-  env.rows = &rowValues[0];
-  env.pair = &pairValues[0];
-  env.loadComponent = makeComponentLoader(0);
+  FormulaEvaluator::Env env = makeEnv(0);
   (void)evaluator.evaluate(FormulaStage::Reduced, lanesBuilder, env);
 
   Value jLanes = vector::BroadcastOp::create(b, loc, indexLanes, j);
@@ -286,9 +291,7 @@ SmallVector<Value> KernelBuilder::buildPairStep(Value j, ValueRange flatState) {
   SmallVector<Value> next;
   for (int64_t u = 0; u < groups; ++u) {
     pairValues[u].clear();
-    env.rows = &rowValues[u];
-    env.pair = &pairValues[u];
-    env.loadComponent = makeComponentLoader(u);
+    env = makeEnv(u);
     (void)evaluator.evaluate(FormulaStage::Pair, lanesBuilder, env);
     auto toAcc = [&](Value v) {
       return convert(lanesBuilder.splat(v), accType);
@@ -363,12 +366,7 @@ LogicalResult KernelBuilder::buildRun() {
   rowValues.resize(groups);
   pairValues.clear();
   pairValues.resize(groups);
-  FormulaEvaluator::Env env;
-  env.uniform = &uniformValues;
-  env.reduced = &reducedValues;
-  env.rows = &rowValues[0];
-  env.pair = &pairValues[0];
-  env.loadComponent = makeComponentLoader(0);
+  FormulaEvaluator::Env env = makeEnv(0);
 
   // Buffers.
   for (BlockArgument arg : body.getArguments())
@@ -410,10 +408,7 @@ LogicalResult KernelBuilder::buildRun() {
       }
     }
     for (int64_t u = 0; u < groups; ++u) {
-      FormulaEvaluator::Env rowEnv = env;
-      rowEnv.rows = &rowValues[u];
-      rowEnv.pair = &pairValues[u];
-      rowEnv.loadComponent = makeComponentLoader(u);
+      FormulaEvaluator::Env rowEnv = makeEnv(u);
       (void)evaluator.evaluate(FormulaStage::Rows, lanesBuilder, rowEnv);
     }
 
