@@ -150,16 +150,20 @@ def forward_row(libs, wl, opts):
         row.cells["pykeops"] = Skipped(libs.pykeops_reason)
     row.cells["torch"] = _dense_forward(libs, wl, args, small, opts, row)
 
-    ref = _result(row.cells.get("kred"))
-    row.checks["kred_vs_pykeops"] = _compare(wl, ref, _result(row.cells.get("pykeops")))
-    row.checks["kred_vs_torch"] = _compare(wl, ref, _result(row.cells.get("torch")))
-    row.checks["pykeops_vs_torch"] = _compare(wl, _result(row.cells.get("pykeops")),
-                                              _result(row.cells.get("torch")))
+    _check_agreement(wl, row)
     return row
 
 
 def _result(cell):
     return getattr(cell, "result", None) if isinstance(cell, Stats) else None
+
+
+def _check_agreement(wl, row):
+    """row.checks: kred, pykeops and dense torch compared pairwise (where each ran)."""
+    kred, pykeops, torch = (_result(row.cells.get(name)) for name in ("kred", "pykeops", "torch"))
+    row.checks["kred_vs_pykeops"] = _compare(wl, kred, pykeops)
+    row.checks["kred_vs_torch"] = _compare(wl, kred, torch)
+    row.checks["pykeops_vs_torch"] = _compare(wl, pykeops, torch)
 
 
 def _dense_forward(libs, wl, args, small, opts, row):
@@ -243,11 +247,7 @@ def backward_row(libs, wl, opts):
         else:
             row.cells["torch"] = cell("torch", lambda args: wl.dense(*args))
 
-    ref = _result(row.cells.get("kred"))
-    row.checks["kred_vs_pykeops"] = _compare(wl, ref, _result(row.cells.get("pykeops")))
-    row.checks["kred_vs_torch"] = _compare(wl, ref, _result(row.cells.get("torch")))
-    row.checks["pykeops_vs_torch"] = _compare(wl, _result(row.cells.get("pykeops")),
-                                              _result(row.cells.get("torch")))
+    _check_agreement(wl, row)
     return row
 
 

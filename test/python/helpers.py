@@ -1,9 +1,39 @@
 """Small helpers shared by the Python tests."""
 
+import json
+import os
+import subprocess
+import sys
+
 import numpy as np
 
 import keops_ref
 import oracle
+
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def python_env(**extra):
+    """os.environ plus `extra`, with kred's python/ first on PYTHONPATH: the environment of the tests' children."""
+    env = dict(os.environ, **extra)
+    env["PYTHONPATH"] = os.path.join(ROOT, "python") + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def run_children(code, args, n, env=None):
+    """n processes ``python -c code *args`` started together; the JSON of each one's last line of output."""
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, *args], env=env or python_env(), stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+        for _ in range(n)
+    ]
+    results = []
+    for p in procs:
+        out, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    return results
 
 
 def to_numpy(x):

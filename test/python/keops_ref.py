@@ -70,33 +70,25 @@ class _Parser:
         self.take("end")
         return e
 
-    def comparison(self):
-        e = self.bitor()
-        while self.peek() in (("op", "<"), ("op", ">"), ("op", "<="), ("op", ">="), ("op", "=="), ("op", "!=")):
+    def _chain(self, operand, ops):
+        """operand (op operand)*, left-associative, for the binary operators `ops`."""
+        e = operand()
+        while self.peek()[0] == "op" and self.peek()[1] in ops:
             op = self.take()[1]
-            e = ("bin", op, e, self.bitor())
+            e = ("bin", op, e, operand())
         return e
+
+    def comparison(self):
+        return self._chain(self.bitor, ("<", ">", "<=", ">=", "==", "!="))
 
     def bitor(self):
-        e = self.additive()
-        while self.peek() == ("op", "|"):
-            self.take()
-            e = ("bin", "|", e, self.additive())
-        return e
+        return self._chain(self.additive, ("|",))
 
     def additive(self):
-        e = self.mult()
-        while self.peek() in (("op", "+"), ("op", "-")):
-            op = self.take()[1]
-            e = ("bin", op, e, self.mult())
-        return e
+        return self._chain(self.mult, ("+", "-"))
 
     def mult(self):
-        e = self.unary()
-        while self.peek() in (("op", "*"), ("op", "/")):
-            op = self.take()[1]
-            e = ("bin", op, e, self.unary())
-        return e
+        return self._chain(self.unary, ("*", "/"))
 
     def unary(self):
         if self.peek() == ("op", "-"):
@@ -647,10 +639,15 @@ def reference(formula, aliases, reduction, axis, args, opt_arg=None, formula2=""
     """Reduction in float64 with pykeops' output conventions (no batch dims)."""
     reduction = _CANON.get(reduction, reduction)
     v, i = reduce_raw(formula, aliases, reduction, axis, args, opt_arg, formula2 or "")
+    return final(reduction, v, i, opt_arg)
+
+
+def final(reduction, v, i, K=None):
+    """Raw (values, indices) rows -> pykeops' output layout (K x D reshapes, tuples, indices only)."""
     if reduction in ("KMin", "ArgKMin", "KMin_ArgKMin"):
         rows = (v if v is not None else i).shape[0]
-        D = (v if v is not None else i).shape[1] // opt_arg
-        shape = (rows, opt_arg) if D == 1 else (rows, opt_arg, D)
+        D = (v if v is not None else i).shape[1] // K
+        shape = (rows, K) if D == 1 else (rows, K, D)
         v = v.reshape(shape) if v is not None else None
         i = i.reshape(shape) if i is not None else None
     if reduction in ("Min_ArgMin", "Max_ArgMax", "KMin_ArgKMin"):

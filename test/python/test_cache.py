@@ -1,19 +1,15 @@
 """The compile cache seen from Python: the in-process memo, and several processes
 compiling the same formula at once into one on-disk cache directory."""
 
-import json
 import os
-import subprocess
-import sys
 import textwrap
 import uuid
 
 import numpy as np
 
 import kred.numpy as kn
+from helpers import python_env, run_children
 from kred.common import cache
-
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 CHILD = textwrap.dedent(
     """
@@ -34,19 +30,8 @@ CHILD = textwrap.dedent(
 )
 
 
-def run_children(n, formula, cache_dir):
-    env = dict(os.environ, KRED_CACHE_DIR=str(cache_dir))
-    env["PYTHONPATH"] = os.pathsep.join([os.path.join(ROOT, "python"), env.get("PYTHONPATH", "")])
-    procs = [
-        subprocess.Popen([sys.executable, "-c", CHILD, formula], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for _ in range(n)
-    ]
-    results = []
-    for p in procs:
-        out, err = p.communicate(timeout=300)
-        assert p.returncode == 0, err
-        results.append(json.loads(out.strip().splitlines()[-1]))
-    return results
+def run_kernel_children(n, formula, cache_dir):
+    return run_children(CHILD, [formula], n, python_env(KRED_CACHE_DIR=str(cache_dir)))
 
 
 def test_concurrent_processes_share_the_disk_cache(tmp_path):
@@ -57,13 +42,13 @@ def test_concurrent_processes_share_the_disk_cache(tmp_path):
     y = np.arange(15, dtype=np.float64).reshape(5, 3) / 10
     d2 = ((x[:, None] - y[None]) ** 2).sum(-1)
     want = (np.exp(-2 * d2) * (x[:, None] * y[None]).sum(-1) + int(c * 1000)).sum(1)
-    first = run_children(4, formula, tmp_path)
+    first = run_kernel_children(4, formula, tmp_path)
     for r in first:
         np.testing.assert_allclose(r["out"], want, rtol=1e-5)
     # nothing half-written is left behind, and a new process loads from disk
     leftovers = [f for _, _, files in os.walk(tmp_path) for f in files if ".tmp" in f]
     assert not leftovers, leftovers
-    again = run_children(1, formula, tmp_path)[0]
+    again = run_kernel_children(1, formula, tmp_path)[0]
     np.testing.assert_allclose(again["out"], want, rtol=1e-5)
     assert again["source"] == "disk"
 

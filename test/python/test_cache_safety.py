@@ -31,9 +31,9 @@ import pytest
 
 import kred
 import kred.numpy as kn
+from helpers import python_env, run_children
 from kred.common._cext import extension
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 ALIASES = ["x = Vi(3)", "y = Vj(3)"]
 X = (np.arange(12, dtype=np.float32).reshape(4, 3) + 1) / 10
 Y = (np.arange(15, dtype=np.float32).reshape(5, 3) + 1) / 10
@@ -68,8 +68,7 @@ def new_formula():
 
 def child(formula, cache_dir, mode="", verbose=True):
     """Runs CHILD in a new process; returns (result dict, stderr)."""
-    env = dict(os.environ, KRED_CACHE_DIR=str(cache_dir), KRED_VERBOSE="1" if verbose else "0")
-    env["PYTHONPATH"] = os.path.join(ROOT, "python") + os.pathsep + env.get("PYTHONPATH", "")
+    env = python_env(KRED_CACHE_DIR=str(cache_dir), KRED_VERBOSE="1" if verbose else "0")
     p = subprocess.run([sys.executable, "-c", CHILD, formula, mode], env=env, capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr
     return json.loads(p.stdout.strip().splitlines()[-1]), p.stderr
@@ -77,19 +76,7 @@ def child(formula, cache_dir, mode="", verbose=True):
 
 def children(n, formula, cache_dir):
     """n processes started together; returns their result dicts."""
-    env = dict(os.environ, KRED_CACHE_DIR=str(cache_dir))
-    env["PYTHONPATH"] = os.path.join(ROOT, "python") + os.pathsep + env.get("PYTHONPATH", "")
-    procs = [
-        subprocess.Popen([sys.executable, "-c", CHILD, formula, ""], env=env, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
-        for _ in range(n)
-    ]
-    results = []
-    for p in procs:
-        out, err = p.communicate(timeout=300)
-        assert p.returncode == 0, err
-        results.append(json.loads(out.strip().splitlines()[-1]))
-    return results
+    return run_children(CHILD, [formula, ""], n, python_env(KRED_CACHE_DIR=str(cache_dir)))
 
 
 def files(folder):

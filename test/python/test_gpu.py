@@ -282,26 +282,11 @@ def test_gpu_backends_without_a_driver_raise_clear_errors():
 _FAKE_DRIVER_SCRIPT = textwrap.dedent(
     """
     import ctypes, sys
+    from gpu_abi import GpuImage, GpuKernel, KernelInfo
     from kred import _C
 
     fake = ctypes.CDLL(sys.argv[1])  # the same instance as the runtime's dlopen of that path
     assert _C.runtime.gpu_available() == 2, _C.runtime.gpu_error()
-
-    class Info(ctypes.Structure):
-        _fields_ = [("abi_version", ctypes.c_uint32), ("name", ctypes.c_char_p), ("formula", ctypes.c_char_p),
-                    ("axis", ctypes.c_int32), ("dtype", ctypes.c_int32), ("acc_dtype", ctypes.c_int32),
-                    ("reduction", ctypes.c_int32), ("num_args", ctypes.c_int32),
-                    ("arg_category", ctypes.POINTER(ctypes.c_int32)), ("arg_dim", ctypes.POINTER(ctypes.c_int64)),
-                    ("out_value_dim", ctypes.c_int64), ("out_index_dim", ctypes.c_int64),
-                    ("state_values", ctypes.c_int64), ("state_indices", ctypes.c_int64), ("row_block", ctypes.c_int64)]
-
-    class Image(ctypes.Structure):
-        _fields_ = [("sm", ctypes.c_int32), ("kind", ctypes.c_int32), ("data", ctypes.c_char_p), ("size", ctypes.c_size_t)]
-
-    class Kernel(ctypes.Structure):
-        _fields_ = [("info", Info), ("run_entry", ctypes.c_char_p), ("merge_entry", ctypes.c_char_p),
-                    ("block_threads", ctypes.c_int32), ("rows_per_thread", ctypes.c_int32),
-                    ("shared_bytes", ctypes.c_int32), ("num_images", ctypes.c_int32), ("images", ctypes.POINTER(Image))]
 
     class Launch(ctypes.Structure):
         _fields_ = [("entry", ctypes.c_char_p), ("image", ctypes.c_void_p), ("context", ctypes.c_void_p),
@@ -313,9 +298,10 @@ _FAKE_DRIVER_SCRIPT = textwrap.dedent(
     cats = (ctypes.c_int32 * 3)(0, 1, -1)
     dims = (ctypes.c_int64 * 3)(3, 3, 0)
     text = b"FAKE params k_gpu=10 k_gpu_merge=6"
-    images = (Image * 1)(Image(80, 0, text, len(text) + 1))
-    info = Info(1, b"k", b"x|y", 1, 0, 1, 0, 3, cats, dims, 1, 0, 1, 0, 1)
-    k = Kernel(info, b"k_gpu", b"k_gpu_merge", 256, 1, 1024, 1, images)
+    ptx = ctypes.create_string_buffer(text)  # NUL-terminated
+    images = (GpuImage * 1)(GpuImage(80, 0, ctypes.addressof(ptx), len(text) + 1))
+    info = KernelInfo(1, b"k", b"x|y", 1, 0, 1, 0, 3, cats, dims, 1, 0, 1, 0, 1)
+    k = GpuKernel(info, b"k_gpu", b"k_gpu_merge", 256, 1, 1024, 1, images)
     addr = ctypes.addressof(k)
 
     # 5 rows, 70000 reduced: 1 row block < 132 SMs x 8 blocks: 68 chunks of 1030.
@@ -366,6 +352,7 @@ def test_runtime_binding_marshals_launches_through_a_fake_driver():
     path = _fake_driver()
     assert os.path.exists(path), f"{path} is missing: build the kred-fake-cuda target (or set KRED_BUILD_DIR)"
     env = dict(os.environ, KRED_LIBCUDA_PATH=path, KRED_FAKE_CUDA_DEVICES="2")
+    env["PYTHONPATH"] = os.path.dirname(os.path.abspath(__file__)) + os.pathsep + env.get("PYTHONPATH", "")  # gpu_abi
     env.pop("KRED_TEST_FAKE_C", None)
     r = subprocess.run([sys.executable, "-c", _FAKE_DRIVER_SCRIPT, path], env=env, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0 and "FAKE-DRIVER OK" in r.stdout, r.stdout + r.stderr

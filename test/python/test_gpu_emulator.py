@@ -21,6 +21,7 @@ import subprocess
 import numpy as np
 import pytest
 
+from gpu_abi import GpuImage, GpuKernel
 from kred import _C
 
 LLVM_BIN = "/usr/lib/llvm-22/bin"
@@ -38,25 +39,6 @@ TO_GPU_MODULE = ["--kred-expand-complex", "--kred-autodiff", "--canonicalize", "
 TO_HOST = ["--kred-gpu-to-host", "--kred-approximate-math", "--kred-expand-bf16", "--canonicalize", "--cse"]
 TO_LLVM = ["--convert-scf-to-cf", "--convert-vector-to-llvm", "--convert-math-to-llvm", "--convert-arith-to-llvm",
            "--convert-cf-to-llvm", "--convert-func-to-llvm", "--reconcile-unrealized-casts"]
-
-
-class Info(ctypes.Structure):
-    _fields_ = [("abi_version", ctypes.c_uint32), ("name", ctypes.c_char_p), ("formula", ctypes.c_char_p),
-                ("axis", ctypes.c_int32), ("dtype", ctypes.c_int32), ("acc_dtype", ctypes.c_int32),
-                ("reduction", ctypes.c_int32), ("num_args", ctypes.c_int32),
-                ("arg_category", ctypes.POINTER(ctypes.c_int32)), ("arg_dim", ctypes.POINTER(ctypes.c_int64)),
-                ("out_value_dim", ctypes.c_int64), ("out_index_dim", ctypes.c_int64),
-                ("state_values", ctypes.c_int64), ("state_indices", ctypes.c_int64), ("row_block", ctypes.c_int64)]
-
-
-class Image(ctypes.Structure):
-    _fields_ = [("sm", ctypes.c_int32), ("kind", ctypes.c_int32), ("data", ctypes.c_void_p), ("size", ctypes.c_size_t)]
-
-
-class Kernel(ctypes.Structure):
-    _fields_ = [("info", Info), ("run_entry", ctypes.c_char_p), ("merge_entry", ctypes.c_char_p),
-                ("block_threads", ctypes.c_int32), ("rows_per_thread", ctypes.c_int32),
-                ("shared_bytes", ctypes.c_int32), ("num_images", ctypes.c_int32), ("images", ctypes.POINTER(Image))]
 
 
 KernelFn = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
@@ -124,13 +106,13 @@ def _build(tmp, name, gpu_text):
 def _launch(lib, shared, M, N, split):
     """Launches the library's kernels in place of the compiled kernel's host image; returns (out, error)."""
     compiled = _C.compile_gpu(FORMULA, ALIASES, "Sum", 1, "float32", emulate=True)
-    kernel = Kernel.from_address(compiled.address)
+    kernel = GpuKernel.from_address(compiled.address)
     names = sorted(shared)
     entries = (EmuEntry * len(names))(*[
         EmuEntry(n.encode(), ctypes.cast(getattr(lib, n), ctypes.c_void_p).value, *shared[n]) for n in names])
     module = EmuModule(KRED_EMU_MAGIC, len(names), entries)
-    image = (Image * 1)(Image(0, 2, ctypes.addressof(module), ctypes.sizeof(module)))
-    mutant = Kernel(kernel.info, kernel.run_entry, kernel.merge_entry, kernel.block_threads,
+    image = (GpuImage * 1)(GpuImage(0, 2, ctypes.addressof(module), ctypes.sizeof(module)))
+    mutant = GpuKernel(kernel.info, kernel.run_entry, kernel.merge_entry, kernel.block_threads,
                     kernel.rows_per_thread, kernel.shared_bytes, 1, image)
     rng = np.random.default_rng(M * 31 + N)
     x, y = rng.standard_normal((M, 3), dtype=np.float32), rng.standard_normal((N, 3), dtype=np.float32)

@@ -23,6 +23,7 @@ import torch
 
 import kred.torch as kt
 from helpers import TOL
+from keops_ref import final
 from kred.torch import cluster as tcl
 from test_gpu import (  # noqa: F401  (fixtures)
     CASES,
@@ -38,7 +39,7 @@ from test_gpu import (  # noqa: F401  (fixtures)
     on_gpu,
     poison,
 )
-from test_ranges import dense_mask, final, masked_reference, random_ranges, reduced_lists
+from test_ranges import dense_mask, masked_reference, random_ranges, reduced_lists
 
 M, N = 37, 53
 

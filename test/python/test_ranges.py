@@ -19,6 +19,7 @@ import pytest
 import keops_ref
 import oracle
 from helpers import assert_close, to_numpy
+from keops_ref import final
 
 from kred.numpy import Genred, KernelSolve, LazyTensor, generic_sum
 from kred.numpy import cluster as ncl
@@ -103,21 +104,6 @@ def masked_reference(formula, aliases, reduction, axis, args, ranges, opt_arg=No
         Ix = np.concatenate([np.where(i >= 0, lists[r][np.clip(i, 0, None)] if len(lists[r]) else -1, -1)
                              for r, i in enumerate(idxs)], 0)
     return V, Ix
-
-
-def final(reduction, V, Ix, K=None):
-    """Raw (values, indices) -> pykeops' output layout."""
-    if reduction in ("KMin", "ArgKMin", "KMin_ArgKMin"):
-        rows = (V if V is not None else Ix).shape[0]
-        D = (V if V is not None else Ix).shape[1] // K
-        shape = (rows, K) if D == 1 else (rows, K, D)
-        V = V.reshape(shape) if V is not None else None
-        Ix = Ix.reshape(shape) if Ix is not None else None
-    if reduction in ("Min_ArgMin", "Max_ArgMax", "KMin_ArgKMin"):
-        return V, Ix
-    if reduction in ("ArgMin", "ArgMax", "ArgKMin"):
-        return Ix
-    return V
 
 
 # ---------------------------------------------------------------------------

@@ -3,16 +3,14 @@ compiling the same new kernel at once into one cache directory all succeed,
 agree, and leave exactly one intact entry; later processes load it; a
 damaged entry is recompiled."""
 
-import json
 import os
-import subprocess
-import sys
 import textwrap
 import uuid
 
 import pytest
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+from helpers import run_children
+
 
 CHILD = textwrap.dedent(
     """
@@ -33,24 +31,8 @@ CHILD = textwrap.dedent(
 )
 
 
-def _env():
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.path.join(ROOT, "python") + os.pathsep + env.get("PYTHONPATH", "")
-    return env
-
-
 def _spawn(formula, cache_dir, count):
-    procs = [
-        subprocess.Popen([sys.executable, "-c", CHILD, formula, cache_dir], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, env=_env())
-        for _ in range(count)
-    ]
-    results = []
-    for p in procs:
-        out, err = p.communicate(timeout=300)
-        assert p.returncode == 0, err
-        results.append(json.loads(out.strip().splitlines()[-1]))
-    return results
+    return run_children(CHILD, [formula, cache_dir], count)
 
 
 def _entries(cache_dir):
