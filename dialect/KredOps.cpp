@@ -3,10 +3,11 @@
 // Part of the kernelred project.
 //
 // The generated op classes, the custom assembly directive they share and the
-// verifiers of the formula ops. The other concerns have files of their own:
-// type inference (KeOps' dimension rules) in KredTypeInference.cpp, folders
-// in KredFolds.cpp, canonicalization patterns in KredCanonicalize.cpp and
-// KredCanonicalize.td, and kernelred.reduce in KredReduceOp.cpp.
+// verifiers of the formula ops, and the op families (isComplexOp). The other
+// concerns have files of their own: type inference (KeOps' dimension rules) in
+// KredTypeInference.cpp, folders in KredFolds.cpp, canonicalization patterns in
+// KredCanonicalize.cpp and KredCanonicalize.td, and kernelred.reduce in
+// KredReduceOp.cpp.
 //
 //===----------------------------------------------------------------------===//
 
@@ -106,6 +107,18 @@ LogicalResult LaplacianOp::verify() {
 }
 LogicalResult GradMatrixOp::verify() {
   return verifyIsVariable(*this, getVar());
+}
+
+//===----------------------------------------------------------------------===//
+// Op families
+//===----------------------------------------------------------------------===//
+
+bool mlir::kernelred::isComplexOp(Operation *op) {
+  return isa<ComplexRealOp, ComplexImagOp, Real2ComplexOp, Imag2ComplexOp,
+             ConjOp, ComplexAbsOp, ComplexSquareAbsOp, ComplexAngleOp,
+             ComplexSumOp, ComplexSumTOp, ComplexAddOp, ComplexSubtractOp,
+             ComplexMultOp, ComplexRealScalOp, ComplexDivideOp, ComplexExpOp,
+             ComplexExp1jOp>(op);
 }
 
 #define GET_OP_CLASSES

@@ -50,6 +50,14 @@ bool needsK(ReductionKind kind);
 /// Returns {min, max}.
 std::pair<unsigned, unsigned> getNumYieldedFormulas(ReductionKind kind);
 
+/// True for the complex ops (interleaved (re, im) pairs): ComplexReal,
+/// ComplexImag, Real2Complex, Imag2Complex, Conj, ComplexAbs,
+/// ComplexSquareAbs, ComplexAngle, ComplexSum, ComplexSumT, ComplexAdd,
+/// ComplexSubtract, ComplexMult, ComplexRealScal, ComplexDivide, ComplexExp
+/// and ComplexExp1j. kred-expand-complex rewrites them into real ops
+/// (lib/Transforms/ExpandComplex.h) before autodiff and the lowerings.
+bool isComplexOp(Operation *op);
+
 } // namespace mlir::kernelred
 
 #endif // KRED_DIALECT_KREDOPS_H

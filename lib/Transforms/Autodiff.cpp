@@ -6,16 +6,16 @@
 // Grad (reverse mode), Diff (forward mode), Divergence and Laplacian (traces
 // of Jacobians, through forward mode on the standard basis) and GradMatrix
 // (Grad on the standard basis). Complex ops are first expanded into real
-// ops (dialect/ExpandComplex.h). The derivative ops are processed in block
-// order, so the innermost derivative of a nested one is explicit before the
-// outer one is differentiated. The derivative formulas are then simplified
-// (kernelred folders and canonicalization patterns, autodiff-specific
-// patterns, CSE).
+// ops (lib/Transforms/ExpandComplex.h). The derivative ops are processed in
+// block order, so the innermost derivative of a nested one is explicit
+// before the outer one is differentiated. The derivative formulas are then
+// simplified (kernelred folders and canonicalization patterns,
+// autodiff-specific patterns, CSE).
 //
 //===----------------------------------------------------------------------===//
 
-#include "dialect/ExpandComplex.h"
 #include "lib/Transforms/AutodiffEngine.h"
+#include "lib/Transforms/ExpandComplex.h"
 #include "lib/Transforms/Passes.h"
 
 #include "mlir/IR/Dominance.h"

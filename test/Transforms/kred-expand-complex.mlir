@@ -3,7 +3,7 @@
 // RUN: kred-opt %s --split-input-file --kred-expand-complex --canonicalize | FileCheck %s --check-prefix=CANON
 
 // The expansion of every complex op is checked in
-// test/Dialect/expand-complex.mlir; this file checks the pass: it expands
+// kred-expand-complex-ops.mlir; this file checks the pass: it expands
 // every reduction of the module, leaves real ops and derivatives alone, and
 // leaves no complex op behind.
 

@@ -1,12 +1,13 @@
-// RUN: kred-dialect-test-opt %s --test-kred-expand-complex \
+// RUN: kred-opt %s --kred-expand-complex \
 // RUN:   | FileCheck %s --implicit-check-not=kernelred.complex \
 // RUN:       --implicit-check-not=kernelred.conj \
 // RUN:       --implicit-check-not=kernelred.real2complex \
 // RUN:       --implicit-check-not=kernelred.imag2complex
-// RUN: kred-dialect-test-opt %s --test-kred-expand-complex --canonicalize \
+// RUN: kred-opt %s --kred-expand-complex --canonicalize \
 // RUN:   | FileCheck %s --check-prefix=CANON
 
-// populateExpandComplexPatterns (dialect/ExpandComplex.h): every complex op
+// populateExpandComplexPatterns (lib/Transforms/ExpandComplex.h), one op at
+// a time (kred-expand-complex.mlir checks the pass): every complex op
 // becomes real kernelred ops on interleaved (re, im) pairs, split with
 // extract_strided and built with interleave. The CHECK lines check the
 // expansion alone; the CANON lines check it after canonicalize, which folds

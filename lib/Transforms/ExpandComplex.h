@@ -6,12 +6,13 @@
 // (re, im) pairs. They are expanded into real kernelred ops, with
 // `kernelred.extract_strided` to split the pairs and `kernelred.interleave`
 // to build them, before autodiff and every lowering, so that no later pass
-// needs to know about them.
+// needs to know about them (kred-expand-complex, and kred-autodiff for the
+// formulas it differentiates).
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef KRED_DIALECT_EXPANDCOMPLEX_H
-#define KRED_DIALECT_EXPANDCOMPLEX_H
+#ifndef KRED_TRANSFORMS_EXPANDCOMPLEX_H
+#define KRED_TRANSFORMS_EXPANDCOMPLEX_H
 
 #include "mlir/IR/PatternMatch.h"
 
@@ -24,16 +25,10 @@ namespace mlir::kernelred {
 /// canonicalize afterwards to clean up (e.g. ComplexReal(Real2Complex(x))).
 void populateExpandComplexPatterns(RewritePatternSet &patterns);
 
-/// Expands every complex op nested under `root` (one walk, no folding).
-/// Fails, with a diagnostic on the op, if a complex op is left.
+/// Expands every complex op (isComplexOp) nested under `root` (one walk, no
+/// folding). Fails, with a diagnostic on the op, if a complex op is left.
 LogicalResult expandComplexOps(Operation *root);
-
-/// True for the complex ops: ComplexReal, ComplexImag, Real2Complex,
-/// Imag2Complex, Conj, ComplexAbs, ComplexSquareAbs, ComplexAngle,
-/// ComplexSum, ComplexSumT, ComplexAdd, ComplexSubtract, ComplexMult,
-/// ComplexRealScal, ComplexDivide, ComplexExp and ComplexExp1j.
-bool isComplexOp(Operation *op);
 
 } // namespace mlir::kernelred
 
-#endif // KRED_DIALECT_EXPANDCOMPLEX_H
+#endif // KRED_TRANSFORMS_EXPANDCOMPLEX_H
