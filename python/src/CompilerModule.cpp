@@ -496,7 +496,10 @@ void kred::python::populateCompilerModule(py::module_ &m) {
       "toolkit needed) and, with cubin (default: when ptxas is found, for "
       "the sms it can target), cubins; with emulate, a host image of the "
       "same kernels for the GPU emulator instead (docs/gpu.md; race_check: "
-      "call its race detector). PTX and cubins go through the on-disk "
+      "call its race detector). fast_math (default True, pykeops' "
+      "use_fast_math): f32 exp, log, division, sqrt, rsqrt, sin and cos "
+      "through the hardware approximations (docs/gpu.md, 'Fast math'); "
+      "False keeps the accurate path. PTX and cubins go through the on-disk "
       "cache (cache_dir as in compile(); 'off' disables it); emulated "
       "kernels are not cached. Raises FormulaError on bad input, "
       "RuntimeError otherwise.");
