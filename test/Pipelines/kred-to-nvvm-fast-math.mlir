@@ -6,7 +6,7 @@
 // fast-math=false it is IEEE division and square root and polynomials.
 
 // CHECK-LABEL: gpu.binary @div_gpu_module
-// CHECK:       div.full.f32
+// CHECK:       div.full.ftz.f32
 // ACCURATE-LABEL: gpu.binary @div_gpu_module
 // ACCURATE-NOT:   div.full
 // ACCURATE:       div.rn.f32
@@ -19,7 +19,7 @@ kernelred.reduce @div sum over j
 // -----
 
 // CHECK-LABEL: gpu.binary @sqrt_gpu_module
-// CHECK:       sqrt.approx.f32
+// CHECK:       sqrt.approx.ftz.f32
 // ACCURATE-LABEL: gpu.binary @sqrt_gpu_module
 // ACCURATE-NOT:   sqrt.approx
 // ACCURATE:       sqrt.rn.f32
@@ -34,7 +34,7 @@ kernelred.reduce @sqrt sum over j
 // -----
 
 // CHECK-LABEL: gpu.binary @rsqrt_gpu_module
-// CHECK:       rsqrt.approx.f32
+// CHECK:       rsqrt.approx.ftz.f32
 // ACCURATE-LABEL: gpu.binary @rsqrt_gpu_module
 // ACCURATE-NOT:   rsqrt.approx
 // ACCURATE:       sqrt.rn.f32
@@ -49,7 +49,7 @@ kernelred.reduce @rsqrt sum over j
 // -----
 
 // CHECK-LABEL: gpu.binary @sin_gpu_module
-// CHECK:       sin.approx.f32
+// CHECK:       sin.approx.ftz.f32
 // CHECK-NOT:   .f64
 // ACCURATE-LABEL: gpu.binary @sin_gpu_module
 // ACCURATE-NOT:   sin.approx
@@ -64,7 +64,7 @@ kernelred.reduce @sin sum over j
 // -----
 
 // CHECK-LABEL: gpu.binary @cos_gpu_module
-// CHECK:       cos.approx.f32
+// CHECK:       cos.approx.ftz.f32
 // CHECK-NOT:   .f64
 // ACCURATE-LABEL: gpu.binary @cos_gpu_module
 // ACCURATE-NOT:   cos.approx
@@ -80,7 +80,7 @@ kernelred.reduce @cos sum over j
 
 // CHECK-LABEL: gpu.binary @explog_gpu_module
 // CHECK:       ex2.approx
-// CHECK:       lg2.approx.f32
+// CHECK:       lg2.approx.ftz.f32
 // ACCURATE-LABEL: gpu.binary @explog_gpu_module
 // ACCURATE-NOT:   ex2.approx
 // ACCURATE-NOT:   lg2.approx

@@ -39,7 +39,7 @@
 // PTX-SAME:  .visible .entry lse_gpu_merge(
 // PTX-NOT:   ex2.approx
 
-// FAST: ex2.approx.f32
+// FAST: ex2.approx.ftz.f32
 kernelred.reduce @lse logsumexp over j
     vars(%x: i[0] vector<1xf32>, %y: j[1] vector<1xf32>) {
   %d = kernelred.sub %x, %y : vector<1xf32>

@@ -68,8 +68,8 @@ struct FastExpLog : OpRewritePattern<MathOp> {
       x = arith::MulFOp::create(rewriter, loc, x,
                                 f32Constant(rewriter, loc, kLog2E));
     Value r = callNVVM(rewriter, loc,
-                       isExp ? "llvm.nvvm.ex2.approx.f32"
-                             : "llvm.nvvm.lg2.approx.f",
+                       isExp ? "llvm.nvvm.ex2.approx.ftz.f32"
+                             : "llvm.nvvm.lg2.approx.ftz.f",
                        x);
     if (!isExp)
       r = arith::MulFOp::create(rewriter, loc, r,
@@ -116,10 +116,25 @@ struct FuseReciprocalSqrt : OpRewritePattern<arith::DivFOp> {
   }
 };
 
-/// pykeops' use_fast_math: the f32 ops that have a hardware approximation
-/// use it (docs/gpu.md, "Fast math", gives their accuracy).
+/// pykeops' use_fast_math (nvcc's -use_fast_math, which KeOps compiles
+/// with): the f32 ops that have a hardware approximation use it, flushing
+/// subnormals to zero (the .ftz forms: without it ptxas wraps each ex2 in a
+/// range test and two scalings), and every float add, sub and mul may fuse
+/// into an FMA (`contract`; nvcc's default -fmad=true). docs/gpu.md, "Fast
+/// math", gives their accuracy.
 static LogicalResult applyFastMathPatterns(gpu::GPUModuleOp module) {
   MLIRContext *ctx = module.getContext();
+  module.walk([&](Operation *op) {
+    if (!isa<arith::AddFOp, arith::SubFOp, arith::MulFOp>(op))
+      return;
+    auto iface = cast<arith::ArithFastMathInterface>(op);
+    arith::FastMathFlags flags = arith::FastMathFlags::none;
+    if (auto attr = iface.getFastMathFlagsAttr())
+      flags = attr.getValue();
+    op->setAttr(iface.getFastMathAttrName(),
+                arith::FastMathFlagsAttr::get(
+                    ctx, flags | arith::FastMathFlags::contract));
+  });
   {
     RewritePatternSet patterns(ctx);
     patterns.add<FuseReciprocalSqrt>(ctx);
@@ -129,12 +144,12 @@ static LogicalResult applyFastMathPatterns(gpu::GPUModuleOp module) {
   RewritePatternSet patterns(ctx);
   patterns.add<FastExpLog<math::ExpOp>, FastExpLog<math::LogOp>>(ctx);
   patterns.add<FastUnaryOrBinary<math::SqrtOp>>(ctx,
-                                                "llvm.nvvm.sqrt.approx.f");
+                                                "llvm.nvvm.sqrt.approx.ftz.f");
   patterns.add<FastUnaryOrBinary<math::RsqrtOp>>(ctx,
-                                                 "llvm.nvvm.rsqrt.approx.f");
-  patterns.add<FastUnaryOrBinary<math::SinOp>>(ctx, "llvm.nvvm.sin.approx.f");
-  patterns.add<FastUnaryOrBinary<math::CosOp>>(ctx, "llvm.nvvm.cos.approx.f");
-  patterns.add<FastUnaryOrBinary<arith::DivFOp>>(ctx, "llvm.nvvm.div.full");
+                                                 "llvm.nvvm.rsqrt.approx.ftz.f");
+  patterns.add<FastUnaryOrBinary<math::SinOp>>(ctx, "llvm.nvvm.sin.approx.ftz.f");
+  patterns.add<FastUnaryOrBinary<math::CosOp>>(ctx, "llvm.nvvm.cos.approx.ftz.f");
+  patterns.add<FastUnaryOrBinary<arith::DivFOp>>(ctx, "llvm.nvvm.div.full.ftz");
   return applyPatternsGreedily(module, std::move(patterns));
 }
 

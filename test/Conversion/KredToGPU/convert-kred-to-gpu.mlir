@@ -13,7 +13,8 @@
 // CHECK-SAME:    kred.static_shared_bytes = 2048 : i64
 // CHECK-SAME:    kred.tile_j = 128 : i64
 // CHECK:       gpu.func @gauss_gpu(%[[X:[^:]*]]: !llvm.ptr, %[[Y:[^:]*]]: !llvm.ptr, %[[B:[^:]*]]: !llvm.ptr, %[[M:[^:]*]]: i64, %[[N:[^:]*]]: i64, %[[CHUNK:[^:]*]]: i64, %[[OUT:[^:]*]]: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %[[SV:[^:]*]]: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %[[BOFF:[^:]*]]: !llvm.ptr)
-// CHECK-SAME:    workgroup(%[[YT:.*]] : memref<384xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %[[BT:.*]] : memref<128xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
+// One shared tile: row jj = y(3), b(1) of index jj (16 bytes).
+// CHECK-SAME:    workgroup(%[[T:.*]] : memref<512xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
 // CHECK-SAME:    kernel attributes {known_block_size = array<i32: 128, 1, 1>}
 // Batch element blockIdx.z: its states, outputs and (offsets table not
 // NULL) arguments.
@@ -33,17 +34,19 @@
 // CHECK:         %[[S:.*]]:2 = scf.for %[[TILE:.*]] = %[[K0]] to %[[K1]] step %{{.*}} iter_args({{.*}}) -> (f32, f32) : i64 {
 // CHECK:           scf.for %[[E:.*]] = %[[TID]] to %{{.*}} step %{{.*}} : i64 {
 // CHECK:             %[[V:.*]] = llvm.load
-// CHECK:             memref.store %[[V]], %[[YT]][%{{.*}}]
+// CHECK:             memref.store %[[V]], %[[T]][%{{.*}}]
 // CHECK:           scf.for %{{.*}} = %[[TID]] to %{{.*}} step %{{.*}} : i64 {
-// CHECK:             memref.store %{{.*}}, %[[BT]][%{{.*}}]
+// CHECK:             memref.store %{{.*}}, %[[T]][%{{.*}}]
 // CHECK:           gpu.barrier
-// CHECK:           scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args({{.*}}) -> (f32) : i64 {
-// CHECK-COUNT-3:     memref.load %[[YT]]
-// CHECK:             memref.load %[[BT]]
-// CHECK:             math.exp
-// CHECK-NOT:         math.exp
-// CHECK:             scf.yield
-// CHECK:           }
+// Full tiles: a loop of constant trip count; the last tile: count pairs.
+// CHECK:           scf.if %{{.*}} -> (f32) {
+// CHECK:             scf.for %{{.*}} = %{{.*}} to %c128_i32 step %{{.*}} iter_args({{.*}}) -> (f32) : i32 {
+// CHECK-COUNT-4:       memref.load %[[T]]
+// CHECK:               math.exp
+// CHECK-NOT:           math.exp
+// CHECK:               scf.yield
+// CHECK:           } else {
+// CHECK:             scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args({{.*}}) -> (f32) : i32 {
 // CHECK:           gpu.barrier
 // CHECK:           scf.yield
 // CHECK:         %[[VALID:.*]] = arith.cmpi slt, %{{.*}}, %[[M]] : i64
@@ -65,7 +68,7 @@
 // order, each tile by tile through the same shared tiles and barriers,
 // rows of the block only.
 // CHECK:       gpu.func @gauss_gpu_ranges(%{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: i64, %{{[^:]*}}: i64, %[[LUT:[^:]*]]: !llvm.ptr, %[[RED:[^:]*]]: !llvm.ptr, %[[ROUT:[^:]*]]: !llvm.ptr, %{{[^:]*}}: !llvm.ptr)
-// CHECK-SAME:    workgroup(%[[RYT:.*]] : memref<384xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.*}} : memref<128xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
+// CHECK-SAME:    workgroup(%[[RYT:.*]] : memref<512xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
 // CHECK-SAME:    kernel attributes {known_block_size = array<i32: 128, 1, 1>}
 // CHECK:         %[[RTID:.*]] = arith.index_cast %thread_id_x
 // CHECK:         %[[RBX:.*]] = arith.index_cast %block_id_x
@@ -96,16 +99,16 @@
 // RPT2-SAME:    kred.rows_per_thread = 2 : i64
 // RPT2-SAME:    kred.tile_j = 32 : i64
 // RPT2:       gpu.func @gauss_gpu(
-// RPT2-SAME:    workgroup(%{{.*}} : memref<96xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.*}} : memref<32xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
+// RPT2-SAME:    workgroup(%{{.*}} : memref<128xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
 // RPT2-SAME:    known_block_size = array<i32: 64, 1, 1>
 // RPT2:         scf.for {{.*}} -> (f32, f32, f32, f32) : i64 {
-// RPT2:           scf.for {{.*}} -> (f32, f32) : i64 {
+// RPT2:           scf.for {{.*}} -> (f32, f32) : i32 {
 // RPT2-COUNT-2:     math.exp
 // RPT2-NOT:         math.exp
 // RPT2:             scf.yield
 // RPT2:       gpu.func @gauss_gpu_merge(
 // RPT2:       gpu.func @gauss_gpu_ranges(
-// RPT2-SAME:    workgroup(%{{.*}} : memref<96xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.*}} : memref<32xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
+// RPT2-SAME:    workgroup(%{{.*}} : memref<128xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
 // RPT2:         scf.for {{.*}} -> (f32, f32, f32, f32, f32, f32) : i64 {
 // RPT2:           scf.for {{.*}} step %c32_i64 {{.*}} -> (f32, f32, f32, f32, f32, f32) : i64 {
 // RPT2-COUNT-2:     math.exp
@@ -133,7 +136,8 @@ kernelred.reduce @gauss sum over j
 // CHECK:         arith.subi %[[M]], %{{.*}} : i64
 // CHECK:         scf.for {{.*}} -> (f32, f32, f32, i64, i64, i64) : i64 {
 // CHECK:           gpu.barrier
-// CHECK:           scf.for {{.*}} -> (f32, f32, f32, i64, i64, i64) : i64 {
+// CHECK:           scf.if {{.*}} -> (f32, f32, f32, i64, i64, i64) {
+// CHECK:             scf.for {{.*}} -> (f32, f32, f32, i64, i64, i64) : i32 {
 // CHECK:             %[[H:.*]] = memref.load %[[XT]]
 // CHECK:             arith.extf %[[H]] : f16 to f32
 // CHECK:         arith.cmpi slt, %{{.*}}, %[[N]] : i64

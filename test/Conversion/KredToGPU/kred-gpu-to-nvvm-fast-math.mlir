@@ -7,7 +7,7 @@
 // division and square root, polynomial exp/log, f32 trig through f64.
 
 // CHECK-LABEL: llvm.func @div
-// CHECK:         llvm.call_intrinsic "llvm.nvvm.div.full"(%{{.*}}, %{{.*}}) : (f32, f32) -> f32
+// CHECK:         llvm.call_intrinsic "llvm.nvvm.div.full.ftz"(%{{.*}}, %{{.*}}) : (f32, f32) -> f32
 // CHECK:         llvm.fdiv %{{.*}}, %{{.*}} : f64
 // ACCURATE-LABEL: llvm.func @div
 // ACCURATE-NOT:   llvm.nvvm
@@ -26,7 +26,7 @@ gpu.module @m {
 // -----
 
 // CHECK-LABEL: llvm.func @sqrt
-// CHECK:         llvm.call_intrinsic "llvm.nvvm.sqrt.approx.f"(%{{.*}}) : (f32) -> f32
+// CHECK:         llvm.call_intrinsic "llvm.nvvm.sqrt.approx.ftz.f"(%{{.*}}) : (f32) -> f32
 // CHECK:         llvm.intr.sqrt(%{{.*}}) : (f64) -> f64
 // ACCURATE-LABEL: llvm.func @sqrt
 // ACCURATE-NOT:   llvm.nvvm
@@ -48,10 +48,10 @@ gpu.module @m {
 // CHECK-LABEL: llvm.func @rsqrt
 // CHECK-NOT:     llvm.nvvm.sqrt.approx
 // CHECK-NOT:     llvm.nvvm.div
-// CHECK:         llvm.call_intrinsic "llvm.nvvm.rsqrt.approx.f"(%{{.*}}) : (f32) -> f32
+// CHECK:         llvm.call_intrinsic "llvm.nvvm.rsqrt.approx.ftz.f"(%{{.*}}) : (f32) -> f32
 // CHECK-NOT:     llvm.nvvm.sqrt.approx
 // CHECK-NOT:     llvm.nvvm.div
-// CHECK:         llvm.call_intrinsic "llvm.nvvm.rsqrt.approx.f"(%{{.*}}) : (f32) -> f32
+// CHECK:         llvm.call_intrinsic "llvm.nvvm.rsqrt.approx.ftz.f"(%{{.*}}) : (f32) -> f32
 // ACCURATE-LABEL: llvm.func @rsqrt
 // ACCURATE-NOT:   llvm.nvvm
 // ACCURATE:       llvm.intr.sqrt(%{{.*}}) : (f32) -> f32
@@ -72,7 +72,7 @@ gpu.module @m {
 
 // CHECK-LABEL: llvm.func @sin
 // CHECK-NOT:     llvm.fpext
-// CHECK:         llvm.call_intrinsic "llvm.nvvm.sin.approx.f"(%{{.*}}) : (f32) -> f32
+// CHECK:         llvm.call_intrinsic "llvm.nvvm.sin.approx.ftz.f"(%{{.*}}) : (f32) -> f32
 // CHECK-NOT:     llvm.fpext
 // ACCURATE-LABEL: llvm.func @sin
 // ACCURATE-NOT:   llvm.nvvm
@@ -89,7 +89,7 @@ gpu.module @m {
 
 // CHECK-LABEL: llvm.func @cos
 // CHECK-NOT:     llvm.fpext
-// CHECK:         llvm.call_intrinsic "llvm.nvvm.cos.approx.f"(%{{.*}}) : (f32) -> f32
+// CHECK:         llvm.call_intrinsic "llvm.nvvm.cos.approx.ftz.f"(%{{.*}}) : (f32) -> f32
 // CHECK-NOT:     llvm.fpext
 // ACCURATE-LABEL: llvm.func @cos
 // ACCURATE-NOT:   llvm.nvvm
@@ -108,8 +108,8 @@ gpu.module @m {
 // CHECK-LABEL: llvm.func @exp_log
 // CHECK:         %[[L2E:.*]] = llvm.mlir.constant(1.44269502 : f32) : f32
 // CHECK:         %[[T:.*]] = llvm.fmul %{{.*}}, %[[L2E]] : f32
-// CHECK:         llvm.call_intrinsic "llvm.nvvm.ex2.approx.f32"(%[[T]]) : (f32) -> f32
-// CHECK:         llvm.call_intrinsic "llvm.nvvm.lg2.approx.f"(%{{.*}}) : (f32) -> f32
+// CHECK:         llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"(%[[T]]) : (f32) -> f32
+// CHECK:         llvm.call_intrinsic "llvm.nvvm.lg2.approx.ftz.f"(%{{.*}}) : (f32) -> f32
 // ACCURATE-LABEL: llvm.func @exp_log
 // ACCURATE-NOT:   llvm.nvvm
 // ACCURATE:       llvm.intr.fma
