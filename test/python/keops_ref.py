@@ -399,20 +399,15 @@ class Evaluator:
             s = ev(args[0])
             f = ev(args[1]) if name == "WeightedSqNorm" else ev(args[1]) - ev(args[2])
             return self._wsqnorm(s, f)
-        if name == "MatVecMult":
-            A, b = ev(args[0]), ev(args[1])
-            p = b.shape[-1]
-            n = A.shape[-1] // p
+        if name in ("MatVecMult", "VecMatMult"):  # A (n x p, row-major) times b (p), or b (n) times A (n x p)
+            matvec = name == "MatVecMult"
+            A, b = (ev(args[0]), ev(args[1])) if matvec else (ev(args[1]), ev(args[0]))
+            k = b.shape[-1]
+            rows = (A.shape[-1] // k, k) if matvec else (k, A.shape[-1] // k)
             shape = np.broadcast_shapes(A.shape[:-1], b.shape[:-1])
-            A = np.broadcast_to(A, shape + A.shape[-1:]).reshape(shape + (n, p))
-            return np.einsum("...np,...p->...n", A, np.broadcast_to(b, shape + b.shape[-1:]))
-        if name == "VecMatMult":
-            b, A = ev(args[0]), ev(args[1])
-            n = b.shape[-1]
-            p = A.shape[-1] // n
-            shape = np.broadcast_shapes(A.shape[:-1], b.shape[:-1])
-            A = np.broadcast_to(A, shape + A.shape[-1:]).reshape(shape + (n, p))
-            return np.einsum("...n,...np->...p", np.broadcast_to(b, shape + b.shape[-1:]), A)
+            A = np.broadcast_to(A, shape + A.shape[-1:]).reshape(shape + rows)
+            b = np.broadcast_to(b, shape + b.shape[-1:])
+            return np.einsum("...np,...p->...n", A, b) if matvec else np.einsum("...n,...np->...p", b, A)
         if name == "TensorProd":
             a, b = ev(args[0]), ev(args[1])
             out = a[..., :, None] * b[..., None, :]

@@ -72,6 +72,43 @@ def _separate_kwargs(kwargs):
     return init, call
 
 
+def _reduction_method(reduction, vector_op=None, takes_k=False):
+    """A LazyTensor method of pykeops' API that runs `reduction`.
+
+    vector_op: ``name(axis=-1, dim=None, **kwargs)``, the unary `vector_op` over the last dimension when
+    axis is -1 (or the last one), the reduction over i or j otherwise (``x.sum(-1)`` vs ``x.sum(0)``);
+    takes_k: ``name(K, axis=None, dim=None, **kwargs)`` (KMin...); otherwise
+    ``name(axis=None, dim=None, **kwargs)``.
+    """
+    if vector_op is not None:
+
+        def method(self, axis=-1, dim=None, **kwargs):
+            return self._vector_or_reduction(vector_op, reduction, axis, dim, kwargs)
+
+    elif takes_k:
+
+        def method(self, K, axis=None, dim=None, **kwargs):
+            return self.reduction(reduction, opt_arg=K, axis=axis, dim=dim, **kwargs)
+
+    else:
+
+        def method(self, axis=None, dim=None, **kwargs):
+            return self.reduction(reduction, axis=axis, dim=dim, **kwargs)
+
+    method.__doc__ = f"The {reduction} reduction (pykeops' LazyTensor method of the same name)."
+    return method
+
+
+def _alias_method(name):
+    """A method that calls ``self.<name>(**kwargs)`` (pykeops' ``*_reduction`` and ``__min__`` spellings)."""
+
+    def method(self, **kwargs):
+        return getattr(self, name)(**kwargs)
+
+    method.__doc__ = f"Same as ``{name}(**kwargs)``."
+    return method
+
+
 class GenericLazyTensor:
     """Symbolic wrapper for arrays; use kred.numpy.LazyTensor or kred.torch.LazyTensor."""
 
@@ -594,33 +631,32 @@ class GenericLazyTensor:
     def divop(self, other, **kwargs):
         return self.binary(other, "/", is_operator=True, **kwargs)
 
+    def _promoted(self, op, other, rversion=False):
+        """self.<op>(other) (`other <op> self` with rversion), on self.real2complex() when other is complex."""
+        target = self
+        if not self.is_complex and ((not rversion and _is_complex_lt(other)) or self.tools.detect_complex(other)):
+            target = self.real2complex()
+        return getattr(target, op)(other, rversion=rversion)
+
     def __add__(self, other):
         if _is_scalar_and_equals(other, 0):
             return self
-        if not self.is_complex and (_is_complex_lt(other) or self.tools.detect_complex(other)):
-            return self.real2complex().addop(other)
-        return self.addop(other)
+        return self._promoted("addop", other)
 
     def __radd__(self, other):
         if _is_scalar_and_equals(other, 0):
             return self
-        if not self.is_complex and self.tools.detect_complex(other):
-            return self.real2complex().addop(other, rversion=True)
-        return self.addop(other, rversion=True)
+        return self._promoted("addop", other, rversion=True)
 
     def __sub__(self, other):
         if _is_scalar_and_equals(other, 0):
             return self
-        if not self.is_complex and (_is_complex_lt(other) or self.tools.detect_complex(other)):
-            return self.real2complex().subop(other)
-        return self.subop(other)
+        return self._promoted("subop", other)
 
     def __rsub__(self, other):
         if _is_scalar_and_equals(other, 0):
             return self.unary("Minus")
-        if not self.is_complex and self.tools.detect_complex(other):
-            return self.real2complex().subop(other, rversion=True)
-        return self.subop(other, rversion=True)
+        return self._promoted("subop", other, rversion=True)
 
     def __mul__(self, other):
         if _is_scalar_and_equals(other, 0):
@@ -650,18 +686,14 @@ class GenericLazyTensor:
     def __truediv__(self, other):
         if _is_scalar_and_equals(other, 1):
             return self
-        if not self.is_complex and (_is_complex_lt(other) or self.tools.detect_complex(other)):
-            return self.real2complex().divop(other)
-        return self.divop(other)
+        return self._promoted("divop", other)
 
     def __rtruediv__(self, other):
         if _is_scalar_and_equals(other, 0):
             return 0
         if _is_scalar_and_equals(other, 1):
             return self.unary("Inv")
-        if not self.is_complex and self.tools.detect_complex(other):
-            return self.real2complex().divop(other, rversion=True)
-        return self.divop(other, rversion=True)
+        return self._promoted("divop", other, rversion=True)
 
     def __or__(self, other):
         return self.binary(other, "|", is_operator=True, dimres=1, dimcheck="same")
@@ -963,29 +995,6 @@ class GenericLazyTensor:
         return self.binary(other, "Kron", dimres=(other.ndim * self.ndim), dimcheck=None, opt_arg=opt_arg)
 
     # Vector reductions / sums along the last dimension ------------------------------
-    def sum(self, axis=-1, dim=None, **kwargs):
-        axis = self._axis_or_dim(axis, dim)
-        if axis in (-1, len(self._shape) - 1):
-            return self.unary("Sum", dimres=1)
-        return self.reduction("Sum", axis=axis, **kwargs)
-
-    def sum_reduction(self, axis=None, dim=None, **kwargs):
-        return self.reduction("Sum", axis=axis, dim=dim, **kwargs)
-
-    def logsumexp(self, axis=None, dim=None, weight=None, **kwargs):
-        if weight is None:
-            return self.reduction("LogSumExp", axis=axis, dim=dim, **kwargs)
-        return self.reduction("LogSumExp", other=weight, axis=axis, dim=dim, **kwargs)
-
-    def logsumexp_reduction(self, **kwargs):
-        return self.logsumexp(**kwargs)
-
-    def sumsoftmaxweight(self, weight, axis=None, dim=None, **kwargs):
-        return self.reduction("SumSoftMaxWeight", other=weight, axis=axis, dim=dim, **kwargs)
-
-    def sumsoftmaxweight_reduction(self, **kwargs):
-        return self.sumsoftmaxweight(**kwargs)
-
     def _axis_or_dim(self, axis, dim):
         """`dim` if given, else `axis`, as a plain int (None stays None)."""
         if dim is not None:
@@ -998,14 +1007,42 @@ class GenericLazyTensor:
             return self.unary(unary_op, dimres=1)
         return self.reduction(reduction_op, axis=axis, **kwargs)
 
-    def min(self, axis=-1, dim=None, **kwargs):
-        return self._vector_or_reduction("Min", "Min", axis, dim, kwargs)
+    # pykeops' reduction methods: NAME(axis=-1) reduces the last dimension when axis is -1 (or the last one),
+    # NAME_reduction(axis=None) always is a reduction over i or j (see _reduction_method).
+    sum = _reduction_method("Sum", vector_op="Sum")
+    sum_reduction = _reduction_method("Sum")
 
-    def __min__(self, **kwargs):
-        return self.min(**kwargs)
+    def logsumexp(self, axis=None, dim=None, weight=None, **kwargs):
+        if weight is None:
+            return self.reduction("LogSumExp", axis=axis, dim=dim, **kwargs)
+        return self.reduction("LogSumExp", other=weight, axis=axis, dim=dim, **kwargs)
 
-    def __max__(self, **kwargs):
-        return self.max(**kwargs)
+    logsumexp_reduction = _alias_method("logsumexp")
+
+    def sumsoftmaxweight(self, weight, axis=None, dim=None, **kwargs):
+        return self.reduction("SumSoftMaxWeight", other=weight, axis=axis, dim=dim, **kwargs)
+
+    sumsoftmaxweight_reduction = _alias_method("sumsoftmaxweight")
+    min = _reduction_method("Min", vector_op="Min")
+    __min__ = _alias_method("min")
+    min_reduction = _reduction_method("Min")
+    argmin = _reduction_method("ArgMin", vector_op="ArgMin")
+    argmin_reduction = _reduction_method("ArgMin")
+    min_argmin = _reduction_method("Min_ArgMin")
+    min_argmin_reduction = _alias_method("min_argmin")
+    max = _reduction_method("Max", vector_op="Max")
+    __max__ = _alias_method("max")
+    max_reduction = _reduction_method("Max")
+    argmax = _reduction_method("ArgMax", vector_op="ArgMax")
+    argmax_reduction = _reduction_method("ArgMax")
+    max_argmax = _reduction_method("Max_ArgMax")
+    max_argmax_reduction = _alias_method("max_argmax")
+    Kmin = _reduction_method("KMin", takes_k=True)
+    Kmin_reduction = _alias_method("Kmin")
+    argKmin = _reduction_method("ArgKMin", takes_k=True)
+    argKmin_reduction = _alias_method("argKmin")
+    Kmin_argKmin = _reduction_method("KMin_ArgKMin", takes_k=True)
+    Kmin_argKmin_reduction = _alias_method("Kmin_argKmin")
 
     @property
     def Genred(self):
@@ -1016,57 +1053,6 @@ class GenericLazyTensor:
     def KernelSolve(self):
         """The KernelSolve class of this LazyTensor's framework."""
         return self._kernelsolve_class()
-
-    def min_reduction(self, axis=None, dim=None, **kwargs):
-        return self.reduction("Min", axis=axis, dim=dim, **kwargs)
-
-    def argmin(self, axis=-1, dim=None, **kwargs):
-        return self._vector_or_reduction("ArgMin", "ArgMin", axis, dim, kwargs)
-
-    def argmin_reduction(self, axis=None, dim=None, **kwargs):
-        return self.reduction("ArgMin", axis=axis, dim=dim, **kwargs)
-
-    def min_argmin(self, axis=None, dim=None, **kwargs):
-        return self.reduction("Min_ArgMin", axis=axis, dim=dim, **kwargs)
-
-    def min_argmin_reduction(self, **kwargs):
-        return self.min_argmin(**kwargs)
-
-    def max(self, axis=-1, dim=None, **kwargs):
-        return self._vector_or_reduction("Max", "Max", axis, dim, kwargs)
-
-    def max_reduction(self, axis=None, dim=None, **kwargs):
-        return self.reduction("Max", axis=axis, dim=dim, **kwargs)
-
-    def argmax(self, axis=-1, dim=None, **kwargs):
-        return self._vector_or_reduction("ArgMax", "ArgMax", axis, dim, kwargs)
-
-    def argmax_reduction(self, axis=None, dim=None, **kwargs):
-        return self.reduction("ArgMax", axis=axis, dim=dim, **kwargs)
-
-    def max_argmax(self, axis=None, dim=None, **kwargs):
-        return self.reduction("Max_ArgMax", axis=axis, dim=dim, **kwargs)
-
-    def max_argmax_reduction(self, **kwargs):
-        return self.max_argmax(**kwargs)
-
-    def Kmin(self, K, axis=None, dim=None, **kwargs):
-        return self.reduction("KMin", opt_arg=K, axis=axis, dim=dim, **kwargs)
-
-    def Kmin_reduction(self, **kwargs):
-        return self.Kmin(**kwargs)
-
-    def argKmin(self, K, axis=None, dim=None, **kwargs):
-        return self.reduction("ArgKMin", opt_arg=K, axis=axis, dim=dim, **kwargs)
-
-    def argKmin_reduction(self, **kwargs):
-        return self.argKmin(**kwargs)
-
-    def Kmin_argKmin(self, K, axis=None, dim=None, **kwargs):
-        return self.reduction("KMin_ArgKMin", opt_arg=K, axis=axis, dim=dim, **kwargs)
-
-    def Kmin_argKmin_reduction(self, **kwargs):
-        return self.Kmin_argKmin(**kwargs)
 
     # Symbolic differentiation ---------------------------------------------------
     def grad(self, other, gradin):
@@ -1250,31 +1236,27 @@ class ComplexGenericLazyTensor(GenericLazyTensor):
     def exp(self):
         return self.unary("ComplexExp", dimres=self._shape[-1], is_complex=True)
 
+    def _complex_op(self, method, operation, other, kwargs):
+        """self.<method>(other) as the complex `operation`, a real `other` promoted to complex first."""
+        other = self._as_lazy(other)
+        if not _is_complex_lt(other):
+            return getattr(self, method)(other.real2complex(), **kwargs)
+        return self.binary(other, operation, is_complex=True, dimcheck=None, **kwargs)
+
     def mulop(self, other, **kwargs):
         other = self._as_lazy(other)
         if other._shape[-1] == 1:
             return other.binary(self, "ComplexRealScal", is_complex=True, **kwargs)
-        if not _is_complex_lt(other):
-            return self.mulop(other.real2complex(), **kwargs)
-        return self.binary(other, "ComplexMult", is_complex=True, dimcheck=None, **kwargs)
+        return self._complex_op("mulop", "ComplexMult", other, kwargs)
 
     def addop(self, other, **kwargs):
-        other = self._as_lazy(other)
-        if not _is_complex_lt(other):
-            return self.addop(other.real2complex(), **kwargs)
-        return self.binary(other, "ComplexAdd", is_complex=True, dimcheck=None, **kwargs)
+        return self._complex_op("addop", "ComplexAdd", other, kwargs)
 
     def subop(self, other, **kwargs):
-        other = self._as_lazy(other)
-        if not _is_complex_lt(other):
-            return self.subop(other.real2complex(), **kwargs)
-        return self.binary(other, "ComplexSubtract", is_complex=True, dimcheck=None, **kwargs)
+        return self._complex_op("subop", "ComplexSubtract", other, kwargs)
 
     def divop(self, other, **kwargs):
-        other = self._as_lazy(other)
-        if not _is_complex_lt(other):
-            return self.divop(other.real2complex(), **kwargs)
-        return self.binary(other, "ComplexDivide", is_complex=True, dimcheck=None, **kwargs)
+        return self._complex_op("divop", "ComplexDivide", other, kwargs)
 
     def __neg__(self):
         return self.unary("Minus")

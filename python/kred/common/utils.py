@@ -37,3 +37,18 @@ def pyKeOps_Message(message, use_tag=True, **kwargs):
 def pyKeOps_Warning(message):
     if kred.verbose:
         print("[pyKeOps] Warning : " + message)
+
+
+def radial_kernel(r2, s, kernel, exp, sqrt):
+    """The dense radial kernel matrix of squared distances r2 and scale s (the np_kernel / torch_kernel of
+    kred.numpy.utils and kred.torch.utils): gaussian, laplacian, cauchy or inverse_multiquadric, with the
+    framework's exp and sqrt."""
+    if kernel == "gaussian":
+        return exp(-r2 / (s * s))
+    if kernel == "laplacian":
+        return exp(-sqrt(r2) / s)
+    if kernel == "cauchy":
+        return 1.0 / (1.0 + r2 / (s * s))
+    if kernel == "inverse_multiquadric":
+        return 1.0 / sqrt(1.0 + r2 / (s * s))
+    raise ValueError(f"unknown kernel {kernel!r}")

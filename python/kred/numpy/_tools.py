@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from kred.common.tools import ArrayTools
+
 _NP_DTYPES = {"float16": np.float16, "float32": np.float32, "float64": np.float64, "int64": np.int64}
 # dtype -> name, without numpy's slow dtype.name (hot path of every call)
 _NAMES = {np.dtype(t): n for n, t in _NP_DTYPES.items()}
@@ -20,7 +22,7 @@ def _reinterpret(x, views, need):
     return x.view(view)
 
 
-class NumpyTools:
+class NumpyTools(ArrayTools):
     name = "numpy"
     array_name = "numpy.ndarray"
     arraytype = np.ndarray
@@ -29,6 +31,10 @@ class NumpyTools:
     @staticmethod
     def is_array(x):
         return isinstance(x, np.ndarray)
+
+    @staticmethod
+    def is_complex_array(x):
+        return np.iscomplexobj(x)
 
     @staticmethod
     def dtype_name(x):
@@ -105,28 +111,10 @@ class NumpyTools:
 
     # --- used by LazyTensor and the solver -------------------------------
     @staticmethod
-    def dtype_of(x):
-        return x.dtype.name
-
-    @staticmethod
     def array(values, dtype, device=None):
         if dtype not in _NP_DTYPES:
             raise TypeError(f"numpy has no dtype {dtype}")
         return np.array(values, dtype=_NP_DTYPES[dtype])
-
-    @staticmethod
-    def view(x, shape):
-        return x.reshape(shape)
-
-    @staticmethod
-    def detect_complex(x):
-        if isinstance(x, complex):
-            return True
-        if isinstance(x, np.ndarray):
-            return np.iscomplexobj(x)
-        if isinstance(x, list):
-            return any(isinstance(v, complex) for v in x)
-        return False
 
     @staticmethod
     def view_as_real(x):
@@ -137,19 +125,3 @@ class NumpyTools:
     def view_as_complex(x):
         """float (..., 2D) -> complex (..., D)."""
         return _reinterpret(x, _COMPLEX_OF_REAL, "complex results need float32 or float64 data")
-
-    @staticmethod
-    def copy(x):
-        return x.copy()
-
-    @staticmethod
-    def vdot(a, b):
-        return float(np.vdot(a.ravel(), b.ravel()))
-
-    @staticmethod
-    def size(x):
-        return x.size
-
-    @staticmethod
-    def zeros_like(x):
-        return np.zeros_like(x)

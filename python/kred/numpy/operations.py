@@ -1,72 +1,8 @@
 """kred.numpy.KernelSolve: conjugate-gradient solver for (alpha Id + K) a = b."""
 
-from kred.common import genred as _core
+from kred.common.frontend import KernelSolveBase
 from kred.common.solve import conjugate_gradient
 from kred.numpy._tools import NumpyTools
-
-
-def varinv_position(spec, varinvalias):
-    """Position of the unknown, given by its alias name or as "Var(pos,dim,cat)"."""
-    if not isinstance(varinvalias, str):
-        raise TypeError("varinvalias must be an alias name (e.g. 'a') or 'Var(pos,dim,cat)'")
-    if varinvalias.replace(" ", "").startswith("Var("):
-        return int(varinvalias.replace(" ", "")[4:].split(",")[0])
-    for pos, (name, _) in spec.names.items():
-        if name == varinvalias:
-            return pos
-    known = sorted(n for n, _ in spec.names.values() if n)
-    raise ValueError(f"KernelSolve: unknown alias {varinvalias!r} for the unknown; aliases are {known}")
-
-
-class KernelSolveBase:
-    _tools = None
-
-    def __init__(
-        self,
-        formula,
-        aliases,
-        varinvalias,
-        axis=0,
-        dtype_acc="auto",
-        use_double_acc=False,
-        sum_scheme="auto",
-        enable_chunks=True,
-        rec_multVar_highdim=None,
-        dtype=None,
-        cuda_type=None,
-        use_fast_math=True,
-    ):
-        self.spec = _core.GenredSpec(
-            formula, aliases, "Sum", axis, None, None, dtype_acc, use_double_acc, sum_scheme, fast_math=use_fast_math
-        )
-        self.formula = formula
-        self.aliases = self.spec.aliases
-        self.axis = self.spec.axis
-        self.varinvpos = varinv_position(self.spec, varinvalias)
-
-    def _check(self, args):
-        if not 0 <= self.varinvpos < len(args):
-            raise ValueError(
-                f"KernelSolve: the unknown is argument {self.varinvpos}, but only {len(args)} arguments were given"
-            )
-
-    def _linop(self, args, alpha, backend, device_id, ranges):
-        pos = self.varinvpos
-        tools = self._tools
-
-        def linop(var):
-            newargs = args[:pos] + (var,) + args[pos + 1 :]
-            res = _core.call(self.spec, tools, newargs, backend, device_id, ranges, None, caller="KernelSolve")
-            if tuple(tools.shape(res)) != tuple(tools.shape(var)):
-                raise ValueError(
-                    f"KernelSolve: the operator maps arrays of shape {tuple(tools.shape(var))} to "
-                    f"{tuple(tools.shape(res))}; it must be square (same number of i and j points)"
-                )
-            if alpha:
-                res += alpha * var
-            return res
-
-        return linop
 
 
 class KernelSolve(KernelSolveBase):

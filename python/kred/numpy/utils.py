@@ -6,6 +6,7 @@ radial kernels and their gradients, a stable log-sum-exp), written for kred.
 
 import numpy as np
 
+from kred.common.utils import radial_kernel
 from kred.numpy._tools import NumpyTools
 
 numpytools = NumpyTools
@@ -39,16 +40,7 @@ def np_kernel_sphere(nalpha, nbeta, s, kernel):
 
 def np_kernel(x, y, s, kernel):
     """Dense radial kernel matrix: gaussian, laplacian, cauchy, inverse_multiquadric."""
-    r2 = squared_distances(x, y)
-    if kernel == "gaussian":
-        return np.exp(-r2 / (s * s))
-    if kernel == "laplacian":
-        return np.exp(-np.sqrt(r2) / s)
-    if kernel == "cauchy":
-        return 1.0 / (1.0 + r2 / (s * s))
-    if kernel == "inverse_multiquadric":
-        return 1.0 / np.sqrt(1.0 + r2 / (s * s))
-    raise ValueError(f"unknown kernel {kernel!r}")
+    return radial_kernel(squared_distances(x, y), s, kernel, np.exp, np.sqrt)
 
 
 def log_np_kernel(x, y, s, kernel):

@@ -5,6 +5,7 @@ try:
 except ImportError as e:  # torch is optional for `import kred`, required here
     raise ImportError("kred.torch needs PyTorch: pip install torch") from e
 
+from kred.common.frontend import PUBLIC_NAMES
 from kred.common.generic_ops import make_generic_ops
 from kred.torch.genred import Genred
 from kred.torch.lazytensor import ComplexLazyTensor, LazyTensor, Pm, Var, Vi, Vj
@@ -12,18 +13,4 @@ from kred.torch.operations import KernelSolve
 
 generic_sum, generic_logsumexp, generic_argmin, generic_argkmin = make_generic_ops(Genred)
 
-__all__ = sorted(
-    [
-        "Genred",
-        "generic_sum",
-        "generic_logsumexp",
-        "generic_argmin",
-        "generic_argkmin",
-        "KernelSolve",
-        "LazyTensor",
-        "ComplexLazyTensor",
-        "Vi",
-        "Vj",
-        "Pm",
-    ]
-)
+__all__ = sorted(PUBLIC_NAMES)

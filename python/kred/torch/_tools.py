@@ -2,6 +2,8 @@
 
 import torch
 
+from kred.common.tools import ArrayTools
+
 _TORCH_DTYPES = {
     "float16": torch.float16,
     "bfloat16": torch.bfloat16,
@@ -12,7 +14,7 @@ _TORCH_DTYPES = {
 _NAMES = {t: n for n, t in _TORCH_DTYPES.items()}
 
 
-class TorchTools:
+class TorchTools(ArrayTools):
     name = "torch"
     array_name = "torch.Tensor"
     arraytype = torch.Tensor
@@ -21,6 +23,10 @@ class TorchTools:
     @staticmethod
     def is_array(x):
         return isinstance(x, torch.Tensor)
+
+    @staticmethod
+    def is_complex_array(x):
+        return x.is_complex()
 
     @staticmethod
     def dtype_name(x):
@@ -122,20 +128,6 @@ class TorchTools:
         return torch.tensor(values, dtype=_TORCH_DTYPES[dtype], device=device or "cpu")
 
     @staticmethod
-    def view(x, shape):
-        return x.reshape(shape)
-
-    @staticmethod
-    def detect_complex(x):
-        if isinstance(x, complex):
-            return True
-        if isinstance(x, torch.Tensor):
-            return x.is_complex()
-        if isinstance(x, list):
-            return any(isinstance(v, complex) for v in x)
-        return False
-
-    @staticmethod
     def view_as_real(x):
         """complex (..., D) -> float (..., 2D), interleaved real/imag (differentiable)."""
         return torch.view_as_real(x.resolve_conj()).reshape(tuple(x.shape[:-1]) + (2 * x.shape[-1],))
@@ -144,15 +136,3 @@ class TorchTools:
     def view_as_complex(x):
         """float (..., 2D) -> complex (..., D)."""
         return torch.view_as_complex(x.reshape(tuple(x.shape[:-1]) + (x.shape[-1] // 2, 2)).contiguous())
-
-    @staticmethod
-    def copy(x):
-        return x.clone()
-
-    @staticmethod
-    def size(x):
-        return x.numel()
-
-    @staticmethod
-    def zeros_like(x):
-        return torch.zeros_like(x)

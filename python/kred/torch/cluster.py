@@ -1,13 +1,7 @@
 """Clustering helpers for block-sparse reductions on torch tensors (pykeops.torch.cluster).
 
-The usual recipe (see docs/python.md, "Block-sparse reductions")::
-
-    lab_x = grid_cluster(x, eps)                               # labels in [0, C)
-    ranges_x, centroids_x, _ = cluster_ranges_centroids(x, lab_x)
-    x, lab_x = sort_clusters(x, lab_x)                         # clusters contiguous
-    ...  (the same for y)
-    keep = ((centroids_x[:, None] - centroids_y[None]) ** 2).sum(2) < threshold ** 2
-    K.ranges = from_matrix(ranges_x, ranges_y, keep)           # or Genred(..., ranges=...)
+The recipe is kred.numpy.cluster's, on tensors; the ranges go to
+``K.ranges = from_matrix(ranges_x, ranges_y, keep)`` or ``Genred(..., ranges=...)``.
 
 Same names, signatures, dtypes and results as pykeops'.
 """

@@ -10,8 +10,8 @@ derivatives work.
 
 import torch
 
+from kred.common.frontend import KernelSolveBase
 from kred.common.solve import conjugate_gradient
-from kred.numpy.operations import KernelSolveBase
 from kred.torch._tools import TorchTools
 from kred.torch.autograd import Call, genred_vjp, tracked
 

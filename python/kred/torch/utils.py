@@ -2,6 +2,7 @@
 
 import torch
 
+from kred.common.utils import radial_kernel
 from kred.torch._tools import TorchTools
 
 torchtools = TorchTools
@@ -21,16 +22,7 @@ def squared_distances(x, y):
 
 def torch_kernel(x, y, s, kernel):
     """Dense radial kernel matrix: gaussian, laplacian, cauchy, inverse_multiquadric."""
-    r2 = squared_distances(x, y)
-    if kernel == "gaussian":
-        return torch.exp(-r2 / (s * s))
-    if kernel == "laplacian":
-        return torch.exp(-torch.sqrt(r2) / s)
-    if kernel == "cauchy":
-        return 1.0 / (1.0 + r2 / (s * s))
-    if kernel == "inverse_multiquadric":
-        return torch.rsqrt(1.0 + r2 / (s * s))
-    raise ValueError(f"unknown kernel {kernel!r}")
+    return radial_kernel(squared_distances(x, y), s, kernel, torch.exp, torch.sqrt)
 
 
 def WarmUpGpu():
