@@ -24,22 +24,27 @@ def make_key(formula, aliases, reduction, axis, dtype, opt_arg, formula2, dtype_
 def get_kernel(formula, aliases, reduction, axis, dtype, opt_arg=None, formula2="", dtype_acc="auto", sum_scheme="auto"):
     """Returns the compiled ``_C.Kernel`` for this specification (compiling it once)."""
     key = make_key(formula, aliases, reduction, axis, dtype, opt_arg, formula2, dtype_acc, sum_scheme)
+    return _memoized(key, "cpu", lambda: extension().compile(
+        formula, list(aliases), reduction, int(axis), dtype, opt_arg, formula2 or "", dtype_acc, sum_scheme
+    ))
+
+
+def _memoized(key, target, compile):
+    """The kernel memoized under `key`; else compile() (once: under the lock), recorded (_compiled) for `target`."""
     kernel = _kernels.get(key)
     if kernel is not None:
         _stats["hits"] += 1
         return kernel
     with _lock:
         kernel = _kernels.get(key)
-        if kernel is None:
-            _stats["misses"] += 1
-            started = time.time()
-            kernel = extension().compile(
-                formula, list(aliases), reduction, int(axis), dtype, opt_arg, formula2 or "", dtype_acc, sum_scheme
-            )
-            _kernels[key] = kernel
-            _compiled(kernel, key, started, "cpu")
-        else:
+        if kernel is not None:
             _stats["hits"] += 1
+            return kernel
+        _stats["misses"] += 1
+        started = time.time()
+        kernel = compile()
+        _kernels[key] = kernel
+        _compiled(kernel, key, started, target)
     return kernel
 
 
@@ -127,31 +132,17 @@ def get_gpu_kernel(
     sm = gpu_target(sm)
     key = make_key(formula, aliases, reduction, axis, dtype, opt_arg, formula2, dtype_acc, sum_scheme) + (
         ("gpu-emulator",) if emulate else ("gpu", sm)) + (bool(fast_math),)
-    kernel = _kernels.get(key)
-    if kernel is not None:
-        _stats["hits"] += 1
-        return kernel
-    with _lock:
-        kernel = _kernels.get(key)
-        if kernel is None:
-            ext = extension()
-            if not hasattr(ext, "compile_gpu"):
-                raise NotImplementedError(
-                    "this build of kred._C cannot compile GPU kernels (it has no compile_gpu); "
-                    "rebuild kred with the GPU compiler, or use backend='CPU' with CPU arrays"
-                )
-            _stats["misses"] += 1
-            started = time.time()
-            # compile_gpu takes a list of targets (sm=[90]); a bare int is refused.
-            kernel = ext.compile_gpu(
-                formula, list(aliases), reduction, int(axis), dtype, opt_arg, formula2 or "", dtype_acc, sum_scheme,
-                sm=[sm], fast_math=bool(fast_math), **({"emulate": True} if emulate else {}),
-            )
-            _kernels[key] = kernel
-            _compiled(kernel, key, started, "gpu-emulator" if emulate else f"cuda sm_{sm}")
-        else:
-            _stats["hits"] += 1
-    return kernel
+    ext = extension()
+    if not hasattr(ext, "compile_gpu"):
+        raise NotImplementedError(
+            "this build of kred._C cannot compile GPU kernels (it has no compile_gpu); "
+            "rebuild kred with the GPU compiler, or use backend='CPU' with CPU arrays"
+        )
+    # compile_gpu takes a list of targets (sm=[90]); a bare int is refused.
+    return _memoized(key, "gpu-emulator" if emulate else f"cuda sm_{sm}", lambda: ext.compile_gpu(
+        formula, list(aliases), reduction, int(axis), dtype, opt_arg, formula2 or "", dtype_acc, sum_scheme,
+        sm=[sm], fast_math=bool(fast_math), **({"emulate": True} if emulate else {}),
+    ))
 
 
 def clear():
