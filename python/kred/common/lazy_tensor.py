@@ -491,12 +491,7 @@ class GenericLazyTensor:
         res.reduction_op = reduction_op
         res.axis = red_axis
         res.opt_arg = opt_arg
-        res.kwargs_init, res.kwargs = _separate_kwargs(kwargs)
-        res.ndim = self.ndim
-        res._callfuns = {}
-        if call and len(res.symbolic_variables) == 0 and res._dtype is not None:
-            return res()
-        return res
+        return self._reduction_result(res, kwargs, call and len(res.symbolic_variables) == 0)
 
     def solve(self, other, var=None, call=True, **kwargs):
         """Solves ``sum(self * var) = other`` (or ``self(var) = other``) by conjugate gradient."""
@@ -524,10 +519,14 @@ class GenericLazyTensor:
         res.varformula = var.formula.replace("VarSymb", "Var")
         res.other = other
         res.axis = axis
+        return self._reduction_result(res, kwargs, call and len(other.symbolic_variables) == 0)
+
+    def _reduction_result(self, res, kwargs, run):
+        """The reduction (or solve) LazyTensor `res` with its Genred options; with run (and data), its result."""
         res.kwargs_init, res.kwargs = _separate_kwargs(kwargs)
         res.ndim = self.ndim
         res._callfuns = {}
-        if call and len(other.symbolic_variables) == 0 and res._dtype is not None:
+        if run and res._dtype is not None:
             return res()
         return res
 
