@@ -559,6 +559,15 @@ def Kred_TensorProdOp : Kred_VectorBinaryOp<"tensorprod", "TensorProd",
   let keopsDims = "d · dim g";
   let hasFolder = 1;
 }
+def Kred_DifferenceMatrixOp : Kred_VectorBinaryOp<"differencematrix",
+    "DifferenceMatrix",
+    "all differences x_k - y_l, at l * dim(x) + k (a dim(y) x dim(x) "
+    "row-major matrix)",
+    "%r = kernelred.differencematrix %x, %y : vector<3xf32>, vector<2xf32>"> {
+  let keopsForms = [KeOpsForm<"DifferenceMatrix", "ff",
+                              "DifferenceMatrix(x, y)">];
+  let keopsDims = "d · dim y; entry l · d + k is x_k − y_l (KeOps' sandbox op)";
+}
 def Kred_WeightedSqNormOp : Kred_VectorBinaryOp<"weightedsqnorm",
     "WeightedSqNorm",
     "weighted squared norm: s*|f|^2 (dim s = 1), sum s_k f_k^2 (dim s = D) "

@@ -375,6 +375,10 @@ KRED_DIM_RULE(TensorProdOp) {
   return getFormulaDim(adaptor.getLhs()) * getFormulaDim(adaptor.getRhs());
 }
 
+KRED_DIM_RULE(DifferenceMatrixOp) {
+  return getFormulaDim(adaptor.getLhs()) * getFormulaDim(adaptor.getRhs());
+}
+
 KRED_DIM_RULE(WeightedSqNormOp) {
   if (failed(checkWeightDim(rule, getFormulaDim(adaptor.getLhs()),
                             getFormulaDim(adaptor.getRhs()))))

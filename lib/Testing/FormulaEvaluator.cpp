@@ -521,6 +521,13 @@ mlir::kernelred::testing::evaluateOp(Operation *op, ArrayRef<Vector> in) {
                 out.push_back(a * b);
             return out;
           })
+          .Case([&](DifferenceMatrixOp) {
+            Vector out;
+            for (double b : in[1])
+              for (double a : in[0])
+                out.push_back(a - b);
+            return out;
+          })
           .Case([&](WeightedSqNormOp) {
             return Vector{weightedSqNorm(in[0], in[1])};
           })

@@ -753,6 +753,29 @@ struct TensorProdRule : DifferentiableRule {
   }
 };
 
+/// DifferenceMatrix(x, y) (x: n, y: m): the m x n row-major matrix
+/// D_lk = x_k - y_l, so dx = G^T 1 and dy = -G 1.
+struct DifferenceMatrixRule : DifferentiableRule {
+  static LogicalResult adjoints(DifferenceMatrixOp op, FormulaBuilder &fb,
+                                Value g, ArrayRef<bool> active,
+                                SmallVectorImpl<Value> &out) {
+    Value one = fb.intCst(g, 1);
+    int64_t n = getFormulaDim(op.getLhs()), m = getFormulaDim(op.getRhs());
+    out.push_back(active[0] ? fb.create<VecMatMultOp>(fb.toDim(one, m), g)
+                            : Value());
+    out.push_back(active[1]
+                      ? fb.neg(fb.create<MatVecMultOp>(g, fb.toDim(one, n)))
+                      : Value());
+    return success();
+  }
+  static FailureOr<Value> tangent(DifferenceMatrixOp op, FormulaBuilder &fb,
+                                  ArrayRef<Value> t) {
+    Value tx = t[0] ? t[0] : fb.zero(op.getLhs().getType());
+    Value ty = t[1] ? t[1] : fb.zero(op.getRhs().getType());
+    return fb.create<DifferenceMatrixOp>(tx, ty);
+  }
+};
+
 /// WeightedSqNorm(s, f): s |f|^2 (dim s = 1), sum s_k f_k^2 (dim s = D) or
 /// sum s_kl f_k f_l (dim s = D^2, D > 1). Shared by WeightedSqDist.
 struct WeightedSqNormMath {
@@ -1136,6 +1159,7 @@ void mlir::kernelred::registerAdjointRuleExternalModels(
     attach<MatVecMultOp, MatVecMultRule>(ctx);
     attach<VecMatMultOp, VecMatMultRule>(ctx);
     attach<TensorProdOp, TensorProdRule>(ctx);
+    attach<DifferenceMatrixOp, DifferenceMatrixRule>(ctx);
     attach<WeightedSqNormOp, WeightedSqNormRule>(ctx);
     attach<WeightedSqDistOp, WeightedSqDistRule>(ctx);
     attach<TensorDotOp, TensorDotRule>(ctx);

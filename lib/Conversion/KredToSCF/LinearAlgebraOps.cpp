@@ -212,6 +212,13 @@ void mlir::kernelred::populateKredLinearAlgebraLowerings(FormulaLowerings &l) {
             r.push_back(b.mul(x, y));
         return success();
       });
+  l.add<DifferenceMatrixOp>([](DifferenceMatrixOp, ArrayRef<Components> a,
+                               LaneBuilder &b, Components &r) {
+    for (Value y : a[1])
+      for (Value x : a[0])
+        r.push_back(b.sub(x, y));
+    return success();
+  });
   l.add<TensorDotOp>(lowerTensorDot);
   l.add<KronOp>(lowerKron);
 }
