@@ -31,6 +31,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -46,6 +47,8 @@ using kred::detail::checkArrays;
 using kred::detail::checkedMul;
 using kred::detail::checkInfo;
 using kred::detail::fail;
+using kred::detail::guardedLaunch;
+using kred::detail::BufferSizes;
 using kred::detail::kernelName;
 
 namespace {
@@ -720,6 +723,31 @@ private:
   uintptr_t base = 0;
 };
 
+/// The parameters of a run or ranges kernel, every one 64-bit: the argument
+/// pointers by position (0 for unused ones), M, N, then `rest`.
+class KernelParams {
+public:
+  KernelParams(const kred_kernel_info &info, const void *const *args,
+               int64_t M, int64_t N, std::initializer_list<uint64_t> rest) {
+    for (int32_t p = 0; p < info.num_args; ++p)
+      values.push_back(info.arg_category[p] == KRED_CAT_UNUSED || !args
+                           ? 0
+                           : reinterpret_cast<uintptr_t>(args[p]));
+    values.push_back(static_cast<uint64_t>(M));
+    values.push_back(static_cast<uint64_t>(N));
+    values.insert(values.end(), rest);
+    for (uint64_t &v : values)
+      pointers.push_back(&v);
+  }
+  KernelParams(const KernelParams &) = delete;
+  KernelParams &operator=(const KernelParams &) = delete;
+  void **data() { return pointers.data(); }
+
+private:
+  std::vector<uint64_t> values;
+  std::vector<void *> pointers;
+};
+
 /// What every launch checks and derives before it differs: the kernel, the
 /// options (defaults when NULL), the sizes and the arrays (`sizes` NULL for
 /// the unchecked kred_gpu_launch), and the device.
@@ -921,26 +949,13 @@ int launch(const kred_gpu_kernel *kernel, const void *const *args, int64_t M,
         reinterpret_cast<uintptr_t>(outIdx) +
         static_cast<uintptr_t>(firstRow * info.out_index_dim) * 8;
     // NAME_gpu(arg_0, ..., arg_{P-1}, M, N, chunk, out, out_idx,
-    //          state_values, state_indices, batch_offsets): every parameter
-    //          is 64-bit.
-    std::vector<uint64_t> values(static_cast<size_t>(P) + 8);
-    std::vector<void *> params(values.size());
-    for (int32_t p = 0; p < P; ++p)
-      values[p] = info.arg_category[p] == KRED_CAT_UNUSED || !args
-                      ? 0
-                      : reinterpret_cast<uintptr_t>(args[p]);
-    values[P + 0] = static_cast<uint64_t>(M);
-    values[P + 1] = static_cast<uint64_t>(N);
-    values[P + 2] = static_cast<uint64_t>(plan.chunk);
-    values[P + 3] = outZ;
-    values[P + 4] = outIdxZ;
-    values[P + 5] = stateValues;
-    values[P + 6] = stateIndices;
-    values[P + 7] = batch.offsets ? table.get() + static_cast<uintptr_t>(
-                                                      z0 * P * 8)
-                                  : 0;
-    for (size_t i = 0; i < values.size(); ++i)
-      params[i] = &values[i];
+    //          state_values, state_indices, batch_offsets)
+    KernelParams params(info, args, M, N,
+                        {static_cast<uint64_t>(plan.chunk), outZ, outIdxZ,
+                         stateValues, stateIndices,
+                         batch.offsets ? table.get() + static_cast<uintptr_t>(
+                                                           z0 * P * 8)
+                                       : 0});
     if (CUresult r = d.launchKernel(
             m.run, static_cast<unsigned>(plan.rowBlocks),
             static_cast<unsigned>(plan.numChunks), gridZ,
@@ -1075,22 +1090,11 @@ int launchRanges(const kred_gpu_kernel *kernel, const void *const *args,
     return driverFail(d, r, info, "copying the ranges lookup table");
 
   // NAME_gpu_ranges(arg_0, ..., arg_{P-1}, M, N, lookup, red_ranges, out,
-  //                 out_idx): every parameter is 64-bit.
-  int32_t P = info.num_args;
-  std::vector<uint64_t> values(static_cast<size_t>(P) + 6);
-  std::vector<void *> params(values.size());
-  for (int32_t p = 0; p < P; ++p)
-    values[p] = info.arg_category[p] == KRED_CAT_UNUSED || !args
-                    ? 0
-                    : reinterpret_cast<uintptr_t>(args[p]);
-  values[P + 0] = static_cast<uint64_t>(M);
-  values[P + 1] = static_cast<uint64_t>(N);
-  values[P + 2] = table.get();
-  values[P + 3] = reinterpret_cast<uintptr_t>(redRanges);
-  values[P + 4] = reinterpret_cast<uintptr_t>(out);
-  values[P + 5] = reinterpret_cast<uintptr_t>(outIdx);
-  for (size_t i = 0; i < values.size(); ++i)
-    params[i] = &values[i];
+  //                 out_idx)
+  KernelParams params(info, args, M, N,
+                      {table.get(), reinterpret_cast<uintptr_t>(redRanges),
+                       reinterpret_cast<uintptr_t>(out),
+                       reinterpret_cast<uintptr_t>(outIdx)});
   if (CUresult r = d.launchKernel(m.ranges, static_cast<unsigned>(cudaBlocks),
                                   1, 1, static_cast<unsigned>(k.block_threads),
                                   1, 1, static_cast<unsigned>(k.shared_bytes),
@@ -1185,15 +1189,10 @@ int kred_gpu_launch_sized(const kred_gpu_kernel *kernel,
                           void *out, int64_t out_elements, int64_t *out_idx,
                           int64_t out_idx_elements,
                           const kred_gpu_launch_options *options) {
-  kred::detail::clearError();
-  try {
-    kred::detail::BufferSizes sizes{arg_elements, out_elements,
-                                    out_idx_elements};
+  return guardedLaunch("kred_gpu_launch_sized", kernel, [&] {
+    BufferSizes sizes{arg_elements, out_elements, out_idx_elements};
     return launch(kernel, device_args, M, N, out, out_idx, &sizes, options);
-  } catch (...) {
-    return kred::detail::failFromCurrentException(
-        "kred_gpu_launch_sized", kernel ? &kernel->info : nullptr);
-  }
+  });
 }
 
 int kred_gpu_launch_batched_sized(
@@ -1202,29 +1201,20 @@ int kred_gpu_launch_batched_sized(
     const int64_t *arg_offsets, void *out, int64_t out_elements,
     int64_t *out_idx, int64_t out_idx_elements,
     const kred_gpu_launch_options *options) {
-  kred::detail::clearError();
-  try {
-    kred::detail::BufferSizes sizes{arg_elements, out_elements,
-                                    out_idx_elements};
+  return guardedLaunch("kred_gpu_launch_batched_sized", kernel, [&] {
+    BufferSizes sizes{arg_elements, out_elements, out_idx_elements};
     return launch(kernel, device_args, M, N, out, out_idx, &sizes, options,
                   Batch{batch, arg_offsets});
-  } catch (...) {
-    return kred::detail::failFromCurrentException(
-        "kred_gpu_launch_batched_sized", kernel ? &kernel->info : nullptr);
-  }
+  });
 }
 
 int kred_gpu_launch(const kred_gpu_kernel *kernel,
                     const void *const *device_args, int64_t M, int64_t N,
                     void *out, int64_t *out_idx,
                     const kred_gpu_launch_options *options) {
-  kred::detail::clearError();
-  try {
+  return guardedLaunch("kred_gpu_launch", kernel, [&] {
     return launch(kernel, device_args, M, N, out, out_idx, nullptr, options);
-  } catch (...) {
-    return kred::detail::failFromCurrentException(
-        "kred_gpu_launch", kernel ? &kernel->info : nullptr);
-  }
+  });
 }
 
 int kred_gpu_launch_ranges_sized(
@@ -1235,19 +1225,14 @@ int kred_gpu_launch_ranges_sized(
     const int64_t *slices, int64_t slices_elements, int64_t num_red,
     const int64_t *red_ranges, int64_t red_ranges_elements,
     const kred_gpu_launch_options *options) {
-  kred::detail::clearError();
-  try {
-    kred::detail::BufferSizes sizes{arg_elements, out_elements,
-                                    out_idx_elements};
+  return guardedLaunch("kred_gpu_launch_ranges_sized", kernel, [&] {
+    BufferSizes sizes{arg_elements, out_elements, out_idx_elements};
     const int64_t rangeSizes[3] = {blocks_elements, slices_elements,
                                    red_ranges_elements};
     return launchRanges(kernel, device_args, M, N, out, out_idx, &sizes,
                         num_blocks, blocks, slices, num_red, red_ranges,
                         rangeSizes, options);
-  } catch (...) {
-    return kred::detail::failFromCurrentException(
-        "kred_gpu_launch_ranges_sized", kernel ? &kernel->info : nullptr);
-  }
+  });
 }
 
 size_t kred_gpu_batch_scratch_bytes(const kred_gpu_kernel *kernel,

@@ -829,37 +829,38 @@ CUresult cuInit(unsigned int flags) {
   return CUDA_SUCCESS;
 }
 
-CUresult cuDeviceGetCount(int *count) {
+/// The prologue of a driver entry point: clears the last failure, then
+/// checks that cuInit ran, that the output pointer `out` is not NULL and
+/// that `device` is the one emulated device.
+static CUresult enter(const void *out, CUdevice device = 0) {
   clearFailure();
   if (!initialized)
     return CUDA_ERROR_NOT_INITIALIZED;
-  if (!count)
+  if (!out)
     return CUDA_ERROR_INVALID_VALUE;
+  if (device != 0)
+    return CUDA_ERROR_INVALID_DEVICE;
+  return CUDA_SUCCESS;
+}
+
+CUresult cuDeviceGetCount(int *count) {
+  if (CUresult r = enter(count))
+    return r;
   *count = 1;
   return CUDA_SUCCESS;
 }
 
 CUresult cuDeviceGet(CUdevice *device, int ordinal) {
-  clearFailure();
-  if (!initialized)
-    return CUDA_ERROR_NOT_INITIALIZED;
-  if (!device)
-    return CUDA_ERROR_INVALID_VALUE;
-  if (ordinal != 0)
-    return CUDA_ERROR_INVALID_DEVICE;
+  if (CUresult r = enter(device, ordinal))
+    return r;
   *device = 0;
   return CUDA_SUCCESS;
 }
 
 CUresult cuDeviceGetAttribute(int *value, CUdevice_attribute attribute,
                               CUdevice device) {
-  clearFailure();
-  if (!initialized)
-    return CUDA_ERROR_NOT_INITIALIZED;
-  if (!value)
-    return CUDA_ERROR_INVALID_VALUE;
-  if (device != 0)
-    return CUDA_ERROR_INVALID_DEVICE;
+  if (CUresult r = enter(value, device))
+    return r;
   switch (attribute) {
   case CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK:
   case CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_X:
@@ -909,23 +910,15 @@ CUresult cuDeviceGetAttribute(int *value, CUdevice_attribute attribute,
 }
 
 CUresult cuDevicePrimaryCtxRetain(CUcontext *context, CUdevice device) {
-  clearFailure();
-  if (!initialized)
-    return CUDA_ERROR_NOT_INITIALIZED;
-  if (!context)
-    return CUDA_ERROR_INVALID_VALUE;
-  if (device != 0)
-    return CUDA_ERROR_INVALID_DEVICE;
+  if (CUresult r = enter(context, device))
+    return r;
   *context = handle(&primary);
   return CUDA_SUCCESS;
 }
 
 CUresult cuCtxGetCurrent(CUcontext *context) {
-  clearFailure();
-  if (!initialized)
-    return CUDA_ERROR_NOT_INITIALIZED;
-  if (!context)
-    return CUDA_ERROR_INVALID_VALUE;
+  if (CUresult r = enter(context))
+    return r;
   *context = handle(current);
   return CUDA_SUCCESS;
 }
