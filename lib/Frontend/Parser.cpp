@@ -1170,6 +1170,17 @@ private:
     return n;
   }
 
+  /// Fails at `arg` unless `n` (when given) has dimension 1 or `dim`.
+  bool expectDimOneOr(FormulaNode *n, const CallArg &arg,
+                      llvm::StringRef what, llvm::StringRef thing, int64_t dim,
+                      llvm::StringRef whose) {
+    if (!n || n->dim == 1 || n->dim == dim)
+      return true;
+    return error(arg.column, what + " needs " + thing + " of dimension 1 or " +
+                                 llvm::Twine(dim) + " (" + whose + "), got " +
+                                 llvm::Twine(n->dim));
+  }
+
   /// KeOps' TraceOperator(f, v[, w]) of a formula f linear in v, with
   /// matrix M (f(v) = M v): sum_k w_k M_kk when f has v's dimension, and
   /// sum_k w_k M_k when f is a scalar (w = 1 when omitted; w of dimension 1
@@ -1181,16 +1192,11 @@ private:
     std::string what = "'TraceOperator'";
     FormulaNode *f = formulas[0], *v = formulas[1];
     FormulaNode *w = formulas.size() > 2 ? formulas[2] : nullptr;
-    if (f->dim != 1 && f->dim != v->dim)
-      return fail(args[0].column,
-                  what + " needs a formula of dimension 1 or " +
-                      llvm::Twine(v->dim) + " (the variable's), got " +
-                      llvm::Twine(f->dim));
-    if (w && w->dim != 1 && w->dim != v->dim)
-      return fail(args[2].column,
-                  what + " needs a weight w of dimension 1 or " +
-                      llvm::Twine(v->dim) + " (the variable's), got " +
-                      llvm::Twine(w->dim));
+    if (!expectDimOneOr(f, args[0], what, "a formula", v->dim,
+                        "the variable's") ||
+        !expectDimOneOr(w, args.back(), what, "a weight w", v->dim,
+                        "the variable's"))
+      return nullptr;
     auto make = [&](llvm::StringRef opName,
                     llvm::ArrayRef<FormulaNode *> operands) {
       return makeOp(opName, name.column, name.column, operands, what);
@@ -1221,16 +1227,11 @@ private:
     FormulaNode *f = formulas[0], *v = formulas[1];
     FormulaNode *wl = formulas.size() > 2 ? formulas[2] : nullptr;
     FormulaNode *wr = formulas.size() > 3 ? formulas[3] : nullptr;
-    if (wl && wl->dim != 1 && wl->dim != f->dim)
-      return fail(args[2].column,
-                  what + " needs a left weight wl of dimension 1 or " +
-                      llvm::Twine(f->dim) + " (the formula's), got " +
-                      llvm::Twine(wl->dim));
-    if (wr && wr->dim != 1 && wr->dim != v->dim)
-      return fail(args[3].column,
-                  what + " needs a right weight wr of dimension 1 or " +
-                      llvm::Twine(v->dim) + " (the variable's), got " +
-                      llvm::Twine(wr->dim));
+    if (!expectDimOneOr(wl, args[std::min<size_t>(2, args.size() - 1)], what,
+                        "a left weight wl", f->dim, "the formula's") ||
+        !expectDimOneOr(wr, args.back(), what, "a right weight wr", v->dim,
+                        "the variable's"))
+      return nullptr;
     FormulaNode *e = wl ? wl : newIntLiteral(1, name.column, name.column);
     if (e && e->dim != f->dim)
       e = makeOp(SumTOp::getOperationName(), name.column, name.column, {e},
