@@ -18,7 +18,7 @@
 #define KRED_LIB_CONVERSION_COMMON_KERNELIRBUILDER_H
 
 #include "dialect/KredOps.h"
-#include "dialect/ReductionKinds.h"
+#include "lib/Conversion/Common/ReductionBuilder.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
@@ -96,7 +96,7 @@ protected:
                            Value outIdx);
 
   ReduceOp op;
-  ReductionDescription desc;
+  ReductionBuilder desc;
   OpBuilder &b;
   Location loc;
   Type ptrType;

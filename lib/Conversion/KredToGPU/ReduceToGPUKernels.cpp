@@ -37,7 +37,7 @@
 //
 // Every component is a scalar (one thread, one row): the formula lowerings
 // of convert-kred-to-scf (LaneBuilder, FormulaEvaluator) and the reduction
-// monoids (ReductionDescription) are used unchanged; K-selections keep
+// monoids (ReductionBuilder) are used unchanged; K-selections keep
 // their K sorted entries in registers.
 //
 //===----------------------------------------------------------------------===//
@@ -45,7 +45,7 @@
 #include "lib/Conversion/KredToGPU/KredToGPU.h"
 #include "lib/Conversion/Common/KernelIRBuilder.h"
 
-#include "dialect/ReductionKinds.h"
+#include "lib/Conversion/Common/ReductionBuilder.h"
 #include "lib/Conversion/KredToSCF/KredToSCF.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"

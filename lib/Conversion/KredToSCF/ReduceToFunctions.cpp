@@ -21,7 +21,7 @@
 //
 // Each SIMD lane owns one output row; a block holds `groups` vectors of
 // `lanes` rows (register tiling). Init, accumulate, end-of-block, merge and
-// finalize all come from ReductionDescription. K-selections with K > 1 keep
+// finalize all come from ReductionBuilder. K-selections with K > 1 keep
 // their sorted lists in a stack buffer: per pair, only the current worst
 // entry is compared, and the insertion runs when any lane improves.
 //
@@ -30,7 +30,7 @@
 #include "lib/Conversion/KredToSCF/KredToSCF.h"
 #include "lib/Conversion/Common/KernelIRBuilder.h"
 
-#include "dialect/ReductionKinds.h"
+#include "lib/Conversion/Common/ReductionBuilder.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -87,7 +87,7 @@ private:
   }
 
   /// The description of one component of a K-selection (formula dim 1).
-  ReductionDescription componentDesc;
+  ReductionBuilder componentDesc;
   FormulaEvaluator evaluator;
 
   int64_t lanes, groups, rowBlock, tileJ;
@@ -569,7 +569,7 @@ void KernelBuilder::buildFinalize() {
     Value outRow = addI(r0, r);
     Value outValueRow = mulI(outRow, i64(outValues));
     Value outIndexRow = mulI(outRow, i64(outIndices));
-    auto finalizeSlots = [&](const ReductionDescription &d,
+    auto finalizeSlots = [&](const ReductionBuilder &d,
                              function_ref<Value(int64_t)> slotOf, int64_t n) {
       AccumulatorState s;
       for (int64_t i = 0; i < n; ++i) {

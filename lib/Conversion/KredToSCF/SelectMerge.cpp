@@ -4,7 +4,7 @@
 //
 // The merge of two K-selection states (KMin, ArgKMin, KMin_ArgKMin with
 // K > 1) as loops over the K slots, on states in memory. Unrolled, the
-// insertion network of ReductionDescription::buildMerge is K^2
+// insertion network of ReductionBuilder::buildMerge is K^2
 // compare-and-swap steps per component: for K = 64 tens of thousands of
 // ops, most of a kernel's compile time (seconds of LLVM and ptxas), for a
 // step that only runs when the reduced index is split. The CPU's NAME_merge
@@ -14,7 +14,7 @@
 
 #include "lib/Conversion/KredToSCF/KredToSCF.h"
 
-#include "dialect/ReductionKinds.h"
+#include "lib/Conversion/Common/ReductionBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -30,8 +30,8 @@ void mlir::kernelred::buildSelectMergeInMemory(
   int64_t k = desc.getK();
   int64_t d = desc.getFormulaDim();
   // One component's comparisons (the same as buildMerge's).
-  ReductionDescription component(desc.getKind(), 1, 0, k, desc.getSumScheme(),
-                                 std::nullopt);
+  ReductionBuilder component(desc.getKind(), 1, 0, k, desc.getSumScheme(),
+                             std::nullopt);
   auto ptrType = LLVM::LLVMPointerType::get(b.getContext());
   Type i64 = b.getI64Type();
   unsigned valueAlign = accType.getIntOrFloatBitWidth() / 8;

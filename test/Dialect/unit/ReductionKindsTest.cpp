@@ -3,7 +3,8 @@
 // Part of the kernelred project.
 //
 // kred-dialect-tests: builds the IR of every reduction monoid
-// (dialect/ReductionKinds.h) for every reduction kind, on scalar f32 lanes
+// (dialect/ReductionKinds.h, built by lib/Conversion/Common/ReductionBuilder.h)
+// for every reduction kind, on scalar f32 lanes
 // and on vector<8xf32> lanes, and checks that
 //   - the functions it produces (init, accumulate, end-block, merge,
 //     finalize) verify, with the slot counts and output sizes it announces;
@@ -20,7 +21,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialect/KredOps.h"
-#include "dialect/ReductionKinds.h"
+#include "lib/Conversion/Common/ReductionBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -117,8 +118,8 @@ std::vector<Case> getCases() {
   return cases;
 }
 
-ReductionDescription describe(const Case &c) {
-  return ReductionDescription(c.kind, c.formulaDim, c.weightDim, c.k,
+ReductionBuilder describe(const Case &c) {
+  return ReductionBuilder(c.kind, c.formulaDim, c.weightDim, c.k,
                               c.scheme, c.finalize);
 }
 
@@ -175,7 +176,7 @@ func::FuncOp buildFunc(OpBuilder &b, ModuleOp module, StringRef name,
 /// Structural checks: the five monoid functions verify and have the
 /// announced sizes.
 void checkStructure(MLIRContext *ctx, const Case &c, const Lanes &lanes) {
-  ReductionDescription desc = describe(c);
+  ReductionBuilder desc = describe(c);
   std::string name = c.name() + " lanes=" + lanes.name;
   OpBuilder b(ctx);
   OwningOpRef<ModuleOp> module = ModuleOp::create(b.getUnknownLoc());
@@ -359,7 +360,7 @@ Data getNonFiniteData(const Case &c, int variant) {
 /// The expected output (values, then indices) in float64.
 std::pair<std::vector<double>, std::vector<int64_t>>
 getReference(const Case &c, const Data &data) {
-  ReductionDescription desc = describe(c);
+  ReductionBuilder desc = describe(c);
   std::vector<double> values;
   std::vector<int64_t> indices;
   int64_t n = data.f.size(), d = c.formulaDim;
@@ -444,7 +445,7 @@ getReference(const Case &c, const Data &data) {
 std::optional<std::pair<std::vector<double>, std::vector<int64_t>>>
 evaluate(MLIRContext *ctx, const Case &c, const Lanes &lanes,
          const Data &data, std::optional<int64_t> split) {
-  ReductionDescription desc = describe(c);
+  ReductionBuilder desc = describe(c);
   OpBuilder b(ctx);
   Location loc = b.getUnknownLoc();
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc);

@@ -1,0 +1,93 @@
+//===- ReductionBuilder.h - IR builders of the reduction monoids -*- C++
+//-*-===//
+//
+// Part of the kernelred project.
+//
+// The IR of every reduction monoid (dialect/ReductionKinds.h), written once:
+// the CPU loop (SIMD lanes over rows), the GPU kernel (one thread per row),
+// the split-N merge and later the multi-device merge all build their
+// accumulators through ReductionBuilder.
+//
+// The builders work on "lanes": every value is either a scalar of the
+// accumulation type T or a vector<L x T> (one lane per output row on the
+// CPU), and every index is an i64 or a vector<L x i64> of the same shape.
+// They emit arith, math and scf ops only.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KRED_LIB_CONVERSION_COMMON_REDUCTIONBUILDER_H
+#define KRED_LIB_CONVERSION_COMMON_REDUCTIONBUILDER_H
+
+#include "dialect/ReductionKinds.h"
+
+#include "mlir/IR/Builders.h"
+
+namespace mlir::kernelred {
+
+/// The accumulator of one output row (or of one SIMD group of rows).
+struct AccumulatorState {
+  /// Value slots, of the lane type.
+  SmallVector<Value> values;
+  /// Index slots, of the index lane type.
+  SmallVector<Value> indices;
+
+  /// All value slots then all index slots (for loop-carried values).
+  SmallVector<Value> flatten() const;
+  /// Inverse of flatten() given the number of value slots.
+  static AccumulatorState unflatten(ValueRange flat, int64_t numValues);
+};
+
+/// A reduction's description with the IR builders of its monoid.
+class ReductionBuilder : public ReductionDescription {
+public:
+  using ReductionDescription::ReductionDescription;
+  explicit ReductionBuilder(const ReductionDescription &desc)
+      : ReductionDescription(desc) {}
+
+  /// The identity state. `laneType` is T or vector<L x T>; `indexLaneType`
+  /// is i64 or vector<L x i64>.
+  AccumulatorState buildInit(OpBuilder &b, Location loc, Type laneType,
+                             Type indexLaneType) const;
+
+  /// state <- state (+) (F, G) at reduced index `j`. `f` holds formulaDim
+  /// lane values, `g` weightDim lane values (empty without a weight), `j`
+  /// is an index lane value. Values are of the state's lane type. On one
+  /// state, j must increase from call to call (use buildMerge to combine
+  /// states over other ranges): the K-selections rely on it to keep the
+  /// lowest index among equal values, as KeOps does.
+  void buildAccumulate(OpBuilder &b, Location loc, AccumulatorState &state,
+                       ValueRange f, ValueRange g, Value j) const;
+
+  /// Ends a block of the reduced index (block_sum: fold the block's partial
+  /// sum into the compensated total). A no-op for the other schemes.
+  void buildEndBlock(OpBuilder &b, Location loc, AccumulatorState &state) const;
+
+  /// a <- a (+) b, where b covers reduced indices after a's: on ties a wins,
+  /// so the lowest index is kept as in KeOps.
+  void buildMerge(OpBuilder &b, Location loc, AccumulatorState &a,
+                  const AccumulatorState &bState) const;
+
+  /// Select family: true where (v, vi) comes before (w, wi) in the sorted
+  /// lists (the comparison buildMerge inserts with).
+  Value buildSelectsBefore(OpBuilder &b, Location loc, Value v, Value vi,
+                           Value w, Value wi) const;
+
+  /// The output of one row: getOutputValueDim() values (lane type) and
+  /// getOutputIndexDim() indices (index lane type).
+  void buildFinalize(OpBuilder &b, Location loc, const AccumulatorState &state,
+                     SmallVectorImpl<Value> &values,
+                     SmallVectorImpl<Value> &indices) const;
+};
+
+/// A constant of `laneType` (scalar float or vector of floats) equal to
+/// `value` in every lane.
+Value buildLaneConstant(OpBuilder &b, Location loc, Type laneType,
+                        double value);
+
+/// An index constant of `indexLaneType` (i64 or vector<L x i64>).
+Value buildIndexLaneConstant(OpBuilder &b, Location loc, Type indexLaneType,
+                             int64_t value);
+
+} // namespace mlir::kernelred
+
+#endif // KRED_LIB_CONVERSION_COMMON_REDUCTIONBUILDER_H
