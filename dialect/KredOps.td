@@ -733,7 +733,7 @@ def Kred_InterleaveOp : Kred_FormulaOp<"interleave"> {
 //
 // A complex vector of dimension n is a formula value of dimension 2n holding
 // interleaved (re, im) pairs. These ops are expanded into real kernelred ops
-// by populateExpandComplexPatterns (dialect/ExpandComplex.h) before any
+// by populateExpandComplexPatterns (lib/Transforms/ExpandComplex.h) before any
 // lowering, which therefore never sees them.
 //===----------------------------------------------------------------------===//
 

@@ -26,7 +26,7 @@ def ConvertKredToSCFPass : Pass<"convert-kred-to-scf", "ModuleOp"> {
     they meet per-lane values), the rest per pair. The reduced index runs in
     tiles of `tile_j` when the summation scheme flushes per block
     (block_sum). Init, accumulate, end-of-block, merge and finalize come from
-    `ReductionDescription` (dialect/ReductionKinds.h). K-selections (K > 1)
+    `ReductionDescription` (lib/Conversion/Common/ReductionBuilder.h). K-selections (K > 1)
     keep their sorted lists in memory and only insert when some lane beats
     its current K-th entry. Tail rows are clamped on load and not stored.
 
@@ -182,7 +182,7 @@ def ConvertKredToGPUPass : Pass<"convert-kred-to-gpu", "ModuleOp"> {
     Kernel parameters are `!llvm.ptr` and `i64` only, so that after
     lowering they are plain `.param .u64` pointers and integers (no memref
     descriptors). Init, accumulate, end-of-block, merge and finalize come
-    from `ReductionDescription` (dialect/ReductionKinds.h), and the formula
+    from `ReductionDescription` (lib/Conversion/Common/ReductionBuilder.h), and the formula
     from the CPU lowering's `FormulaEvaluator` with scalar components.
     Formulas are computed in f32 for f16/bf16 kernels; accumulators use the
     accumulation type. The module gets `kred.block_threads`,

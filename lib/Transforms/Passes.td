@@ -90,7 +90,7 @@ def KredExpandComplexPass : Pass<"kred-expand-complex", "ModuleOp"> {
     `kernelred.extract_strided` (stride 2), computes with the real ops
     (whose dim-1 broadcasting gives KeOps' complex-scalar broadcasting) and
     builds the result with `kernelred.interleave`. The patterns are
-    `populateExpandComplexPatterns` (dialect/ExpandComplex.h); the pass does
+    `populateExpandComplexPatterns` (lib/Transforms/ExpandComplex.h); the pass does
     not simplify, run `canonicalize` afterwards (it folds e.g.
     `ComplexReal(Real2Complex(x))` back to `x`).
 
@@ -134,7 +134,7 @@ def KredOnlineLogSumExpPass : Pass<"kred-online-logsumexp", "ModuleOp"> {
     reductions into `max_sumshiftexp_weight` reductions with an explicit
     `finalize` step, so that every backend sees one monoid: the running
     maximum `m` and the shifted sums `s_k = sum_j exp(F_j - m) * W_jk`,
-    updated with one exponential per pair (dialect/ReductionKinds.h).
+    updated with one exponential per pair (lib/Conversion/Common/ReductionBuilder.h).
 
     The implicit weight is materialized in the region: `IntCst(1)` for an
     unweighted `logsumexp`, `Concat(IntCst(1), G)` for `sumsoftmaxweight`
