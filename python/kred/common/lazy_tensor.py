@@ -1080,7 +1080,7 @@ class GenericLazyTensor:
         return res
 
     def difference_matrix(self, other):
-        """DifferenceMatrix(self, other), as pykeops builds it (not a kred formula operation)."""
+        """DifferenceMatrix(self, other), as pykeops builds it: entry l * dim(self) + k is self_k - other_l."""
         return self.binary(other, "DifferenceMatrix", dimres=other.ndim * self.ndim, dimcheck=None)
 
     def factorize(self, other):
