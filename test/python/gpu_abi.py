@@ -5,43 +5,29 @@ or build a kred_gpu_kernel: KernelInfo (kred_kernel_info), GpuImage (kred_gpu_im
 import ctypes
 
 
+def _typed(ctype, *names):
+    """Fields of one ctypes type, in order."""
+    return [(name, ctype) for name in names]
+
+
 class KernelInfo(ctypes.Structure):
-    _fields_ = [
-        ("abi_version", ctypes.c_uint32),
-        ("name", ctypes.c_char_p),
-        ("formula", ctypes.c_char_p),
-        ("axis", ctypes.c_int32),
-        ("dtype", ctypes.c_int32),
-        ("acc_dtype", ctypes.c_int32),
-        ("reduction", ctypes.c_int32),
-        ("num_args", ctypes.c_int32),
-        ("arg_category", ctypes.POINTER(ctypes.c_int32)),
-        ("arg_dim", ctypes.POINTER(ctypes.c_int64)),
-        ("out_value_dim", ctypes.c_int64),
-        ("out_index_dim", ctypes.c_int64),
-        ("state_values", ctypes.c_int64),
-        ("state_indices", ctypes.c_int64),
-        ("row_block", ctypes.c_int64),
-    ]
+    _fields_ = (
+        _typed(ctypes.c_uint32, "abi_version")
+        + _typed(ctypes.c_char_p, "name", "formula")
+        + _typed(ctypes.c_int32, "axis", "dtype", "acc_dtype", "reduction", "num_args")
+        + [("arg_category", ctypes.POINTER(ctypes.c_int32)), ("arg_dim", ctypes.POINTER(ctypes.c_int64))]
+        + _typed(ctypes.c_int64, "out_value_dim", "out_index_dim", "state_values", "state_indices", "row_block")
+    )
 
 
 class GpuImage(ctypes.Structure):
-    _fields_ = [
-        ("sm", ctypes.c_int32),
-        ("kind", ctypes.c_int32),
-        ("data", ctypes.c_void_p),
-        ("size", ctypes.c_size_t),
-    ]
+    _fields_ = _typed(ctypes.c_int32, "sm", "kind") + [("data", ctypes.c_void_p), ("size", ctypes.c_size_t)]
 
 
 class GpuKernel(ctypes.Structure):
-    _fields_ = [
-        ("info", KernelInfo),
-        ("run_entry", ctypes.c_char_p),
-        ("merge_entry", ctypes.c_char_p),
-        ("block_threads", ctypes.c_int32),
-        ("rows_per_thread", ctypes.c_int32),
-        ("shared_bytes", ctypes.c_int32),
-        ("num_images", ctypes.c_int32),
-        ("images", ctypes.POINTER(GpuImage)),
-    ]
+    _fields_ = (
+        [("info", KernelInfo)]
+        + _typed(ctypes.c_char_p, "run_entry", "merge_entry")
+        + _typed(ctypes.c_int32, "block_threads", "rows_per_thread", "shared_bytes", "num_images")
+        + [("images", ctypes.POINTER(GpuImage))]
+    )

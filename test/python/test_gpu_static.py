@@ -39,6 +39,11 @@ LISTING = """
 """
 
 
+def _fields(loop, *keys):
+    """The values of keys in a find_j_loop result, in order."""
+    return tuple(loop[key] for key in keys)
+
+
 def test_parse_and_find_loop():
     funcs = gpu_static.parse_sass(LISTING)
     assert list(funcs) == ["k"]
@@ -47,11 +52,7 @@ def test_parse_and_find_loop():
     assert gpu_static.find_loops(insns) == [(0x40, 0x120), (0x60, 0xF0)]
     # 12 bytes of j data per pair: the loop reads 24 distinct bytes, so 2 pairs per iteration.
     loop = gpu_static.find_j_loop(insns, 12)
-    assert loop["loop"] == (0x60, 0xF0)
-    assert loop["lds_bytes"] == 24
-    assert loop["pairs"] == 2
-    assert loop["insns"] == 10
-    assert loop["slots"] == 5
+    assert _fields(loop, "loop", "lds_bytes", "pairs", "insns", "slots") == ((0x60, 0xF0), 24, 2, 10, 5)
     assert loop["counts"] == {"LDS": 1.5, "FP32": 1.0, "MUFU": 0.5, "int": 1.5, "control": 0.5}
     # Two rows per thread: every shared-memory read serves twice the pairs.
     assert gpu_static.find_j_loop(insns, 12, rows_per_thread=2)["pairs"] == 4
@@ -80,12 +81,8 @@ REJECT = """
 def test_cheapest_path():
     insns = gpu_static.parse_sass(REJECT)["r"]
     loop = gpu_static.find_j_loop(insns, 4)
-    assert loop["loop"] == (0x0, 0xA0)
-    assert loop["pairs"] == 1
-    assert loop["insns"] == 11
-    # Rejected: LDS, FADD, FMUL, FSETP, BRA, UIADD3, ISETP, BRA; inserted: 3 more.
-    assert loop["slots"] == 8
-    assert loop["slots_max"] == 11
+    # Rejected: LDS, FADD, FMUL, FSETP, BRA, UIADD3, ISETP, BRA (8 slots); inserted: 3 more.
+    assert _fields(loop, "loop", "pairs", "insns", "slots", "slots_max") == ((0x0, 0xA0), 1, 11, 8, 11)
     assert loop["counts"] == {"LDS": 1, "FP32": 3, "control": 2, "int": 2}
 
 
