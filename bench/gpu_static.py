@@ -42,6 +42,7 @@ ratio of kred's issue slots per pair to KeOps' over the workloads (fast math;
 
 import argparse
 import concurrent.futures
+import dataclasses
 import glob
 import os
 import re
@@ -59,21 +60,20 @@ REPO = os.path.dirname(HERE)
 H100 = {"name": "H100 SXM", "sms": 132, "clock_ghz": 1.755, "issue_per_clk": 4, "lanes": 32, "mufu_per_clk": 16}
 
 
+@dataclasses.dataclass
 class Workload:
     """One Genred call (axis=1: reduce over j) and the hand tally of its ideal per-pair work."""
 
-    def __init__(self, name, formula, aliases, reduction, ideal_fp32, ideal_mufu, ideal_note, opt_arg=None,
-                 formula2=None, exp=True):
-        self.name = name
-        self.formula = formula
-        self.aliases = aliases
-        self.reduction = reduction
-        self.opt_arg = opt_arg
-        self.formula2 = formula2
-        self.ideal_fp32 = ideal_fp32
-        self.ideal_mufu = ideal_mufu
-        self.ideal_note = ideal_note
-        self.exp = exp
+    name: str
+    formula: str
+    aliases: list
+    reduction: str
+    ideal_fp32: float
+    ideal_mufu: float
+    ideal_note: str
+    opt_arg: object = None
+    formula2: str = None
+    exp: bool = True
 
 
 # The ideal counts one FADD per subtraction, FFMA for multiply-adds, one FMUL (x log2 e) + one MUFU.EX2

@@ -1,6 +1,8 @@
 """CPU forward (issue 4) and backward (issue 6) benchmarks: kred vs pykeops
 (backend="CPU") vs dense torch, one table each."""
 
+import dataclasses
+
 from .common import Skipped, Stats, fmt_ms, fmt_ratio, ratio, say, table
 
 # Workloads with more pairs than this are warmed up (compile, first touch) on
@@ -10,16 +12,15 @@ FULL_WARMUP_MAX_PAIRS = 2e9
 SMALL = 1000
 
 
+@dataclasses.dataclass
 class Options:
-    def __init__(self, timer, quick=False, scale=1.0, kred_1t=True, dense_limit_bytes=8e9,
-                 use_torch=True, max_pairs=None):
-        self.timer = timer
-        self.quick = quick
-        self.scale = scale
-        self.kred_1t = kred_1t
-        self.dense_limit_bytes = dense_limit_bytes
-        self.use_torch = use_torch
-        self.max_pairs = max_pairs
+    timer: object
+    quick: bool = False
+    scale: float = 1.0
+    kred_1t: bool = True
+    dense_limit_bytes: float = 8e9
+    use_torch: bool = True
+    max_pairs: float = None
 
 
 def _error(exc, notes, who):
