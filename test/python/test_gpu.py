@@ -28,6 +28,7 @@ import torch
 import keops_ref
 import kred.numpy as kn
 import kred.torch as kt
+import reduction_cases
 from helpers import TOL
 from kred.common import backends
 from kred.torch._tools import TorchTools
@@ -86,28 +87,10 @@ def emulator(monkeypatch):
 DTYPES = ["float16", "bfloat16", "float32", "float64"]
 TDTYPE = {"float16": torch.float16, "bfloat16": torch.bfloat16, "float32": torch.float32, "float64": torch.float64}
 
-_GAUSS = ("Exp(-p*SqDist(x,y))*b", ["x = Vi(3)", "y = Vj(3)", "b = Vj(2)", "p = Pm(1)"])
-_SCORE = ("p*(x|y) - SqDist(x,y)", ["x = Vi(3)", "y = Vj(3)", "b = Vj(2)", "p = Pm(1)"])
-_VEC = ("Square(x-y) + x*y", ["x = Vi(3)", "y = Vj(3)"])
-
+_GAUSS, _SCORE = reduction_cases.GAUSS, reduction_cases.SCORE
+_VEC = (reduction_cases.VEC_FORMULA, ["x = Vi(3)", "y = Vj(3)"])
 # name -> (formula, aliases, reduction, opt_arg, formula2): every reduction kind.
-CASES = {
-    "Sum": (*_GAUSS, "Sum", None, None),
-    "LogSumExp": (*_SCORE, "LogSumExp", None, None),
-    "LogSumExpWeight": (*_SCORE, "LogSumExp", None, "Exp(b)"),
-    "Max_SumShiftExp": (*_SCORE, "Max_SumShiftExp", None, None),
-    "Max_SumShiftExpWeight": (*_SCORE, "Max_SumShiftExpWeight", None, "b"),
-    "SumSoftMaxWeight": (*_SCORE, "SumSoftMaxWeight", None, "b"),
-    "Min": (*_VEC, "Min", None, None),
-    "Max": (*_VEC, "Max", None, None),
-    "ArgMin": (*_VEC, "ArgMin", None, None),
-    "ArgMax": (*_VEC, "ArgMax", None, None),
-    "Min_ArgMin": (*_VEC, "Min_ArgMin", None, None),
-    "Max_ArgMax": (*_VEC, "Max_ArgMax", None, None),
-    "KMin": (*_VEC, "KMin", 4, None),
-    "ArgKMin": (*_VEC, "ArgKMin", 4, None),
-    "KMin_ArgKMin": (*_VEC, "KMin_ArgKMin", 4, None),
-}
+CASES = reduction_cases.cases(_VEC[1], 4)
 MAX_LIKE = ("Max", "ArgMax", "Max_ArgMax")
 
 

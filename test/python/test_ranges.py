@@ -20,6 +20,7 @@ import keops_ref
 import oracle
 from helpers import assert_close, to_numpy
 from keops_ref import final
+from reduction_cases import GAUSS, SCORE, VEC_FORMULA, XYBP, cases
 
 from kred.numpy import Genred, KernelSolve, LazyTensor, generic_sum
 from kred.numpy import cluster as ncl
@@ -109,22 +110,11 @@ def masked_reference(formula, aliases, reduction, axis, args, ranges, opt_arg=No
 # ---------------------------------------------------------------------------
 # Forward: every reduction family, both axes, numpy and torch, against dense
 
-GAUSS = ("Exp(-p*SqDist(x,y))*b", ["x = Vi(3)", "y = Vj(3)", "b = Vj(2)", "p = Pm(1)"])
-SCORE = ("p*(x|y) - SqDist(x,y)", ["x = Vi(3)", "y = Vj(3)", "b = Vj(2)", "p = Pm(1)"])
-VEC = ("Square(x-y) + x*y", ["x = Vi(3)", "y = Vj(3)", "b = Vj(2)", "p = Pm(1)"])
-
-FORWARD = {
-    "Sum": (*GAUSS, "Sum", None, None),
-    "LogSumExp": (*SCORE, "LogSumExp", None, None),
-    "LogSumExpWeight": (*SCORE, "LogSumExp", None, "Exp(b)"),
-    "SumSoftMaxWeight": (*SCORE, "SumSoftMaxWeight", None, "b"),
-    "Min": (*VEC, "Min", None, None),
-    "ArgMin": (*VEC, "ArgMin", None, None),
-    "Max_ArgMax": (*VEC, "Max_ArgMax", None, None),
-    "KMin": (*VEC, "KMin", 3, None),
-    "ArgKMin": (*VEC, "ArgKMin", 3, None),
-    "KMin_ArgKMin": (*VEC, "KMin_ArgKMin", 4, None),
-}
+VEC = (VEC_FORMULA, XYBP)
+_ALL = cases(XYBP, 3)
+FORWARD = {name: _ALL[name] for name in ("Sum", "LogSumExp", "LogSumExpWeight", "SumSoftMaxWeight", "Min", "ArgMin",
+                                         "Max_ArgMax", "KMin", "ArgKMin")}
+FORWARD["KMin_ArgKMin"] = cases(XYBP, 4)["KMin_ArgKMin"]
 
 
 def make_args(dtype="float64", m=M, n=N, seed=0):
