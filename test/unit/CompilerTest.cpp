@@ -32,6 +32,7 @@
 #include <cstdio>
 #include <cstring>
 #include <dlfcn.h>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -50,9 +51,16 @@ bool failed(llvm::Error err, const char *what) {
   return true;
 }
 
+/// Parses src in context; counts a failure if it does not parse.
+OwningOpRef<ModuleOp> parseOrFail(llvm::StringRef src, MLIRContext *context) {
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(src, context);
+  EXPECT(module);
+  return module;
+}
+
 /// out_i = sum_j x_i * y_j (f32, dimension 1, state: one f32 per row), in
-/// the LLVM dialect, with the kernel ABI.
-const char *kHandKernel = R"mlir(
+/// the LLVM dialect, with the kernel ABI: the module's head and dot_run.
+const char *kDotRun = R"mlir(
 module {
   llvm.func @dot_run(%args: !llvm.ptr, %M: i64, %N: i64, %r0: i64, %r1: i64,
                      %k0: i64, %k1: i64, %out: !llvm.ptr, %oi: !llvm.ptr,
@@ -100,9 +108,14 @@ module {
   ^exit:
     llvm.return
   }
+)mlir";
 
-  llvm.func @dot_merge(%a: !llvm.ptr, %ai: !llvm.ptr, %b: !llvm.ptr,
-                       %bi: !llvm.ptr, %rows: i64) {
+/// An llvm.func @name(params) that runs body once for each %r in
+/// [0, %rows), with %c0 and %c1 at hand.
+std::string rowLoopFunc(const char *name, const char *params,
+                        const char *body) {
+  return std::string("  llvm.func @") + name + "(" + params + ") {" +
+         R"mlir(
     %c0 = llvm.mlir.constant(0 : i64) : i64
     %c1 = llvm.mlir.constant(1 : i64) : i64
     llvm.br ^loop(%c0 : i64)
@@ -110,45 +123,45 @@ module {
     %c = llvm.icmp "slt" %r, %rows : i64
     llvm.cond_br %c, ^body, ^exit
   ^body:
+)mlir" + body +
+         R"mlir(    %rn = llvm.add %r, %c1 : i64
+    llvm.br ^loop(%rn : i64)
+  ^exit:
+    llvm.return
+  }
+)mlir";
+}
+
+/// The hand kernel: dot_run, then dot_merge (state a += state b) and
+/// dot_finalize (state -> out rows from r0).
+const std::string kHandKernel =
+    std::string(kDotRun) +
+    rowLoopFunc("dot_merge",
+                "%a: !llvm.ptr, %ai: !llvm.ptr, %b: !llvm.ptr, %bi: !llvm.ptr, "
+                "%rows: i64",
+                R"mlir(
     %ap = llvm.getelementptr %a[%r] : (!llvm.ptr, i64) -> !llvm.ptr, f32
     %bp = llvm.getelementptr %b[%r] : (!llvm.ptr, i64) -> !llvm.ptr, f32
     %av = llvm.load %ap : !llvm.ptr -> f32
     %bv = llvm.load %bp : !llvm.ptr -> f32
     %s = llvm.fadd %av, %bv : f32
     llvm.store %s, %ap : f32, !llvm.ptr
-    %rn = llvm.add %r, %c1 : i64
-    llvm.br ^loop(%rn : i64)
-  ^exit:
-    llvm.return
-  }
-
-  llvm.func @dot_finalize(%v: !llvm.ptr, %vi: !llvm.ptr, %rows: i64,
-                          %r0: i64, %out: !llvm.ptr, %oi: !llvm.ptr) {
-    %c0 = llvm.mlir.constant(0 : i64) : i64
-    %c1 = llvm.mlir.constant(1 : i64) : i64
-    llvm.br ^loop(%c0 : i64)
-  ^loop(%r: i64):
-    %c = llvm.icmp "slt" %r, %rows : i64
-    llvm.cond_br %c, ^body, ^exit
-  ^body:
+)mlir") +
+    rowLoopFunc("dot_finalize",
+                "%v: !llvm.ptr, %vi: !llvm.ptr, %rows: i64, %r0: i64, "
+                "%out: !llvm.ptr, %oi: !llvm.ptr",
+                R"mlir(
     %vp = llvm.getelementptr %v[%r] : (!llvm.ptr, i64) -> !llvm.ptr, f32
     %x = llvm.load %vp : !llvm.ptr -> f32
     %at = llvm.add %r, %r0 : i64
     %op = llvm.getelementptr %out[%at] : (!llvm.ptr, i64) -> !llvm.ptr, f32
     llvm.store %x, %op : f32, !llvm.ptr
-    %rn = llvm.add %r, %c1 : i64
-    llvm.br ^loop(%rn : i64)
-  ^exit:
-    llvm.return
-  }
-}
-)mlir";
+)mlir") +
+    "}\n";
 
 void testJitHandWrittenKernel() {
   std::unique_ptr<MLIRContext> context = createCompilerContext();
-  OwningOpRef<ModuleOp> module =
-      parseSourceString<ModuleOp>(kHandKernel, context.get());
-  EXPECT(module);
+  OwningOpRef<ModuleOp> module = parseOrFail(kHandKernel, context.get());
   if (!module)
     return;
   CompileOptions options;
@@ -327,9 +340,7 @@ void checkSeedKernel(const kred_kernel &kernel, const char *where) {
 /// builds a shared library of both kernels whose descriptors it loads.
 void testKredKernels() {
   std::unique_ptr<MLIRContext> context = createCompilerContext();
-  OwningOpRef<ModuleOp> module =
-      parseSourceString<ModuleOp>(kKredKernels, context.get());
-  EXPECT(module);
+  OwningOpRef<ModuleOp> module = parseOrFail(kKredKernels, context.get());
   if (!module)
     return;
   CompileOptions options;
@@ -469,8 +480,7 @@ void testKernelLibraryErrors() {
 /// target.
 void testEmitLLVMIR() {
   std::unique_ptr<MLIRContext> context = createCompilerContext();
-  OwningOpRef<ModuleOp> module =
-      parseSourceString<ModuleOp>(kKredKernels, context.get());
+  OwningOpRef<ModuleOp> module = parseOrFail(kKredKernels, context.get());
   if (!module)
     return;
   CompileOptions options;
