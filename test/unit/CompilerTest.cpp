@@ -58,6 +58,23 @@ OwningOpRef<ModuleOp> parseOrFail(llvm::StringRef src, MLIRContext *context) {
   return module;
 }
 
+/// Looks up <prefix>_run, _merge and _finalize in object into kernel; counts
+/// a failure and returns false if one is missing.
+bool lookupEntries(LoadedObject &object, llvm::StringRef prefix,
+                   kred_kernel &kernel) {
+  auto run = object.lookup((prefix + "_run").str());
+  auto merge = object.lookup((prefix + "_merge").str());
+  auto finalize = object.lookup((prefix + "_finalize").str());
+  if (failed(run.takeError(), "lookup") ||
+      failed(merge.takeError(), "lookup") ||
+      failed(finalize.takeError(), "lookup"))
+    return false;
+  kernel.run = reinterpret_cast<kred_run_fn>(*run);
+  kernel.merge = reinterpret_cast<kred_merge_fn>(*merge);
+  kernel.finalize = reinterpret_cast<kred_finalize_fn>(*finalize);
+  return true;
+}
+
 /// out_i = sum_j x_i * y_j (f32, dimension 1, state: one f32 per row), in
 /// the LLVM dialect, with the kernel ABI: the module's head and dot_run.
 const char *kDotRun = R"mlir(
@@ -178,12 +195,8 @@ void testJitHandWrittenKernel() {
   auto loaded = loadObject(*object, "dot");
   if (failed(loaded.takeError(), "loadObject"))
     return;
-  auto run = (*loaded)->lookup("dot_run");
-  auto merge = (*loaded)->lookup("dot_merge");
-  auto finalize = (*loaded)->lookup("dot_finalize");
-  if (failed(run.takeError(), "lookup") ||
-      failed(merge.takeError(), "lookup") ||
-      failed(finalize.takeError(), "lookup"))
+  kred_kernel kernel{};
+  if (!lookupEntries(**loaded, "dot", kernel))
     return;
   auto missing = (*loaded)->lookup("dot_nothing");
   EXPECT(!missing);
@@ -199,11 +212,7 @@ void testJitHandWrittenKernel() {
   desc.outValueDim = 1;
   desc.stateValues = 1;
   desc.rowBlock = 1;
-  kred_kernel kernel{};
   kernel.info = desc.getInfo();
-  kernel.run = reinterpret_cast<kred_run_fn>(*run);
-  kernel.merge = reinterpret_cast<kred_merge_fn>(*merge);
-  kernel.finalize = reinterpret_cast<kred_finalize_fn>(*finalize);
 
   for (auto [M, N] : {std::pair<int64_t, int64_t>{1, 1},
                       {3, 10007},
@@ -262,7 +271,7 @@ void testJitHandWrittenKernel() {
   if (!failed(again.takeError(), "loadObject (second)")) {
     auto run2 = (*again)->lookup("dot_run");
     if (!failed(run2.takeError(), "lookup (second)"))
-      EXPECT(*run2 != *run);
+      EXPECT(*run2 != reinterpret_cast<void *>(kernel.run));
   }
 }
 
@@ -402,16 +411,8 @@ void testKredKernels() {
     return;
   kred_kernel kernel{};
   kernel.info = seed.getInfo();
-  auto run = (*loaded)->lookup("seed_run");
-  auto merge = (*loaded)->lookup("seed_merge");
-  auto finalize = (*loaded)->lookup("seed_finalize");
-  if (failed(run.takeError(), "lookup") ||
-      failed(merge.takeError(), "lookup") ||
-      failed(finalize.takeError(), "lookup"))
+  if (!lookupEntries(**loaded, "seed", kernel))
     return;
-  kernel.run = reinterpret_cast<kred_run_fn>(*run);
-  kernel.merge = reinterpret_cast<kred_merge_fn>(*merge);
-  kernel.finalize = reinterpret_cast<kred_finalize_fn>(*finalize);
   checkSeedKernel(kernel, "JIT");
 }
 
