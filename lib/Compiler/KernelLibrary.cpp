@@ -402,26 +402,6 @@ const char *categoryName(int32_t cat) {
   }
 }
 
-const char *reductionName(int32_t kind) {
-  static const char *const names[] = {"Sum",
-                                      "LogSumExp",
-                                      "Max_SumShiftExp",
-                                      "Max_SumShiftExpWeight",
-                                      "SumSoftMaxWeight",
-                                      "Min",
-                                      "Max",
-                                      "ArgMin",
-                                      "ArgMax",
-                                      "Min_ArgMin",
-                                      "Max_ArgMax",
-                                      "KMin",
-                                      "ArgKMin",
-                                      "KMin_ArgKMin"};
-  if (kind < 0 || kind >= static_cast<int32_t>(std::size(names)))
-    return "?";
-  return names[kind];
-}
-
 /// `s` as a C string literal.
 std::string cString(llvm::StringRef s) {
   std::string out = "\"";
@@ -768,10 +748,11 @@ std::string generateHeader(llvm::ArrayRef<LibraryKernel> kernels,
   for (const LibraryKernel &k : kernels) {
     const KernelDescription &d = k.desc;
     const char *rows = d.axis == 1 ? "M" : "N";
-    os << "/* " << d.name << ": " << reductionName(d.reduction) << " over "
-       << (d.axis == 1 ? "j" : "i") << " of " << commentSafe(d.formula)
-       << "\n * dtype " << dtypeName(d.dtype) << ", axis " << d.axis
-       << ": one output row per " << (d.axis == 1 ? "i" : "j") << ".\n";
+    os << "/* " << d.name << ": " << getKeOpsReductionName(d.reduction)
+       << " over " << (d.axis == 1 ? "j" : "i") << " of "
+       << commentSafe(d.formula) << "\n * dtype " << dtypeName(d.dtype)
+       << ", axis " << d.axis << ": one output row per "
+       << (d.axis == 1 ? "i" : "j") << ".\n";
     for (size_t p = 0; p < d.argCategory.size(); ++p) {
       int32_t cat = d.argCategory[p];
       os << " *   " << k.argNames[p] << ": ";

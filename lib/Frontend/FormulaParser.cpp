@@ -76,33 +76,36 @@ struct ReductionInfo {
   llvm::StringLiteral name;
   ReductionKind kind;
   WeightUse weight;
+  /// A spelling pykeops also accepts, not a KeOps reduction_op name.
+  bool pykeopsOnly = false;
 };
 
-/// KeOps' reduction_op names (and the spellings pykeops also accepts).
+/// KeOps' reduction_op names (and the spellings pykeops also accepts). The
+/// first entry of each kind is its KeOps name (getKeOpsReductionName).
 const ReductionInfo kReductions[] = {
     {"Sum", ReductionKind::Sum, WeightUse::None},
     {"LogSumExp", ReductionKind::LogSumExp, WeightUse::Optional},
     {"LogSumExpWeight", ReductionKind::LogSumExp, WeightUse::Required},
     {"SumSoftMaxWeight", ReductionKind::SumSoftMaxWeight, WeightUse::Required},
-    {"SoftMax", ReductionKind::SumSoftMaxWeight, WeightUse::Required},
+    {"SoftMax", ReductionKind::SumSoftMaxWeight, WeightUse::Required, true},
     {"Max_SumShiftExp", ReductionKind::MaxSumShiftExp, WeightUse::None},
-    {"MaxSumShiftExp", ReductionKind::MaxSumShiftExp, WeightUse::None},
+    {"MaxSumShiftExp", ReductionKind::MaxSumShiftExp, WeightUse::None, true},
     {"Max_SumShiftExpWeight", ReductionKind::MaxSumShiftExpWeight,
      WeightUse::Required},
     {"MaxSumShiftExpWeight", ReductionKind::MaxSumShiftExpWeight,
-     WeightUse::Required},
+     WeightUse::Required, true},
     {"Min", ReductionKind::Min, WeightUse::None},
     {"Max", ReductionKind::Max, WeightUse::None},
     {"ArgMin", ReductionKind::ArgMin, WeightUse::None},
     {"ArgMax", ReductionKind::ArgMax, WeightUse::None},
     {"Min_ArgMin", ReductionKind::MinArgMin, WeightUse::None},
-    {"MinArgMin", ReductionKind::MinArgMin, WeightUse::None},
+    {"MinArgMin", ReductionKind::MinArgMin, WeightUse::None, true},
     {"Max_ArgMax", ReductionKind::MaxArgMax, WeightUse::None},
-    {"MaxArgMax", ReductionKind::MaxArgMax, WeightUse::None},
+    {"MaxArgMax", ReductionKind::MaxArgMax, WeightUse::None, true},
     {"KMin", ReductionKind::KMin, WeightUse::None},
     {"ArgKMin", ReductionKind::ArgKMin, WeightUse::None},
     {"KMin_ArgKMin", ReductionKind::KMinArgKMin, WeightUse::None},
-    {"KMinArgKMin", ReductionKind::KMinArgKMin, WeightUse::None},
+    {"KMinArgKMin", ReductionKind::KMinArgKMin, WeightUse::None, true},
 };
 
 const ReductionInfo *lookupReduction(llvm::StringRef name) {
@@ -358,9 +361,25 @@ std::vector<std::string> mlir::kernelred::getFormulaOperationNames() {
   return names;
 }
 
-std::vector<std::string> mlir::kernelred::getReductionNames() {
+std::vector<std::string>
+mlir::kernelred::getReductionNames(bool includeSpellings) {
   std::vector<std::string> names;
   for (const ReductionInfo &info : kReductions)
-    names.push_back(info.name.str());
+    if (includeSpellings || !info.pykeopsOnly)
+      names.push_back(info.name.str());
   return names;
+}
+
+llvm::StringRef mlir::kernelred::getKeOpsReductionName(ReductionKind kind) {
+  for (const ReductionInfo &info : kReductions)
+    if (info.kind == kind)
+      return info.name;
+  return "?";
+}
+
+llvm::StringRef mlir::kernelred::getKeOpsReductionName(int32_t kind) {
+  if (std::optional<ReductionKind> k =
+          symbolizeReductionKind(static_cast<uint32_t>(kind)))
+    return getKeOpsReductionName(*k);
+  return "?";
 }

@@ -60,8 +60,15 @@ llvm::Expected<OwningOpRef<ModuleOp>> buildKernelModule(MLIRContext *context,
 /// documentation, completion or fuzzing dictionaries.
 std::vector<std::string> getFormulaOperationNames();
 
-/// The reduction names KernelSpec::reduction accepts.
-std::vector<std::string> getReductionNames();
+/// The reduction names KernelSpec::reduction accepts; without spellings, only
+/// KeOps' reduction_op names (no pykeops spellings such as "SoftMax").
+std::vector<std::string> getReductionNames(bool includeSpellings = true);
+
+/// KeOps' reduction_op name of `kind`, e.g. "Max_SumShiftExp".
+llvm::StringRef getKeOpsReductionName(ReductionKind kind);
+/// The same for a ReductionKind number (KernelDescriptor::reduction); "?"
+/// when out of range.
+llvm::StringRef getKeOpsReductionName(int32_t kind);
 
 } // namespace mlir::kernelred
 

@@ -46,27 +46,6 @@ const char *dtypeName(int32_t dtype) {
   }
 }
 
-/// KeOps' reduction_op names, by ReductionKind number.
-const char *reductionName(int32_t kind) {
-  static const char *const names[] = {"Sum",
-                                      "LogSumExp",
-                                      "Max_SumShiftExp",
-                                      "Max_SumShiftExpWeight",
-                                      "SumSoftMaxWeight",
-                                      "Min",
-                                      "Max",
-                                      "ArgMin",
-                                      "ArgMax",
-                                      "Min_ArgMin",
-                                      "Max_ArgMax",
-                                      "KMin",
-                                      "ArgKMin",
-                                      "KMin_ArgKMin"};
-  if (kind < 0 || kind >= static_cast<int32_t>(std::size(names)))
-    return "?";
-  return names[kind];
-}
-
 /// Raises the Python exception for `err`: FormulaError for bad user input,
 /// RuntimeError otherwise.
 [[noreturn]] void raise(llvm::Error err) {
@@ -119,7 +98,7 @@ py::dict describeKernel(const KernelDescription &d,
   dict["acc_dtype"] = dtypeName(d.accDtype);
   // As given to compile(); reduction_kind is the canonical name.
   dict["reduction"] = reduction;
-  dict["reduction_kind"] = reductionName(d.reduction);
+  dict["reduction_kind"] = getKeOpsReductionName(d.reduction).str();
   dict["num_args"] = d.argCategory.size();
   dict["arg_category"] = d.argCategory;
   dict["arg_dim"] = d.argDim;
@@ -242,9 +221,10 @@ public:
 
   std::string repr() const {
     const KernelDescription &d = kernel->getDescription();
-    return "<kred._C.Kernel " + d.name + ": " + reductionName(d.reduction) +
-           " of " + d.formula + " (" + dtypeName(d.dtype) + ", axis " +
-           std::to_string(d.axis) + ")>";
+    return "<kred._C.Kernel " + d.name + ": " +
+           getKeOpsReductionName(d.reduction).str() + " of " + d.formula +
+           " (" + dtypeName(d.dtype) + ", axis " + std::to_string(d.axis) +
+           ")>";
   }
 
 private:
@@ -525,6 +505,13 @@ void kred::python::populateCompilerModule(py::module_ &m) {
       "(the host's for 'native'), vector_bits, and runs_here (whether this "
       "host has every feature of that CPU). 'native' stands for $KRED_CPU "
       "when set.");
+  m.def(
+      "reduction_names",
+      [](bool spellings) { return getReductionNames(spellings); },
+      py::arg("spellings") = false,
+      "The reduction_op names compile() accepts: KeOps' names, and with "
+      "spellings=True also the other spellings pykeops accepts (SoftMax, "
+      "MinArgMin, ...).");
   m.def(
       "compiler_version", [] { return getCompilerVersion(); },
       "The compiler build identifier used in cache keys.");

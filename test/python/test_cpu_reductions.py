@@ -14,23 +14,8 @@ import pytest
 
 from kred import _C
 
-REDUCTIONS = [
-    "Sum",
-    "LogSumExp",
-    "LogSumExpWeight",
-    "Max_SumShiftExp",
-    "Max_SumShiftExpWeight",
-    "SumSoftMaxWeight",
-    "Min",
-    "Max",
-    "ArgMin",
-    "ArgMax",
-    "Min_ArgMin",
-    "Max_ArgMax",
-    "KMin",
-    "ArgKMin",
-    "KMin_ArgKMin",
-]
+# KeOps' reduction_op names, from the compiler's own table.
+REDUCTIONS = _C.compiler.reduction_names()
 EXP_FAMILY = {"LogSumExp", "LogSumExpWeight", "Max_SumShiftExp", "Max_SumShiftExpWeight", "SumSoftMaxWeight"}
 WEIGHTED = {"LogSumExpWeight", "Max_SumShiftExpWeight", "SumSoftMaxWeight"}
 K_FAMILY = {"KMin", "ArgKMin", "KMin_ArgKMin"}
@@ -330,3 +315,22 @@ def test_ties_lowest_index_wins():
             idx = np.full((3, len(want)), -7, dtype=np.int64)
             k.launch([x.ctypes.data, y.ctypes.data], 3, N, None, idx.ctypes.data, 2, split)
             assert (idx == np.array(want)[None, :]).all(), (red, split, idx)
+
+
+def test_reduction_names():
+    """The names every case above runs: KeOps' 15, the pykeops spellings only on request."""
+    assert len(REDUCTIONS) == len(set(REDUCTIONS)) == 15
+    for name in ("Sum", "LogSumExpWeight", "Max_SumShiftExpWeight", "Min_ArgMin", "KMin_ArgKMin"):
+        assert name in REDUCTIONS
+    assert "SoftMax" not in REDUCTIONS
+    spellings = _C.compiler.reduction_names(spellings=True)
+    assert set(REDUCTIONS) < set(spellings)
+    assert {"SoftMax", "MinArgMin", "MaxSumShiftExp"} <= set(spellings)
+
+
+def test_kernel_reports_keops_reduction_name():
+    """describe() names the reduction by its KeOps name, whatever spelling compiled it."""
+    k = _C.compile("x - y", ["x = Vi(1)", "y = Vj(1)"], "MinArgMin", 1, "float32", None, "", "auto", "auto")
+    assert "Min_ArgMin" in repr(k)
+    assert k.info["reduction"] == "MinArgMin"
+    assert k.info["reduction_kind"] == "Min_ArgMin"
