@@ -71,9 +71,4 @@ static const kernel kernels[] = {
 
 static const int64_t sizes[][2] = {{1, 1}, {13, 101}, {37, 5}, {61, 17}};
 
-int main(void) {
-  for (size_t i = 0; i < sizeof(kernels) / sizeof(kernels[0]); ++i)
-    for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); ++s)
-      check_kernel(&kernels[i], sizes[s][0], sizes[s][1], 5u + (unsigned)s);
-  return report();
-}
+int main(void) { return CHECK_TABLE(kernels, sizes, 5u); }

@@ -467,11 +467,6 @@ static void check_kernel(const kernel *k, int64_t M, int64_t N,
 static const int64_t g_sizes[][2] = {{1, 1},   {1, 37},  {37, 1},
                                      {13, 300}, {61, 17}, {97, 1031}};
 
-static void check_all_sizes(const kernel *k) {
-  for (size_t s = 0; s < sizeof(g_sizes) / sizeof(g_sizes[0]); ++s)
-    check_kernel(k, g_sizes[s][0], g_sizes[s][1], 1234u + (unsigned)s);
-}
-
 static int report(void) {
   if (g_failures) {
     printf("FAILED %d of %d checks\n", g_failures, g_checks);
@@ -480,5 +475,18 @@ static int report(void) {
   printf("ALL PASSED %d checks\n", g_checks);
   return 0;
 }
+
+/* Checks each of the n kernels of ks at each of the ns sizes (M, N), size s
+ * with seed seed0 + s; returns report()'s exit status. */
+static int check_table(const kernel *ks, size_t n, const int64_t (*sizes)[2],
+                       size_t ns, unsigned seed0) {
+  for (size_t i = 0; i < n; ++i)
+    for (size_t s = 0; s < ns; ++s)
+      check_kernel(&ks[i], sizes[s][0], sizes[s][1], seed0 + (unsigned)s);
+  return report();
+}
+#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
+#define CHECK_TABLE(kernels, sizes, seed0)                                     \
+  check_table(kernels, COUNT_OF(kernels), sizes, COUNT_OF(sizes), seed0)
 
 #endif /* KRED_TEST_HARNESS_H */

@@ -141,8 +141,4 @@ static const kernel kernels[] = {
   {"kmin_argkmin5_sqd_3_f16", KERNEL_FNS(kmin_argkmin5_sqd_3_f16), REF_KMIN_ARGKMIN, 1, KRED_F16, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 1, 0, 5, f_sqd, NULL, 0.001, 0.0, 0},
 };
 
-int main(void) {
-  for (size_t i = 0; i < sizeof(kernels) / sizeof(kernels[0]); ++i)
-    check_all_sizes(&kernels[i]);
-  return report();
-}
+int main(void) { return CHECK_TABLE(kernels, g_sizes, 1234u); }

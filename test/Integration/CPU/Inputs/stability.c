@@ -222,9 +222,4 @@ static const kernel kernels[] = {
 static const int64_t sizes[][2] = {{1, 1},   {5, 0},  {0, 5},   {13, 300},
                                    {61, 17}, {97, 1031}, {3, 200}};
 
-int main(void) {
-  for (size_t i = 0; i < sizeof(kernels) / sizeof(kernels[0]); ++i)
-    for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); ++s)
-      check_kernel(&kernels[i], sizes[s][0], sizes[s][1], 7u + (unsigned)s);
-  return report();
-}
+int main(void) { return CHECK_TABLE(kernels, sizes, 7u); }
