@@ -212,35 +212,30 @@ static void f_broadcast_hoisting(const kernel *kern, const double *const *v, dou
   for (int c = 0; c < 3; ++c) f[c] = exp(v1[c] * v2[c]) * v3[0] * exp(v0[0]);
 }
 
+/* The f32 and f64 rows of a sum over j of fdim values of (x_i, y_j) in R^3
+ * (f64 tolerance 1e-12). */
+#define SUM_XY3(name, fdim, fn, tol32)                                         \
+  {#name "_f32", KERNEL_FNS(name##_f32), REF_SUM, 1, F32, F32, 2, {CI, CJ},    \
+   {3, 3}, fdim, 0, 1, fn, NULL, tol32, 0.0, 0},                               \
+  {#name "_f64", KERNEL_FNS(name##_f64), REF_SUM, 1, F64, F64, 2, {CI, CJ},    \
+   {3, 3}, fdim, 0, 1, fn, NULL, 1e-12, 0.0, 0}
+
 static const kernel kernels[] = {
   {"arith_f32", KERNEL_FNS(arith_f32), REF_SUM, 1, KRED_F32, KRED_F32, 3, {KRED_CAT_I, KRED_CAT_J, KRED_CAT_P}, {3, 3, 1}, 3, 0, 1, f_arith, NULL, 2e-05, 0.0, 0},
   {"arith_f64", KERNEL_FNS(arith_f64), REF_SUM, 1, KRED_F64, KRED_F64, 3, {KRED_CAT_I, KRED_CAT_J, KRED_CAT_P}, {3, 3, 1}, 3, 0, 1, f_arith, NULL, 1e-12, 0.0, 0},
-  {"neg_inv_square_f32", KERNEL_FNS(neg_inv_square_f32), REF_SUM, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 9, 0, 1, f_neg_inv_square, NULL, 2e-05, 0.0, 0},
-  {"neg_inv_square_f64", KERNEL_FNS(neg_inv_square_f64), REF_SUM, 1, KRED_F64, KRED_F64, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 9, 0, 1, f_neg_inv_square, NULL, 1e-12, 0.0, 0},
-  {"sqrt_rsqrt_f32", KERNEL_FNS(sqrt_rsqrt_f32), REF_SUM, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 6, 0, 1, f_sqrt_rsqrt, NULL, 0.0001, 0.0, 0},
-  {"sqrt_rsqrt_f64", KERNEL_FNS(sqrt_rsqrt_f64), REF_SUM, 1, KRED_F64, KRED_F64, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 6, 0, 1, f_sqrt_rsqrt, NULL, 1e-12, 0.0, 0},
-  {"exp_f32", KERNEL_FNS(exp_f32), REF_SUM, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 3, 0, 1, f_exp, NULL, 2e-05, 0.0, 0},
-  {"exp_f64", KERNEL_FNS(exp_f64), REF_SUM, 1, KRED_F64, KRED_F64, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 3, 0, 1, f_exp, NULL, 1e-12, 0.0, 0},
-  {"log_xlogx_f32", KERNEL_FNS(log_xlogx_f32), REF_SUM, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 6, 0, 1, f_log_xlogx, NULL, 2e-05, 0.0, 0},
-  {"log_xlogx_f64", KERNEL_FNS(log_xlogx_f64), REF_SUM, 1, KRED_F64, KRED_F64, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 6, 0, 1, f_log_xlogx, NULL, 1e-12, 0.0, 0},
-  {"sin_cos_sinc_f32", KERNEL_FNS(sin_cos_sinc_f32), REF_SUM, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 9, 0, 1, f_sin_cos_sinc, NULL, 2e-05, 0.0, 0},
-  {"sin_cos_sinc_f64", KERNEL_FNS(sin_cos_sinc_f64), REF_SUM, 1, KRED_F64, KRED_F64, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 9, 0, 1, f_sin_cos_sinc, NULL, 1e-12, 0.0, 0},
-  {"inverse_trig_f32", KERNEL_FNS(inverse_trig_f32), REF_SUM, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 12, 0, 1, f_inverse_trig, NULL, 5e-05, 0.0, 0},
-  {"inverse_trig_f64", KERNEL_FNS(inverse_trig_f64), REF_SUM, 1, KRED_F64, KRED_F64, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 12, 0, 1, f_inverse_trig, NULL, 1e-12, 0.0, 0},
-  {"abs_sign_step_relu_f32", KERNEL_FNS(abs_sign_step_relu_f32), REF_SUM, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 12, 0, 1, f_abs_sign_step_relu, NULL, 2e-05, 0.0, 0},
-  {"abs_sign_step_relu_f64", KERNEL_FNS(abs_sign_step_relu_f64), REF_SUM, 1, KRED_F64, KRED_F64, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 12, 0, 1, f_abs_sign_step_relu, NULL, 1e-12, 0.0, 0},
-  {"floor_round_mod_f32", KERNEL_FNS(floor_round_mod_f32), REF_SUM, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 12, 0, 1, f_floor_round_mod, NULL, 2e-05, 0.0, 0},
-  {"floor_round_mod_f64", KERNEL_FNS(floor_round_mod_f64), REF_SUM, 1, KRED_F64, KRED_F64, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 12, 0, 1, f_floor_round_mod, NULL, 1e-12, 0.0, 0},
-  {"pow_powf_f32", KERNEL_FNS(pow_powf_f32), REF_SUM, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 9, 0, 1, f_pow_powf, NULL, 2e-05, 0.0, 0},
-  {"pow_powf_f64", KERNEL_FNS(pow_powf_f64), REF_SUM, 1, KRED_F64, KRED_F64, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 9, 0, 1, f_pow_powf, NULL, 1e-12, 0.0, 0},
-  {"clamps_ifelse_f32", KERNEL_FNS(clamps_ifelse_f32), REF_SUM, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 12, 0, 1, f_clamps_ifelse, NULL, 2e-05, 0.0, 0},
-  {"clamps_ifelse_f64", KERNEL_FNS(clamps_ifelse_f64), REF_SUM, 1, KRED_F64, KRED_F64, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 12, 0, 1, f_clamps_ifelse, NULL, 1e-12, 0.0, 0},
-  {"comparisons_f32", KERNEL_FNS(comparisons_f32), REF_SUM, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 12, 0, 1, f_comparisons, NULL, 2e-05, 0.0, 0},
-  {"comparisons_f64", KERNEL_FNS(comparisons_f64), REF_SUM, 1, KRED_F64, KRED_F64, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 12, 0, 1, f_comparisons, NULL, 1e-12, 0.0, 0},
-  {"reductions_of_components_f32", KERNEL_FNS(reductions_of_components_f32), REF_SUM, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 10, 0, 1, f_reductions_of_components, NULL, 2e-05, 0.0, 0},
-  {"reductions_of_components_f64", KERNEL_FNS(reductions_of_components_f64), REF_SUM, 1, KRED_F64, KRED_F64, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 10, 0, 1, f_reductions_of_components, NULL, 1e-12, 0.0, 0},
-  {"component_moves_f32", KERNEL_FNS(component_moves_f32), REF_SUM, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 16, 0, 1, f_component_moves, NULL, 2e-05, 0.0, 0},
-  {"component_moves_f64", KERNEL_FNS(component_moves_f64), REF_SUM, 1, KRED_F64, KRED_F64, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 16, 0, 1, f_component_moves, NULL, 1e-12, 0.0, 0},
+  SUM_XY3(neg_inv_square, 9, f_neg_inv_square, 2e-05),
+  SUM_XY3(sqrt_rsqrt, 6, f_sqrt_rsqrt, 0.0001),
+  SUM_XY3(exp, 3, f_exp, 2e-05),
+  SUM_XY3(log_xlogx, 6, f_log_xlogx, 2e-05),
+  SUM_XY3(sin_cos_sinc, 9, f_sin_cos_sinc, 2e-05),
+  SUM_XY3(inverse_trig, 12, f_inverse_trig, 5e-05),
+  SUM_XY3(abs_sign_step_relu, 12, f_abs_sign_step_relu, 2e-05),
+  SUM_XY3(floor_round_mod, 12, f_floor_round_mod, 2e-05),
+  SUM_XY3(pow_powf, 9, f_pow_powf, 2e-05),
+  SUM_XY3(clamps_ifelse, 12, f_clamps_ifelse, 2e-05),
+  SUM_XY3(comparisons, 12, f_comparisons, 2e-05),
+  SUM_XY3(reductions_of_components, 10, f_reductions_of_components, 2e-05),
+  SUM_XY3(component_moves, 16, f_component_moves, 2e-05),
   {"strided_interleave_f32", KERNEL_FNS(strided_interleave_f32), REF_SUM, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {6, 3}, 12, 0, 1, f_strided_interleave, NULL, 2e-05, 0.0, 0},
   {"strided_interleave_f64", KERNEL_FNS(strided_interleave_f64), REF_SUM, 1, KRED_F64, KRED_F64, 2, {KRED_CAT_I, KRED_CAT_J}, {6, 3}, 12, 0, 1, f_strided_interleave, NULL, 1e-12, 0.0, 0},
   {"complex_f32", KERNEL_FNS(complex_f32), REF_SUM, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {4, 2}, 18, 0, 1, f_complex, NULL, 2e-05, 0.0, 0},
@@ -255,8 +250,7 @@ static const kernel kernels[] = {
   {"bspline_f64", KERNEL_FNS(bspline_f64), REF_SUM, 1, KRED_F64, KRED_F64, 3, {KRED_CAT_P, KRED_CAT_I, KRED_CAT_J}, {6, 1, 1}, 3, 0, 1, f_bspline, init_knots, 1e-12, 0.0, 0},
   {"softdtw_f32", KERNEL_FNS(softdtw_f32), REF_SUM, 1, KRED_F32, KRED_F32, 3, {KRED_CAT_I, KRED_CAT_J, KRED_CAT_P}, {4, 3, 1}, 1, 0, 1, f_softdtw, init_gamma, 2e-05, 0.0, 0},
   {"softdtw_f64", KERNEL_FNS(softdtw_f64), REF_SUM, 1, KRED_F64, KRED_F64, 3, {KRED_CAT_I, KRED_CAT_J, KRED_CAT_P}, {4, 3, 1}, 1, 0, 1, f_softdtw, init_gamma, 1e-12, 0.0, 0},
-  {"constants_f32", KERNEL_FNS(constants_f32), REF_SUM, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 3, 0, 1, f_constants, NULL, 2e-05, 0.0, 0},
-  {"constants_f64", KERNEL_FNS(constants_f64), REF_SUM, 1, KRED_F64, KRED_F64, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 3, 0, 1, f_constants, NULL, 1e-12, 0.0, 0},
+  SUM_XY3(constants, 3, f_constants, 2e-05),
   {"broadcast_hoisting_f32", KERNEL_FNS(broadcast_hoisting_f32), REF_SUM, 1, KRED_F32, KRED_F32, 4, {KRED_CAT_I, KRED_CAT_J, KRED_CAT_P, KRED_CAT_J}, {1, 3, 3, 1}, 3, 0, 1, f_broadcast_hoisting, NULL, 2e-05, 0.0, 0},
   {"broadcast_hoisting_f64", KERNEL_FNS(broadcast_hoisting_f64), REF_SUM, 1, KRED_F64, KRED_F64, 4, {KRED_CAT_I, KRED_CAT_J, KRED_CAT_P, KRED_CAT_J}, {1, 3, 3, 1}, 3, 0, 1, f_broadcast_hoisting, NULL, 1e-12, 0.0, 0},
 };

@@ -93,6 +93,15 @@ DECLARE_KERNEL(argkmin10_sqd_3_f64_axis0)
 DECLARE_KERNEL(kmin_argkmin10_sqd_64_f32)
 DECLARE_KERNEL(kmin_argkmin5_sqd_3_f16)
 
+/* Rows of (x_i, y_j) in R^3, F32, axis 1: a K-min family on f_sqd, a
+ * min/max family on f_diff. */
+#define SQD3_F32(name, kind, K)                                                \
+  {#name, KERNEL_FNS(name), kind, 1, F32, F32, 2, {CI, CJ}, {3, 3},            \
+   1, 0, K, f_sqd, NULL, 1e-05, 0.0, 0}
+#define DIFF3_F32(name, kind)                                                  \
+  {#name, KERNEL_FNS(name), kind, 1, F32, F32, 2, {CI, CJ}, {3, 3},            \
+   3, 0, 1, f_diff, NULL, 1e-05, 0.0, 0}
+
 static const kernel kernels[] = {
   {"sum_xy_1_f32", KERNEL_FNS(sum_xy_1_f32), REF_SUM, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {1, 1}, 1, 0, 1, f_xy, NULL, 1e-05, 0.0, 0},
   {"sum_xy_3_f32", KERNEL_FNS(sum_xy_3_f32), REF_SUM, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 3, 0, 1, f_xy, NULL, 1e-05, 0.0, 0},
@@ -115,25 +124,25 @@ static const kernel kernels[] = {
   {"sumsoftmaxweight_softmax_3_f32", KERNEL_FNS(sumsoftmaxweight_softmax_3_f32), REF_SOFTMAX, 1, KRED_F32, KRED_F32, 3, {KRED_CAT_I, KRED_CAT_J, KRED_CAT_J}, {3, 3, 4}, 1, 4, 1, f_softmax, NULL, 1e-05, 1e-06, 0},
   {"sumsoftmaxweight_softmax_17_f64_axis0", KERNEL_FNS(sumsoftmaxweight_softmax_17_f64_axis0), REF_SOFTMAX, 0, KRED_F64, KRED_F64, 3, {KRED_CAT_I, KRED_CAT_J, KRED_CAT_J}, {17, 17, 2}, 1, 2, 1, f_softmax, NULL, 1e-12, 1e-13, 0},
   {"max_sumshiftexp_negsqd_1_f32", KERNEL_FNS(max_sumshiftexp_negsqd_1_f32), REF_MSSE, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {1, 1}, 1, 0, 1, f_negsqd, NULL, 1e-06, 0.0, 0},
-  {"min_diff_3_f32", KERNEL_FNS(min_diff_3_f32), REF_MIN, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 3, 0, 1, f_diff, NULL, 1e-05, 0.0, 0},
-  {"max_diff_3_f32", KERNEL_FNS(max_diff_3_f32), REF_MAX, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 3, 0, 1, f_diff, NULL, 1e-05, 0.0, 0},
-  {"argmin_diff_3_f32", KERNEL_FNS(argmin_diff_3_f32), REF_ARGMIN, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 3, 0, 1, f_diff, NULL, 1e-05, 0.0, 0},
-  {"argmax_diff_3_f32", KERNEL_FNS(argmax_diff_3_f32), REF_ARGMAX, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 3, 0, 1, f_diff, NULL, 1e-05, 0.0, 0},
-  {"min_argmin_diff_3_f32", KERNEL_FNS(min_argmin_diff_3_f32), REF_MIN_ARGMIN, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 3, 0, 1, f_diff, NULL, 1e-05, 0.0, 0},
-  {"max_argmax_diff_3_f32", KERNEL_FNS(max_argmax_diff_3_f32), REF_MAX_ARGMAX, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 3, 0, 1, f_diff, NULL, 1e-05, 0.0, 0},
+  DIFF3_F32(min_diff_3_f32, REF_MIN),
+  DIFF3_F32(max_diff_3_f32, REF_MAX),
+  DIFF3_F32(argmin_diff_3_f32, REF_ARGMIN),
+  DIFF3_F32(argmax_diff_3_f32, REF_ARGMAX),
+  DIFF3_F32(min_argmin_diff_3_f32, REF_MIN_ARGMIN),
+  DIFF3_F32(max_argmax_diff_3_f32, REF_MAX_ARGMAX),
   {"min_argmin_sqd_17_f64_axis0", KERNEL_FNS(min_argmin_sqd_17_f64_axis0), REF_MIN_ARGMIN, 0, KRED_F64, KRED_F64, 2, {KRED_CAT_I, KRED_CAT_J}, {17, 17}, 1, 0, 1, f_sqd, NULL, 1e-12, 0.0, 0},
   {"max_argmax_diff_1_f16", KERNEL_FNS(max_argmax_diff_1_f16), REF_MAX_ARGMAX, 1, KRED_F16, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {1, 1}, 1, 0, 1, f_diff, NULL, 0.001, 0.0, 0},
   {"argmin_sqd_64_f32", KERNEL_FNS(argmin_sqd_64_f32), REF_ARGMIN, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {64, 64}, 1, 0, 1, f_sqd, NULL, 1e-05, 0.0, 0},
-  {"kmin1_sqd_3_f32", KERNEL_FNS(kmin1_sqd_3_f32), REF_KMIN, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 1, 0, 1, f_sqd, NULL, 1e-05, 0.0, 0},
-  {"argkmin1_sqd_3_f32", KERNEL_FNS(argkmin1_sqd_3_f32), REF_ARGKMIN, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 1, 0, 1, f_sqd, NULL, 1e-05, 0.0, 0},
-  {"kmin_argkmin1_sqd_3_f32", KERNEL_FNS(kmin_argkmin1_sqd_3_f32), REF_KMIN_ARGKMIN, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 1, 0, 1, f_sqd, NULL, 1e-05, 0.0, 0},
-  {"kmin5_sqd_3_f32", KERNEL_FNS(kmin5_sqd_3_f32), REF_KMIN, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 1, 0, 5, f_sqd, NULL, 1e-05, 0.0, 0},
-  {"argkmin5_sqd_3_f32", KERNEL_FNS(argkmin5_sqd_3_f32), REF_ARGKMIN, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 1, 0, 5, f_sqd, NULL, 1e-05, 0.0, 0},
-  {"kmin_argkmin5_sqd_3_f32", KERNEL_FNS(kmin_argkmin5_sqd_3_f32), REF_KMIN_ARGKMIN, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 1, 0, 5, f_sqd, NULL, 1e-05, 0.0, 0},
-  {"kmin10_sqd_3_f32", KERNEL_FNS(kmin10_sqd_3_f32), REF_KMIN, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 1, 0, 10, f_sqd, NULL, 1e-05, 0.0, 0},
-  {"argkmin10_sqd_3_f32", KERNEL_FNS(argkmin10_sqd_3_f32), REF_ARGKMIN, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 1, 0, 10, f_sqd, NULL, 1e-05, 0.0, 0},
-  {"kmin_argkmin10_sqd_3_f32", KERNEL_FNS(kmin_argkmin10_sqd_3_f32), REF_KMIN_ARGKMIN, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 1, 0, 10, f_sqd, NULL, 1e-05, 0.0, 0},
-  {"argkmin64_sqd_3_f32", KERNEL_FNS(argkmin64_sqd_3_f32), REF_ARGKMIN, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 1, 0, 64, f_sqd, NULL, 1e-05, 0.0, 0},
+  SQD3_F32(kmin1_sqd_3_f32, REF_KMIN, 1),
+  SQD3_F32(argkmin1_sqd_3_f32, REF_ARGKMIN, 1),
+  SQD3_F32(kmin_argkmin1_sqd_3_f32, REF_KMIN_ARGKMIN, 1),
+  SQD3_F32(kmin5_sqd_3_f32, REF_KMIN, 5),
+  SQD3_F32(argkmin5_sqd_3_f32, REF_ARGKMIN, 5),
+  SQD3_F32(kmin_argkmin5_sqd_3_f32, REF_KMIN_ARGKMIN, 5),
+  SQD3_F32(kmin10_sqd_3_f32, REF_KMIN, 10),
+  SQD3_F32(argkmin10_sqd_3_f32, REF_ARGKMIN, 10),
+  SQD3_F32(kmin_argkmin10_sqd_3_f32, REF_KMIN_ARGKMIN, 10),
+  SQD3_F32(argkmin64_sqd_3_f32, REF_ARGKMIN, 64),
   {"kmin_argkmin64_sqd_3_f64", KERNEL_FNS(kmin_argkmin64_sqd_3_f64), REF_KMIN_ARGKMIN, 1, KRED_F64, KRED_F64, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 1, 0, 64, f_sqd, NULL, 1e-12, 0.0, 0},
   {"kmin_argkmin5_diff_3_f32", KERNEL_FNS(kmin_argkmin5_diff_3_f32), REF_KMIN_ARGKMIN, 1, KRED_F32, KRED_F32, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 3, 0, 5, f_diff, NULL, 1e-05, 0.0, 0},
   {"argkmin10_sqd_3_f64_axis0", KERNEL_FNS(argkmin10_sqd_3_f64_axis0), REF_ARGKMIN, 0, KRED_F64, KRED_F64, 2, {KRED_CAT_I, KRED_CAT_J}, {3, 3}, 1, 0, 10, f_sqd, NULL, 1e-12, 0.0, 0},

@@ -137,6 +137,14 @@ static void init_nan_w(int p, int64_t n, int dim, double *x, unsigned *s) {
     x[i] = (p == 2 && i % 11 == 4) ? NAN : rnd_nonzero(s);
 }
 
+/* One LogSumExp case (F = x + y): kernel lse_DT on INIT. */
+#define LSE_CASE(dt, DT, tol, init)                                            \
+  {"lse_" #dt "/" #init, KERNEL_FNS(lse_##dt), REF_LSE, 1, DT, DT, 2,          \
+   {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_##init, tol, tol, 0}
+/* One SumSoftMaxWeight case (F = x + y, weight of dimension 2) on INIT. */
+#define SOFTMAX_F32_CASE(init)                                                 \
+  {"softmax_f32/" #init, KERNEL_FNS(softmax_f32), REF_SOFTMAX, 1, F32, F32, 3, \
+   {CI, CJ, CJ}, {1, 1, 2}, 1, 2, 1, f_add, init_##init, 1e-5, 1e-6, 0}
 /* One case of a plain sum (F = x OP y): kernel sum_OP_ACC_DT on INIT. */
 #define SUM_CASE(op, acc, dt, DT, tol, init)                                   \
   {"sum_" #op "_" #acc "_" #dt "/" #init,                                      \
@@ -153,38 +161,24 @@ static void init_nan_w(int p, int64_t n, int dim, double *x, unsigned *s) {
       SUM_CASE(add, acc, dt, DT, tol, nan)
 
 static const kernel kernels[] = {
-    {"lse_f32/big", KERNEL_FNS(lse_f32), REF_LSE, 1, F32, F32, 2, {CI, CJ},
-     {1, 1}, 1, 0, 1, f_add, init_big, 1e-6, 1e-6, 0},
-    {"lse_f32/huge_both", KERNEL_FNS(lse_f32), REF_LSE, 1, F32, F32, 2,
-     {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_huge_both, 1e-6, 1e-6, 0},
-    {"lse_f32/neginf", KERNEL_FNS(lse_f32), REF_LSE, 1, F32, F32, 2, {CI, CJ},
-     {1, 1}, 1, 0, 1, f_add, init_neginf, 1e-6, 1e-6, 0},
-    {"lse_f32/all_neginf", KERNEL_FNS(lse_f32), REF_LSE, 1, F32, F32, 2,
-     {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_all_neginf, 1e-6, 1e-6, 0},
-    {"lse_f32/equal", KERNEL_FNS(lse_f32), REF_LSE, 1, F32, F32, 2, {CI, CJ},
-     {1, 1}, 1, 0, 1, f_add, init_equal, 1e-6, 1e-6, 0},
-    {"lse_f64/big", KERNEL_FNS(lse_f64), REF_LSE, 1, F64, F64, 2, {CI, CJ},
-     {1, 1}, 1, 0, 1, f_add, init_big, 1e-14, 1e-14, 0},
-    {"lse_f64/neginf", KERNEL_FNS(lse_f64), REF_LSE, 1, F64, F64, 2, {CI, CJ},
-     {1, 1}, 1, 0, 1, f_add, init_neginf, 1e-14, 1e-14, 0},
-    {"lse_f64/all_neginf", KERNEL_FNS(lse_f64), REF_LSE, 1, F64, F64, 2,
-     {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_all_neginf, 1e-14, 1e-14, 0},
-    {"lse_f64/equal", KERNEL_FNS(lse_f64), REF_LSE, 1, F64, F64, 2, {CI, CJ},
-     {1, 1}, 1, 0, 1, f_add, init_equal, 1e-14, 1e-14, 0},
+    LSE_CASE(f32, F32, 1e-6, big),
+    LSE_CASE(f32, F32, 1e-6, huge_both),
+    LSE_CASE(f32, F32, 1e-6, neginf),
+    LSE_CASE(f32, F32, 1e-6, all_neginf),
+    LSE_CASE(f32, F32, 1e-6, equal),
+    LSE_CASE(f64, F64, 1e-14, big),
+    LSE_CASE(f64, F64, 1e-14, neginf),
+    LSE_CASE(f64, F64, 1e-14, all_neginf),
+    LSE_CASE(f64, F64, 1e-14, equal),
     {"lse_weight_f32/big", KERNEL_FNS(lse_weight_f32), REF_LSE, 1, F32, F32,
      3, {CI, CJ, CJ}, {1, 1, 2}, 1, 2, 1, f_add_expw, init_big, 1e-6, 1e-6, 0},
     {"lse_weight_f32/neginf", KERNEL_FNS(lse_weight_f32), REF_LSE, 1, F32,
      F32, 3, {CI, CJ, CJ}, {1, 1, 2}, 1, 2, 1, f_add_expw, init_neginf, 1e-6,
      1e-6, 0},
-    {"softmax_f32/big", KERNEL_FNS(softmax_f32), REF_SOFTMAX, 1, F32, F32, 3,
-     {CI, CJ, CJ}, {1, 1, 2}, 1, 2, 1, f_add, init_big, 1e-5, 1e-6, 0},
-    {"softmax_f32/neginf", KERNEL_FNS(softmax_f32), REF_SOFTMAX, 1, F32, F32,
-     3, {CI, CJ, CJ}, {1, 1, 2}, 1, 2, 1, f_add, init_neginf, 1e-5, 1e-6, 0},
-    {"softmax_f32/equal", KERNEL_FNS(softmax_f32), REF_SOFTMAX, 1, F32, F32, 3,
-     {CI, CJ, CJ}, {1, 1, 2}, 1, 2, 1, f_add, init_equal, 1e-5, 1e-6, 0},
-    {"softmax_f32/all_neginf", KERNEL_FNS(softmax_f32), REF_SOFTMAX, 1, F32,
-     F32, 3, {CI, CJ, CJ}, {1, 1, 2}, 1, 2, 1, f_add, init_all_neginf, 1e-5,
-     1e-6, 0},
+    SOFTMAX_F32_CASE(big),
+    SOFTMAX_F32_CASE(neginf),
+    SOFTMAX_F32_CASE(equal),
+    SOFTMAX_F32_CASE(all_neginf),
     {"lse_axis0_f32/big", KERNEL_FNS(lse_axis0_f32), REF_LSE, 0, F32, F32, 2,
      {CI, CJ}, {1, 1}, 1, 0, 1, f_add, init_huge_both, 1e-6, 1e-6, 0},
     {"sum_f32", KERNEL_FNS(sum_f32), REF_SUM, 1, F32, F32, 2, {CI, CJ},
