@@ -300,23 +300,51 @@ private:
 };
 
 /// The KernelSpec of Genred's arguments (compile and compile_gpu).
-KernelSpec makeSpec(std::string name, std::string formula,
-                    std::vector<std::string> aliases, std::string reduction,
-                    int axis, std::string dtype, std::optional<int64_t> optArg,
-                    std::optional<std::string> formula2, std::string dtypeAcc,
-                    std::string sumScheme) {
-  KernelSpec spec;
-  spec.name = std::move(name);
-  spec.formula = std::move(formula);
-  spec.aliases = std::move(aliases);
-  spec.reduction = std::move(reduction);
-  spec.axis = axis;
-  spec.dtype = std::move(dtype);
-  spec.optArg = optArg;
-  spec.formula2 = formula2.value_or("");
-  spec.dtypeAcc = std::move(dtypeAcc);
-  spec.sumScheme = std::move(sumScheme);
-  return spec;
+/// Defines m.`pyName`(formula, aliases, reduction="Sum", axis=1,
+/// dtype="float32", opt_arg=None, formula2="", dtype_acc="auto",
+/// sum_scheme="auto", *, name="kernel", ...): Genred's arguments, made into
+/// the KernelSpec `compile` gets first, then the `Rest` ones, described by
+/// `extra` (their py::args and the docstring).
+template <typename... Rest, typename Fn, typename... Extra>
+void defCompile(py::module_ &m, const char *pyName, Fn compile,
+                const Extra &...extra) {
+  m.def(
+      pyName,
+      [compile](std::string formula, std::vector<std::string> aliases,
+                std::string reduction, int axis, std::string dtype,
+                std::optional<int64_t> optArg,
+                std::optional<std::string> formula2, std::string dtypeAcc,
+                std::string sumScheme, std::string name, Rest... rest) {
+        KernelSpec spec;
+        spec.name = std::move(name);
+        spec.formula = std::move(formula);
+        spec.aliases = std::move(aliases);
+        spec.reduction = std::move(reduction);
+        spec.axis = axis;
+        spec.dtype = std::move(dtype);
+        spec.optArg = optArg;
+        spec.formula2 = formula2.value_or("");
+        spec.dtypeAcc = std::move(dtypeAcc);
+        spec.sumScheme = std::move(sumScheme);
+        return compile(std::move(spec), std::move(rest)...);
+      },
+      py::arg("formula"), py::arg("aliases"), py::arg("reduction") = "Sum",
+      py::arg("axis") = 1, py::arg("dtype") = "float32",
+      py::arg("opt_arg") = py::none(), py::arg("formula2") = "",
+      py::arg("dtype_acc") = "auto", py::arg("sum_scheme") = "auto",
+      py::kw_only(), py::arg("name") = "kernel", extra...);
+}
+
+/// The value of `compile()`, run without the GIL; raises its error.
+template <typename Fn> auto compileWithoutGIL(Fn compile) {
+  decltype(compile()) result = decltype(compile())(nullptr);
+  {
+    py::gil_scoped_release release;
+    result = compile();
+  }
+  if (!result)
+    raise(result.takeError());
+  return std::move(*result);
 }
 
 } // namespace
@@ -365,37 +393,19 @@ void kred::python::populateCompilerModule(py::module_ &m) {
            "checked as in launch() (None: unchecked). Releases the GIL.")
       .def("__repr__", &Kernel::repr);
 
-  m.def(
-      "compile",
-      [](std::string formula, std::vector<std::string> aliases,
-         std::string reduction, int axis, std::string dtype,
-         std::optional<int64_t> optArg, std::optional<std::string> formula2,
-         std::string dtypeAcc, std::string sumScheme, std::string name,
-         std::string cpu, int optLevel, std::string cacheDir) {
-        KernelSpec spec = makeSpec(
-            std::move(name), std::move(formula), std::move(aliases),
-            std::move(reduction), axis, std::move(dtype), optArg,
-            std::move(formula2), std::move(dtypeAcc), std::move(sumScheme));
+  defCompile<std::string, int, std::string>(
+      m, "compile",
+      [](KernelSpec spec, std::string cpu, int optLevel, std::string cacheDir) {
         CompileOptions options;
         options.cpu = std::move(cpu);
         options.optLevel = optLevel;
         options.cacheDir = std::move(cacheDir);
-        llvm::Expected<std::shared_ptr<JitKernel>> kernel =
-            std::shared_ptr<JitKernel>();
-        {
-          py::gil_scoped_release release;
-          kernel = compileKernel(spec, options);
-        }
-        if (!kernel)
-          raise(kernel.takeError());
-        return Kernel(std::move(*kernel), spec.reduction);
+        return Kernel(
+            compileWithoutGIL([&] { return compileKernel(spec, options); }),
+            spec.reduction);
       },
-      py::arg("formula"), py::arg("aliases"), py::arg("reduction") = "Sum",
-      py::arg("axis") = 1, py::arg("dtype") = "float32",
-      py::arg("opt_arg") = py::none(), py::arg("formula2") = "",
-      py::arg("dtype_acc") = "auto", py::arg("sum_scheme") = "auto",
-      py::kw_only(), py::arg("name") = "kernel", py::arg("cpu") = "native",
-      py::arg("opt_level") = 3, py::arg("cache_dir") = "",
+      py::arg("cpu") = "native", py::arg("opt_level") = 3,
+      py::arg("cache_dir") = "",
       "Compiles a KeOps reduction (Genred's arguments) for this CPU. Uses "
       "an in-process memo and the on-disk cache ($KRED_CACHE_DIR, default "
       "~/.cache/kred; 'off' disables it). Raises FormulaError on bad input.");
@@ -421,19 +431,12 @@ void kred::python::populateCompilerModule(py::module_ &m) {
                              "The kernelred IR before lowering.")
       .def("__repr__", &GPUKernelObject::repr);
 
-  m.def(
-      "compile_gpu",
-      [](std::string formula, std::vector<std::string> aliases,
-         std::string reduction, int axis, std::string dtype,
-         std::optional<int64_t> optArg, std::optional<std::string> formula2,
-         std::string dtypeAcc, std::string sumScheme, std::string name,
-         std::vector<int> sm, std::optional<bool> cubin, bool fastMath,
-         int64_t blockThreads, int64_t rowsPerThread, bool emulate,
-         bool raceCheck, std::string cacheDir) {
-        KernelSpec spec = makeSpec(
-            std::move(name), std::move(formula), std::move(aliases),
-            std::move(reduction), axis, std::move(dtype), optArg,
-            std::move(formula2), std::move(dtypeAcc), std::move(sumScheme));
+  defCompile<std::vector<int>, std::optional<bool>, bool, int64_t, int64_t,
+             bool, bool, std::string>(
+      m, "compile_gpu",
+      [](KernelSpec spec, std::vector<int> sm, std::optional<bool> cubin,
+         bool fastMath, int64_t blockThreads, int64_t rowsPerThread,
+         bool emulate, bool raceCheck, std::string cacheDir) {
         GPUCompileOptions options;
         options.sms = std::move(sm);
         options.fastMath = fastMath;
@@ -447,21 +450,10 @@ void kred::python::populateCompilerModule(py::module_ &m) {
         options.cubin = !emulate && cubin.value_or(static_cast<bool>(
                                         findPtxas(options)));
         options.skipUnsupportedCubins = !cubin.has_value();
-        llvm::Expected<std::unique_ptr<GPUKernel>> kernel =
-            std::unique_ptr<GPUKernel>();
-        {
-          py::gil_scoped_release release;
-          kernel = compileGPUKernel(spec, options);
-        }
-        if (!kernel)
-          raise(kernel.takeError());
-        return GPUKernelObject(std::move(*kernel), spec.reduction);
+        return GPUKernelObject(
+            compileWithoutGIL([&] { return compileGPUKernel(spec, options); }),
+            spec.reduction);
       },
-      py::arg("formula"), py::arg("aliases"), py::arg("reduction") = "Sum",
-      py::arg("axis") = 1, py::arg("dtype") = "float32",
-      py::arg("opt_arg") = py::none(), py::arg("formula2") = "",
-      py::arg("dtype_acc") = "auto", py::arg("sum_scheme") = "auto",
-      py::kw_only(), py::arg("name") = "kernel",
       py::arg("sm") = std::vector<int>(getSupportedGPUArchitectures().begin(),
                                        getSupportedGPUArchitectures().end()),
       py::arg("cubin") = py::none(),
