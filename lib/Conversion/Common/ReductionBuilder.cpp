@@ -8,6 +8,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 #include <limits>
 
@@ -212,24 +213,12 @@ void ReductionBuilder::buildAccumulate(OpBuilder &b, Location loc,
     // v == m (including both infinite) gives e = 1; v = -inf adds nothing.
     Value v = f[0];
     Value m = state.values[0];
-    Type laneType = v.getType();
-    Value zero = l.cst(laneType, 0.0);
-    Value one = l.cst(laneType, 1.0);
-    Value equal = l.cmp(arith::CmpFPredicate::OEQ, v, m);
-    Value diff = l.select(equal, zero, l.sub(v, m));
-    Value e = l.exp(l.neg(l.abs(diff)));
-    Value isNegInf =
-        l.cmp(arith::CmpFPredicate::OEQ, v, l.cst(laneType, -kInf));
-    e = l.select(isNegInf, zero, e);
-    Value greater = l.cmp(arith::CmpFPredicate::OGT, v, m);
+    auto [e, greater] = buildExpStep(b, loc, v, m);
+    Value one = l.cst(v.getType(), 1.0);
     Value scale = l.select(greater, e, one);
     int64_t sums = getNumExpSums();
     for (int64_t s = 0; s < sums; ++s) {
-      Value w;
-      if (implicitUnitWeight)
-        w = s == 0 ? one : g[s - 1];
-      else
-        w = weightDim > 0 ? g[s] : one;
+      Value w = getExpWeight(g, s, one);
       Value term = l.select(greater, w, l.mul(e, w));
       Value &sum = state.values[1 + s];
       if (isCompensated()) {
@@ -244,6 +233,91 @@ void ReductionBuilder::buildAccumulate(OpBuilder &b, Location loc,
     state.values[0] = l.select(greater, v, m);
     return;
   }
+  }
+}
+
+std::pair<Value, Value> ReductionBuilder::buildExpStep(OpBuilder &b,
+                                                      Location loc, Value v,
+                                                      Value m) const {
+  Lanes l{b, loc};
+  Type laneType = v.getType();
+  Value zero = l.cst(laneType, 0.0);
+  Value equal = l.cmp(arith::CmpFPredicate::OEQ, v, m);
+  Value diff = l.select(equal, zero, l.sub(v, m));
+  Value e = l.exp(l.neg(l.abs(diff)));
+  Value isNegInf = l.cmp(arith::CmpFPredicate::OEQ, v, l.cst(laneType, -kInf));
+  e = l.select(isNegInf, zero, e);
+  return {e, l.cmp(arith::CmpFPredicate::OGT, v, m)};
+}
+
+Value ReductionBuilder::getExpWeight(ValueRange g, int64_t s,
+                                     Value one) const {
+  if (implicitUnitWeight)
+    return s == 0 ? one : g[s - 1];
+  return weightDim > 0 ? g[s] : one;
+}
+
+SmallVector<Value> ReductionBuilder::buildInitExpPartials(OpBuilder &b,
+                                                          Location loc,
+                                                          Type laneType) const {
+  if (!usesExpBlocks())
+    return {};
+  return SmallVector<Value>(getNumExpSums(),
+                            buildLaneConstant(b, loc, laneType, 0.0));
+}
+
+void ReductionBuilder::buildAccumulateExpBlock(
+    OpBuilder &b, Location loc, AccumulatorState &state,
+    SmallVectorImpl<Value> &partials, ValueRange f, ValueRange g) const {
+  Lanes l{b, loc};
+  int64_t sums = getNumExpSums();
+  Value v = f[0];
+  Value m = state.values[0];
+  auto [e, greater] = buildExpStep(b, loc, v, m);
+  Type laneType = v.getType();
+  Value one = l.cst(laneType, 1.0);
+  // A new maximum (rare after the first pairs): the compensated sums and the
+  // block's partials move to it, scaled by e = exp(m - v).
+  SmallVector<Value> moved;
+  for (int64_t s = 0; s < sums; ++s)
+    moved.append({state.values[1 + s], state.values[1 + sums + s],
+                  partials[s]});
+  if (isa<FloatType>(laneType)) {
+    SmallVector<Type> types(moved.size(), laneType);
+    auto ifOp = scf::IfOp::create(b, loc, types, greater, /*withElse=*/true);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    SmallVector<Value> scaled;
+    for (Value x : moved)
+      scaled.push_back(l.mul(x, e));
+    scf::YieldOp::create(b, loc, scaled);
+    b.setInsertionPointToStart(ifOp.elseBlock());
+    scf::YieldOp::create(b, loc, moved);
+    moved.assign(ifOp.getResults().begin(), ifOp.getResults().end());
+  } else {
+    Value scale = l.select(greater, e, one);
+    for (Value &x : moved)
+      x = l.mul(x, scale);
+  }
+  // The pair's term, relative to the (new) maximum: w, or e * w.
+  Value factor = l.select(greater, one, e);
+  for (int64_t s = 0; s < sums; ++s) {
+    state.values[1 + s] = moved[3 * s];
+    state.values[1 + sums + s] = moved[3 * s + 1];
+    partials[s] =
+        l.add(moved[3 * s + 2], l.mul(factor, getExpWeight(g, s, one)));
+  }
+  state.values[0] = l.select(greater, v, m);
+}
+
+void ReductionBuilder::buildEndExpBlock(OpBuilder &b, Location loc,
+                                        AccumulatorState &state,
+                                        SmallVectorImpl<Value> &partials) const {
+  Lanes l{b, loc};
+  int64_t sums = getNumExpSums();
+  for (int64_t s = 0; s < sums; ++s) {
+    l.kahanAdd(state.values[1 + s], state.values[1 + sums + s], partials[s]);
+    partials[s] = l.cst(partials[s].getType(), 0.0);
   }
 }
 

@@ -62,6 +62,27 @@ public:
   /// sum into the compensated total). A no-op for the other schemes.
   void buildEndBlock(OpBuilder &b, Location loc, AccumulatorState &state) const;
 
+  /// Block partials of the compensated running-max family (LogSumExp,
+  /// SumSoftMaxWeight, Max_SumShiftExp*: getFamily() == RunningMaxExp with
+  /// a compensated scheme). buildAccumulate takes a Kahan step per pair and
+  /// sum; a lowering that walks the reduced index in blocks may instead keep
+  /// one plain partial per exp sum for the block (buildInitExpPartials: 0),
+  /// add the pairs to it with buildAccumulateExpBlock (a new maximum scales
+  /// the sums, their compensations and the partials; on scalar lanes under
+  /// an scf.if, as it is rare) and fold it into the compensated sums with
+  /// buildEndExpBlock at the end of the block, as block_sum does for Sum.
+  bool usesExpBlocks() const {
+    return getFamily() == MonoidFamily::RunningMaxExp && isCompensated();
+  }
+  SmallVector<Value> buildInitExpPartials(OpBuilder &b, Location loc,
+                                          Type laneType) const;
+  void buildAccumulateExpBlock(OpBuilder &b, Location loc,
+                               AccumulatorState &state,
+                               SmallVectorImpl<Value> &partials, ValueRange f,
+                               ValueRange g) const;
+  void buildEndExpBlock(OpBuilder &b, Location loc, AccumulatorState &state,
+                        SmallVectorImpl<Value> &partials) const;
+
   /// a <- a (+) b, where b covers reduced indices after a's: on ties a wins,
   /// so the lowest index is kept as in KeOps.
   void buildMerge(OpBuilder &b, Location loc, AccumulatorState &a,
@@ -77,6 +98,14 @@ public:
   void buildFinalize(OpBuilder &b, Location loc, const AccumulatorState &state,
                      SmallVectorImpl<Value> &values,
                      SmallVectorImpl<Value> &indices) const;
+
+private:
+  /// The running-max family's pair step at value v against the maximum m:
+  /// (e = exp(-|v - m|), 1 when v == m and 0 when v = -inf; v > m).
+  std::pair<Value, Value> buildExpStep(OpBuilder &b, Location loc, Value v,
+                                       Value m) const;
+  /// The weight of exp sum `s` (1 for the implicit unit weight, or no G).
+  Value getExpWeight(ValueRange g, int64_t s, Value one) const;
 };
 
 /// A constant of `laneType` (scalar float or vector of floats) equal to

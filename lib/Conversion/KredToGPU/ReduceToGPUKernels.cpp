@@ -432,6 +432,7 @@ void GPUKernelBuilder::buildRun(bool ranges) {
     llvm::append_range(flat,
                        desc.buildInit(b, loc, accType, indexType).flatten());
   int64_t perRow = numValues + numIndices;
+  int64_t numPartials = desc.usesExpBlocks() ? desc.getNumExpSums() : 0;
 
   auto buildTileLoop = [&](Value lo, Value hi, ValueRange init) {
     return buildFor(
@@ -483,7 +484,7 @@ void GPUKernelBuilder::buildRun(bool ranges) {
                 reducedValues[arg] = std::move(comps);
               }
               (void)evaluator.evaluate(FormulaStage::Reduced, lanes, env);
-              SmallVector<Value> next;
+              SmallVector<Value> next, nextPartials;
               for (int64_t u = 0; u < rowsPerThread; ++u) {
                 FormulaEvaluator::Env pairEnv = env;
                 pairEnv.rows = &rowValues[u];
@@ -498,20 +499,34 @@ void GPUKernelBuilder::buildRun(bool ranges) {
                     g.push_back(convert(c, accType));
                 AccumulatorState s = AccumulatorState::unflatten(
                     st.slice(u * perRow, perRow), numValues);
-                accumulate(s, f, g, j);
+                if (numPartials > 0) {
+                  SmallVector<Value> p(st.slice(
+                      rowsPerThread * perRow + u * numPartials, numPartials));
+                  desc.buildAccumulateExpBlock(b, loc, s, p, f, g);
+                  llvm::append_range(nextPartials, p);
+                } else {
+                  accumulate(s, f, g, j);
+                }
                 llvm::append_range(next, s.flatten());
               }
+              llvm::append_range(next, nextPartials);
               return next;
         };
         Type i32 = b.getI32Type();
         auto i32c = [&](int64_t v) {
           return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(v));
         };
+        // The loop carries the rows' states, then (running-max family)
+        // their block partials, folded into the states after the tile.
+        SmallVector<Value> init(state.begin(), state.end());
+        for (int64_t u = 0; u < rowsPerThread; ++u)
+          llvm::append_range(init,
+                             desc.buildInitExpPartials(b, loc, accType));
         auto pairLoop = [&](Value ub32) {
-          return buildFor(i32c(0), ub32, i32c(1), state, pairStep);
+          return buildFor(i32c(0), ub32, i32c(1), init, pairStep);
         };
         SmallVector<Type> stateTypes;
-        for (Value v : state)
+        for (Value v : init)
           stateTypes.push_back(v.getType());
         Value full = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
                                            count, i64(tileJ));
@@ -530,6 +545,11 @@ void GPUKernelBuilder::buildRun(bool ranges) {
         for (int64_t u = 0; u < rowsPerThread; ++u) {
           AccumulatorState s = AccumulatorState::unflatten(
               inner.getResults().slice(u * perRow, perRow), numValues);
+          if (numPartials > 0) {
+            SmallVector<Value> p(inner.getResults().slice(
+                rowsPerThread * perRow + u * numPartials, numPartials));
+            desc.buildEndExpBlock(b, loc, s, p);
+          }
           desc.buildEndBlock(b, loc, s);
           llvm::append_range(ended, s.flatten());
         }
