@@ -91,6 +91,24 @@ template <typename Deriv> struct DiagonalRule {
 /// A rule with a non-zero derivative (the base of the hand-written ones).
 struct DifferentiableRule {
   static constexpr bool zeroDerivative = false;
+
+  /// The product rule of a bilinear op: rebuild(t0, rhs) + rebuild(lhs, t1),
+  /// a missing tangent dropping its term.
+  template <typename OpTy, typename Rebuild>
+  static FailureOr<Value> bilinearTangent(OpTy op, FormulaBuilder &fb,
+                                          ArrayRef<Value> t, Rebuild rebuild) {
+    Value ta = t[0] ? rebuild(t[0], op.getRhs()) : Value();
+    Value tb = t[1] ? rebuild(op.getLhs(), t[1]) : Value();
+    return fb.add(ta, tb);
+  }
+  /// The same for an op built from its two operands alone.
+  template <typename OpTy>
+  static FailureOr<Value> bilinearTangent(OpTy op, FormulaBuilder &fb,
+                                          ArrayRef<Value> t) {
+    return bilinearTangent(op, fb, t, [&](Value a, Value b) -> Value {
+      return fb.create<OpTy>(a, b);
+    });
+  }
 };
 
 //===----------------------------------------------------------------------===//
@@ -709,9 +727,7 @@ struct MatVecMultRule : DifferentiableRule {
   }
   static FailureOr<Value> tangent(MatVecMultOp op, FormulaBuilder &fb,
                                   ArrayRef<Value> t) {
-    Value ta = t[0] ? fb.create<MatVecMultOp>(t[0], op.getRhs()) : Value();
-    Value tb = t[1] ? fb.create<MatVecMultOp>(op.getLhs(), t[1]) : Value();
-    return fb.add(ta, tb);
+    return bilinearTangent(op, fb, t);
   }
 };
 
@@ -728,9 +744,7 @@ struct VecMatMultRule : DifferentiableRule {
   }
   static FailureOr<Value> tangent(VecMatMultOp op, FormulaBuilder &fb,
                                   ArrayRef<Value> t) {
-    Value tb = t[0] ? fb.create<VecMatMultOp>(t[0], op.getRhs()) : Value();
-    Value ta = t[1] ? fb.create<VecMatMultOp>(op.getLhs(), t[1]) : Value();
-    return fb.add(tb, ta);
+    return bilinearTangent(op, fb, t);
   }
 };
 
@@ -747,9 +761,7 @@ struct TensorProdRule : DifferentiableRule {
   }
   static FailureOr<Value> tangent(TensorProdOp op, FormulaBuilder &fb,
                                   ArrayRef<Value> t) {
-    Value ta = t[0] ? fb.create<TensorProdOp>(t[0], op.getRhs()) : Value();
-    Value tb = t[1] ? fb.create<TensorProdOp>(op.getLhs(), t[1]) : Value();
-    return fb.add(ta, tb);
+    return bilinearTangent(op, fb, t);
   }
 };
 
@@ -969,9 +981,7 @@ struct TensorDotRule : DifferentiableRule {
                                     op.getContractAAttr(),
                                     op.getContractBAttr(), op.getPermuteAttr());
     };
-    Value ta = t[0] ? rebuild(t[0], op.getRhs()) : Value();
-    Value tb = t[1] ? rebuild(op.getLhs(), t[1]) : Value();
-    return fb.add(ta, tb);
+    return bilinearTangent(op, fb, t, rebuild);
   }
 };
 
@@ -1002,9 +1012,7 @@ struct KronRule : DifferentiableRule {
     auto rebuild = [&](Value a, Value b) {
       return fb.create<KronOp>(a, b, op.getDimsAAttr(), op.getDimsBAttr());
     };
-    Value ta = t[0] ? rebuild(t[0], op.getRhs()) : Value();
-    Value tb = t[1] ? rebuild(op.getLhs(), t[1]) : Value();
-    return fb.add(ta, tb);
+    return bilinearTangent(op, fb, t, rebuild);
   }
 };
 
