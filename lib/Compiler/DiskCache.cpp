@@ -29,21 +29,6 @@ namespace {
 /// (xxh3 of everything before it). Lengths and checksum little-endian u64.
 constexpr char kMagic[8] = {'K', 'R', 'E', 'D', 'O', 'B', 'J', '1'};
 
-void appendU64(std::string &out, uint64_t v) {
-  for (int i = 0; i < 8; ++i)
-    out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-
-bool readU64(llvm::StringRef &in, uint64_t &v) {
-  if (in.size() < 8)
-    return false;
-  v = 0;
-  for (int i = 0; i < 8; ++i)
-    v |= static_cast<uint64_t>(static_cast<unsigned char>(in[i])) << (8 * i);
-  in = in.drop_front(8);
-  return true;
-}
-
 bool writeAll(int fd, llvm::StringRef data) {
   const char *p = data.data();
   size_t left = data.size();
@@ -137,6 +122,21 @@ bool ensurePrivateDirectory(llvm::StringRef dir) {
 }
 
 } // namespace
+
+void mlir::kernelred::appendU64(std::string &out, uint64_t v) {
+  for (int i = 0; i < 8; ++i)
+    out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+bool mlir::kernelred::readU64(llvm::StringRef &in, uint64_t &v) {
+  if (in.size() < 8)
+    return false;
+  v = 0;
+  for (int i = 0; i < 8; ++i)
+    v |= static_cast<uint64_t>(static_cast<unsigned char>(in[i])) << (8 * i);
+  in = in.drop_front(8);
+  return true;
+}
 
 llvm::StringRef DiskCache::getMarkerName() { return ".kred-cache"; }
 

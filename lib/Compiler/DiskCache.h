@@ -31,6 +31,7 @@
 
 #include "llvm/ADT/StringRef.h"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -71,6 +72,14 @@ private:
 
   std::string directory;
 };
+
+/// Appends `v` to `out` as 8 little-endian bytes (the integers of cache
+/// entries).
+void appendU64(std::string &out, uint64_t v);
+
+/// Reads 8 little-endian bytes at the front of `in` into `v` and drops them;
+/// false when `in` is shorter.
+bool readU64(llvm::StringRef &in, uint64_t &v);
 
 } // namespace mlir::kernelred
 

@@ -324,21 +324,6 @@ static constexpr char kGPUImagesMagic[8] = {'K', 'R', 'E', 'D',
 static constexpr char kELFMagic[] = "\x7f"
                                     "ELF";
 
-static void appendU64(std::string &out, uint64_t v) {
-  for (int i = 0; i < 8; ++i)
-    out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-
-static bool readU64(llvm::StringRef &in, uint64_t &v) {
-  if (in.size() < 8)
-    return false;
-  v = 0;
-  for (int i = 0; i < 8; ++i)
-    v |= static_cast<uint64_t>(static_cast<unsigned char>(in[i])) << (8 * i);
-  in = in.drop_front(8);
-  return true;
-}
-
 static std::string encodeGPUImages(llvm::ArrayRef<GPUImage> images) {
   std::string out(kGPUImagesMagic, sizeof(kGPUImagesMagic));
   appendU64(out, images.size());
