@@ -386,13 +386,22 @@ std::string mlir::kernelred::getCacheDirectory(const CompileOptions &options) {
 // LLVM IR and objects (kred-compile --emit=llvm|obj)
 //===----------------------------------------------------------------------===//
 
+/// The target of `options`, once `module` is lowered to the LLVM dialect for
+/// it.
+static llvm::Expected<TargetInfo>
+lowerForTarget(ModuleOp module, const CompileOptions &options) {
+  llvm::Expected<TargetInfo> target = resolveTarget(options);
+  if (target)
+    if (llvm::Error err = lowerToLLVMDialect(module, options, *target))
+      return std::move(err);
+  return target;
+}
+
 llvm::Expected<std::string>
 mlir::kernelred::emitLLVMIR(ModuleOp module, const CompileOptions &options) {
-  auto target = resolveTarget(options);
+  auto target = lowerForTarget(module, options);
   if (!target)
     return target.takeError();
-  if (llvm::Error err = lowerToLLVMDialect(module, options, *target))
-    return std::move(err);
   llvm::LLVMContext llvmContext;
   auto llvmModule = translateAndOptimize(module, llvmContext, options, *target);
   if (!llvmModule)
@@ -405,10 +414,8 @@ mlir::kernelred::emitLLVMIR(ModuleOp module, const CompileOptions &options) {
 
 llvm::Expected<std::string>
 mlir::kernelred::emitObject(ModuleOp module, const CompileOptions &options) {
-  auto target = resolveTarget(options);
+  auto target = lowerForTarget(module, options);
   if (!target)
     return target.takeError();
-  if (llvm::Error err = lowerToLLVMDialect(module, options, *target))
-    return std::move(err);
   return compileLLVMDialectToObject(module, options, *target);
 }
