@@ -222,33 +222,13 @@ readSpecFile(llvm::StringRef specPath, llvm::ArrayRef<int> smOverride,
 // Tools: clang and the runtime library
 //===----------------------------------------------------------------------===//
 
-static llvm::Expected<std::string> findClang() {
-  if (const char *env = std::getenv("KRED_CLANG"); env && *env)
+/// $`envVar` when set, else the first of `names` on PATH or in the LLVM 22
+/// and system directories (PATH may be minimal, e.g. under lit).
+static std::optional<std::string>
+findTool(const char *envVar, std::initializer_list<const char *> names) {
+  if (const char *env = std::getenv(envVar); env && *env)
     return std::string(env);
-  for (const char *name : {"clang-22", "clang"}) {
-    if (auto path = llvm::sys::findProgramByName(name))
-      return *path;
-    if (auto path = llvm::sys::findProgramByName(
-            name, {"/usr/lib/llvm-22/bin", "/usr/bin", "/usr/local/bin"}))
-      return *path;
-  }
-#ifdef KRED_CLANG_PATH
-  if (llvm::sys::fs::can_execute(KRED_CLANG_PATH))
-    return std::string(KRED_CLANG_PATH);
-#endif
-  if (auto path =
-          llvm::sys::findProgramByName("clang", {"/usr/lib/llvm-22/bin"}))
-    return *path;
-  return makeError("cannot find clang (needed to link kernel libraries); "
-                   "install clang-22 or set KRED_CLANG");
-}
-
-/// ld.lld, when there is one (faster than the system linker): $KRED_LD, then
-/// PATH, then the LLVM 22 directories (PATH may be minimal, e.g. under lit).
-static std::optional<std::string> findLinker() {
-  if (const char *env = std::getenv("KRED_LD"); env && *env)
-    return std::string(env);
-  for (const char *name : {"ld.lld-22", "ld.lld"}) {
+  for (const char *name : names) {
     if (auto path = llvm::sys::findProgramByName(name))
       return *path;
     if (auto path = llvm::sys::findProgramByName(
@@ -256,6 +236,24 @@ static std::optional<std::string> findLinker() {
       return *path;
   }
   return std::nullopt;
+}
+
+static llvm::Expected<std::string> findClang() {
+  if (std::optional<std::string> path =
+          findTool("KRED_CLANG", {"clang-22", "clang"}))
+    return *path;
+#ifdef KRED_CLANG_PATH
+  if (llvm::sys::fs::can_execute(KRED_CLANG_PATH))
+    return std::string(KRED_CLANG_PATH);
+#endif
+  return makeError("cannot find clang (needed to link kernel libraries); "
+                   "install clang-22 or set KRED_CLANG");
+}
+
+/// ld.lld, when there is one (faster than the system linker): $KRED_LD, then
+/// PATH, then the LLVM 22 directories.
+static std::optional<std::string> findLinker() {
+  return findTool("KRED_LD", {"ld.lld-22", "ld.lld"});
 }
 
 /// The directory of libkred_runtime.so to link kernel libraries against.
