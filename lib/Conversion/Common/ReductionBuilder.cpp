@@ -262,8 +262,11 @@ SmallVector<Value> ReductionBuilder::buildInitExpPartials(OpBuilder &b,
                                                           Type laneType) const {
   if (!usesExpBlocks())
     return {};
-  return SmallVector<Value>(getNumExpSums(),
-                            buildLaneConstant(b, loc, laneType, 0.0));
+  // One partial per exp sum, then the pending scale of the sums.
+  SmallVector<Value> init(getNumExpSums(),
+                          buildLaneConstant(b, loc, laneType, 0.0));
+  init.push_back(buildLaneConstant(b, loc, laneType, 1.0));
+  return init;
 }
 
 void ReductionBuilder::buildAccumulateExpBlock(
@@ -276,12 +279,9 @@ void ReductionBuilder::buildAccumulateExpBlock(
   auto [e, greater] = buildExpStep(b, loc, v, m);
   Type laneType = v.getType();
   Value one = l.cst(laneType, 1.0);
-  // A new maximum (rare after the first pairs): the compensated sums and the
-  // block's partials move to it, scaled by e = exp(m - v).
-  SmallVector<Value> moved;
-  for (int64_t s = 0; s < sums; ++s)
-    moved.append({state.values[1 + s], state.values[1 + sums + s],
-                  partials[s]});
+  // A new maximum (rare after the first pairs) scales the block's partials
+  // and the pending scale of the compensated sums by e = exp(m - v).
+  SmallVector<Value> moved(partials.begin(), partials.end());
   if (isa<FloatType>(laneType)) {
     SmallVector<Type> types(moved.size(), laneType);
     auto ifOp = scf::IfOp::create(b, loc, types, greater, /*withElse=*/true);
@@ -301,12 +301,9 @@ void ReductionBuilder::buildAccumulateExpBlock(
   }
   // The pair's term, relative to the (new) maximum: w, or e * w.
   Value factor = l.select(greater, one, e);
-  for (int64_t s = 0; s < sums; ++s) {
-    state.values[1 + s] = moved[3 * s];
-    state.values[1 + sums + s] = moved[3 * s + 1];
-    partials[s] =
-        l.add(moved[3 * s + 2], l.mul(factor, getExpWeight(g, s, one)));
-  }
+  for (int64_t s = 0; s < sums; ++s)
+    moved[s] = l.add(moved[s], l.mul(factor, getExpWeight(g, s, one)));
+  partials.assign(moved.begin(), moved.end());
   state.values[0] = l.select(greater, v, m);
 }
 
@@ -315,10 +312,16 @@ void ReductionBuilder::buildEndExpBlock(OpBuilder &b, Location loc,
                                         SmallVectorImpl<Value> &partials) const {
   Lanes l{b, loc};
   int64_t sums = getNumExpSums();
+  Value &pending = partials[sums];
   for (int64_t s = 0; s < sums; ++s) {
-    l.kahanAdd(state.values[1 + s], state.values[1 + sums + s], partials[s]);
+    Value &sum = state.values[1 + s];
+    Value &comp = state.values[1 + sums + s];
+    sum = l.mul(sum, pending);
+    comp = l.mul(comp, pending);
+    l.kahanAdd(sum, comp, partials[s]);
     partials[s] = l.cst(partials[s].getType(), 0.0);
   }
+  pending = l.cst(pending.getType(), 1.0);
 }
 
 void ReductionBuilder::buildEndBlock(OpBuilder &b, Location loc,

@@ -66,13 +66,18 @@ public:
   /// SumSoftMaxWeight, Max_SumShiftExp*: getFamily() == RunningMaxExp with
   /// a compensated scheme). buildAccumulate takes a Kahan step per pair and
   /// sum; a lowering that walks the reduced index in blocks may instead keep
-  /// one plain partial per exp sum for the block (buildInitExpPartials: 0),
-  /// add the pairs to it with buildAccumulateExpBlock (a new maximum scales
-  /// the sums, their compensations and the partials; on scalar lanes under
-  /// an scf.if, as it is rare) and fold it into the compensated sums with
-  /// buildEndExpBlock at the end of the block, as block_sum does for Sum.
+  /// getNumExpPartials() values for the block (buildInitExpPartials): one
+  /// plain partial per exp sum and the pending scale of the compensated
+  /// sums. buildAccumulateExpBlock adds a pair to the partials (a new
+  /// maximum scales the partials and the pending scale; on scalar lanes
+  /// under an scf.if, as it is rare); buildEndExpBlock applies the pending
+  /// scale and folds the partials into the compensated sums at the end of
+  /// the block, as block_sum does for Sum.
   bool usesExpBlocks() const {
     return getFamily() == MonoidFamily::RunningMaxExp && isCompensated();
+  }
+  int64_t getNumExpPartials() const {
+    return usesExpBlocks() ? getNumExpSums() + 1 : 0;
   }
   SmallVector<Value> buildInitExpPartials(OpBuilder &b, Location loc,
                                           Type laneType) const;

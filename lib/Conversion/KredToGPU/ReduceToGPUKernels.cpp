@@ -432,7 +432,7 @@ void GPUKernelBuilder::buildRun(bool ranges) {
     llvm::append_range(flat,
                        desc.buildInit(b, loc, accType, indexType).flatten());
   int64_t perRow = numValues + numIndices;
-  int64_t numPartials = desc.usesExpBlocks() ? desc.getNumExpSums() : 0;
+  int64_t numPartials = desc.getNumExpPartials();
 
   auto buildTileLoop = [&](Value lo, Value hi, ValueRange init) {
     return buildFor(
