@@ -67,10 +67,14 @@ Value FormulaBuilder::sub(Value a, Value b) {
 
 Value FormulaBuilder::neg(Value a) { return a ? create<NegOp>(a) : Value(); }
 
+/// OpTy(a, b), or no value (a zero) when a or b is one.
+template <typename OpTy>
+static Value productOrZero(FormulaBuilder &fb, Value a, Value b) {
+  return a && b ? fb.create<OpTy>(a, b) : Value();
+}
+
 Value FormulaBuilder::mul(Value a, Value b) {
-  if (!a || !b)
-    return Value();
-  return create<MulOp>(a, b);
+  return productOrZero<MulOp>(*this, a, b);
 }
 
 Value FormulaBuilder::div(Value a, Value b) {
@@ -96,9 +100,7 @@ Value FormulaBuilder::sum(Value a) {
 }
 
 Value FormulaBuilder::scalprod(Value a, Value b) {
-  if (!a || !b)
-    return Value();
-  return create<ScalProdOp>(a, b);
+  return productOrZero<ScalProdOp>(*this, a, b);
 }
 
 Value FormulaBuilder::toDim(Value a, int64_t dim) {
