@@ -2,12 +2,15 @@
 torch computation of the same result (the whole (M, N) matrix in memory)."""
 
 import math
+from dataclasses import dataclass
+from typing import Callable, Optional
 
 import torch
 
 F32 = 4  # bytes
 
 
+@dataclass
 class Workload:
     """A kernel reduction to time.
 
@@ -21,26 +24,26 @@ class Workload:
     indices).
     """
 
-    def __init__(self, name, title, formula, aliases, reduction, M, N, make, dense,
-                 dense_matrices, axis=1, opt_arg=None, formula2=None, grad_wrt=(),
-                 kind="value", exp_formula=True, quick=(256, 512)):
-        self.name = name
-        self.title = title
-        self.formula = formula
-        self.aliases = aliases
-        self.reduction = reduction
-        self.axis = axis
-        self.opt_arg = opt_arg
-        self.formula2 = formula2
-        self.M = M
-        self.N = N
-        self.make = make
-        self.dense = dense
-        self.dense_matrices = dense_matrices
-        self.grad_wrt = tuple(grad_wrt)
-        self.kind = kind
-        self.exp_formula = exp_formula
-        self.quick = quick
+    name: str
+    title: str
+    formula: str
+    aliases: list
+    reduction: str
+    M: int
+    N: int
+    make: Callable
+    dense: Callable
+    dense_matrices: int
+    axis: int = 1
+    opt_arg: Optional[int] = None
+    formula2: Optional[str] = None
+    grad_wrt: tuple = ()
+    kind: str = "value"
+    exp_formula: bool = True
+    quick: tuple = (256, 512)
+
+    def __post_init__(self):
+        self.grad_wrt = tuple(self.grad_wrt)
 
     def genred_kwargs(self):
         kw = {"reduction_op": self.reduction, "axis": self.axis}
