@@ -72,6 +72,21 @@ static std::optional<int32_t> getDtype(Type type) {
   return std::nullopt;
 }
 
+const char *mlir::kernelred::getDtypeName(int32_t dtype) {
+  switch (dtype) {
+  case KRED_F32:
+    return "float32";
+  case KRED_F64:
+    return "float64";
+  case KRED_F16:
+    return "float16";
+  case KRED_BF16:
+    return "bfloat16";
+  default:
+    return "?";
+  }
+}
+
 static llvm::Expected<KernelDescription>
 describeKernelForTarget(ReduceOp op, const CompileOptions &options,
                         const TargetInfo &target) {

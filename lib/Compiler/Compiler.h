@@ -141,6 +141,9 @@ void clearKernelMemo();
 /// cache is disabled).
 std::string getCacheDirectory(const CompileOptions &options);
 
+/// The name of a KRED_F32/F64/F16/BF16 dtype ("float32", ...; "?" for others).
+const char *getDtypeName(int32_t dtype);
+
 /// The compiler build identifier that cache keys include: the kred and LLVM
 /// versions, the kernel ABI version and a stamp of the binary holding the
 /// compiler (a rebuilt compiler never reuses another build's entries).

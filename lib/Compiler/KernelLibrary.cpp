@@ -368,19 +368,6 @@ const char *dtypeCName(int32_t dtype) {
   }
 }
 
-const char *dtypeName(int32_t dtype) {
-  switch (dtype) {
-  case KRED_F32:
-    return "float32";
-  case KRED_F64:
-    return "float64";
-  case KRED_F16:
-    return "float16 (IEEE binary16 bits)";
-  default:
-    return "bfloat16 (bits)";
-  }
-}
-
 std::string pointerType(int32_t dtype, bool isConst) {
   const char *c = dtypeCName(dtype);
   std::string t = isConst ? "const " : "";
@@ -748,7 +735,8 @@ std::string generateHeader(llvm::ArrayRef<LibraryKernel> kernels,
     const char *rows = d.axis == 1 ? "M" : "N";
     os << "/* " << d.name << ": " << getKeOpsReductionName(d.reduction)
        << " over " << (d.axis == 1 ? "j" : "i") << " of "
-       << commentSafe(d.formula) << "\n * dtype " << dtypeName(d.dtype)
+       << commentSafe(d.formula) << "\n * dtype " << getDtypeName(d.dtype)
+       << (d.dtype == KRED_F16 || d.dtype == KRED_BF16 ? " (bits)" : "")
        << ", axis " << d.axis << ": one output row per "
        << (d.axis == 1 ? "i" : "j") << ".\n";
     for (size_t p = 0; p < d.argCategory.size(); ++p) {

@@ -31,21 +31,6 @@ namespace {
 /// keeps it alive).
 PyObject *formulaErrorType = nullptr;
 
-const char *dtypeName(int32_t dtype) {
-  switch (dtype) {
-  case KRED_F32:
-    return "float32";
-  case KRED_F64:
-    return "float64";
-  case KRED_F16:
-    return "float16";
-  case KRED_BF16:
-    return "bfloat16";
-  default:
-    return "?";
-  }
-}
-
 /// Raises the Python exception for `err`: FormulaError for bad user input,
 /// RuntimeError otherwise.
 [[noreturn]] void raise(llvm::Error err) {
@@ -94,8 +79,8 @@ py::dict describeKernel(const KernelDescription &d,
   dict["name"] = d.name;
   dict["formula"] = d.formula;
   dict["axis"] = d.axis;
-  dict["dtype"] = dtypeName(d.dtype);
-  dict["acc_dtype"] = dtypeName(d.accDtype);
+  dict["dtype"] = getDtypeName(d.dtype);
+  dict["acc_dtype"] = getDtypeName(d.accDtype);
   // As given to compile(); reduction_kind is the canonical name.
   dict["reduction"] = reduction;
   dict["reduction_kind"] = getKeOpsReductionName(d.reduction).str();
@@ -223,7 +208,7 @@ public:
     const KernelDescription &d = kernel->getDescription();
     return "<kred._C.Kernel " + d.name + ": " +
            getKeOpsReductionName(d.reduction).str() + " of " + d.formula +
-           " (" + dtypeName(d.dtype) + ", axis " + std::to_string(d.axis) +
+           " (" + getDtypeName(d.dtype) + ", axis " + std::to_string(d.axis) +
            ")>";
   }
 
