@@ -116,11 +116,9 @@ public:
 
   std::string getIR() const { return kernel->getIR().str(); }
 
-  void launch(py::sequence argPtrs, int64_t M, int64_t N, py::handle outPtr,
-              py::handle outIdxPtr, int numThreads, int split,
-              py::handle argSizes, py::handle outSize, py::handle outIdxSize) {
-    const kred_kernel &k = kernel->getKernel();
-    size_t numArgs = static_cast<size_t>(k.info.num_args);
+  /// The argument pointers of `argPtrs`, one per argument position.
+  llvm::SmallVector<const void *, 16> getArgPointers(py::sequence argPtrs) {
+    size_t numArgs = static_cast<size_t>(kernel->getKernel().info.num_args);
     size_t given = py::len(argPtrs);
     if (given != numArgs)
       throw py::value_error("kernel '" + kernel->getDescription().name +
@@ -129,23 +127,39 @@ public:
     llvm::SmallVector<const void *, 16> args(numArgs);
     for (size_t p = 0; p < numArgs; ++p)
       args[p] = toPointer(argPtrs[p], "argument pointer");
-    void *out = toPointer(outPtr, "out_ptr");
-    auto *outIdx = static_cast<int64_t *>(toPointer(outIdxPtr, "out_idx_ptr"));
-    kred_launch_options options{numThreads, split};
-    kred::python::LaunchSizes sizes = kred::python::getLaunchSizes(
-        k.info, M, N, argSizes, outSize, outIdxSize);
+    return args;
+  }
+
+  /// Runs `launch` (a kred_cpu_launch* call) without the GIL; raises
+  /// RuntimeError with the runtime's message when it fails.
+  template <typename Fn> static void launchWithoutGIL(Fn launch) {
     int status;
     std::string message;
     {
       py::gil_scoped_release release;
-      status = kred_cpu_launch_sized(&k, args.data(), sizes.args.data(), M, N,
-                                     out, sizes.out, outIdx, sizes.outIdx,
-                                     &options);
+      status = launch();
       if (status != KRED_OK)
         message = kred_last_error();
     }
     if (status != KRED_OK)
       throw std::runtime_error(message);
+  }
+
+  void launch(py::sequence argPtrs, int64_t M, int64_t N, py::handle outPtr,
+              py::handle outIdxPtr, int numThreads, int split,
+              py::handle argSizes, py::handle outSize, py::handle outIdxSize) {
+    const kred_kernel &k = kernel->getKernel();
+    llvm::SmallVector<const void *, 16> args = getArgPointers(argPtrs);
+    void *out = toPointer(outPtr, "out_ptr");
+    auto *outIdx = static_cast<int64_t *>(toPointer(outIdxPtr, "out_idx_ptr"));
+    kred_launch_options options{numThreads, split};
+    kred::python::LaunchSizes sizes = kred::python::getLaunchSizes(
+        k.info, M, N, argSizes, outSize, outIdxSize);
+    launchWithoutGIL([&] {
+      return kred_cpu_launch_sized(&k, args.data(), sizes.args.data(), M, N,
+                                   out, sizes.out, outIdx, sizes.outIdx,
+                                   &options);
+    });
   }
 
   /// kred_cpu_launch_ranges: blocks [numBlocks][2], slices [numBlocks] and
@@ -159,15 +173,7 @@ public:
                     py::handle argSizes, py::handle outSize,
                     py::handle outIdxSize) {
     const kred_kernel &k = kernel->getKernel();
-    size_t numArgs = static_cast<size_t>(k.info.num_args);
-    size_t given = py::len(argPtrs);
-    if (given != numArgs)
-      throw py::value_error("kernel '" + kernel->getDescription().name +
-                            "' takes " + std::to_string(numArgs) +
-                            " argument pointers, got " + std::to_string(given));
-    llvm::SmallVector<const void *, 16> args(numArgs);
-    for (size_t p = 0; p < numArgs; ++p)
-      args[p] = toPointer(argPtrs[p], "argument pointer");
+    llvm::SmallVector<const void *, 16> args = getArgPointers(argPtrs);
     void *out = toPointer(outPtr, "out_ptr");
     auto *outIdx = static_cast<int64_t *>(toPointer(outIdxPtr, "out_idx_ptr"));
     auto *blocks =
@@ -189,19 +195,12 @@ public:
         count(slicesSize, numBlocks > 0 ? numBlocks : 0, "slices_size");
     int64_t redElements =
         count(redSize, numRed > 0 ? 2 * numRed : 0, "redranges_size");
-    int status;
-    std::string message;
-    {
-      py::gil_scoped_release release;
-      status = kred_cpu_launch_ranges_sized(
+    launchWithoutGIL([&] {
+      return kred_cpu_launch_ranges_sized(
           &k, args.data(), sizes.args.data(), M, N, out, sizes.out, outIdx,
           sizes.outIdx, numBlocks, blocks, blocksElements, slices,
           slicesElements, numRed, red, redElements, &options);
-      if (status != KRED_OK)
-        message = kred_last_error();
-    }
-    if (status != KRED_OK)
-      throw std::runtime_error(message);
+    });
   }
 
   std::string repr() const {
