@@ -12,6 +12,7 @@
 #include <pybind11/pybind11.h>
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,21 @@ int64_t getCount(pybind11::handle h, int64_t vouched, const std::string &what);
 LaunchSizes getLaunchSizes(const kred_kernel_info &info, int64_t M, int64_t N,
                            pybind11::handle argSizes, pybind11::handle outSize,
                            pybind11::handle outIdxSize);
+
+/// Runs `launch` (a kred_*_launch* call returning a kred_status) without the
+/// GIL; raises RuntimeError with the runtime's message when it fails.
+template <typename Fn> void launchWithoutGIL(Fn launch) {
+  int status;
+  std::string message;
+  {
+    pybind11::gil_scoped_release release;
+    status = launch();
+    if (status != KRED_OK)
+      message = kred_last_error();
+  }
+  if (status != KRED_OK)
+    throw std::runtime_error(message);
+}
 
 /// compile(), Kernel, FormulaError and the compile cache's information.
 void populateCompilerModule(pybind11::module_ &m);

@@ -130,21 +130,6 @@ public:
     return args;
   }
 
-  /// Runs `launch` (a kred_cpu_launch* call) without the GIL; raises
-  /// RuntimeError with the runtime's message when it fails.
-  template <typename Fn> static void launchWithoutGIL(Fn launch) {
-    int status;
-    std::string message;
-    {
-      py::gil_scoped_release release;
-      status = launch();
-      if (status != KRED_OK)
-        message = kred_last_error();
-    }
-    if (status != KRED_OK)
-      throw std::runtime_error(message);
-  }
-
   void launch(py::sequence argPtrs, int64_t M, int64_t N, py::handle outPtr,
               py::handle outIdxPtr, int numThreads, int split,
               py::handle argSizes, py::handle outSize, py::handle outIdxSize) {
@@ -155,7 +140,7 @@ public:
     kred_launch_options options{numThreads, split};
     kred::python::LaunchSizes sizes = kred::python::getLaunchSizes(
         k.info, M, N, argSizes, outSize, outIdxSize);
-    launchWithoutGIL([&] {
+    kred::python::launchWithoutGIL([&] {
       return kred_cpu_launch_sized(&k, args.data(), sizes.args.data(), M, N,
                                    out, sizes.out, outIdx, sizes.outIdx,
                                    &options);
@@ -195,7 +180,7 @@ public:
         count(slicesSize, numBlocks > 0 ? numBlocks : 0, "slices_size");
     int64_t redElements =
         count(redSize, numRed > 0 ? 2 * numRed : 0, "redranges_size");
-    launchWithoutGIL([&] {
+    kred::python::launchWithoutGIL([&] {
       return kred_cpu_launch_ranges_sized(
           &k, args.data(), sizes.args.data(), M, N, out, sizes.out, outIdx,
           sizes.outIdx, numBlocks, blocks, blocksElements, slices,

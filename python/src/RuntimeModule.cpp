@@ -131,22 +131,6 @@ GpuLaunch collectGpuLaunch(py::handle kernel, py::sequence argPtrs, int64_t M,
   return l;
 }
 
-/// Runs `call` (a kred_gpu_launch* call returning a kred_status) without
-/// the GIL; raises RuntimeError with the runtime's message.
-template <typename Call>
-void runGpuLaunch(Call call) {
-  int status;
-  std::string message;
-  {
-    py::gil_scoped_release release;
-    status = call();
-    if (status != KRED_OK)
-      message = kred_last_error();
-  }
-  if (status != KRED_OK)
-    throw std::runtime_error(message);
-}
-
 /// kred_gpu_launch_sized, or kred_gpu_launch_batched_sized when `batch` is
 /// not 1 or `batchOffsets` (a host int64 buffer of [batch][num_args]
 /// element offsets) is given.
@@ -159,7 +143,7 @@ void launchGpu(py::handle kernel, py::sequence argPtrs, int64_t M, int64_t N,
                                  stream, device, split, scratch, scratchBytes,
                                  argSizes, outSize, outIdxSize);
   if (batch == 1 && batchOffsets.is_none()) {
-    runGpuLaunch([&] {
+    kred::python::launchWithoutGIL([&] {
       return kred_gpu_launch_sized(l.kernel, l.argData(), l.argSizes(), M, N,
                                    l.out, l.sizes.out, l.outIdx,
                                    l.sizes.outIdx, &l.options);
@@ -189,7 +173,7 @@ void launchGpu(py::handle kernel, py::sequence argPtrs, int64_t M, int64_t N,
           " element offsets");
     table = static_cast<const int64_t *>(offsets.ptr);
   }
-  runGpuLaunch([&] {
+  kred::python::launchWithoutGIL([&] {
     return kred_gpu_launch_batched_sized(
         l.kernel, l.argData(), l.argSizes(), M, N, batch, table, l.out,
         l.sizes.out, l.outIdx, l.sizes.outIdx, &l.options);
@@ -222,7 +206,7 @@ void launchGpuRanges(py::handle kernel, py::sequence argPtrs, int64_t M,
       slicesSize, numBlocks > 0 ? numBlocks : 0, "slices_size");
   int64_t redElements = kred::python::getCount(
       redSize, numRed > 0 ? 2 * numRed : 0, "redranges_size");
-  runGpuLaunch([&] {
+  kred::python::launchWithoutGIL([&] {
     return kred_gpu_launch_ranges_sized(
         l.kernel, l.argData(), l.argSizes(), M, N, l.out, l.sizes.out,
         l.outIdx, l.sizes.outIdx, numBlocks, blocks, blocksElements, slices,
