@@ -51,6 +51,7 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+import threading
 import types
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -409,6 +410,9 @@ def kred_kernel(wl, fast_math, workdir, ptxas):
 _KEOPS = {}
 
 
+_KEOPS_LOCK = threading.Lock()
+
+
 def _keopscore():
     """keopscore's reduction-scheme classes, importable on a machine without a GPU.
 
@@ -451,8 +455,13 @@ def _keopscore():
         import keopscore.mapreduce.gpu as gpu_schemes
         from keopscore import get_keops_dll as gkd
     finally:
+        # Leave keopscore as it was for the rest of the process (pykeops in the same process, e.g. under
+        # pytest, must still see no GPU): its binder module and its CUDA switch.
         if saved is not None:
             sys.modules[name] = saved
+        else:
+            sys.modules.pop(name, None)
+        cuda_config._use_cuda = use_cuda
     gkd.map_reduce.update(dict(inspect.getmembers(gpu_schemes, inspect.isclass)))
     _KEOPS.update(impl=gkd.get_keops_dll_impl, version=keopscore.__version__, use_cuda_was=use_cuda)
     return _KEOPS
@@ -481,9 +490,16 @@ def keops_source(wl, fast_math):
     # get_keops_dll(map_reduce_id, formula, enable_chunks, enable_finalchunks, mul_var_highdim, aliases, nargs,
     #               dtype, dtypeacc, sum_scheme, tagHostDevice, tagCPUGPU, tag1D2D, use_half, use_fast_math,
     #               device_id) with pykeops' defaults for backend="GPU" on device tensors.
-    K["impl"]("GpuReduc1D", s, 1, -1, 0, aliases, len(aliases), "float", "float", sum_scheme, 1, 1, 0, 0,
-              int(fast_math), 0)
-    last = K["last"]
+    from keopscore.config import cuda_config
+
+    with _KEOPS_LOCK:  # keopscore's CUDA switch on only while it generates (see _keopscore)
+        cuda_config._use_cuda = True
+        try:
+            K["impl"]("GpuReduc1D", s, 1, -1, 0, aliases, len(aliases), "float", "float", sum_scheme, 1, 1, 0, 0,
+                      int(fast_math), 0)
+            last = dict(K["last"])
+        finally:
+            cuda_config._use_cuda = K["use_cuda_was"]
     return last["code"], last["scheme"], last["dimy"]
 
 
