@@ -96,6 +96,22 @@ class Call:
         """
         return Call(spec, self.backend, self.device_id, self.ranges if ranges else None, "Genred (derivative)", track=True)
 
+    # Hooks that kred.distributed's DistCall overrides (sharded variables).
+
+    def execute(self, args):
+        """Runs the kernel (no autograd): the raw outputs, (values,), (values, indices) or (indices,)."""
+        values, indices, _ = _core.run(self.run, TorchTools, args, self.backend, self.device_id, self.ranges, None,
+                                       self.caller)
+        return tuple(t for t in (values, indices) if t is not None)
+
+    def pairs(self, lay, idx, D):
+        """The selected pairs of a selection reduction (see _Pairs)."""
+        return _Pairs(lay, idx, D)
+
+    def row_total(self, g, cat):
+        """Sum over the output rows (of category `cat`) of the per-row gradients of a parameter."""
+        return g.sum(-2)
+
 
 # ---------------------------------------------------------------------------
 # When a call must go through the autograd.Function
@@ -134,8 +150,7 @@ def run_raw(call, args):
         return native(args)
     if tracked(args):
         return GenredAutograd.apply(call, *args)
-    values, indices, _ = _core.run(call.run, TorchTools, args, call.backend, call.device_id, call.ranges, None, call.caller)
-    return tuple(t for t in (values, indices) if t is not None)
+    return call.execute(args)
 
 
 def _dtype(args):
@@ -176,8 +191,7 @@ class GenredAutograd(torch.autograd.Function):
 
     @staticmethod
     def forward(call, *args):
-        values, indices, _ = _core.run(call.run, TorchTools, args, call.backend, call.device_id, call.ranges, None, call.caller)
-        return tuple(t for t in (values, indices) if t is not None)
+        return call.execute(args)
 
     @staticmethod
     def setup_context(ctx, inputs, outputs):
@@ -316,7 +330,7 @@ def _grad_reductions(call, lay, args, extra, needs, term, reduction="Sum", formu
         g = _values(call, dspec, tuple(args) + tuple(extra))
         for p, gp in _split(g, ps, lay.dims).items():
             if lay.cats[p] == 2:
-                gp = gp.sum(-2)
+                gp = call.row_total(gp, lay.oc)
             grads[p] = sum_to(gp, args[p].shape)
     return grads
 
@@ -365,7 +379,7 @@ def _vjp_softmax(call, args, r, eta, needs):
                 g = torch.where(empty[:, None], 0.0, g)
         for p, gp in _split(g, same, lay.dims).items():
             if lay.cats[p] == 2:
-                gp = gp.sum(-2)
+                gp = call.row_total(gp, lay.oc)
             grads[p] = sum_to(gp, args[p].shape)
     # reduced-index variables: the softmax weights need the log-sum-exp of F
     other = [p for p in lay.used(needs) if lay.cats[p] == lay.rc]
@@ -472,8 +486,12 @@ class _Pairs:
             zeros = torch.zeros(self.batch + (a.shape[-2], dv), dtype=g.dtype, device=g.device)
             g = zeros.scatter_add(-2, index, g)
         else:
-            g = g.sum(-2)
+            g = self.row_total(g)
         return sum_to(g, a.shape)
+
+    def row_total(self, g):
+        """A parameter's gradient: the sum over the pairs (all of the output rows)."""
+        return g.sum(-2)
 
     def component(self):
         """d = c % D of every column c of a row (an int64 tensor of size KD)."""
@@ -488,7 +506,7 @@ def _pair_spec(call, lay, formula, terms):
 
 def _vjp_select(call, lay, formula, args, idx, eta, needs, D):
     """Gradients through the selected pairs: eta (batch + (rows, K*D)) and idx of the same shape."""
-    pairs = _Pairs(lay, idx, D)
+    pairs = call.pairs(lay, idx, D)
     ps = lay.used(needs)
     if not ps:
         return [None] * len(args)
@@ -570,7 +588,7 @@ def _jvp_reduction(call, lay, args, ps, tans, extra, term, reduction="Sum"):
 
 
 def _jvp_select(call, lay, formula, args, idx, ps, tans, D):
-    pairs = _Pairs(lay, idx, D)
+    pairs = call.pairs(lay, idx, D)
     gathered = tuple(pairs.gather(a, lay.cats[p]) if lay.cats[p] >= 0 else a for p, a in enumerate(args))
     gtans = tuple(pairs.gather(t, lay.cats[p]) for p, t in zip(ps, tans))
 

@@ -13,7 +13,7 @@ from kred.common import dlpack
 from kred.common import genred as _core
 from kred.common.frontend import GenredBase, genred_doc
 from kred.common.parse import INDEX_REDUCTIONS, K_REDUCTIONS, TUPLE_REDUCTIONS
-from kred.torch import _library
+from kred.torch import _library, _sharding
 from kred.torch._tools import TorchTools
 from kred.torch.autograd import Call, GenredAutograd, run_raw, tracked
 
@@ -51,6 +51,10 @@ def _postprocess(spec, values, indices):
 
 
 def genred_call(spec, args, backend="auto", device_id=-1, ranges=None, out=None, caller="Genred"):
+    layout = _sharding.current.get()
+    if layout is not None:  # inside kred.distributed.sharded(): variables are this rank's shards
+        values, indices = layout.call(spec, args, backend, device_id, ranges, out, caller)
+        return _postprocess(spec, values, indices)
     if _library.active():  # torch.compile is tracing (or use_custom_op): the torch.library op
         return _postprocess(spec, *_library.raw_outputs(spec, args, backend, device_id, ranges, out, caller))
     args = dlpack.convert(args, TorchTools.is_array, torch.from_dlpack)  # numpy, jax, cupy... arrays
