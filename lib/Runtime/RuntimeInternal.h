@@ -71,6 +71,34 @@ int checkArrays(const kred_kernel_info &info, const void *const *args,
                 int64_t M, int64_t N, void *out, int64_t *outIdx, int64_t rows,
                 const BufferSizes *sizes);
 
+/// The arguments' half of checkArrays (sizes->args only).
+int checkArgs(const kred_kernel_info &info, const void *const *args, int64_t M,
+              int64_t N, const BufferSizes *sizes);
+
+/// The outputs' half of checkArrays (sizes->out and sizes->outIdx only), for
+/// `rows` output rows.
+int checkOutputs(const kred_kernel_info &info, void *out, int64_t *outIdx,
+                 int64_t rows, const BufferSizes *sizes);
+
+/// The caller's accumulators of kred_*_launch_states_sized and
+/// kred_*_merge_states_sized: [parts][rows][state_values] of the
+/// accumulation dtype and [parts][rows][state_indices] int64, and the
+/// elements the caller owns at each.
+struct StateArrays {
+  void *values;
+  int64_t valuesCount;
+  int64_t *indices;
+  int64_t indicesCount;
+};
+
+/// Checks the state arrays for `parts` x `rows` accumulators: the kernel
+/// has state values, counts not negative and not short, non-NULL and
+/// aligned pointers where elements are needed. `merge` words the messages
+/// for kred_*_merge_states_sized (parts x rows) rather than a states launch
+/// (rows).
+int checkStates(const kred_kernel_info &info, int64_t rows, int64_t parts,
+                bool merge, const StateArrays &states);
+
 /// Writes the output of a reduction over an empty set (the identity table
 /// of kred_runtime.h) to output rows [r0, r1).
 void writeIdentity(const kred_kernel_info &info, int64_t r0, int64_t r1,

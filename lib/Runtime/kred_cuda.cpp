@@ -757,10 +757,13 @@ struct LaunchSetup {
   const Device *dev = nullptr;
 };
 
+/// With `states` (a states launch), the state arrays are checked instead of
+/// the outputs.
 int setUpLaunch(const kred_gpu_kernel *kernel, const char *who,
                 const void *const *args, int64_t M, int64_t N, void *out,
                 int64_t *outIdx, const kred::detail::BufferSizes *sizes,
-                const kred_gpu_launch_options *options, LaunchSetup *setup) {
+                const kred_gpu_launch_options *options, LaunchSetup *setup,
+                const kred::detail::StateArrays *states = nullptr) {
   if (int status = checkGpuKernel(kernel, who))
     return status;
   const kred_kernel_info &info = kernel->info;
@@ -781,9 +784,16 @@ int setUpLaunch(const kred_gpu_kernel *kernel, const char *who,
                 static_cast<long long>(M), static_cast<long long>(N));
   setup->rows = info.axis == 1 ? M : N;
   setup->reduced = info.axis == 1 ? N : M;
-  if (int status =
-          checkArrays(info, args, M, N, out, outIdx, setup->rows, sizes))
+  if (states) {
+    if (int status = kred::detail::checkArgs(info, args, M, N, sizes))
+      return status;
+    if (int status =
+            kred::detail::checkStates(info, setup->rows, 1, false, *states))
+      return status;
+  } else if (int status = checkArrays(info, args, M, N, out, outIdx,
+                                      setup->rows, sizes)) {
     return status;
+  }
   return getDevice(driver(), setup->opts.device, who, &setup->dev);
 }
 
@@ -868,6 +878,35 @@ int checkBatch(const kred_kernel_info &info, int64_t M, int64_t N,
                         &adjusted.outIdx))
     return status;
   sizes = &adjusted;
+  return KRED_OK;
+}
+
+/// Launches the merge kernel, NAME_gpu_merge(state_values, state_indices,
+/// rows, nchunks, out, out_idx), over `rows` rows (grid z: `gridZ` batch
+/// elements).
+int launchMerge(const Driver &d, const kred_gpu_kernel &k, const Module &m,
+                CUstream stream, uintptr_t values, uintptr_t indices,
+                int64_t rows, int64_t chunks, uintptr_t out, uintptr_t outIdx,
+                unsigned gridZ) {
+  uint64_t mergeValues[6] = {values,
+                             indices,
+                             static_cast<uint64_t>(rows),
+                             static_cast<uint64_t>(chunks),
+                             out,
+                             outIdx};
+  void *mergeParams[6];
+  for (int i = 0; i < 6; ++i)
+    mergeParams[i] = &mergeValues[i];
+  int64_t mergeBlocks = ceilDiv(rows, k.block_threads);
+  if (mergeBlocks > 0x7fffffff)
+    return fail(KRED_ERR_UNSUPPORTED,
+                "kernel '%s': %lld rows need more than 2^31-1 blocks",
+                kernelName(k.info), static_cast<long long>(rows));
+  if (CUresult r =
+          d.launchKernel(m.merge, static_cast<unsigned>(mergeBlocks), 1, gridZ,
+                         static_cast<unsigned>(k.block_threads), 1, 1, 0,
+                         stream, mergeParams, nullptr))
+    return driverFail(d, r, k.info, "cuLaunchKernel of the merge kernel");
   return KRED_OK;
 }
 
@@ -966,23 +1005,9 @@ int launch(const kred_gpu_kernel *kernel, const void *const *args, int64_t M,
     if (plan.numChunks == 1)
       continue;
 
-    // NAME_gpu_merge(state_values, state_indices, rows, nchunks, out,
-    //                out_idx)
-    uint64_t mergeValues[6] = {stateValues,
-                               stateIndices,
-                               static_cast<uint64_t>(rows),
-                               static_cast<uint64_t>(plan.numChunks),
-                               outZ,
-                               outIdxZ};
-    void *mergeParams[6];
-    for (int i = 0; i < 6; ++i)
-      mergeParams[i] = &mergeValues[i];
-    int64_t mergeBlocks = ceilDiv(rows, k.block_threads);
-    if (CUresult r = d.launchKernel(
-            m.merge, static_cast<unsigned>(mergeBlocks), 1, gridZ,
-            static_cast<unsigned>(k.block_threads), 1, 1, 0, stream,
-            mergeParams, nullptr))
-      return driverFail(d, r, info, "cuLaunchKernel of the merge kernel");
+    if (int status = launchMerge(d, k, m, stream, stateValues, stateIndices,
+                                 rows, plan.numChunks, outZ, outIdxZ, gridZ))
+      return status;
   }
   return KRED_OK;
 }
@@ -1102,6 +1127,102 @@ int launchRanges(const kred_gpu_kernel *kernel, const void *const *args,
     return driverFail(d, r, info, "cuLaunchKernel of the ranges kernel");
   (void)pairs;
   return KRED_OK;
+}
+
+/// kred_gpu_launch_states_sized: one launch of NAME_gpu, gridDim.y = 1,
+/// chunk = K, the caller's state arrays.
+int launchStates(const kred_gpu_kernel *kernel, const void *const *args,
+                 int64_t M, int64_t N, const kred::detail::BufferSizes *sizes,
+                 const kred::detail::StateArrays &states,
+                 const kred_gpu_launch_options *options) {
+  const char *who = "kred_gpu_launch_states_sized";
+  if (int status = checkGpuKernel(kernel, who))
+    return status;
+  const kred_gpu_kernel &k = *kernel;
+  const kred_kernel_info &info = k.info;
+  LaunchSetup setup;
+  if (int status = setUpLaunch(kernel, who, args, M, N, nullptr, nullptr, sizes,
+                               options, &setup, &states))
+    return status;
+  int64_t rows = setup.rows;
+  if (rows == 0)
+    return KRED_OK;
+  const Driver &d = driver();
+  ScopedContext scope(d);
+  if (CUresult r = scope.enter(setup.dev->context))
+    return driverFail(d, r, info, "cuCtxSetCurrent");
+  Module m;
+  if (int status = getModule(d, k, *setup.dev, &m))
+    return status;
+  int64_t rowBlocks =
+      ceilDiv(rows, int64_t(k.block_threads) * k.rows_per_thread);
+  if (rowBlocks > 0x7fffffff)
+    return fail(KRED_ERR_UNSUPPORTED,
+                "kernel '%s': %lld output rows need more than 2^31-1 blocks",
+                kernelName(info), static_cast<long long>(rows));
+  // NAME_gpu(arg_0, ..., arg_{P-1}, M, N, chunk = K, out = 0, out_idx = 0,
+  //          state_values, state_indices, batch_offsets = 0)
+  uintptr_t values = reinterpret_cast<uintptr_t>(states.values);
+  uintptr_t indices =
+      info.state_indices > 0 ? reinterpret_cast<uintptr_t>(states.indices) : 0;
+  KernelParams params(
+      info, args, M, N,
+      {static_cast<uint64_t>(setup.reduced), 0, 0, values, indices, 0});
+  if (CUresult r = d.launchKernel(m.run, static_cast<unsigned>(rowBlocks), 1, 1,
+                                  static_cast<unsigned>(k.block_threads), 1, 1,
+                                  static_cast<unsigned>(k.shared_bytes),
+                                  static_cast<CUstream>(setup.opts.stream),
+                                  params.data(), nullptr))
+    return driverFail(d, r, info, "cuLaunchKernel of the run kernel");
+  return KRED_OK;
+}
+
+/// kred_gpu_merge_states_sized: one launch of NAME_gpu_merge, nchunks =
+/// parts.
+int mergeStates(const kred_gpu_kernel *kernel,
+                const kred::detail::StateArrays &states, int64_t rows,
+                int64_t parts, void *out, int64_t *outIdx,
+                const kred::detail::BufferSizes &sizes,
+                const kred_gpu_launch_options *options) {
+  const char *who = "kred_gpu_merge_states_sized";
+  if (int status = checkGpuKernel(kernel, who))
+    return status;
+  const kred_gpu_kernel &k = *kernel;
+  const kred_kernel_info &info = k.info;
+  const char *name = kernelName(info);
+  kred_gpu_launch_options opts{0, nullptr, -1, nullptr, 0};
+  if (options)
+    opts = *options;
+  if (opts.device < 0)
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': invalid CUDA device ordinal %d", name,
+                opts.device);
+  if (rows < 0 || parts < 0)
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': negative size (rows = %lld, parts = %lld)", name,
+                static_cast<long long>(rows), static_cast<long long>(parts));
+  if (int status = kred::detail::checkOutputs(info, out, outIdx, rows, &sizes))
+    return status;
+  if (int status = kred::detail::checkStates(info, rows, parts, true, states))
+    return status;
+  const Device *dev = nullptr;
+  const Driver &d = driver();
+  if (int status = getDevice(d, opts.device, who, &dev))
+    return status;
+  if (rows == 0)
+    return KRED_OK;
+  ScopedContext scope(d);
+  if (CUresult r = scope.enter(dev->context))
+    return driverFail(d, r, info, "cuCtxSetCurrent");
+  Module m;
+  if (int status = getModule(d, k, *dev, &m))
+    return status;
+  return launchMerge(
+      d, k, m, static_cast<CUstream>(opts.stream),
+      reinterpret_cast<uintptr_t>(states.values),
+      info.state_indices > 0 ? reinterpret_cast<uintptr_t>(states.indices) : 0,
+      rows, parts, reinterpret_cast<uintptr_t>(out),
+      reinterpret_cast<uintptr_t>(outIdx), 1);
 }
 
 size_t scratchBytes(const kred_gpu_kernel *kernel, int64_t M, int64_t N,
@@ -1232,6 +1353,35 @@ int kred_gpu_launch_ranges_sized(
     return launchRanges(kernel, device_args, M, N, out, out_idx, &sizes,
                         num_blocks, blocks, slices, num_red, red_ranges,
                         rangeSizes, options);
+  });
+}
+
+int kred_gpu_launch_states_sized(
+    const kred_gpu_kernel *kernel, const void *const *device_args,
+    const int64_t *arg_elements, int64_t M, int64_t N, void *state_values,
+    int64_t state_values_count, int64_t *state_indices,
+    int64_t state_indices_count, const kred_gpu_launch_options *options) {
+  return guardedLaunch("kred_gpu_launch_states_sized", kernel, [&] {
+    BufferSizes sizes{arg_elements, 0, 0};
+    kred::detail::StateArrays states{state_values, state_values_count,
+                                     state_indices, state_indices_count};
+    return launchStates(kernel, device_args, M, N, &sizes, states, options);
+  });
+}
+
+int kred_gpu_merge_states_sized(const kred_gpu_kernel *kernel,
+                                void *state_values, int64_t state_values_count,
+                                int64_t *state_indices,
+                                int64_t state_indices_count, int64_t rows,
+                                int64_t parts, void *out, int64_t out_count,
+                                int64_t *out_idx, int64_t out_idx_count,
+                                const kred_gpu_launch_options *options) {
+  return guardedLaunch("kred_gpu_merge_states_sized", kernel, [&] {
+    BufferSizes sizes{nullptr, out_count, out_idx_count};
+    kred::detail::StateArrays states{state_values, state_values_count,
+                                     state_indices, state_indices_count};
+    return mergeStates(kernel, states, rows, parts, out, out_idx, sizes,
+                       options);
   });
 }
 

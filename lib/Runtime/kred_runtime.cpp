@@ -234,12 +234,17 @@ int currentThreads() {
   return n > 0 ? n : defaultThreads();
 }
 
+/// The launch of kred_cpu_launch(_sized), or with `states` that of
+/// kred_cpu_launch_states_sized: the rows' accumulators are left in the
+/// caller's state arrays (the split's chunk 0 is there), not finalized.
 int launch(const kred_kernel *kernel, const void *const *args, int64_t M,
            int64_t N, void *out, int64_t *outIdx, const BufferSizes *sizes,
-           const kred_launch_options *options) {
+           const kred_launch_options *options,
+           const StateArrays *states = nullptr) {
   int threads = 1;
-  if (int status =
-          checkCpuLaunch("kred_cpu_launch", kernel, M, N, options, &threads))
+  if (int status = checkCpuLaunch(states ? "kred_cpu_launch_states_sized"
+                                         : "kred_cpu_launch",
+                                  kernel, M, N, options, &threads))
     return status;
   const kred_kernel_info &info = kernel->info;
   int32_t split = options ? options->split : -1;
@@ -249,36 +254,62 @@ int launch(const kred_kernel *kernel, const void *const *args, int64_t M,
                 kernelName(info), split);
   int64_t rows = info.axis == 1 ? M : N;
   int64_t reduced = info.axis == 1 ? N : M;
-  if (int status = checkArrays(info, args, M, N, out, outIdx, rows, sizes))
+  if (states) {
+    if (int status = checkArgs(info, args, M, N, sizes))
+      return status;
+    if (int status = checkStates(info, rows, 1, false, *states))
+      return status;
+  } else if (int status =
+                 checkArrays(info, args, M, N, out, outIdx, rows, sizes)) {
     return status;
+  }
   if (rows == 0)
     return KRED_OK;
-  if (reduced == 0) {
+  // Nothing to reduce: the identity output, or (states) the identity
+  // accumulators that NAME_run writes for an empty range.
+  if (reduced == 0 && !states) {
     writeIdentity(info, 0, rows, out, outIdx);
     return KRED_OK;
   }
 
   Plan plan = makePlan(info, rows, reduced, threads, split);
   kred_run_fn run = kernel->run;
+  size_t accSize = kred_dtype_size(info.acc_dtype);
+  // The caller's accumulators of rows from r0 (states launches).
+  auto callerValues = [&](int64_t r0) -> char * {
+    return static_cast<char *>(states->values) +
+           r0 * info.state_values * accSize;
+  };
+  auto callerIndices = [&](int64_t r0) -> int64_t * {
+    if (info.state_indices == 0)
+      return nullptr;
+    return states->indices + r0 * info.state_indices;
+  };
 
   if (plan.numChunks == 1) {
-    // One pass per row block, finalizing in the kernel.
+    // One pass per row block, finalizing in the kernel (or writing the
+    // caller's accumulators).
     auto task = [&](int64_t t) {
       int64_t r0 = t * plan.rowBlock;
       int64_t r1 = std::min(rows, r0 + plan.rowBlock);
-      run(args, M, N, r0, r1, 0, reduced, out, outIdx, nullptr, nullptr);
+      if (states)
+        run(args, M, N, r0, r1, 0, reduced, nullptr, nullptr, callerValues(r0),
+            callerIndices(r0));
+      else
+        run(args, M, N, r0, r1, 0, reduced, out, outIdx, nullptr, nullptr);
     };
     ThreadPool::get().parallelFor(plan.numRowBlocks, plan.threads, task);
     return KRED_OK;
   }
 
-  // Split: partial accumulators per chunk, merged in order, then finalized.
+  // Split: partial accumulators per chunk, merged in order, then finalized
+  // (states: chunk 0 is the caller's arrays, left unfinalized).
+  int64_t scratchChunks = states ? plan.numChunks - 1 : plan.numChunks;
   size_t valueBytes = 0, indexBytes = 0;
   if (int status =
-          stateBytes(info, rows, plan.numChunks, &valueBytes, &indexBytes))
+          stateBytes(info, rows, scratchChunks, &valueBytes, &indexBytes))
     return status;
   // Per chunk (no overflow: the totals fit).
-  size_t accSize = kred_dtype_size(info.acc_dtype);
   int64_t valuesPerChunk = rows * info.state_values;
   int64_t indicesPerChunk = rows * info.state_indices;
   Scratch values = allocateScratch(valueBytes);
@@ -291,14 +322,21 @@ int launch(const kred_kernel *kernel, const void *const *args, int64_t M,
                 static_cast<long long>(valueBytes + indexBytes));
   char *valueBase = static_cast<char *>(values.get());
   int64_t *indexBase = static_cast<int64_t *>(indices.get());
+  int64_t firstScratch = states ? 1 : 0;
   auto stateValues = [&](int64_t chunk, int64_t r0) -> char * {
+    if (chunk < firstScratch)
+      return callerValues(r0);
     return valueBase +
-           (chunk * valuesPerChunk + r0 * info.state_values) * accSize;
+           ((chunk - firstScratch) * valuesPerChunk + r0 * info.state_values) *
+               accSize;
   };
   auto stateIndices = [&](int64_t chunk, int64_t r0) -> int64_t * {
+    if (chunk < firstScratch)
+      return callerIndices(r0);
     if (!indexBase)
       return nullptr;
-    return indexBase + chunk * indicesPerChunk + r0 * info.state_indices;
+    return indexBase + (chunk - firstScratch) * indicesPerChunk +
+           r0 * info.state_indices;
   };
 
   auto partial = [&](int64_t t) {
@@ -321,9 +359,68 @@ int launch(const kred_kernel *kernel, const void *const *args, int64_t M,
     for (int64_t chunk = 1; chunk < plan.numChunks; ++chunk)
       merge(stateValues(0, r0), stateIndices(0, r0), stateValues(chunk, r0),
             stateIndices(chunk, r0), n);
-    finalize(stateValues(0, r0), stateIndices(0, r0), n, r0, out, outIdx);
+    if (!states)
+      finalize(stateValues(0, r0), stateIndices(0, r0), n, r0, out, outIdx);
   };
   ThreadPool::get().parallelFor(plan.numRowBlocks, plan.threads, combine);
+  return KRED_OK;
+}
+
+/// kred_cpu_merge_states_sized.
+int mergeStates(const kred_kernel *kernel, const StateArrays &states,
+                int64_t rows, int64_t parts, void *out, int64_t *outIdx,
+                const BufferSizes &sizes, const kred_launch_options *options) {
+  int threads = 1;
+  if (int status = checkCpuLaunch("kred_cpu_merge_states_sized", kernel, 0, 0,
+                                  options, &threads))
+    return status;
+  const kred_kernel_info &info = kernel->info;
+  if (rows < 0 || parts < 0)
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': negative size (rows = %lld, parts = %lld)",
+                kernelName(info), static_cast<long long>(rows),
+                static_cast<long long>(parts));
+  if (int status = checkOutputs(info, out, outIdx, rows, &sizes))
+    return status;
+  if (int status = checkStates(info, rows, parts, true, states))
+    return status;
+  if (rows == 0)
+    return KRED_OK;
+  if (parts == 0) {
+    writeIdentity(info, 0, rows, out, outIdx);
+    return KRED_OK;
+  }
+
+  // Tasks of whole row blocks; one thread for small merges.
+  int64_t rb = info.row_block;
+  int64_t rowGroups = ceilDiv(rows, rb);
+  int64_t work = checkedMul(checkedMul(rows, parts), info.state_values);
+  if (work >= 0 && work < kSerialPairs)
+    threads = 1;
+  int64_t tasks = std::min<int64_t>(rowGroups, static_cast<int64_t>(threads) *
+                                                   kTasksPerThread);
+  int64_t rowBlock = ceilDiv(rowGroups, tasks) * rb;
+  size_t accSize = kred_dtype_size(info.acc_dtype);
+  auto values = [&](int64_t part, int64_t r0) -> char * {
+    return static_cast<char *>(states.values) +
+           (part * rows + r0) * info.state_values * accSize;
+  };
+  auto indices = [&](int64_t part, int64_t r0) -> int64_t * {
+    if (info.state_indices == 0)
+      return nullptr;
+    return states.indices + (part * rows + r0) * info.state_indices;
+  };
+  kred_merge_fn merge = kernel->merge;
+  kred_finalize_fn finalize = kernel->finalize;
+  auto combine = [&](int64_t t) {
+    int64_t r0 = t * rowBlock;
+    int64_t n = std::min(rows, r0 + rowBlock) - r0;
+    for (int64_t part = 1; part < parts; ++part)
+      merge(values(0, r0), indices(0, r0), values(part, r0), indices(part, r0),
+            n);
+    finalize(values(0, r0), indices(0, r0), n, r0, out, outIdx);
+  };
+  ThreadPool::get().parallelFor(ceilDiv(rows, rowBlock), threads, combine);
   return KRED_OK;
 }
 
@@ -434,6 +531,14 @@ int kred::detail::checkArrays(const kred_kernel_info &info,
                               const void *const *args, int64_t M, int64_t N,
                               void *out, int64_t *outIdx, int64_t rows,
                               const BufferSizes *sizes) {
+  if (int status = checkArgs(info, args, M, N, sizes))
+    return status;
+  return checkOutputs(info, out, outIdx, rows, sizes);
+}
+
+int kred::detail::checkArgs(const kred_kernel_info &info,
+                            const void *const *args, int64_t M, int64_t N,
+                            const BufferSizes *sizes) {
   const char *name = kernelName(info);
   size_t eltSize = kred_dtype_size(info.dtype);
   if (info.num_args > 0 && !args)
@@ -494,6 +599,14 @@ int kred::detail::checkArrays(const kred_kernel_info &info,
                   "element size (%zu bytes)",
                   name, p, categoryName(cat), eltSize);
   }
+  return KRED_OK;
+}
+
+int kred::detail::checkOutputs(const kred_kernel_info &info, void *out,
+                               int64_t *outIdx, int64_t rows,
+                               const BufferSizes *sizes) {
+  const char *name = kernelName(info);
+  size_t eltSize = kred_dtype_size(info.dtype);
   int64_t outElements = checkedMul(rows, info.out_value_dim);
   int64_t outIdxElements = checkedMul(rows, info.out_index_dim);
   if (outElements < 0 || outIdxElements < 0)
@@ -540,6 +653,65 @@ int kred::detail::checkArrays(const kred_kernel_info &info,
   return KRED_OK;
 }
 
+int kred::detail::checkStates(const kred_kernel_info &info, int64_t rows,
+                              int64_t parts, bool merge,
+                              const StateArrays &states) {
+  const char *name = kernelName(info);
+  if (info.state_values < 1)
+    return fail(KRED_ERR_UNSUPPORTED,
+                "kernel '%s': has no accumulator values (state_values = 0)",
+                name);
+  auto checkArray = [&](bool isIndex, const void *pointer, int64_t perRow,
+                        int64_t given) -> int {
+    const char *what = isIndex ? "state indices" : "state values";
+    size_t alignment =
+        isIndex ? sizeof(int64_t) : kred_dtype_size(info.acc_dtype);
+    if (perRow == 0)
+      return KRED_OK;
+    int64_t needed = checkedMul(checkedMul(parts, rows), perRow);
+    if (needed < 0)
+      return fail(KRED_ERR_INVALID_ARGUMENT,
+                  "kernel '%s': the %s array is too large", name, what);
+    if (given < 0)
+      return fail(KRED_ERR_INVALID_ARGUMENT,
+                  "kernel '%s': the %s array: negative element count %lld",
+                  name, what, static_cast<long long>(given));
+    if (given < needed) {
+      if (merge)
+        return fail(KRED_ERR_INVALID_ARGUMENT,
+                    "kernel '%s': the %s array is too short: %lld element%s "
+                    "expected (%lld parts x %lld rows of %lld), %lld given",
+                    name, what, static_cast<long long>(needed), plural(needed),
+                    static_cast<long long>(parts), static_cast<long long>(rows),
+                    static_cast<long long>(perRow),
+                    static_cast<long long>(given));
+      return fail(KRED_ERR_INVALID_ARGUMENT,
+                  "kernel '%s': the %s array is too short: %lld element%s "
+                  "expected (%s = %lld rows of %lld), %lld given",
+                  name, what, static_cast<long long>(needed), plural(needed),
+                  info.axis == 1 ? "M" : "N", static_cast<long long>(rows),
+                  static_cast<long long>(perRow),
+                  static_cast<long long>(given));
+    }
+    if (needed == 0)
+      return KRED_OK;
+    if (!pointer)
+      return fail(KRED_ERR_INVALID_ARGUMENT,
+                  "kernel '%s': the %s array is NULL", name, what);
+    if (misaligned(pointer, alignment))
+      return fail(KRED_ERR_INVALID_ARGUMENT,
+                  "kernel '%s': the %s array is not aligned to its element "
+                  "size (%zu bytes)",
+                  name, what, alignment);
+    return KRED_OK;
+  };
+  if (int status = checkArray(false, states.values, info.state_values,
+                              states.valuesCount))
+    return status;
+  return checkArray(true, states.indices, info.state_indices,
+                    states.indicesCount);
+}
+
 int kred::detail::failFromCurrentException(const char *who,
                                            const kred_kernel_info *info) {
   char prefix[256];
@@ -576,6 +748,36 @@ int kred_cpu_launch_sized(const kred_kernel *kernel, const void *const *args,
   return guardedLaunch("kred_cpu_launch_sized", kernel, [&] {
     BufferSizes sizes{arg_elements, out_elements, out_idx_elements};
     return launch(kernel, args, M, N, out, out_idx, &sizes, options);
+  });
+}
+
+int kred_cpu_launch_states_sized(
+    const kred_kernel *kernel, const void *const *args,
+    const int64_t *arg_elements, int64_t M, int64_t N, void *state_values,
+    int64_t state_values_count, int64_t *state_indices,
+    int64_t state_indices_count, const kred_launch_options *options) {
+  return guardedLaunch("kred_cpu_launch_states_sized", kernel, [&] {
+    BufferSizes sizes{arg_elements, 0, 0};
+    StateArrays states{state_values, state_values_count, state_indices,
+                       state_indices_count};
+    return launch(kernel, args, M, N, nullptr, nullptr, &sizes, options,
+                  &states);
+  });
+}
+
+int kred_cpu_merge_states_sized(const kred_kernel *kernel, void *state_values,
+                                int64_t state_values_count,
+                                int64_t *state_indices,
+                                int64_t state_indices_count, int64_t rows,
+                                int64_t parts, void *out, int64_t out_count,
+                                int64_t *out_idx, int64_t out_idx_count,
+                                const kred_launch_options *options) {
+  return guardedLaunch("kred_cpu_merge_states_sized", kernel, [&] {
+    BufferSizes sizes{nullptr, out_count, out_idx_count};
+    StateArrays states{state_values, state_values_count, state_indices,
+                       state_indices_count};
+    return mergeStates(kernel, states, rows, parts, out, out_idx, sizes,
+                       options);
   });
 }
 

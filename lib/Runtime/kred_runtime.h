@@ -60,9 +60,14 @@ extern "C" {
  *   3: kred_gpu_launch_ranges_sized (ranges= on the GPU, through the GPU
  *      module's NAME_gpu_ranges kernel of docs/gpu.md);
  *   4: kred_gpu_launch_batched_sized and kred_gpu_batch_scratch_bytes (batch
- *      dimensions in the launch grid; NAME_gpu takes batch_offsets).
+ *      dimensions in the launch grid; NAME_gpu takes batch_offsets);
+ *   5: kred_cpu_launch_states_sized, kred_cpu_merge_states_sized,
+ *      kred_gpu_launch_states_sized and kred_gpu_merge_states_sized (a
+ *      reduction's unfinalized accumulators in the caller's arrays, and
+ *      their in-order merge and finalization: a reduction cut across
+ *      processes or devices).
  * kred_runtime_api_version() returns the version of the library loaded. */
-#define KRED_RUNTIME_API_VERSION 4
+#define KRED_RUNTIME_API_VERSION 5
 
 /* Exported functions of libkred_runtime. */
 #if defined(__GNUC__)
@@ -233,6 +238,54 @@ KRED_API int kred_cpu_launch_ranges_sized(
     const int64_t *red_ranges, int64_t red_ranges_elements,
     const kred_launch_options *options);
 
+/* Unfinalized accumulators (API version 5): reduces every output row over
+ * the whole reduced range [0, K) (K = N for axis 1, M for axis 0) and writes
+ * the row's UNFINALIZED accumulator instead of its output: row r at
+ * state_values + r * info.state_values (elements of info.acc_dtype) and
+ * state_indices + r * info.state_indices (int64), the layout NAME_run
+ * writes. The accumulator's contents are private to the kernel (they go
+ * back to kred_cpu_merge_states_sized of the same kernel), except that its
+ * indices are absolute reduced indices in [0, K), or -1 for "none" (a
+ * selection that has met no value yet: K = 0, fewer than K values for the
+ * KMin family, only NaN values); a caller that cut the reduced range into
+ * slices adds each slice's offset to its indices >= 0 before merging.
+ * K = 0 writes the reduction's identity state (NAME_run over an empty
+ * range). state_values_count and state_indices_count are the elements the
+ * caller owns there (at least rows * info.state_values and rows *
+ * info.state_indices): a short buffer is KRED_ERR_INVALID_ARGUMENT naming
+ * it, as in kred_cpu_launch_sized, whose checks, argument sizes and
+ * threads this follows; state_indices may be NULL when info.state_indices
+ * is 0. Like kred_cpu_launch_sized, the runtime may split the reduced range
+ * over threads (options->split: -1 auto, 0 never, 1 always); the chunks'
+ * accumulators are then merged in order into the caller's arrays, so the
+ * result is that of one pass, tie rule included. */
+KRED_API int kred_cpu_launch_states_sized(
+    const kred_kernel *kernel, const void *const *args,
+    const int64_t *arg_elements, int64_t M, int64_t N, void *state_values,
+    int64_t state_values_count, int64_t *state_indices,
+    int64_t state_indices_count, const kred_launch_options *options);
+
+/* Merges and finalizes accumulators (API version 5). state_values and
+ * state_indices hold `parts` consecutive blocks of `rows` accumulators
+ * ([parts][rows][info.state_values] of info.acc_dtype and
+ * [parts][rows][info.state_indices] int64, as kred_cpu_launch_states_sized
+ * writes them, part p's block at p * rows accumulators): for each row the
+ * parts are folded in order 0, 1, ..., parts - 1 with NAME_merge (part p
+ * must cover reduced indices after those of parts < p: on ties the lower
+ * part's entries win, so the lowest index is kept) and finalized into out
+ * ([rows][out_value_dim], dtype) and out_idx ([rows][out_index_dim], int64),
+ * the output of a launch. The state arrays are clobbered (part 0 receives
+ * the merge). parts = 0 writes the reduction's identity output (the table
+ * of kred_cpu_launch_sized). Element counts: at least parts * rows *
+ * state_values / state_indices, rows * out_value_dim / out_index_dim; a
+ * short buffer is KRED_ERR_INVALID_ARGUMENT naming it. rows or parts < 0 is
+ * an error; options->num_threads as for a launch (split is ignored). */
+KRED_API int kred_cpu_merge_states_sized(
+    const kred_kernel *kernel, void *state_values, int64_t state_values_count,
+    int64_t *state_indices, int64_t state_indices_count, int64_t rows,
+    int64_t parts, void *out, int64_t out_count, int64_t *out_idx,
+    int64_t out_idx_count, const kred_launch_options *options);
+
 /* Unchecked forms (API version 1, kept for binary compatibility with
  * libraries and programs built before the sized launches): the same as the
  * sized functions with every buffer assumed to hold exactly the elements
@@ -363,6 +416,34 @@ KRED_API int kred_gpu_launch_batched_sized(
     const int64_t *arg_offsets, void *out, int64_t out_elements,
     int64_t *out_idx, int64_t out_idx_elements,
     const kred_gpu_launch_options *options);
+
+/* kred_cpu_launch_states_sized on the GPU (API version 5): one launch of
+ * NAME_gpu with gridDim.y = 1, chunk = K and the caller's DEVICE state
+ * arrays (row r at state_values + r * state_values_per_row, docs/gpu.md),
+ * on options->stream of options->device, not synchronized. Same checks,
+ * layouts, identity for K = 0 (the kernel writes it) and indices (absolute
+ * reduced indices, or -1) as on the CPU; the accumulators are the GPU
+ * kernel's (merge them with kred_gpu_merge_states_sized of the same kernel,
+ * not with the CPU's). options->split, scratch and scratch_bytes are
+ * ignored. */
+KRED_API int kred_gpu_launch_states_sized(
+    const kred_gpu_kernel *kernel, const void *const *device_args,
+    const int64_t *arg_elements, int64_t M, int64_t N, void *state_values,
+    int64_t state_values_count, int64_t *state_indices,
+    int64_t state_indices_count, const kred_gpu_launch_options *options);
+
+/* kred_cpu_merge_states_sized on the GPU (API version 5): one launch of
+ * NAME_gpu_merge with nchunks = parts over the caller's [parts][rows][S]
+ * DEVICE state arrays (clobbered), writing out / out_idx; parts = 0 writes
+ * the identity (the kernel does). On options->stream of options->device,
+ * not synchronized; split, scratch and scratch_bytes are ignored. */
+KRED_API int
+kred_gpu_merge_states_sized(const kred_gpu_kernel *kernel, void *state_values,
+                            int64_t state_values_count, int64_t *state_indices,
+                            int64_t state_indices_count, int64_t rows,
+                            int64_t parts, void *out, int64_t out_count,
+                            int64_t *out_idx, int64_t out_idx_count,
+                            const kred_gpu_launch_options *options);
 
 /* Unchecked form (API version 1): kred_gpu_launch_sized with every buffer
  * assumed to hold exactly the elements the launch needs. */

@@ -266,8 +266,11 @@ void hook(const FakeLaunch *l) {
   auto *outIdx = static_cast<int64_t *>(ptr(l->params[5]));
   EXPECT(int64_t(l->grid[0]) * l->block[0] >= rows);
   for (int64_t r = 0; r < rows; ++r) {
-    double acc = sv[r];
-    int64_t best = amin ? si[r] : -1;
+    // No chunk: the identity.
+    double acc = chunks > 0 ? sv[r]
+                 : amin     ? std::numeric_limits<double>::infinity()
+                            : 0;
+    int64_t best = amin && chunks > 0 ? si[r] : -1;
     for (int64_t c = 1; c < chunks; ++c) {
       double v = sv[c * rows + r];
       if (!amin)
@@ -725,6 +728,128 @@ void testArgminTies() {
   kred_gpu_release_kernel(&k);
 }
 
+/// kred_gpu_launch_states_sized and kred_gpu_merge_states_sized: one run
+/// launch per part (gridDim.y = 1, chunk = K, the caller's state arrays),
+/// one merge launch over the [parts][rows] stack; ties keep the lowest
+/// index across parts.
+void testStates() {
+  kred_gpu_kernel k = makeAmin();
+  played = &k;
+  const int64_t M = 300, N = 9;
+  std::vector<double> x(M), y(N, 3.0);
+  for (int64_t i = 0; i < M; ++i)
+    x[i] = double(i % 7);
+  y[6] = 5; // the exact match of x = 5
+  const int64_t bounds[] = {0, 1, 1, N};
+  const int64_t parts = 3;
+  std::vector<double> values(parts * M, std::nan(""));
+  std::vector<int64_t> indices(parts * M, -7);
+  kred_gpu_launch_options opts = options(0, 1);
+  for (int64_t p = 0; p < parts; ++p) {
+    int64_t k0 = bounds[p], n = bounds[p + 1] - k0;
+    const void *args[] = {x.data(), y.data() + k0};
+    const int64_t sizes[] = {M, n};
+    fake.resetLog();
+    EXPECT(kred_gpu_launch_states_sized(
+               &k, args, sizes, M, n, values.data() + p * M, M,
+               indices.data() + p * M, M, &opts) == KRED_OK);
+    EXPECT(fake.numLaunches() == 1);
+    if (fake.numLaunches() == 1) {
+      const FakeLaunch *l = fake.launch(0);
+      EXPECT(std::strcmp(l->entry, "amin_gpu") == 0);
+      EXPECT(l->grid[0] == 3 && l->grid[1] == 1 && l->grid[2] == 1);
+      EXPECT(l->params[1] == reinterpret_cast<uintptr_t>(y.data() + k0));
+      EXPECT(l->params[3] == uint64_t(n)); // N
+      EXPECT(l->params[4] == uint64_t(n)); // chunk = K
+      EXPECT(l->params[5] == 0 && l->params[6] == 0);
+      EXPECT(l->params[7] ==
+             reinterpret_cast<uintptr_t>(values.data() + p * M));
+      EXPECT(l->params[8] ==
+             reinterpret_cast<uintptr_t>(indices.data() + p * M));
+      EXPECT(l->params[9] == 0); // no batch
+      EXPECT(l->stream == opts.stream);
+    }
+    for (int64_t r = 0; r < M; ++r)
+      if (indices[p * M + r] >= 0)
+        indices[p * M + r] += k0;
+  }
+  // Part 1 is empty: the identity state.
+  EXPECT(std::isinf(values[M]) && indices[M] == -1);
+  std::vector<double> out(M, std::nan(""));
+  std::vector<int64_t> idx(M, -7);
+  fake.resetLog();
+  EXPECT(kred_gpu_merge_states_sized(
+             &k, values.data(), parts * M, indices.data(), parts * M, M, parts,
+             out.data(), M, idx.data(), M, &opts) == KRED_OK);
+  EXPECT(fake.numLaunches() == 1);
+  if (fake.numLaunches() == 1) {
+    const FakeLaunch *l = fake.launch(0);
+    EXPECT(std::strcmp(l->entry, "amin_gpu_merge") == 0);
+    EXPECT(l->params[0] == reinterpret_cast<uintptr_t>(values.data()));
+    EXPECT(l->params[1] == reinterpret_cast<uintptr_t>(indices.data()));
+    EXPECT(l->params[2] == uint64_t(M) && l->params[3] == uint64_t(parts));
+    EXPECT(l->params[4] == reinterpret_cast<uintptr_t>(out.data()));
+    EXPECT(l->params[5] == reinterpret_cast<uintptr_t>(idx.data()));
+    EXPECT(l->grid[0] == 3 && l->block[0] == 128 && l->sharedBytes == 0);
+  }
+  bool right = true;
+  for (int64_t i = 0; i < M; ++i) {
+    double want = std::numeric_limits<double>::infinity();
+    int64_t wantIdx = -1;
+    for (int64_t j = 0; j < N; ++j)
+      if ((x[i] - y[j]) * (x[i] - y[j]) < want)
+        want = (x[i] - y[j]) * (x[i] - y[j]), wantIdx = j;
+    right = right && out[i] == want && idx[i] == wantIdx;
+  }
+  EXPECT(right);
+  // parts = 0 and K = 0: the identity; no rows: no launch.
+  fake.resetLog();
+  EXPECT(kred_gpu_merge_states_sized(&k, nullptr, 0, nullptr, 0, M, 0,
+                                     out.data(), M, idx.data(), M,
+                                     &opts) == KRED_OK);
+  EXPECT(fake.numLaunches() == 1 && std::isinf(out[0]) && idx[0] == -1);
+  const void *args[] = {x.data(), y.data()};
+  const int64_t sizes[] = {M, N};
+  EXPECT(kred_gpu_launch_states_sized(&k, args, sizes, M, 0, values.data(), M,
+                                      indices.data(), M, &opts) == KRED_OK);
+  EXPECT(fake.numLaunches() == 2 && fake.launch(1)->params[4] == 0);
+  EXPECT(std::isinf(values[0]) && indices[0] == -1);
+  EXPECT(kred_gpu_merge_states_sized(&k, nullptr, 0, nullptr, 0, 0, 2, nullptr,
+                                     0, nullptr, 0, &opts) == KRED_OK);
+  EXPECT(fake.numLaunches() == 2);
+  // Checks, before any launch.
+  expectError(kred_gpu_launch_states_sized(&k, args, sizes, M, N, values.data(),
+                                           M - 1, indices.data(), M, &opts),
+              KRED_ERR_INVALID_ARGUMENT,
+              "kernel 'amin': the state values array is too short: 300 "
+              "elements expected (M = 300 rows of 1), 299 given");
+  expectError(kred_gpu_launch_states_sized(&k, args, sizes, M, N, values.data(),
+                                           M, nullptr, M, &opts),
+              KRED_ERR_INVALID_ARGUMENT, "the state indices array is NULL");
+  expectError(kred_gpu_merge_states_sized(&k, values.data(), 2 * M - 1,
+                                          indices.data(), 2 * M, M, 2,
+                                          out.data(), M, idx.data(), M, &opts),
+              KRED_ERR_INVALID_ARGUMENT,
+              "the state values array is too short: 600 elements expected "
+              "(2 parts x 300 rows of 1), 599 given");
+  expectError(kred_gpu_merge_states_sized(
+                  &k, values.data(), 2 * M, indices.data(), 2 * M, M, 2,
+                  out.data(), M, idx.data(), M - 1, &opts),
+              KRED_ERR_INVALID_ARGUMENT, "the index output array is too short");
+  kred_gpu_launch_options badDevice = options(-1, -1);
+  expectError(kred_gpu_merge_states_sized(
+                  &k, values.data(), 2 * M, indices.data(), 2 * M, M, 2,
+                  out.data(), M, idx.data(), M, &badDevice),
+              KRED_ERR_INVALID_ARGUMENT, "invalid CUDA device ordinal -1");
+  kred_gpu_launch_options noDevice = options(7, -1);
+  expectError(kred_gpu_merge_states_sized(
+                  &k, values.data(), 2 * M, indices.data(), 2 * M, M, 2,
+                  out.data(), M, idx.data(), M, &noDevice),
+              KRED_ERR_NO_DEVICE, "CUDA device 7 does not exist");
+  EXPECT(fake.numLaunches() == 2);
+  kred_gpu_release_kernel(&k);
+}
+
 void testDriverErrors() {
   DotData data(5, 7, KRED_F64);
   std::vector<double> out(5);
@@ -915,6 +1040,7 @@ int main(int argc, char **argv) {
     testSplit();
     testScratch();
     testArgminTies();
+    testStates();
     testRanges();
     testDriverErrors();
   } else {

@@ -7,7 +7,9 @@
 // compiler): thread counts, split vs. no split, the in-order merge, empty
 // reductions (the same identities from every entry point), nested and
 // concurrent launches, every error path, every short buffer of a sized
-// launch, and kernels that throw. Run from lit (test/unit/runtime.test).
+// launch, kernels that throw, and the unfinalized states of a cut reduced
+// range with their merge (kred_cpu_launch_states_sized,
+// kred_cpu_merge_states_sized). Run from lit (test/unit/runtime.test).
 //
 //===----------------------------------------------------------------------===//
 
@@ -1212,6 +1214,221 @@ void testExceptions() {
   EXPECT(std::string(kred_last_error()).empty());
 }
 
+//===----------------------------------------------------------------------===//
+// Unfinalized accumulators (API version 5): kred_cpu_launch_states_sized on
+// the parts of a cut reduced range, kred_cpu_merge_states_sized of them
+//===----------------------------------------------------------------------===//
+
+/// The states of `parts` cuts [bounds[p], bounds[p + 1]) of the argmin
+/// kernel's reduced range (its y sliced, indices shifted by the offset),
+/// merged and finalized; compared with one launch over everything.
+void checkArgminParts(const std::vector<float> &x, const std::vector<float> &y,
+                      const std::vector<int64_t> &bounds, int threads,
+                      int split) {
+  kred_kernel k = makeArgminKernel();
+  int64_t M = static_cast<int64_t>(x.size()), N = bounds.back();
+  int64_t parts = static_cast<int64_t>(bounds.size()) - 1;
+  std::vector<float> want(M, -7.f);
+  std::vector<int64_t> wantIdx(M, -7);
+  const void *args[] = {x.data(), y.data()};
+  EXPECT(kred_cpu_launch(&k, args, M, N, want.data(), wantIdx.data(),
+                         nullptr) == KRED_OK);
+  std::vector<float> values(parts * M, std::nanf(""));
+  std::vector<int64_t> indices(parts * M, -7);
+  kred_launch_options opts{threads, split};
+  for (int64_t p = 0; p < parts; ++p) {
+    int64_t k0 = bounds[p], n = bounds[p + 1] - k0;
+    const void *sliced[] = {x.data(), y.data() + k0};
+    const int64_t sizes[] = {M, n};
+    EXPECT(kred_cpu_launch_states_sized(
+               &k, sliced, sizes, M, n, values.data() + p * M, M,
+               indices.data() + p * M, M, &opts) == KRED_OK);
+    for (int64_t r = 0; r < M; ++r) {
+      int64_t &i = indices[p * M + r];
+      EXPECT(i >= -1 && i < n);
+      if (i >= 0)
+        i += k0;
+    }
+  }
+  std::vector<float> out(M, -7.f);
+  std::vector<int64_t> idx(M, -7);
+  EXPECT(kred_cpu_merge_states_sized(
+             &k, values.data(), parts * M, indices.data(), parts * M, M, parts,
+             out.data(), M, idx.data(), M, &opts) == KRED_OK);
+  EXPECT(out == want);
+  EXPECT(idx == wantIdx);
+}
+
+void testStates() {
+  // Quantized data: many ties, across the parts' and the chunks' bounds.
+  // The hand-written merge keeps a's entries on ties: the order of the
+  // parts decides.
+  const int64_t M = 37, N = 2000;
+  std::vector<float> x(M), y(N);
+  std::mt19937 gen(11);
+  for (auto &v : x)
+    v = float(gen() % 8);
+  for (auto &v : y)
+    v = float(gen() % 16);
+  for (int threads : {1, 3}) {
+    for (int split : {-1, 0, 1}) {
+      checkArgminParts(x, y, {0, 1, 1, N}, threads, split);
+      checkArgminParts(x, y, {0, N - 1, N, N}, threads, split);
+      checkArgminParts(x, y, {0, 0, 700, 701, 1500, N}, threads, split);
+      checkArgminParts(x, y, {0, N}, threads, split);
+    }
+  }
+
+  // The dot kernel (double states), both axes, split or not inside.
+  for (int axis : {1, 0}) {
+    kred_kernel k = makeDotKernel<double>(axis);
+    const int64_t rows = 9, reduced = 5001;
+    DotInputs in(rows, reduced);
+    int64_t M = axis == 1 ? rows : reduced, N = axis == 1 ? reduced : rows;
+    const int64_t sizes[] = {rows * kDim, reduced * kDim, reduced, 1};
+    for (int split : {-1, 0, 1}) {
+      std::vector<double> values(rows, std::nan(""));
+      kred_launch_options opts{4, split};
+      EXPECT(kred_cpu_launch_states_sized(&k, in.args, sizes, M, N,
+                                          values.data(), rows, nullptr, 0,
+                                          &opts) == KRED_OK);
+      std::vector<double> out(rows, std::nan(""));
+      EXPECT(kred_cpu_merge_states_sized(&k, values.data(), rows, nullptr, 0,
+                                         rows, 1, out.data(), rows, nullptr, 0,
+                                         &opts) == KRED_OK);
+      EXPECT(close(out, in.want, 1e-12));
+    }
+  }
+
+  kred_kernel argmin = makeArgminKernel();
+  std::vector<float> x3 = {1, 2, 3};
+  const void *args[] = {x3.data(), nullptr};
+  const int64_t sizes[] = {3, 0};
+  std::vector<float> values(6, 42.f);
+  std::vector<int64_t> indices(6, 42);
+  // K = 0: the identity state (NAME_run over an empty range).
+  EXPECT(kred_cpu_launch_states_sized(&argmin, args, sizes, 3, 0, values.data(),
+                                      3, indices.data(), 3,
+                                      nullptr) == KRED_OK);
+  for (int r = 0; r < 3; ++r)
+    EXPECT(std::isinf(values[r]) && values[r] > 0 && indices[r] == -1 &&
+           values[3 + r] == 42.f && indices[3 + r] == 42);
+  // parts = 0: the identity output, state arrays not read.
+  std::vector<float> out(3, -7.f);
+  std::vector<int64_t> idx(3, -7);
+  EXPECT(kred_cpu_merge_states_sized(&argmin, nullptr, 0, nullptr, 0, 3, 0,
+                                     out.data(), 3, idx.data(), 3,
+                                     nullptr) == KRED_OK);
+  for (int r = 0; r < 3; ++r)
+    EXPECT(std::isinf(out[r]) && out[r] > 0 && idx[r] == -1);
+  // No rows: nothing written, NULL everywhere is fine.
+  EXPECT(kred_cpu_merge_states_sized(&argmin, nullptr, 0, nullptr, 0, 0, 4,
+                                     nullptr, 0, nullptr, 0,
+                                     nullptr) == KRED_OK);
+  const void *noRows[] = {nullptr, x3.data()};
+  const int64_t noRowSizes[] = {0, 3};
+  EXPECT(kred_cpu_launch_states_sized(&argmin, noRows, noRowSizes, 0, 3,
+                                      nullptr, 0, nullptr, 0,
+                                      nullptr) == KRED_OK);
+
+  // Errors, nothing written.
+  const void *full[] = {x3.data(), x3.data()};
+  const int64_t fullSizes[] = {3, 3};
+  std::fill(values.begin(), values.end(), 42.f);
+  expectError(kred_cpu_launch_states_sized(&argmin, full, fullSizes, 3, 3,
+                                           values.data(), 2, indices.data(), 3,
+                                           nullptr),
+              KRED_ERR_INVALID_ARGUMENT,
+              "kernel 'argmin': the state values array is too short: 3 "
+              "elements expected (M = 3 rows of 1), 2 given");
+  expectError(kred_cpu_launch_states_sized(&argmin, full, fullSizes, 3, 3,
+                                           values.data(), 3, indices.data(), 2,
+                                           nullptr),
+              KRED_ERR_INVALID_ARGUMENT,
+              "the state indices array is too short: 3 elements expected");
+  expectError(kred_cpu_launch_states_sized(&argmin, full, fullSizes, 3, 3,
+                                           values.data(), -1, indices.data(), 3,
+                                           nullptr),
+              KRED_ERR_INVALID_ARGUMENT,
+              "the state values array: negative element count -1");
+  expectError(kred_cpu_launch_states_sized(&argmin, full, fullSizes, 3, 3,
+                                           nullptr, 3, indices.data(), 3,
+                                           nullptr),
+              KRED_ERR_INVALID_ARGUMENT, "the state values array is NULL");
+  expectError(kred_cpu_launch_states_sized(&argmin, full, fullSizes, 3, 3,
+                                           values.data(), 3, nullptr, 3,
+                                           nullptr),
+              KRED_ERR_INVALID_ARGUMENT, "the state indices array is NULL");
+  expectError(
+      kred_cpu_launch_states_sized(&argmin, full, fullSizes, 3, 3,
+                                   reinterpret_cast<char *>(values.data()) + 1,
+                                   3, indices.data(), 3, nullptr),
+      KRED_ERR_INVALID_ARGUMENT,
+      "the state values array is not aligned to its element size (4 "
+      "bytes)");
+  const int64_t shortY[] = {3, 2};
+  expectError(kred_cpu_launch_states_sized(&argmin, full, shortY, 3, 3,
+                                           values.data(), 3, indices.data(), 3,
+                                           nullptr),
+              KRED_ERR_INVALID_ARGUMENT,
+              "argument 1 (Vj, dim 1) is too short: 3 elements expected (N "
+              "= 3 rows of 1), 2 given");
+  expectError(kred_cpu_launch_states_sized(&argmin, full, fullSizes, -1, 3,
+                                           values.data(), 3, indices.data(), 3,
+                                           nullptr),
+              KRED_ERR_INVALID_ARGUMENT, "negative size (M = -1, N = 3)");
+  for (float v : values)
+    EXPECT(v == 42.f);
+  expectError(kred_cpu_merge_states_sized(&argmin, values.data(), 5,
+                                          indices.data(), 6, 3, 2, out.data(),
+                                          3, idx.data(), 3, nullptr),
+              KRED_ERR_INVALID_ARGUMENT,
+              "kernel 'argmin': the state values array is too short: 6 "
+              "elements expected (2 parts x 3 rows of 1), 5 given");
+  expectError(kred_cpu_merge_states_sized(&argmin, values.data(), 6,
+                                          indices.data(), 6, 3, 2, out.data(),
+                                          2, idx.data(), 3, nullptr),
+              KRED_ERR_INVALID_ARGUMENT,
+              "the output array is too short: 3 elements expected (M = 3 "
+              "rows of 1), 2 given");
+  expectError(kred_cpu_merge_states_sized(&argmin, values.data(), 6,
+                                          indices.data(), 6, 3, 2, out.data(),
+                                          3, idx.data(), 2, nullptr),
+              KRED_ERR_INVALID_ARGUMENT, "the index output array is too short");
+  expectError(kred_cpu_merge_states_sized(&argmin, values.data(), 6,
+                                          indices.data(), 6, 3, -1, out.data(),
+                                          3, idx.data(), 3, nullptr),
+              KRED_ERR_INVALID_ARGUMENT,
+              "kernel 'argmin': negative size (rows = 3, parts = -1)");
+  expectError(
+      kred_cpu_merge_states_sized(nullptr, values.data(), 6, indices.data(), 6,
+                                  3, 2, out.data(), 3, idx.data(), 3, nullptr),
+      KRED_ERR_INVALID_ARGUMENT, "kred_cpu_merge_states_sized: kernel is NULL");
+  kred_launch_options badThreads{-2, -1};
+  expectError(kred_cpu_merge_states_sized(&argmin, values.data(), 6,
+                                          indices.data(), 6, 3, 2, out.data(),
+                                          3, idx.data(), 3, &badThreads),
+              KRED_ERR_INVALID_ARGUMENT, "negative thread count -2");
+  for (int r = 0; r < 3; ++r)
+    EXPECT(out[r] > 0 && idx[r] == -1); // still the identity from above
+  kred_kernel noState = makeArgminKernel();
+  noState.info.state_values = 0;
+  expectError(kred_cpu_launch_states_sized(&noState, full, fullSizes, 3, 3,
+                                           values.data(), 3, indices.data(), 3,
+                                           nullptr),
+              KRED_ERR_UNSUPPORTED, "has no accumulator values");
+  // A throwing merge.
+  kred_kernel throwing = makeDotKernel<double>(1);
+  throwing.merge = throwingMerge;
+  std::vector<double> dv(6, 0.0), dout(3);
+  expectError(kred_cpu_merge_states_sized(&throwing, dv.data(), 6, nullptr, 0,
+                                          3, 2, dout.data(), 3, nullptr, 0,
+                                          nullptr),
+              KRED_ERR_INTERNAL,
+              "kred_cpu_merge_states_sized: kernel 'dot': the launch failed "
+              "with an exception: merge refuses");
+}
+
 } // namespace
 
 int main() {
@@ -1229,6 +1446,7 @@ int main() {
   testSizedLaunches();
   testSizedGpuLaunch();
   testEmptyIdentitiesAgree();
+  testStates();
   testExceptions();
   // After the exceptions: nested and concurrent launches still work.
   testNestedAndConcurrent();
