@@ -38,6 +38,25 @@ LaunchSizes getLaunchSizes(const kred_kernel_info &info, int64_t M, int64_t N,
                            pybind11::handle argSizes, pybind11::handle outSize,
                            pybind11::handle outIdxSize);
 
+/// The element counts of the state arrays of a states launch or merge.
+struct StateSizes {
+  int64_t values = 0, indices = 0;
+};
+
+/// The counts of `parts` x `rows` accumulators' arrays from Python
+/// (`valuesSize`, `indicesSize`: an int, or None for the count needed).
+StateSizes getStateSizes(const kred_kernel_info &info, int64_t rows,
+                         int64_t parts, pybind11::handle valuesSize,
+                         pybind11::handle indicesSize);
+
+/// The output counts of a merge of `rows` rows (None: the count needed).
+struct MergeOutputSizes {
+  int64_t out = 0, outIdx = 0;
+};
+MergeOutputSizes getMergeOutputSizes(const kred_kernel_info &info, int64_t rows,
+                                     pybind11::handle outSize,
+                                     pybind11::handle outIdxSize);
+
 /// Runs `launch` (a kred_*_launch* call returning a kred_status) without the
 /// GIL; raises RuntimeError with the runtime's message when it fails.
 template <typename Fn> void launchWithoutGIL(Fn launch) {

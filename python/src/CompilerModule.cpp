@@ -188,6 +188,54 @@ public:
     });
   }
 
+  /// kred_cpu_launch_states_sized: every row's unfinalized accumulator
+  /// into the state arrays (by address).
+  void launchStates(py::sequence argPtrs, int64_t M, int64_t N,
+                    py::handle valuesPtr, py::handle indicesPtr, int numThreads,
+                    py::handle argSizes, py::handle valuesSize,
+                    py::handle indicesSize) {
+    const kred_kernel &k = kernel->getKernel();
+    llvm::SmallVector<const void *, 16> args = getArgPointers(argPtrs);
+    void *values = toPointer(valuesPtr, "values_ptr");
+    auto *indices =
+        static_cast<int64_t *>(toPointer(indicesPtr, "indices_ptr"));
+    kred_launch_options options{numThreads, -1};
+    kred::python::LaunchSizes sizes = kred::python::getLaunchSizes(
+        k.info, M, N, argSizes, py::none(), py::none());
+    kred::python::StateSizes states = kred::python::getStateSizes(
+        k.info, k.info.axis == 1 ? M : N, 1, valuesSize, indicesSize);
+    kred::python::launchWithoutGIL([&] {
+      return kred_cpu_launch_states_sized(&k, args.data(), sizes.args.data(), M,
+                                          N, values, states.values, indices,
+                                          states.indices, &options);
+    });
+  }
+
+  /// kred_cpu_merge_states_sized: folds `parts` blocks of `rows`
+  /// accumulators in order and finalizes them into out / out_idx.
+  void mergeStates(py::handle valuesPtr, py::handle indicesPtr, int64_t rows,
+                   int64_t parts, py::handle outPtr, py::handle outIdxPtr,
+                   int numThreads, py::handle valuesSize,
+                   py::handle indicesSize, py::handle outSize,
+                   py::handle outIdxSize) {
+    const kred_kernel &k = kernel->getKernel();
+    void *values = toPointer(valuesPtr, "values_ptr");
+    auto *indices =
+        static_cast<int64_t *>(toPointer(indicesPtr, "indices_ptr"));
+    void *out = toPointer(outPtr, "out_ptr");
+    auto *outIdx = static_cast<int64_t *>(toPointer(outIdxPtr, "out_idx_ptr"));
+    kred_launch_options options{numThreads, -1};
+    kred::python::StateSizes states = kred::python::getStateSizes(
+        k.info, rows, parts, valuesSize, indicesSize);
+    kred::python::MergeOutputSizes outs =
+        kred::python::getMergeOutputSizes(k.info, rows, outSize, outIdxSize);
+    kred::python::launchWithoutGIL([&] {
+      return kred_cpu_merge_states_sized(
+          &k, values, states.values, indices, states.indices, rows, parts, out,
+          outs.out, outIdx, outs.outIdx, &options);
+    });
+  }
+
   std::string repr() const {
     const KernelDescription &d = kernel->getDescription();
     return "<kred._C.Kernel " + d.name + ": " +
@@ -349,8 +397,8 @@ void kred::python::populateCompilerModule(py::module_ &m) {
            py::arg("M"), py::arg("N"), py::arg("out_ptr"),
            py::arg("out_idx_ptr"), py::arg("blocks_ptr"), py::arg("num_blocks"),
            py::arg("slices_ptr"), py::arg("redranges_ptr"),
-           py::arg("num_redranges"), py::arg("num_threads") = 0,
-           py::kw_only(), py::arg("blocks_size") = py::none(),
+           py::arg("num_redranges"), py::arg("num_threads") = 0, py::kw_only(),
+           py::arg("blocks_size") = py::none(),
            py::arg("slices_size") = py::none(),
            py::arg("redranges_size") = py::none(),
            py::arg("arg_sizes") = py::none(), py::arg("out_size") = py::none(),
@@ -360,6 +408,35 @@ void kred::python::populateCompilerModule(py::module_ &m) {
            "reduced-index ranges redranges[slices[b-1]:slices[b]] (int64 "
            "arrays by address). *_size: element counts of the buffers, "
            "checked as in launch() (None: unchecked). Releases the GIL.")
+      .def("launch_states", &Kernel::launchStates, py::arg("arg_ptrs"),
+           py::arg("M"), py::arg("N"), py::arg("values_ptr"),
+           py::arg("indices_ptr"), py::arg("num_threads") = 0, py::kw_only(),
+           py::arg("arg_sizes") = py::none(),
+           py::arg("values_size") = py::none(),
+           py::arg("indices_size") = py::none(),
+           "Runs every output row over the whole reduced range and writes "
+           "its UNFINALIZED accumulator (kred_cpu_launch_states_sized): row "
+           "r at values_ptr + r * info['state_values'] (acc_dtype) and "
+           "indices_ptr + r * info['state_indices'] (int64; absolute reduced "
+           "indices, -1 for none; None when state_indices is 0). K = 0 "
+           "writes the identity state. arg_sizes, values_size, "
+           "indices_size: element counts, checked as in launch() (None: "
+           "the count the launch needs, unchecked). Releases the GIL.")
+      .def("merge_states", &Kernel::mergeStates, py::arg("values_ptr"),
+           py::arg("indices_ptr"), py::arg("rows"), py::arg("parts"),
+           py::arg("out_ptr"), py::arg("out_idx_ptr"),
+           py::arg("num_threads") = 0, py::kw_only(),
+           py::arg("values_size") = py::none(),
+           py::arg("indices_size") = py::none(),
+           py::arg("out_size") = py::none(),
+           py::arg("out_idx_size") = py::none(),
+           "Folds `parts` consecutive blocks of `rows` accumulators "
+           "([parts][rows][S], as launch_states writes them) in part order "
+           "(ties keep the lower part's entries) and finalizes them into "
+           "out / out_idx, the output of launch() "
+           "(kred_cpu_merge_states_sized). The state arrays are clobbered; "
+           "parts = 0 writes the identity. *_size: element counts (None: "
+           "unchecked). Releases the GIL.")
       .def("__repr__", &Kernel::repr);
 
   defCompile<std::string, int, std::string>(

@@ -3,9 +3,10 @@
 // Part of the kernelred project.
 //
 // Thread settings of CPU launches, and GPU launches (kred_gpu_launch, its
-// batched form, and kred_gpu_launch_ranges for ranges=) of a
-// kred_gpu_kernel given by address: the compiler binding owns the kernel,
-// this module only runs it on device pointers (docs/gpu.md, "Python").
+// batched form, kred_gpu_launch_ranges for ranges=, the states launch and
+// merge of API version 5) of a kred_gpu_kernel given by address: the
+// compiler binding owns the kernel, this module only runs it on device
+// pointers (docs/gpu.md, "Python").
 //
 //===----------------------------------------------------------------------===//
 
@@ -214,7 +215,79 @@ void launchGpuRanges(py::handle kernel, py::sequence argPtrs, int64_t M,
   });
 }
 
+/// kred_gpu_launch_states_sized on device addresses.
+void launchGpuStates(py::handle kernel, py::sequence argPtrs, int64_t M,
+                     int64_t N, py::handle valuesPtr, py::handle indicesPtr,
+                     py::handle stream, int device, py::handle argSizes,
+                     py::handle valuesSize, py::handle indicesSize) {
+  GpuLaunch l = collectGpuLaunch(kernel, argPtrs, M, N, py::none(), py::none(),
+                                 stream, device, /*split=*/-1, py::none(), 0,
+                                 argSizes, py::none(), py::none());
+  const kred_kernel_info &info = l.kernel->info;
+  void *values = reinterpret_cast<void *>(toAddress(valuesPtr, "values_ptr"));
+  auto *indices =
+      reinterpret_cast<int64_t *>(toAddress(indicesPtr, "indices_ptr"));
+  kred::python::StateSizes states = kred::python::getStateSizes(
+      info, info.axis == 1 ? M : N, 1, valuesSize, indicesSize);
+  kred::python::launchWithoutGIL([&] {
+    return kred_gpu_launch_states_sized(l.kernel, l.argData(), l.argSizes(), M,
+                                        N, values, states.values, indices,
+                                        states.indices, &l.options);
+  });
+}
+
+/// kred_gpu_merge_states_sized on device addresses.
+void mergeGpuStates(py::handle kernel, py::handle valuesPtr,
+                    py::handle indicesPtr, int64_t rows, int64_t parts,
+                    py::handle outPtr, py::handle outIdxPtr, py::handle stream,
+                    int device, py::handle valuesSize, py::handle indicesSize,
+                    py::handle outSize, py::handle outIdxSize) {
+  const kred_gpu_kernel *k = toGpuKernel(kernel);
+  void *values = reinterpret_cast<void *>(toAddress(valuesPtr, "values_ptr"));
+  auto *indices =
+      reinterpret_cast<int64_t *>(toAddress(indicesPtr, "indices_ptr"));
+  void *out = reinterpret_cast<void *>(toAddress(outPtr, "out_ptr"));
+  auto *outIdx =
+      reinterpret_cast<int64_t *>(toAddress(outIdxPtr, "out_idx_ptr"));
+  kred_gpu_launch_options options{};
+  options.device = device;
+  options.stream = reinterpret_cast<void *>(toAddress(stream, "stream"));
+  options.split = -1;
+  kred::python::StateSizes states = kred::python::getStateSizes(
+      k->info, rows, parts, valuesSize, indicesSize);
+  kred::python::MergeOutputSizes outs =
+      kred::python::getMergeOutputSizes(k->info, rows, outSize, outIdxSize);
+  kred::python::launchWithoutGIL([&] {
+    return kred_gpu_merge_states_sized(k, values, states.values, indices,
+                                       states.indices, rows, parts, out,
+                                       outs.out, outIdx, outs.outIdx, &options);
+  });
+}
+
 } // namespace
+
+kred::python::StateSizes
+kred::python::getStateSizes(const kred_kernel_info &info, int64_t rows,
+                            int64_t parts, py::handle valuesSize,
+                            py::handle indicesSize) {
+  StateSizes sizes;
+  int64_t accumulators = needed(parts, rows);
+  sizes.values = getCount(valuesSize, needed(accumulators, info.state_values),
+                          "values_size");
+  sizes.indices = getCount(
+      indicesSize, needed(accumulators, info.state_indices), "indices_size");
+  return sizes;
+}
+
+kred::python::MergeOutputSizes
+kred::python::getMergeOutputSizes(const kred_kernel_info &info, int64_t rows,
+                                  py::handle outSize, py::handle outIdxSize) {
+  MergeOutputSizes sizes;
+  sizes.out = getCount(outSize, needed(rows, info.out_value_dim), "out_size");
+  sizes.outIdx =
+      getCount(outIdxSize, needed(rows, info.out_index_dim), "out_idx_size");
+  return sizes;
+}
 
 kred::python::LaunchSizes kred::python::getLaunchSizes(
     const kred_kernel_info &info, int64_t M, int64_t N, py::handle argSizes,
@@ -314,6 +387,35 @@ void kred::python::populateRuntimeModule(py::module_ &m) {
         "host (synchronizing the stream) to check them and plan the "
         "launch. *_size: element counts (None: unchecked). Releases the "
         "GIL; raises RuntimeError with the runtime's message.");
+  m.def("gpu_launch_states", &launchGpuStates, py::arg("kernel"),
+        py::arg("arg_ptrs"), py::arg("M"), py::arg("N"), py::arg("values_ptr"),
+        py::arg("indices_ptr"), py::arg("stream") = 0, py::arg("device") = 0,
+        py::kw_only(), py::arg("arg_sizes") = py::none(),
+        py::arg("values_size") = py::none(),
+        py::arg("indices_size") = py::none(),
+        "Enqueues one launch of the run kernel that writes every output "
+        "row's UNFINALIZED accumulator over the whole reduced range "
+        "(kred_gpu_launch_states_sized): row r at values_ptr + r * "
+        "info['state_values'] (acc_dtype) and indices_ptr + r * "
+        "info['state_indices'] (int64: absolute reduced indices, -1 for "
+        "none); device addresses, on `stream` of `device` as gpu_launch. "
+        "K = 0 writes the identity state. *_size: element counts (None: "
+        "unchecked). Does not synchronize; releases the GIL; raises "
+        "RuntimeError with the runtime's message.");
+  m.def("gpu_merge_states", &mergeGpuStates, py::arg("kernel"),
+        py::arg("values_ptr"), py::arg("indices_ptr"), py::arg("rows"),
+        py::arg("parts"), py::arg("out_ptr"), py::arg("out_idx_ptr"),
+        py::arg("stream") = 0, py::arg("device") = 0, py::kw_only(),
+        py::arg("values_size") = py::none(),
+        py::arg("indices_size") = py::none(), py::arg("out_size") = py::none(),
+        py::arg("out_idx_size") = py::none(),
+        "Enqueues the merge kernel over `parts` consecutive blocks of "
+        "`rows` accumulators ([parts][rows][S] device arrays, clobbered), "
+        "folded in part order (ties keep the lower part's entries) and "
+        "finalized into out / out_idx (kred_gpu_merge_states_sized); parts "
+        "= 0 writes the identity. *_size: element counts (None: "
+        "unchecked). Does not synchronize; releases the GIL; raises "
+        "RuntimeError with the runtime's message.");
   m.def(
       "gpu_scratch_bytes",
       [](py::handle kernel, int64_t M, int64_t N, int device,

@@ -17,9 +17,12 @@ devices of the arguments and ``device_id`` into a backend object:
   real launch logic on the host GPU emulator, on host memory.
 
 A backend has ``signature(spec, dtype)`` (the compiled kernel and its
-signature), ``launch(kernel, arg_ptrs, M, N, out_ptr, idx_ptr)`` and
+signature), ``launch(kernel, arg_ptrs, M, N, out_ptr, idx_ptr)``,
 ``launch_ranges(..., ranges)`` (block-sparse ``ranges=``; on the GPU
-backends, kred_gpu_launch_ranges_sized).
+backends, kred_gpu_launch_ranges_sized), and ``launch_states`` /
+``merge_states`` (the unfinalized accumulators of every row, then their
+in-order merge and finalization: kred_*_launch_states_sized and
+kred_*_merge_states_sized, runtime API version 5).
 """
 
 from kred.common.parse import as_integer
@@ -55,13 +58,16 @@ class GPUUnavailableError(RuntimeError):
 GPUNotBuiltError = GPUUnavailableError
 
 
-def _size_keywords(sizes):
-    """launch()'s `sizes` (None, or (arg_sizes, out_size, idx_size)) as the extension's keywords (None entries
-    left out: those buffers are unchecked)."""
+def _size_keywords(sizes, names=("arg_sizes", "out_size", "out_idx_size")):
+    """launch()'s `sizes` (None, or (arg_sizes, out_size, idx_size); or a tuple in the order of `names`) as the
+    extension's keywords (None entries left out: those buffers are unchecked)."""
     if sizes is None:
         return {}
-    names = ("arg_sizes", "out_size", "out_idx_size")
     return {k: v for k, v in zip(names, sizes) if v is not None}
+
+
+_LAUNCH_STATES_SIZES = ("arg_sizes", "values_size", "indices_size")
+_MERGE_STATES_SIZES = ("values_size", "indices_size", "out_size", "out_idx_size")
 
 
 class CPUBackend:
@@ -86,6 +92,18 @@ class CPUBackend:
             blocks_size=blocks.size, slices_size=slices.size, redranges_size=red.size,
             **_size_keywords(sizes),
         )
+
+    def launch_states(self, kernel, arg_ptrs, M, N, values_ptr, indices_ptr, sizes=None):
+        """Every row's unfinalized accumulator (kred_cpu_launch_states_sized); sizes: None, or (arg_sizes,
+        values_size, indices_size)."""
+        kernel.launch_states(arg_ptrs, M, N, values_ptr, indices_ptr, 0,
+                             **_size_keywords(sizes, _LAUNCH_STATES_SIZES))
+
+    def merge_states(self, kernel, values_ptr, indices_ptr, rows, parts, out_ptr, idx_ptr, sizes=None):
+        """Merges [parts][rows] accumulators in part order and finalizes them (kred_cpu_merge_states_sized);
+        sizes: None, or (values_size, indices_size, out_size, idx_size)."""
+        kernel.merge_states(values_ptr, indices_ptr, rows, parts, out_ptr, idx_ptr, 0,
+                            **_size_keywords(sizes, _MERGE_STATES_SIZES))
 
 
 _CPU = CPUBackend()
@@ -186,6 +204,22 @@ class CUDABackend:
         _launch_ranges(rt, kernel, arg_ptrs, M, N, out_ptr, idx_ptr, blocks, slices, red, stream, self.index, sizes)
         del blocks, slices, red
 
+    def launch_states(self, kernel, arg_ptrs, M, N, values_ptr, indices_ptr, sizes=None):
+        """kred_gpu_launch_states_sized on torch's current stream of this device; sizes as in CPUBackend."""
+        import torch
+
+        stream = torch.cuda.current_stream(torch.device("cuda", self.index)).cuda_stream
+        _runtime().gpu_launch_states(kernel, arg_ptrs, M, N, values_ptr, indices_ptr, stream, self.index,
+                                     **_size_keywords(sizes, _LAUNCH_STATES_SIZES))
+
+    def merge_states(self, kernel, values_ptr, indices_ptr, rows, parts, out_ptr, idx_ptr, sizes=None):
+        """kred_gpu_merge_states_sized on torch's current stream of this device; sizes as in CPUBackend."""
+        import torch
+
+        stream = torch.cuda.current_stream(torch.device("cuda", self.index)).cuda_stream
+        _runtime().gpu_merge_states(kernel, values_ptr, indices_ptr, rows, parts, out_ptr, idx_ptr, stream,
+                                    self.index, **_size_keywords(sizes, _MERGE_STATES_SIZES))
+
     def to_device(self, tools, args):
         """Host inputs (numpy arrays or CPU tensors) as CUDA tensors on this device."""
         torch = _torch_cuda(self.backend)
@@ -256,6 +290,30 @@ class EmulatedGPUBackend:
         was_emulated = rt.gpu_set_emulator(True)
         try:
             _launch_ranges(rt, kernel, arg_ptrs, M, N, out_ptr, idx_ptr, blocks, slices, red, 0, 0, sizes)
+        finally:
+            rt.gpu_set_emulator(was_emulated)
+
+    def launch_states(self, kernel, arg_ptrs, M, N, values_ptr, indices_ptr, sizes=None):
+        """kred_gpu_launch_states_sized on the emulator (host arrays); sizes as in CPUBackend."""
+        rt = _runtime()
+        if rt is None or not hasattr(rt, "gpu_launch_states"):
+            raise GPUUnavailableError("this build of kred._C has no GPU emulator with launch_states")
+        was_emulated = rt.gpu_set_emulator(True)
+        try:
+            rt.gpu_launch_states(kernel, arg_ptrs, M, N, values_ptr, indices_ptr, 0, 0,
+                                 **_size_keywords(sizes, _LAUNCH_STATES_SIZES))
+        finally:
+            rt.gpu_set_emulator(was_emulated)
+
+    def merge_states(self, kernel, values_ptr, indices_ptr, rows, parts, out_ptr, idx_ptr, sizes=None):
+        """kred_gpu_merge_states_sized on the emulator (host arrays); sizes as in CPUBackend."""
+        rt = _runtime()
+        if rt is None or not hasattr(rt, "gpu_merge_states"):
+            raise GPUUnavailableError("this build of kred._C has no GPU emulator with merge_states")
+        was_emulated = rt.gpu_set_emulator(True)
+        try:
+            rt.gpu_merge_states(kernel, values_ptr, indices_ptr, rows, parts, out_ptr, idx_ptr, 0, 0,
+                                **_size_keywords(sizes, _MERGE_STATES_SIZES))
         finally:
             rt.gpu_set_emulator(was_emulated)
 
