@@ -34,7 +34,7 @@ void KredToGPUHostOptions::setTarget(const GPUTargetOptions &target) {
   raceCheck = target.raceCheck;
 }
 
-static void buildHostToLLVMPipeline(OpPassManager &pm);
+static void buildHostToLLVMPipeline(OpPassManager &pm, bool avx512);
 
 /// kernelred -> kernelred, every target: complex ops first (every later
 /// pass, autodiff included, then sees real ops only), derivatives, the
@@ -61,7 +61,8 @@ void mlir::kernelred::buildKredToLLVMCPUPipeline(
   pm.addPass(createConvertKredToSCFPass(toSCF));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  buildHostToLLVMPipeline(pm);
+  // 512-bit registers: the target has AVX-512F (getHostVectorBits).
+  buildHostToLLVMPipeline(pm, options.vectorBits >= 512);
 }
 
 /// kernelred -> the gpu.modules of convert-kred-to-gpu: the part of the GPU
@@ -84,8 +85,10 @@ buildKredToGPUModulePipeline(OpPassManager &pm,
 
 /// scf/vector/math/arith/cf/func (+ llvm memory ops) -> the LLVM dialect, on
 /// the host: no libm call, no compiler-rt bf16 call.
-static void buildHostToLLVMPipeline(OpPassManager &pm) {
-  pm.addPass(createKredApproximateMathPass());
+static void buildHostToLLVMPipeline(OpPassManager &pm, bool avx512) {
+  KredApproximateMathPassOptions approximate;
+  approximate.avx512 = avx512;
+  pm.addPass(createKredApproximateMathPass(approximate));
   // No compiler-rt call for f32 -> bf16 on hosts without AVX512-BF16.
   pm.addPass(createKredExpandBF16Pass());
   pm.addPass(createCanonicalizerPass());
@@ -109,7 +112,8 @@ void mlir::kernelred::buildKredToGPUHostPipeline(
   KredGPUToHostPassOptions toHost;
   toHost.raceCheck = options.raceCheck;
   pm.addPass(createKredGPUToHostPass(toHost));
-  buildHostToLLVMPipeline(pm);
+  // The emulated threads compute on scalars: no 512-bit vectors.
+  buildHostToLLVMPipeline(pm, /*avx512=*/false);
 }
 
 void mlir::kernelred::buildKredToNVVMPipeline(

@@ -5,12 +5,16 @@
 
 // The Gaussian kernel sum_j exp(-|x_i - y_j|^2) b_j: SIMD lanes over rows
 // at the target's width, exp expanded into vector code, no libm call, and
-// the three kernel ABI functions with their C signatures.
+// the three kernel ABI functions with their C signatures. With 512-bit
+// vectors (AVX-512F), exp scales by 2^k with vscalefps.
 
 // AVX512-LABEL: llvm.func @gauss_run(
 // AVX512-SAME:    %{{.*}}: !llvm.ptr, %{{.*}}: i64, %{{.*}}: i64, %{{.*}}: i64, %{{.*}}: i64, %{{.*}}: i64, %{{.*}}: i64, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr) {
 // AVX512:         llvm.intr.fma({{.*}}) : (vector<16xf32>, vector<16xf32>, vector<16xf32>) -> vector<16xf32>
-// AVX512-NOT:     llvm.call
+// AVX512-NOT:     llvm.call {{@|%}}
+// AVX512-NOT:     llvm.intr.exp
+// AVX512:         llvm.call_intrinsic "llvm.x86.avx512.mask.scalef.ps.512"
+// AVX512-NOT:     llvm.call {{@|%}}
 // AVX512-NOT:     llvm.intr.exp
 // AVX512-LABEL: llvm.func @gauss_merge(
 // AVX512-SAME:    %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: i64) {
@@ -23,9 +27,12 @@
 // AVX2:         llvm.intr.fma({{.*}}) : (vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<8xf32>
 // AVX2-NOT:     vector<16xf32>
 // AVX2-NOT:     llvm.call
+// AVX2-NOT:     scalef
 
 // ASM512-LABEL: gauss_run:
 // ASM512:         vfmadd{{.*}}zmm
+// ASM512-NOT:     call
+// ASM512:         vscalefps{{.*}}zmm
 // ASM512-NOT:     call
 // ASM512-LABEL: gauss_merge:
 // ASM512-NOT:     {{call|jmp}}{{.*}}{{exp|log}}

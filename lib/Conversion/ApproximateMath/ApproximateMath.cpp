@@ -71,10 +71,14 @@ namespace {
 struct KredApproximateMathPass
     : mlir::kernelred::impl::KredApproximateMathPassBase<
           KredApproximateMathPass> {
+  using KredApproximateMathPassBase::KredApproximateMathPassBase;
+
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     populateKredF32MathApproximationPatterns(patterns);
     populateKredF64MathApproximationPatterns(patterns);
+    if (avx512)
+      populateKredAVX512MathPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

@@ -24,6 +24,11 @@ void populateKredF64MathApproximationPatterns(RewritePatternSet &patterns);
 /// the f64 expansions (MLIR's f32 ones lack relative accuracy near zeros).
 void populateKredF32MathApproximationPatterns(RewritePatternSet &patterns);
 
+/// exp on 512-bit vectors (16 x f32, 8 x f64) through AVX-512's vscalef:
+/// for targets with AVX-512F only (kred-approximate-math{avx512=true}).
+/// Takes precedence over the portable expansions above.
+void populateKredAVX512MathPatterns(RewritePatternSet &patterns);
+
 } // namespace mlir::kernelred
 
 #endif // KRED_LIB_CONVERSION_APPROXIMATEMATH_APPROXIMATEMATH_H
