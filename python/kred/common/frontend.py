@@ -9,8 +9,10 @@ base classes here; each front-end module only names them and adds its
 """
 
 from kred.common import genred
+from kred.common import precond as precond_module
 from kred.common.genred import GenredSpec
 from kred.common.lazy_tensor import ComplexGenericLazyTensor, GenericLazyTensor
+from kred.common.solve import conjugate_gradient
 
 #: The names ``kred.numpy`` and ``kred.torch`` export (their ``__all__``).
 PUBLIC_NAMES = (
@@ -227,12 +229,37 @@ class KernelSolveBase:
         self.aliases = self.spec.aliases
         self.axis = self.spec.axis
         self.varinvpos = varinv_position(self.spec, varinvalias)
+        self.solve_info = None
 
     def _check(self, args):
         if not 0 <= self.varinvpos < len(args):
             raise ValueError(
                 f"KernelSolve: the unknown is argument {self.varinvpos}, but only {len(args)} arguments were given"
             )
+
+    def _preconditioner(self, args, alpha, backend, device_id, ranges, precond, precond_rank):
+        """The low-rank preconditioner of the solve (kred.common.precond), or None (precond=None; "auto" with
+        ranges=, or where it cannot help)."""
+        kind, rank = precond_module.check_options(precond, precond_rank)
+        if kind is None:
+            return None
+        if ranges is not None:
+            if kind == "auto":
+                return None
+            raise ValueError(
+                f"KernelSolve: precond={kind!r} is not supported with ranges= (the preconditioner evaluates "
+                "entries of the whole kernel matrix); use precond=None"
+            )
+        return precond_module.build(self, args, alpha, backend, device_id, kind, rank)
+
+    def _solve(self, linop, b, eps, maxiter, precond):
+        """The conjugate gradient; records ``self.solve_info`` (see KernelSolve's docstring)."""
+        info = {"precond": None, "rank": 0, "precond_setup_s": 0.0}
+        if precond is not None:
+            info.update(precond=precond.kind, rank=precond.rank, precond_setup_s=precond.setup_s)
+        out = conjugate_gradient(linop, b, eps=eps, maxiter=maxiter, precond=precond, info=info)
+        self.solve_info = info
+        return out
 
     def _linop(self, args, alpha, backend, device_id, ranges):
         pos = self.varinvpos

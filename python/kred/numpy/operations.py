@@ -1,7 +1,6 @@
 """kred.numpy.KernelSolve: conjugate-gradient solver for (alpha Id + K) a = b."""
 
 from kred.common.frontend import KernelSolveBase
-from kred.common.solve import conjugate_gradient
 from kred.numpy._tools import NumpyTools
 
 
@@ -10,8 +9,16 @@ class KernelSolve(KernelSolveBase):
 
     ``KernelSolve(formula, aliases, varinvalias, axis=0, ...)`` then
     ``a = K_inv(*args, alpha=1e-10, eps=1e-6)`` where the argument at the
-    position of ``varinvalias`` holds ``b``. Plain conjugate gradient, as
-    pykeops: K must be symmetric positive (semi-)definite.
+    position of ``varinvalias`` holds ``b``. Conjugate gradient, as pykeops:
+    K must be symmetric positive (semi-)definite; it stops on pykeops'
+    criterion ``|b - (alpha Id + K) a|^2 < size(b) eps^2``.
+
+    ``precond="auto"`` (default), ``"pivchol"``, ``"nystrom"`` or None: the
+    low-rank preconditioner ``alpha Id + L L^T`` (kred.common.precond), of
+    rank ``precond_rank`` (default: automatic, capped); "auto" is "pivchol"
+    except with ``ranges=`` or ``alpha <= 0`` (then plain CG). After a call,
+    ``solve_info`` holds ``iterations``, ``residual``, ``converged``,
+    ``precond``, ``rank`` and ``precond_setup_s``.
     """
 
     _tools = NumpyTools
@@ -48,10 +55,22 @@ class KernelSolve(KernelSolveBase):
             use_fast_math=use_fast_math,
         )
 
-    def __call__(self, *args, backend="auto", device_id=-1, alpha=1e-10, eps=1e-6, ranges=None, maxiter=None):
+    def __call__(
+        self,
+        *args,
+        backend="auto",
+        device_id=-1,
+        alpha=1e-10,
+        eps=1e-6,
+        ranges=None,
+        maxiter=None,
+        precond="auto",
+        precond_rank=None,
+    ):
         self._check(args)
         b = args[self.varinvpos]
-        linop = self._linop(tuple(args), alpha, backend, device_id, ranges)
         if not NumpyTools.is_array(b):
             raise TypeError(f"KernelSolve: {self.spec.describe(self.varinvpos)} must be a numpy.ndarray")
-        return conjugate_gradient(linop, b, eps=eps, maxiter=maxiter)
+        linop = self._linop(tuple(args), alpha, backend, device_id, ranges)
+        P = self._preconditioner(tuple(args), alpha, backend, device_id, ranges, precond, precond_rank)
+        return self._solve(linop, b, eps, maxiter, P)
