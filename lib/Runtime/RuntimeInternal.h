@@ -80,6 +80,27 @@ int checkArgs(const kred_kernel_info &info, const void *const *args, int64_t M,
 int checkOutputs(const kred_kernel_info &info, void *out, int64_t *outIdx,
                  int64_t rows, const BufferSizes *sizes);
 
+/// The batch of a launch (kred_*_launch_batched_sized): `count` reductions of
+/// the same sizes, argument p of batch element z at offsets[z * num_args + p]
+/// elements from its pointer (offsets NULL: the unbatched launch, count 1),
+/// the outputs of element z after those of z - 1.
+struct Batch {
+  int64_t count = 1;
+  const int64_t *offsets = nullptr;
+};
+
+/// Checks a batch against the element counts of a sized launch: a count of
+/// at least 1; for every batch element, the offsets of the used arguments
+/// not negative and each argument inside its array (the messages name the
+/// argument and the batch element); outputs of count x rows rows. Then
+/// points `sizes` at the sizes that checkArrays must see for batch element
+/// 0 so that every element fits (`adjusted`, with its argument counts in
+/// `argsLeft`). Nothing to check (KRED_OK, `sizes` unchanged) for an
+/// unbatched launch; a batch with no offsets or no sizes is an error.
+int checkBatch(const kred_kernel_info &info, int64_t M, int64_t N,
+               const Batch &batch, const BufferSizes *&sizes,
+               BufferSizes &adjusted, std::vector<int64_t> &argsLeft);
+
 /// The caller's accumulators of kred_*_launch_states_sized and
 /// kred_*_merge_states_sized: [parts][rows][state_values] of the
 /// accumulation dtype and [parts][rows][state_indices] int64, and the

@@ -42,13 +42,15 @@
 #include <vector>
 
 using namespace kred::cuda;
+using kred::detail::Batch;
+using kred::detail::BufferSizes;
 using kred::detail::ceilDiv;
 using kred::detail::checkArrays;
+using kred::detail::checkBatch;
 using kred::detail::checkedMul;
 using kred::detail::checkInfo;
 using kred::detail::fail;
 using kred::detail::guardedLaunch;
-using kred::detail::BufferSizes;
 using kred::detail::kernelName;
 
 namespace {
@@ -795,90 +797,6 @@ int setUpLaunch(const kred_gpu_kernel *kernel, const char *who,
     return status;
   }
   return getDevice(driver(), setup->opts.device, who, &setup->dev);
-}
-
-/// The batch of a launch: `count` elements (grid z), argument p of element
-/// z at offsets[z * P + p] elements from its base pointer (NULL when count
-/// is 1). Checks the offsets and turns `sizes` into the sizes that
-/// checkArrays must see for batch element 0 so that every element fits
-/// (`adjusted` holds them; `sizes` then points there).
-struct Batch {
-  int64_t count = 1;
-  const int64_t *offsets = nullptr;
-};
-
-int checkBatch(const kred_kernel_info &info, int64_t M, int64_t N,
-               const Batch &batch,
-               const kred::detail::BufferSizes *&sizes,
-               kred::detail::BufferSizes &adjusted,
-               std::vector<int64_t> &argsLeft) {
-  const char *name = kernelName(info);
-  if (batch.count < 1)
-    return fail(KRED_ERR_INVALID_ARGUMENT,
-                "kernel '%s': batch count must be at least 1 (got %lld)", name,
-                static_cast<long long>(batch.count));
-  if (batch.count == 1 && !batch.offsets)
-    return KRED_OK;
-  if (!batch.offsets || !sizes)
-    return fail(KRED_ERR_INVALID_ARGUMENT,
-                "kernel '%s': batch of %lld elements with no offsets or "
-                "sizes",
-                name, static_cast<long long>(batch.count));
-  if (info.num_args > 0 && !sizes->args)
-    return fail(KRED_ERR_INVALID_ARGUMENT,
-                "kernel '%s': arg_elements is NULL but the kernel takes %d "
-                "arguments",
-                name, info.num_args);
-  int64_t P = info.num_args;
-  argsLeft.assign(static_cast<size_t>(P), 0);
-  for (int64_t p = 0; p < P; ++p) {
-    if (info.arg_category[p] == KRED_CAT_UNUSED)
-      continue;
-    int64_t most = 0;
-    for (int64_t z = 0; z < batch.count; ++z) {
-      int64_t o = batch.offsets[z * P + p];
-      if (o < 0)
-        return fail(KRED_ERR_INVALID_ARGUMENT,
-                    "kernel '%s': batch element %lld: argument %lld has a "
-                    "negative offset (%lld)",
-                    name, static_cast<long long>(z),
-                    static_cast<long long>(p), static_cast<long long>(o));
-      most = std::max(most, o);
-    }
-    int64_t given = sizes->args[p];
-    if (most > given)
-      return fail(KRED_ERR_INVALID_ARGUMENT,
-                  "kernel '%s': argument %lld: a batch element starts at "
-                  "element %lld, past its %lld elements",
-                  name, static_cast<long long>(p),
-                  static_cast<long long>(most), static_cast<long long>(given));
-    argsLeft[p] = given - most;
-  }
-  int64_t rows = info.axis == 1 ? M : N;
-  int64_t before = batch.count - 1;
-  auto left = [&](int64_t given, int64_t dim, const char *what,
-                  int64_t *result) -> int {
-    int64_t skipped = checkedMul(checkedMul(before, rows), dim);
-    int64_t needed = checkedMul(checkedMul(batch.count, rows), dim);
-    if (skipped < 0 || needed < 0 || given < needed)
-      return fail(KRED_ERR_INVALID_ARGUMENT,
-                  "kernel '%s': %s holds %lld elements; a batch of %lld x "
-                  "%lld rows x %lld needs %lld",
-                  name, what, static_cast<long long>(given),
-                  static_cast<long long>(batch.count),
-                  static_cast<long long>(rows), static_cast<long long>(dim),
-                  static_cast<long long>(needed));
-    *result = given - skipped;
-    return KRED_OK;
-  };
-  adjusted.args = argsLeft.empty() ? nullptr : argsLeft.data();
-  if (int status = left(sizes->out, info.out_value_dim, "out", &adjusted.out))
-    return status;
-  if (int status = left(sizes->outIdx, info.out_index_dim, "out_idx",
-                        &adjusted.outIdx))
-    return status;
-  sizes = &adjusted;
-  return KRED_OK;
 }
 
 /// Launches the merge kernel, NAME_gpu_merge(state_values, state_indices,

@@ -26,6 +26,7 @@
 #include <memory>
 #include <new>
 #include <string>
+#include <vector>
 
 using kred::detail::ThreadPool;
 
@@ -173,20 +174,28 @@ const char *categoryName(int32_t cat) {
 
 /// Reduced indices below which a launch is not worth splitting.
 constexpr int64_t kMinChunk = 256;
-/// How one launch is cut into tasks (makePlan).
+/// How one launch is cut into tasks (makePlan): the row tasks of every batch
+/// element, times the chunks of the reduced index.
 struct Plan {
   int threads;
-  /// Rows per task (a multiple of row_block, or all rows), and row tasks.
+  /// Rows per task (a multiple of row_block, or all rows), and row tasks of
+  /// each batch element.
   int64_t rowBlock, numRowBlocks;
   /// Chunks of the reduced index (1: no split) and indices per chunk.
   int64_t numChunks, chunk;
 };
 
+/// The plan of `batch` reductions of `rows` output rows over `reduced`
+/// indices each. The threads, the split and the task sizes count the rows of
+/// every batch element (their tasks run together), so a batch of small
+/// reductions keeps every thread busy.
 Plan makePlan(const kred_kernel_info &info, int64_t rows, int64_t reduced,
-              int threads, int32_t split) {
+              int64_t batch, int threads, int32_t split) {
   int64_t rb = info.row_block;
   int64_t rowGroups = ceilDiv(rows, rb);
-  int64_t pairs = checkedMul(rows, reduced);
+  // Row groups and pairs of the whole batch (-1: overflow, i.e. plenty).
+  int64_t allGroups = checkedMul(rowGroups, batch);
+  int64_t pairs = checkedMul(checkedMul(rows, reduced), batch);
   if (split != 1 && (threads <= 1 || (pairs >= 0 && pairs < kSerialPairs)))
     threads = 1;
 
@@ -196,8 +205,9 @@ Plan makePlan(const kred_kernel_info &info, int64_t rows, int64_t reduced,
   int64_t numChunks = 1;
   if (split == 1 && reduced >= 2) {
     numChunks = std::min<int64_t>(reduced, std::max<int64_t>(3, wantTasks));
-  } else if (split == -1 && threads > 1 && rowGroups < 2 * threads) {
-    int64_t chunks = ceilDiv(wantTasks, rowGroups);
+  } else if (split == -1 && threads > 1 && allGroups >= 0 &&
+             allGroups < 2 * threads) {
+    int64_t chunks = ceilDiv(wantTasks, allGroups);
     chunks = std::min(chunks, reduced / kMinChunk);
     numChunks = std::max<int64_t>(chunks, 1);
   }
@@ -205,8 +215,11 @@ Plan makePlan(const kred_kernel_info &info, int64_t rows, int64_t reduced,
   if (numChunks > 1)
     numChunks = ceilDiv(reduced, chunk);
 
-  // Rows per task: enough tasks for load balance, in whole row groups.
-  int64_t rowTasks = std::max<int64_t>(1, ceilDiv(wantTasks, numChunks));
+  // Row tasks of each batch element: enough tasks over the whole batch for
+  // load balance, in whole row groups.
+  int64_t otherTasks = checkedMul(numChunks, batch);
+  int64_t rowTasks =
+      otherTasks < 0 ? 1 : std::max<int64_t>(1, ceilDiv(wantTasks, otherTasks));
   if (threads == 1)
     rowTasks = 1;
   int64_t groupsPerTask = std::max<int64_t>(1, ceilDiv(rowGroups, rowTasks));
@@ -234,17 +247,17 @@ int currentThreads() {
   return n > 0 ? n : defaultThreads();
 }
 
-/// The launch of kred_cpu_launch(_sized), or with `states` that of
-/// kred_cpu_launch_states_sized: the rows' accumulators are left in the
-/// caller's state arrays (the split's chunk 0 is there), not finalized.
-int launch(const kred_kernel *kernel, const void *const *args, int64_t M,
-           int64_t N, void *out, int64_t *outIdx, const BufferSizes *sizes,
-           const kred_launch_options *options,
-           const StateArrays *states = nullptr) {
+/// The launch of kred_cpu_launch(_sized) and kred_cpu_launch_batched_sized
+/// (an unbatched launch is the batch of one with no offsets), or with
+/// `states` (no batch) that of kred_cpu_launch_states_sized: the rows'
+/// accumulators are left in the caller's state arrays (the split's chunk 0
+/// is there), not finalized.
+int launch(const char *who, const kred_kernel *kernel, const void *const *args,
+           int64_t M, int64_t N, void *out, int64_t *outIdx,
+           const BufferSizes *sizes, const kred_launch_options *options,
+           Batch batch = {}, const StateArrays *states = nullptr) {
   int threads = 1;
-  if (int status = checkCpuLaunch(states ? "kred_cpu_launch_states_sized"
-                                         : "kred_cpu_launch",
-                                  kernel, M, N, options, &threads))
+  if (int status = checkCpuLaunch(who, kernel, M, N, options, &threads))
     return status;
   const kred_kernel_info &info = kernel->info;
   int32_t split = options ? options->split : -1;
@@ -252,6 +265,11 @@ int launch(const kred_kernel *kernel, const void *const *args, int64_t M,
     return fail(KRED_ERR_INVALID_ARGUMENT,
                 "kernel '%s': split must be -1, 0 or 1 (got %d)",
                 kernelName(info), split);
+  // A batch: every element checked (the sizes become those of element 0).
+  BufferSizes adjusted{};
+  std::vector<int64_t> argsLeft;
+  if (int status = checkBatch(info, M, N, batch, sizes, adjusted, argsLeft))
+    return status;
   int64_t rows = info.axis == 1 ? M : N;
   int64_t reduced = info.axis == 1 ? N : M;
   if (states) {
@@ -263,42 +281,88 @@ int launch(const kred_kernel *kernel, const void *const *args, int64_t M,
                  checkArrays(info, args, M, N, out, outIdx, rows, sizes)) {
     return status;
   }
+  // The output rows of all batch elements, one element after the other.
+  int64_t batchRows = checkedMul(batch.count, rows);
+  if (batchRows < 0)
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': a batch of %lld x %lld rows is too large",
+                kernelName(info), static_cast<long long>(batch.count),
+                static_cast<long long>(rows));
   if (rows == 0)
     return KRED_OK;
   // Nothing to reduce: the identity output, or (states) the identity
   // accumulators that NAME_run writes for an empty range.
   if (reduced == 0 && !states) {
-    writeIdentity(info, 0, rows, out, outIdx);
+    writeIdentity(info, 0, batchRows, out, outIdx);
     return KRED_OK;
   }
 
-  Plan plan = makePlan(info, rows, reduced, threads, split);
+  // Batch element z: its arguments (at their offsets) and outputs.
+  int32_t P = info.num_args;
+  size_t eltSize = kred_dtype_size(info.dtype);
+  std::vector<const void *> elementArgs;
+  if (batch.offsets) {
+    elementArgs.resize(static_cast<size_t>(batch.count) * P);
+    for (int64_t z = 0; z < batch.count; ++z)
+      for (int32_t p = 0; p < P; ++p)
+        elementArgs[z * P + p] =
+            info.arg_category[p] == KRED_CAT_UNUSED
+                ? args[p]
+                : reinterpret_cast<const void *>(
+                      reinterpret_cast<uintptr_t>(args[p]) +
+                      static_cast<uintptr_t>(batch.offsets[z * P + p]) *
+                          eltSize);
+  }
+  auto argsOf = [&](int64_t z) -> const void *const * {
+    return batch.offsets ? elementArgs.data() + z * P : args;
+  };
+  auto outOf = [&](int64_t z) -> void * {
+    if (!out)
+      return nullptr;
+    return static_cast<char *>(out) + z * rows * info.out_value_dim * eltSize;
+  };
+  auto outIdxOf = [&](int64_t z) -> int64_t * {
+    return outIdx ? outIdx + z * rows * info.out_index_dim : nullptr;
+  };
+
+  Plan plan = makePlan(info, rows, reduced, batch.count, threads, split);
+  // Row task t of the launch: rows [r0, r1) of batch element z, whose
+  // accumulators are rows g = z * rows + r0, ... of the state arrays.
+  struct RowTask {
+    int64_t z, r0, r1, g;
+  };
+  auto rowTask = [&](int64_t t) {
+    int64_t z = t / plan.numRowBlocks;
+    int64_t r0 = t % plan.numRowBlocks * plan.rowBlock;
+    return RowTask{z, r0, std::min(rows, r0 + plan.rowBlock), z * rows + r0};
+  };
+  int64_t rowTasks = batch.count * plan.numRowBlocks;
   kred_run_fn run = kernel->run;
   size_t accSize = kred_dtype_size(info.acc_dtype);
-  // The caller's accumulators of rows from r0 (states launches).
-  auto callerValues = [&](int64_t r0) -> char * {
+  // The caller's accumulators from row g (states launches).
+  auto callerValues = [&](int64_t g) -> char * {
     return static_cast<char *>(states->values) +
-           r0 * info.state_values * accSize;
+           g * info.state_values * accSize;
   };
-  auto callerIndices = [&](int64_t r0) -> int64_t * {
+  auto callerIndices = [&](int64_t g) -> int64_t * {
     if (info.state_indices == 0)
       return nullptr;
-    return states->indices + r0 * info.state_indices;
+    return states->indices + g * info.state_indices;
   };
 
   if (plan.numChunks == 1) {
     // One pass per row block, finalizing in the kernel (or writing the
     // caller's accumulators).
     auto task = [&](int64_t t) {
-      int64_t r0 = t * plan.rowBlock;
-      int64_t r1 = std::min(rows, r0 + plan.rowBlock);
+      RowTask r = rowTask(t);
       if (states)
-        run(args, M, N, r0, r1, 0, reduced, nullptr, nullptr, callerValues(r0),
-            callerIndices(r0));
+        run(argsOf(r.z), M, N, r.r0, r.r1, 0, reduced, nullptr, nullptr,
+            callerValues(r.g), callerIndices(r.g));
       else
-        run(args, M, N, r0, r1, 0, reduced, out, outIdx, nullptr, nullptr);
+        run(argsOf(r.z), M, N, r.r0, r.r1, 0, reduced, outOf(r.z),
+            outIdxOf(r.z), nullptr, nullptr);
     };
-    ThreadPool::get().parallelFor(plan.numRowBlocks, plan.threads, task);
+    ThreadPool::get().parallelFor(rowTasks, plan.threads, task);
     return KRED_OK;
   }
 
@@ -307,11 +371,11 @@ int launch(const kred_kernel *kernel, const void *const *args, int64_t M,
   int64_t scratchChunks = states ? plan.numChunks - 1 : plan.numChunks;
   size_t valueBytes = 0, indexBytes = 0;
   if (int status =
-          stateBytes(info, rows, scratchChunks, &valueBytes, &indexBytes))
+          stateBytes(info, batchRows, scratchChunks, &valueBytes, &indexBytes))
     return status;
   // Per chunk (no overflow: the totals fit).
-  int64_t valuesPerChunk = rows * info.state_values;
-  int64_t indicesPerChunk = rows * info.state_indices;
+  int64_t valuesPerChunk = batchRows * info.state_values;
+  int64_t indicesPerChunk = batchRows * info.state_indices;
   Scratch values = allocateScratch(valueBytes);
   Scratch indices = allocateScratch(indexBytes);
   if ((valueBytes > 0 && !values) || (indexBytes > 0 && !indices))
@@ -323,46 +387,46 @@ int launch(const kred_kernel *kernel, const void *const *args, int64_t M,
   char *valueBase = static_cast<char *>(values.get());
   int64_t *indexBase = static_cast<int64_t *>(indices.get());
   int64_t firstScratch = states ? 1 : 0;
-  auto stateValues = [&](int64_t chunk, int64_t r0) -> char * {
+  auto stateValues = [&](int64_t chunk, int64_t g) -> char * {
     if (chunk < firstScratch)
-      return callerValues(r0);
+      return callerValues(g);
     return valueBase +
-           ((chunk - firstScratch) * valuesPerChunk + r0 * info.state_values) *
+           ((chunk - firstScratch) * valuesPerChunk + g * info.state_values) *
                accSize;
   };
-  auto stateIndices = [&](int64_t chunk, int64_t r0) -> int64_t * {
+  auto stateIndices = [&](int64_t chunk, int64_t g) -> int64_t * {
     if (chunk < firstScratch)
-      return callerIndices(r0);
+      return callerIndices(g);
     if (!indexBase)
       return nullptr;
     return indexBase + (chunk - firstScratch) * indicesPerChunk +
-           r0 * info.state_indices;
+           g * info.state_indices;
   };
 
   auto partial = [&](int64_t t) {
-    int64_t block = t / plan.numChunks, chunk = t % plan.numChunks;
-    int64_t r0 = block * plan.rowBlock;
-    int64_t r1 = std::min(rows, r0 + plan.rowBlock);
+    RowTask r = rowTask(t / plan.numChunks);
+    int64_t chunk = t % plan.numChunks;
     int64_t k0 = chunk * plan.chunk;
     int64_t k1 = std::min(reduced, k0 + plan.chunk);
-    run(args, M, N, r0, r1, k0, k1, out, outIdx, stateValues(chunk, r0),
-        stateIndices(chunk, r0));
+    run(argsOf(r.z), M, N, r.r0, r.r1, k0, k1, outOf(r.z), outIdxOf(r.z),
+        stateValues(chunk, r.g), stateIndices(chunk, r.g));
   };
-  ThreadPool::get().parallelFor(plan.numRowBlocks * plan.numChunks,
-                                plan.threads, partial);
+  ThreadPool::get().parallelFor(rowTasks * plan.numChunks, plan.threads,
+                                partial);
 
   kred_merge_fn merge = kernel->merge;
   kred_finalize_fn finalize = kernel->finalize;
-  auto combine = [&](int64_t block) {
-    int64_t r0 = block * plan.rowBlock;
-    int64_t n = std::min(rows, r0 + plan.rowBlock) - r0;
+  auto combine = [&](int64_t t) {
+    RowTask r = rowTask(t);
+    int64_t n = r.r1 - r.r0;
     for (int64_t chunk = 1; chunk < plan.numChunks; ++chunk)
-      merge(stateValues(0, r0), stateIndices(0, r0), stateValues(chunk, r0),
-            stateIndices(chunk, r0), n);
+      merge(stateValues(0, r.g), stateIndices(0, r.g), stateValues(chunk, r.g),
+            stateIndices(chunk, r.g), n);
     if (!states)
-      finalize(stateValues(0, r0), stateIndices(0, r0), n, r0, out, outIdx);
+      finalize(stateValues(0, r.g), stateIndices(0, r.g), n, r.r0, outOf(r.z),
+               outIdxOf(r.z));
   };
-  ThreadPool::get().parallelFor(plan.numRowBlocks, plan.threads, combine);
+  ThreadPool::get().parallelFor(rowTasks, plan.threads, combine);
   return KRED_OK;
 }
 
@@ -527,6 +591,18 @@ int kred::detail::checkInfo(const kred_kernel_info &info) {
 /// "s" when n != 1 (messages).
 static const char *plural(int64_t n) { return n == 1 ? "" : "s"; }
 
+/// " (M = 5 rows of 3)": the rows of a Vi or Vj argument of `count` rows of
+/// `dim`, "" for a parameter (messages).
+static std::string rowsOf(int32_t cat, int64_t count, int64_t dim) {
+  if (cat == KRED_CAT_P)
+    return "";
+  char text[96];
+  std::snprintf(text, sizeof(text), " (%s = %lld rows of %lld)",
+                cat == KRED_CAT_I ? "M" : "N", static_cast<long long>(count),
+                static_cast<long long>(dim));
+  return text;
+}
+
 int kred::detail::checkArrays(const kred_kernel_info &info,
                               const void *const *args, int64_t M, int64_t N,
                               void *out, int64_t *outIdx, int64_t rows,
@@ -568,24 +644,14 @@ int kred::detail::checkArgs(const kred_kernel_info &info,
                     "element count %lld",
                     name, p, categoryName(cat), static_cast<long long>(dim),
                     static_cast<long long>(given));
-      if (given < elements) {
-        if (cat == KRED_CAT_P)
-          return fail(KRED_ERR_INVALID_ARGUMENT,
-                      "kernel '%s': argument %d (Pm, dim %lld) is too short: "
-                      "%lld element%s expected, %lld given",
-                      name, p, static_cast<long long>(dim),
-                      static_cast<long long>(elements), plural(elements),
-                      static_cast<long long>(given));
+      if (given < elements)
         return fail(KRED_ERR_INVALID_ARGUMENT,
                     "kernel '%s': argument %d (%s, dim %lld) is too short: "
-                    "%lld element%s expected (%s = %lld rows of %lld), %lld "
-                    "given",
+                    "%lld element%s expected%s, %lld given",
                     name, p, categoryName(cat), static_cast<long long>(dim),
                     static_cast<long long>(elements), plural(elements),
-                    cat == KRED_CAT_I ? "M" : "N",
-                    static_cast<long long>(count), static_cast<long long>(dim),
+                    rowsOf(cat, count, dim).c_str(),
                     static_cast<long long>(given));
-      }
     }
     if (elements == 0)
       continue;
@@ -599,6 +665,91 @@ int kred::detail::checkArgs(const kred_kernel_info &info,
                   "element size (%zu bytes)",
                   name, p, categoryName(cat), eltSize);
   }
+  return KRED_OK;
+}
+
+int kred::detail::checkBatch(const kred_kernel_info &info, int64_t M, int64_t N,
+                             const Batch &batch, const BufferSizes *&sizes,
+                             BufferSizes &adjusted,
+                             std::vector<int64_t> &argsLeft) {
+  const char *name = kernelName(info);
+  if (batch.count < 1)
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': batch count must be at least 1 (got %lld)", name,
+                static_cast<long long>(batch.count));
+  if (batch.count == 1 && !batch.offsets)
+    return KRED_OK;
+  if (!batch.offsets || !sizes)
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': batch of %lld elements with no offsets or "
+                "sizes",
+                name, static_cast<long long>(batch.count));
+  if (info.num_args > 0 && !sizes->args)
+    return fail(KRED_ERR_INVALID_ARGUMENT,
+                "kernel '%s': arg_elements is NULL but the kernel takes %d "
+                "arguments",
+                name, info.num_args);
+  int64_t P = info.num_args;
+  argsLeft.assign(static_cast<size_t>(P), 0);
+  for (int64_t p = 0; p < P; ++p) {
+    int32_t cat = info.arg_category[p];
+    if (cat == KRED_CAT_UNUSED)
+      continue;
+    int64_t given = sizes->args[p];
+    int64_t count = cat == KRED_CAT_I ? M : cat == KRED_CAT_J ? N : 1;
+    int64_t dim = info.arg_dim[p];
+    int64_t needed = checkedMul(count, dim);
+    int64_t most = 0;
+    for (int64_t z = 0; z < batch.count; ++z) {
+      int64_t o = batch.offsets[z * P + p];
+      if (o < 0)
+        return fail(KRED_ERR_INVALID_ARGUMENT,
+                    "kernel '%s': batch element %lld: argument %lld has a "
+                    "negative offset (%lld)",
+                    name, static_cast<long long>(z), static_cast<long long>(p),
+                    static_cast<long long>(o));
+      // A negative count or a size that overflows: checkArgs says so.
+      if (given >= 0 && needed >= 0 && o > given - needed)
+        return fail(KRED_ERR_INVALID_ARGUMENT,
+                    "kernel '%s': batch element %lld: argument %lld (%s, dim "
+                    "%lld) at offset %lld needs %lld element%s%s, past the "
+                    "%lld given",
+                    name, static_cast<long long>(z), static_cast<long long>(p),
+                    categoryName(cat), static_cast<long long>(dim),
+                    static_cast<long long>(o), static_cast<long long>(needed),
+                    plural(needed), rowsOf(cat, count, dim).c_str(),
+                    static_cast<long long>(given));
+      most = std::max(most, o);
+    }
+    argsLeft[p] = given >= 0 ? given - most : given;
+  }
+  int64_t rows = info.axis == 1 ? M : N;
+  int64_t before = batch.count - 1;
+  auto left = [&](int64_t given, int64_t dim, const char *what,
+                  int64_t *result) -> int {
+    *result = given; // outputs the kernel does not have are ignored
+    if (dim == 0)
+      return KRED_OK;
+    int64_t skipped = checkedMul(checkedMul(before, rows), dim);
+    int64_t needed = checkedMul(checkedMul(batch.count, rows), dim);
+    if (skipped < 0 || needed < 0 || given < needed)
+      return fail(KRED_ERR_INVALID_ARGUMENT,
+                  "kernel '%s': %s holds %lld elements; a batch of %lld x "
+                  "%lld rows x %lld needs %lld",
+                  name, what, static_cast<long long>(given),
+                  static_cast<long long>(batch.count),
+                  static_cast<long long>(rows), static_cast<long long>(dim),
+                  static_cast<long long>(needed));
+    *result = given - skipped;
+    return KRED_OK;
+  };
+  adjusted.args = argsLeft.empty() ? nullptr : argsLeft.data();
+  if (int status = left(sizes->out, info.out_value_dim, "out", &adjusted.out))
+    return status;
+  if (int status =
+          left(sizes->outIdx, info.out_index_dim, "out_idx", &adjusted.outIdx))
+    return status;
+  sizes = &adjusted;
   return KRED_OK;
 }
 
@@ -747,7 +898,23 @@ int kred_cpu_launch_sized(const kred_kernel *kernel, const void *const *args,
                           const kred_launch_options *options) {
   return guardedLaunch("kred_cpu_launch_sized", kernel, [&] {
     BufferSizes sizes{arg_elements, out_elements, out_idx_elements};
-    return launch(kernel, args, M, N, out, out_idx, &sizes, options);
+    return launch("kred_cpu_launch", kernel, args, M, N, out, out_idx, &sizes,
+                  options);
+  });
+}
+
+int kred_cpu_launch_batched_sized(const kred_kernel *kernel,
+                                  const void *const *args,
+                                  const int64_t *arg_elements, int64_t M,
+                                  int64_t N, int64_t batch,
+                                  const int64_t *arg_offsets, void *out,
+                                  int64_t out_elements, int64_t *out_idx,
+                                  int64_t out_idx_elements,
+                                  const kred_launch_options *options) {
+  return guardedLaunch("kred_cpu_launch_batched_sized", kernel, [&] {
+    BufferSizes sizes{arg_elements, out_elements, out_idx_elements};
+    return launch("kred_cpu_launch_batched_sized", kernel, args, M, N, out,
+                  out_idx, &sizes, options, Batch{batch, arg_offsets});
   });
 }
 
@@ -760,8 +927,8 @@ int kred_cpu_launch_states_sized(
     BufferSizes sizes{arg_elements, 0, 0};
     StateArrays states{state_values, state_values_count, state_indices,
                        state_indices_count};
-    return launch(kernel, args, M, N, nullptr, nullptr, &sizes, options,
-                  &states);
+    return launch("kred_cpu_launch_states_sized", kernel, args, M, N, nullptr,
+                  nullptr, &sizes, options, Batch{}, &states);
   });
 }
 
@@ -785,7 +952,8 @@ int kred_cpu_launch(const kred_kernel *kernel, const void *const *args,
                     int64_t M, int64_t N, void *out, int64_t *out_idx,
                     const kred_launch_options *options) {
   return guardedLaunch("kred_cpu_launch", kernel, [&] {
-    return launch(kernel, args, M, N, out, out_idx, nullptr, options);
+    return launch("kred_cpu_launch", kernel, args, M, N, out, out_idx, nullptr,
+                  options);
   });
 }
 

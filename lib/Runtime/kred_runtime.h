@@ -65,9 +65,11 @@ extern "C" {
  *      kred_gpu_launch_states_sized and kred_gpu_merge_states_sized (a
  *      reduction's unfinalized accumulators in the caller's arrays, and
  *      their in-order merge and finalization: a reduction cut across
- *      processes or devices).
+ *      processes or devices);
+ *   6: kred_cpu_launch_batched_sized (batch dimensions in one CPU launch:
+ *      the tasks of every batch element share the thread pool).
  * kred_runtime_api_version() returns the version of the library loaded. */
-#define KRED_RUNTIME_API_VERSION 5
+#define KRED_RUNTIME_API_VERSION 6
 
 /* Exported functions of libkred_runtime. */
 #if defined(__GNUC__)
@@ -204,6 +206,28 @@ KRED_API int kred_cpu_launch_sized(const kred_kernel *kernel,
                                    int64_t N, void *out, int64_t out_elements,
                                    int64_t *out_idx, int64_t out_idx_elements,
                                    const kred_launch_options *options);
+
+/* Batched launch (API version 6): `batch` reductions of the same sizes in one
+ * launch, as kred_cpu_launch_sized does for one. Argument p of batch element
+ * z starts arg_offsets[z * num_args + p] elements after args[p] (arg_offsets:
+ * int64, [batch][num_args], entries of unused arguments ignored; equal
+ * offsets broadcast an array over the batch). The outputs of element z
+ * follow those of z - 1: out holds batch x rows x out_value_dim elements,
+ * out_idx batch x rows x out_index_dim. Every element is checked against
+ * arg_elements (a negative offset, or an argument that would run past its
+ * array, is KRED_ERR_INVALID_ARGUMENT naming the argument and the batch
+ * element), out_elements and out_idx_elements, before anything is written.
+ * The tasks of all batch elements (row blocks x chunks of the reduced index)
+ * go to the thread pool together: the threads and the split are chosen for
+ * the batch x rows output rows, so a batch of small reductions keeps every
+ * thread busy. batch = 1 with arg_offsets NULL is kred_cpu_launch_sized;
+ * batch < 1, or batch > 1 with arg_offsets NULL, is an error. */
+KRED_API int kred_cpu_launch_batched_sized(
+    const kred_kernel *kernel, const void *const *args,
+    const int64_t *arg_elements, int64_t M, int64_t N, int64_t batch,
+    const int64_t *arg_offsets, void *out, int64_t out_elements,
+    int64_t *out_idx, int64_t out_idx_elements,
+    const kred_launch_options *options);
 
 /* Block-sparse launch (KeOps' `ranges=`, on the output side of the kernel's
  * axis). Like kred_cpu_launch_sized, except that output row block b, rows

@@ -7,9 +7,12 @@
 // compiler): thread counts, split vs. no split, the in-order merge, empty
 // reductions (the same identities from every entry point), nested and
 // concurrent launches, every error path, every short buffer of a sized
-// launch, kernels that throw, and the unfinalized states of a cut reduced
+// launch, kernels that throw, the unfinalized states of a cut reduced
 // range with their merge (kred_cpu_launch_states_sized,
-// kred_cpu_merge_states_sized). Run from lit (test/unit/runtime.test).
+// kred_cpu_merge_states_sized), and batched launches
+// (kred_cpu_launch_batched_sized: broadcast offsets, every element against
+// its reference, the tasks of the batch together, the offset checks). Run
+// from lit (test/unit/runtime.test).
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,12 +27,13 @@
 #include <cstring>
 #include <limits>
 #include <mutex>
-#include <random>
 #include <new>
+#include <random>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -210,6 +214,26 @@ std::vector<double> dotReference(const std::vector<double> &x,
   return out;
 }
 
+/// Reference of the argmin kernel: each x_r's least |x_r - y_k| and the
+/// lowest k that reaches it.
+std::pair<std::vector<float>, std::vector<int64_t>>
+argminReference(const std::vector<float> &x, const std::vector<float> &y) {
+  std::vector<float> values(x.size());
+  std::vector<int64_t> indices(x.size());
+  for (size_t r = 0; r < x.size(); ++r) {
+    float best = std::numeric_limits<float>::infinity();
+    int64_t at = -1;
+    for (size_t k = 0; k < y.size(); ++k)
+      if (std::fabs(x[r] - y[k]) < best) {
+        best = std::fabs(x[r] - y[k]);
+        at = int64_t(k);
+      }
+    values[r] = best;
+    indices[r] = at;
+  }
+  return {values, indices};
+}
+
 /// Random inputs of the dot kernel (x: `rows` rows, y and w: `reduced`
 /// rows, the parameter p), their argument array and the float64 reference.
 struct DotInputs {
@@ -290,19 +314,7 @@ void testArgminTiesAcrossChunks() {
       v = float(gen() % 8);
     for (auto &v : y)
       v = float(gen() % 16);
-    std::vector<float> wantV(M);
-    std::vector<int64_t> wantI(M);
-    for (int64_t i = 0; i < M; ++i) {
-      float best = std::numeric_limits<float>::infinity();
-      int64_t at = -1;
-      for (int64_t j = 0; j < N; ++j)
-        if (std::fabs(x[i] - y[j]) < best) {
-          best = std::fabs(x[i] - y[j]);
-          at = j;
-        }
-      wantV[i] = best;
-      wantI[i] = at;
-    }
+    auto [wantV, wantI] = argminReference(x, y);
     const void *args[] = {x.data(), y.data()};
     for (int threads : {1, 2, 5}) {
       for (int split : {-1, 0, 1}) {
@@ -991,6 +1003,282 @@ void testSizedLaunches() {
   EXPECT(KRED_RUNTIME_API_VERSION >= 2);
 }
 
+//===----------------------------------------------------------------------===//
+// Batched launches (kred_cpu_launch_batched_sized, API version 6)
+//===----------------------------------------------------------------------===//
+
+/// The element counts and [batch][4] offsets of a batch (B0, B1) of the dot
+/// kernel: the row variable varies over the first batch dimension, the
+/// reduced variable over the second, the weight over both and the parameter
+/// over the first (repeated offsets broadcast).
+struct DotBatch {
+  static constexpr int64_t B0 = 2, B1 = 3, B = B0 * B1;
+  int64_t rows, reduced;
+  std::vector<double> x, y, w, p;
+  int64_t counts[4];
+  std::vector<int64_t> offsets;
+  /// The float64 reference of each batch element.
+  std::vector<std::vector<double>> want;
+
+  DotBatch(int64_t rows, int64_t reduced)
+      : rows(rows), reduced(reduced),
+        x(randomVector<double>(B0 * rows * kDim, 11)),
+        y(randomVector<double>(B1 * reduced * kDim, 12)),
+        w(randomVector<double>(B * reduced, 13)),
+        p(randomVector<double>(B0, 14)), counts{B0 * rows * kDim,
+                                                B1 * reduced * kDim,
+                                                B * reduced, B0} {
+    for (int64_t i0 = 0; i0 < B0; ++i0)
+      for (int64_t i1 = 0; i1 < B1; ++i1) {
+        int64_t z = i0 * B1 + i1;
+        int64_t o[4] = {i0 * rows * kDim, i1 * reduced * kDim, z * reduced, i0};
+        offsets.insert(offsets.end(), o, o + 4);
+        auto slice = [](const std::vector<double> &v, int64_t at, int64_t n) {
+          return std::vector<double>(v.begin() + at, v.begin() + at + n);
+        };
+        want.push_back(dotReference(
+            slice(x, o[0], rows * kDim), slice(y, o[1], reduced * kDim),
+            slice(w, o[2], reduced), p[i0], rows, reduced));
+      }
+  }
+};
+
+template <typename T> void testBatchedDot(int axis) {
+  kred_kernel kernel = makeDotKernel<T>(axis);
+  const int64_t sizes[][2] = {{1, 1},    {7, 13},    {13, 997},
+                              {3, 4099}, {131, 257}, {64, 1}};
+  for (auto [rows, reduced] : sizes) {
+    DotBatch in(rows, reduced);
+    std::vector<T> xt(in.x.begin(), in.x.end()), yt(in.y.begin(), in.y.end()),
+        wt(in.w.begin(), in.w.end()), pt(in.p.begin(), in.p.end());
+    const void *args[] = {xt.data(), yt.data(), wt.data(), pt.data()};
+    int64_t M = axis == 1 ? rows : reduced;
+    int64_t N = axis == 1 ? reduced : rows;
+    for (int threads : {1, 2, 3, 8}) {
+      for (int split : {-1, 0, 1}) {
+        // One element more than the batch's outputs: it stays unwritten.
+        std::vector<T> out(DotBatch::B * rows + 1, T(std::nan("")));
+        kred_launch_options opts{threads, split};
+        EXPECT(kred_cpu_launch_batched_sized(&kernel, args, in.counts, M, N,
+                                             DotBatch::B, in.offsets.data(),
+                                             out.data(), int64_t(out.size()),
+                                             nullptr, 0, &opts) == KRED_OK);
+        EXPECT(std::isnan(double(out.back())));
+        double rtol = sizeof(T) == 4 ? 1e-6 : 1e-12;
+        for (int64_t z = 0; z < DotBatch::B; ++z) {
+          std::vector<T> got(out.begin() + z * rows,
+                             out.begin() + (z + 1) * rows);
+          if (!close(got, in.want[z], rtol)) {
+            std::fprintf(stderr,
+                         "batched dot axis=%d rows=%lld reduced=%lld "
+                         "threads=%d split=%d: wrong batch element %lld\n",
+                         axis, (long long)rows, (long long)reduced, threads,
+                         split, (long long)z);
+            ++failures;
+          }
+        }
+      }
+    }
+  }
+}
+
+// A kernel that records the calls of its run: rows, reduced range, and the
+// row variable (which batch element the call reads).
+struct RunCall {
+  const void *rows;
+  int64_t r0, r1, k0, k1;
+};
+std::mutex runCallsMutex;
+std::vector<RunCall> runCalls;
+
+void callRecordingRun(const void *const *a, int64_t M, int64_t N, int64_t r0,
+                      int64_t r1, int64_t k0, int64_t k1, void *o, int64_t *oi,
+                      void *sv, int64_t *si) {
+  {
+    std::lock_guard<std::mutex> lock(runCallsMutex);
+    runCalls.push_back({a[0], r0, r1, k0, k1});
+  }
+  dotRun1<double>(a, M, N, r0, r1, k0, k1, o, oi, sv, si);
+}
+
+void testBatchedLaunches() {
+  testBatchedDot<float>(1);
+  testBatchedDot<double>(1);
+  testBatchedDot<float>(0);
+  testBatchedDot<double>(0);
+
+  // Min_ArgMin with ties, the reduced variable shared by the batch: the
+  // lowest index wins across chunks in every element.
+  {
+    kred_kernel kernel = makeArgminKernel();
+    const int64_t B = 3, M = 37, N = 1000;
+    std::vector<float> x(B * M), y(N);
+    std::mt19937 gen(9);
+    for (auto &v : x)
+      v = float(gen() % 8);
+    for (auto &v : y)
+      v = float(gen() % 16);
+    std::vector<int64_t> offsets;
+    for (int64_t z = 0; z < B; ++z)
+      offsets.insert(offsets.end(), {z * M, 0});
+    const void *args[] = {x.data(), y.data()};
+    const int64_t counts[] = {B * M, N};
+    for (int threads : {1, 2, 5}) {
+      for (int split : {-1, 0, 1}) {
+        std::vector<float> out(B * M, -7.f);
+        std::vector<int64_t> idx(B * M, -7);
+        kred_launch_options opts{threads, split};
+        EXPECT(kred_cpu_launch_batched_sized(
+                   &kernel, args, counts, M, N, B, offsets.data(), out.data(),
+                   B * M, idx.data(), B * M, &opts) == KRED_OK);
+        EXPECT(std::make_pair(out, idx) == argminReference(x, y));
+      }
+    }
+  }
+
+  // The tasks of all batch elements share the pool: a batch of reductions
+  // too small to split alone is cut finer than one task per element (rows,
+  // or chunks of the reduced index when the rows are few), every pair of
+  // every element reduced once.
+  {
+    kred_kernel kernel = makeDotKernel<double>(1);
+    kernel.run = callRecordingRun;
+    struct Case {
+      int64_t B, M, N;
+      bool splits;
+    };
+    for (Case c : {Case{8, 8, 1000, false}, Case{3, 4, 3000, true}}) {
+      std::vector<double> x(c.B * c.M * kDim, 0.5), y(c.N * kDim, 0.25),
+          w(c.N, 1.0), p(1, 0.0);
+      std::vector<int64_t> offsets;
+      for (int64_t z = 0; z < c.B; ++z)
+        offsets.insert(offsets.end(), {z * c.M * kDim, 0, 0, 0});
+      const void *args[] = {x.data(), y.data(), w.data(), p.data()};
+      const int64_t counts[] = {c.B * c.M * kDim, c.N * kDim, c.N, 1};
+      std::vector<double> out(c.B * c.M, std::nan(""));
+      runCalls.clear();
+      kred_launch_options opts{4, -1};
+      EXPECT(kred_cpu_launch_batched_sized(
+                 &kernel, args, counts, c.M, c.N, c.B, offsets.data(),
+                 out.data(), c.B * c.M, nullptr, 0, &opts) == KRED_OK);
+      for (double v : out)
+        EXPECT(std::fabs(v - c.N * 0.375) < 1e-9);
+      EXPECT(int64_t(runCalls.size()) > c.B);
+      int64_t pairs = 0;
+      bool split = false;
+      for (const RunCall &call : runCalls) {
+        pairs += (call.r1 - call.r0) * (call.k1 - call.k0);
+        split = split || call.k0 > 0;
+      }
+      EXPECT(pairs == c.B * c.M * c.N);
+      EXPECT(split == c.splits);
+    }
+  }
+
+  // A batch of one with offsets reads there; batch 1 without offsets is
+  // kred_cpu_launch_sized. Empty reductions write the identity of every
+  // element's rows; no rows write nothing.
+  {
+    kred_kernel dot = makeDotKernel<float>(1);
+    dot.run = countingDotRun;
+    std::vector<float> x(2 * 4 * kDim), y(5 * kDim, 1.f), w(5, 1.f), p(1, 0.f);
+    for (size_t i = 0; i < x.size(); ++i)
+      x[i] = i < 4 * kDim ? 1.f : 2.f;
+    const void *args[] = {x.data(), y.data(), w.data(), p.data()};
+    const int64_t counts[] = {2 * 4 * kDim, 5 * kDim, 5, 1};
+    const int64_t second[] = {4 * kDim, 0, 0, 0};
+    std::vector<float> out(4, -1.f);
+    EXPECT(kred_cpu_launch_batched_sized(&dot, args, counts, 4, 5, 1, second,
+                                         out.data(), 4, nullptr, 0,
+                                         nullptr) == KRED_OK);
+    for (float v : out)
+      EXPECT(v == 30.f); // 5 terms of (2 + 2 + 2) * 1
+    EXPECT(kred_cpu_launch_batched_sized(&dot, args, counts, 4, 5, 1, nullptr,
+                                         out.data(), 4, nullptr, 0,
+                                         nullptr) == KRED_OK);
+    for (float v : out)
+      EXPECT(v == 15.f);
+    const int64_t three[] = {0, 0, 0, 0, 4 * kDim, 0, 0, 0, 0, 0, 0, 0};
+    std::vector<float> many(3 * 4, 42.f);
+    countedRuns = 0;
+    EXPECT(kred_cpu_launch_batched_sized(&dot, args, counts, 4, 0, 3, three,
+                                         many.data(), 12, nullptr, 0,
+                                         nullptr) == KRED_OK);
+    EXPECT(countedRuns == 0);
+    for (float v : many)
+      EXPECT(v == 0.f);
+    EXPECT(kred_cpu_launch_batched_sized(&dot, args, counts, 0, 5, 3, three,
+                                         nullptr, 0, nullptr, 0,
+                                         nullptr) == KRED_OK);
+    EXPECT(countedRuns == 0);
+  }
+
+  // Checks: nothing runs and nothing is written.
+  {
+    kred_kernel dot = makeDotKernel<float>(1);
+    dot.run = countingDotRun;
+    const int64_t B = 2, M = 4, N = 6;
+    std::vector<float> x(B * M * kDim, 1.f), y(B * N * kDim, 1.f),
+        w(B * N, 1.f), p(B, 1.f);
+    const void *args[] = {x.data(), y.data(), w.data(), p.data()};
+    const int64_t counts[] = {B * M * kDim, B * N * kDim, B * N, B};
+    const std::vector<int64_t> good = {0, 0, 0, 0, M * kDim, N * kDim, N, 1};
+    std::vector<float> out(B * M, 3.f);
+    auto launch = [&](int64_t batch, const int64_t *offsets,
+                      int64_t outCount = B * M) {
+      countedRuns = 0;
+      kred_launch_options opts{2, -1};
+      return kred_cpu_launch_batched_sized(&dot, args, counts, M, N, batch,
+                                           offsets, out.data(), outCount,
+                                           nullptr, 0, &opts);
+    };
+    auto untouched = [&] {
+      return countedRuns == 0 && std::all_of(out.begin(), out.end(),
+                                             [](float v) { return v == 3.f; });
+    };
+    expectError(launch(0, good.data()), KRED_ERR_INVALID_ARGUMENT,
+                "kernel 'dot': batch count must be at least 1 (got 0)");
+    EXPECT(untouched());
+    expectError(launch(2, nullptr), KRED_ERR_INVALID_ARGUMENT,
+                "batch of 2 elements with no offsets or sizes");
+    EXPECT(untouched());
+    std::vector<int64_t> bad = good;
+    bad[4] = -3;
+    expectError(launch(B, bad.data()), KRED_ERR_INVALID_ARGUMENT,
+                "kernel 'dot': batch element 1: argument 0 has a negative "
+                "offset (-3)");
+    EXPECT(untouched());
+    bad = good;
+    bad[5] = N * kDim + 1; // y of element 1 runs one element past y
+    expectError(launch(B, bad.data()), KRED_ERR_INVALID_ARGUMENT,
+                "kernel 'dot': batch element 1: argument 1 (Vj, dim 3) at "
+                "offset 19 needs 18 elements (N = 6 rows of 3), past the 36 "
+                "given");
+    EXPECT(untouched());
+    bad = good;
+    bad[3] = B; // the parameter of element 0 starts at the end of p
+    expectError(launch(B, bad.data()), KRED_ERR_INVALID_ARGUMENT,
+                "kernel 'dot': batch element 0: argument 3 (Pm, dim 1) at "
+                "offset 2 needs 1 element, past the 2 given");
+    EXPECT(untouched());
+    expectError(launch(B, good.data(), B * M - 1), KRED_ERR_INVALID_ARGUMENT,
+                "kernel 'dot': out holds 7 elements; a batch of 2 x 4 rows x 1 "
+                "needs 8");
+    EXPECT(untouched());
+    expectError(kred_cpu_launch_batched_sized(nullptr, args, counts, M, N, B,
+                                              good.data(), out.data(), B * M,
+                                              nullptr, 0, nullptr),
+                KRED_ERR_INVALID_ARGUMENT,
+                "kred_cpu_launch_batched_sized: kernel is NULL");
+    EXPECT(untouched());
+    EXPECT(launch(B, good.data()) == KRED_OK);
+    EXPECT(countedRuns > 0);
+    for (float v : out)
+      EXPECT(v == 6.f * (3 + 1)); // 6 terms of (x.y + p) * w = 4
+  }
+  EXPECT(KRED_RUNTIME_API_VERSION >= 6);
+}
+
 /// The sized GPU launch checks the sizes before it looks for a device.
 void testSizedGpuLaunch() {
   static const char ptx[] = "not a real image";
@@ -1444,6 +1732,7 @@ int main() {
   testNestedAndConcurrent();
   testRanges();
   testSizedLaunches();
+  testBatchedLaunches();
   testSizedGpuLaunch();
   testEmptyIdentitiesAgree();
   testStates();
