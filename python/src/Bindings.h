@@ -32,11 +32,28 @@ int64_t getCount(pybind11::handle h, int64_t vouched, const std::string &what);
 /// or a sequence with one int (or None) per argument position; `outSize`
 /// and `outIdxSize` an int or None. None stands for the count the launch
 /// needs (the caller vouches for that buffer, as with the unsized C
-/// functions); an int is checked by the runtime, which rejects a short
-/// buffer. Raises ValueError/TypeError for a malformed `argSizes`.
+/// functions; for a batched launch, `batch` elements at `batchOffsets`); an
+/// int is checked by the runtime, which rejects a short buffer. Raises
+/// ValueError/TypeError for a malformed `argSizes`.
 LaunchSizes getLaunchSizes(const kred_kernel_info &info, int64_t M, int64_t N,
                            pybind11::handle argSizes, pybind11::handle outSize,
-                           pybind11::handle outIdxSize);
+                           pybind11::handle outIdxSize, int64_t batch = 1,
+                           const int64_t *batchOffsets = nullptr);
+
+/// The element offsets of a batched launch (kred_*_launch_batched_sized):
+/// `data` points into `buffer`, a C-contiguous int64 buffer of batch x
+/// num_args offsets, or is NULL for None.
+struct BatchOffsets {
+  pybind11::buffer_info buffer;
+  const int64_t *data = nullptr;
+};
+
+/// `batchOffsets` (None, or a buffer: a numpy int64 array) as the offsets
+/// of a batch of `batch` launches of a kernel with `info`'s arguments.
+/// Raises TypeError/ValueError for anything but a C-contiguous int64 buffer
+/// of batch x num_args elements.
+BatchOffsets getBatchOffsets(const kred_kernel_info &info, int64_t batch,
+                             pybind11::handle batchOffsets);
 
 /// The element counts of the state arrays of a states launch or merge.
 struct StateSizes {

@@ -130,20 +130,30 @@ public:
     return args;
   }
 
+  /// kred_cpu_launch_sized, or kred_cpu_launch_batched_sized when `batch` is
+  /// not 1 or `batchOffsets` (a host int64 buffer of [batch][num_args]
+  /// element offsets) is given.
   void launch(py::sequence argPtrs, int64_t M, int64_t N, py::handle outPtr,
               py::handle outIdxPtr, int numThreads, int split,
-              py::handle argSizes, py::handle outSize, py::handle outIdxSize) {
+              py::handle argSizes, py::handle outSize, py::handle outIdxSize,
+              int64_t batch, py::handle batchOffsets) {
     const kred_kernel &k = kernel->getKernel();
     llvm::SmallVector<const void *, 16> args = getArgPointers(argPtrs);
     void *out = toPointer(outPtr, "out_ptr");
     auto *outIdx = static_cast<int64_t *>(toPointer(outIdxPtr, "out_idx_ptr"));
     kred_launch_options options{numThreads, split};
+    kred::python::BatchOffsets offsets =
+        kred::python::getBatchOffsets(k.info, batch, batchOffsets);
     kred::python::LaunchSizes sizes = kred::python::getLaunchSizes(
-        k.info, M, N, argSizes, outSize, outIdxSize);
+        k.info, M, N, argSizes, outSize, outIdxSize, batch, offsets.data);
     kred::python::launchWithoutGIL([&] {
-      return kred_cpu_launch_sized(&k, args.data(), sizes.args.data(), M, N,
-                                   out, sizes.out, outIdx, sizes.outIdx,
-                                   &options);
+      if (batch == 1 && !offsets.data)
+        return kred_cpu_launch_sized(&k, args.data(), sizes.args.data(), M, N,
+                                     out, sizes.out, outIdx, sizes.outIdx,
+                                     &options);
+      return kred_cpu_launch_batched_sized(
+          &k, args.data(), sizes.args.data(), M, N, batch, offsets.data, out,
+          sizes.out, outIdx, sizes.outIdx, &options);
     });
   }
 
@@ -384,7 +394,8 @@ void kred::python::populateCompilerModule(py::module_ &m) {
            py::arg("N"), py::arg("out_ptr"), py::arg("out_idx_ptr"),
            py::arg("num_threads") = 0, py::arg("split") = -1, py::kw_only(),
            py::arg("arg_sizes") = py::none(), py::arg("out_size") = py::none(),
-           py::arg("out_idx_size") = py::none(),
+           py::arg("out_idx_size") = py::none(), py::arg("batch") = 1,
+           py::arg("batch_offsets") = py::none(),
            "Runs the kernel (kred_cpu_launch_sized) on C-contiguous arrays "
            "given by address (numpy a.ctypes.data, torch t.data_ptr()), one "
            "per argument position (None for unused ones). arg_sizes (one "
@@ -392,7 +403,11 @@ void kred::python::populateCompilerModule(py::module_ &m) {
            "elements each buffer holds; a short one raises RuntimeError "
            "naming it before anything runs (None: the count the launch "
            "needs, unchecked). Releases the GIL. split: -1 auto, 0 never, 1 "
-           "always split the reduced index.")
+           "always split the reduced index. batch, batch_offsets: `batch` "
+           "reductions in one launch (kred_cpu_launch_batched_sized), "
+           "argument p of element z at batch_offsets[z, p] elements from "
+           "arg_ptrs[p] (an int64 buffer of batch x num_args), outputs one "
+           "after the other; every element is checked against the sizes.")
       .def("launch_ranges", &Kernel::launchRanges, py::arg("arg_ptrs"),
            py::arg("M"), py::arg("N"), py::arg("out_ptr"),
            py::arg("out_idx_ptr"), py::arg("blocks_ptr"), py::arg("num_blocks"),

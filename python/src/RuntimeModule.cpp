@@ -14,6 +14,7 @@
 
 #include "lib/Runtime/kred_runtime.h"
 
+#include <algorithm>
 #include <climits>
 #include <string>
 #include <vector>
@@ -105,7 +106,8 @@ GpuLaunch collectGpuLaunch(py::handle kernel, py::sequence argPtrs, int64_t M,
                            py::handle stream, int device, int split,
                            py::handle scratch, size_t scratchBytes,
                            py::handle argSizes, py::handle outSize,
-                           py::handle outIdxSize) {
+                           py::handle outIdxSize, int64_t batch = 1,
+                           const int64_t *batchOffsets = nullptr) {
   GpuLaunch l;
   l.kernel = toGpuKernel(kernel);
   const kred_kernel_info &info = l.kernel->info;
@@ -127,8 +129,8 @@ GpuLaunch collectGpuLaunch(py::handle kernel, py::sequence argPtrs, int64_t M,
   l.options.split = split;
   l.options.scratch = reinterpret_cast<void *>(toAddress(scratch, "scratch"));
   l.options.scratch_bytes = scratchBytes;
-  l.sizes =
-      kred::python::getLaunchSizes(info, M, N, argSizes, outSize, outIdxSize);
+  l.sizes = kred::python::getLaunchSizes(info, M, N, argSizes, outSize,
+                                         outIdxSize, batch, batchOffsets);
   return l;
 }
 
@@ -140,10 +142,12 @@ void launchGpu(py::handle kernel, py::sequence argPtrs, int64_t M, int64_t N,
                int device, int split, py::handle scratch, size_t scratchBytes,
                py::handle argSizes, py::handle outSize, py::handle outIdxSize,
                int64_t batch, py::handle batchOffsets) {
-  GpuLaunch l = collectGpuLaunch(kernel, argPtrs, M, N, outPtr, outIdxPtr,
-                                 stream, device, split, scratch, scratchBytes,
-                                 argSizes, outSize, outIdxSize);
-  if (batch == 1 && batchOffsets.is_none()) {
+  kred::python::BatchOffsets offsets = kred::python::getBatchOffsets(
+      toGpuKernel(kernel)->info, batch, batchOffsets);
+  GpuLaunch l = collectGpuLaunch(
+      kernel, argPtrs, M, N, outPtr, outIdxPtr, stream, device, split, scratch,
+      scratchBytes, argSizes, outSize, outIdxSize, batch, offsets.data);
+  if (batch == 1 && !offsets.data) {
     kred::python::launchWithoutGIL([&] {
       return kred_gpu_launch_sized(l.kernel, l.argData(), l.argSizes(), M, N,
                                    l.out, l.sizes.out, l.outIdx,
@@ -151,32 +155,9 @@ void launchGpu(py::handle kernel, py::sequence argPtrs, int64_t M, int64_t N,
     });
     return;
   }
-  // The offsets as one C-contiguous int64 buffer of batch x num_args.
-  py::buffer_info offsets;
-  const int64_t *table = nullptr;
-  if (!batchOffsets.is_none()) {
-    if (!PyObject_CheckBuffer(batchOffsets.ptr()))
-      throw py::type_error("batch_offsets must be an int64 array (a buffer)");
-    offsets = py::reinterpret_borrow<py::buffer>(batchOffsets).request();
-    int64_t numArgs = l.kernel->info.num_args;
-    std::string format = offsets.format;
-    while (!format.empty() && std::string("@=<").find(format[0]) !=
-                                  std::string::npos)
-      format.erase(0, 1);
-    if ((format != "q" && format != "l") || offsets.itemsize != 8 ||
-        offsets.size != batch * numArgs ||
-        (offsets.ndim > 0 &&
-         offsets.strides[offsets.ndim - 1] != offsets.itemsize))
-      throw py::value_error(
-          "batch_offsets must be a contiguous int64 buffer of batch x "
-          "num_args = " +
-          std::to_string(batch) + " x " + std::to_string(numArgs) +
-          " element offsets");
-    table = static_cast<const int64_t *>(offsets.ptr);
-  }
   kred::python::launchWithoutGIL([&] {
     return kred_gpu_launch_batched_sized(
-        l.kernel, l.argData(), l.argSizes(), M, N, batch, table, l.out,
+        l.kernel, l.argData(), l.argSizes(), M, N, batch, offsets.data, l.out,
         l.sizes.out, l.outIdx, l.sizes.outIdx, &l.options);
   });
 }
@@ -289,9 +270,42 @@ kred::python::getMergeOutputSizes(const kred_kernel_info &info, int64_t rows,
   return sizes;
 }
 
-kred::python::LaunchSizes kred::python::getLaunchSizes(
-    const kred_kernel_info &info, int64_t M, int64_t N, py::handle argSizes,
-    py::handle outSize, py::handle outIdxSize) {
+kred::python::BatchOffsets
+kred::python::getBatchOffsets(const kred_kernel_info &info, int64_t batch,
+                              py::handle batchOffsets) {
+  BatchOffsets offsets;
+  if (batchOffsets.is_none())
+    return offsets;
+  if (!PyObject_CheckBuffer(batchOffsets.ptr()))
+    throw py::type_error("batch_offsets must be an int64 array (a buffer)");
+  offsets.buffer = py::reinterpret_borrow<py::buffer>(batchOffsets).request();
+  const py::buffer_info &b = offsets.buffer;
+  int64_t numArgs = info.num_args;
+  std::string format = b.format;
+  while (!format.empty() &&
+         std::string("@=<").find(format[0]) != std::string::npos)
+    format.erase(0, 1);
+  bool contiguous = true;
+  for (py::ssize_t d = b.ndim - 1, stride = b.itemsize; d >= 0; --d) {
+    contiguous = contiguous && (b.shape[d] <= 1 || b.strides[d] == stride);
+    stride *= b.shape[d];
+  }
+  if ((format != "q" && format != "l") || b.itemsize != 8 ||
+      b.size != needed(batch, numArgs) || !contiguous)
+    throw py::value_error(
+        "batch_offsets must be a contiguous int64 buffer of batch x "
+        "num_args = " +
+        std::to_string(batch) + " x " + std::to_string(numArgs) +
+        " element offsets");
+  offsets.data = static_cast<const int64_t *>(b.ptr);
+  return offsets;
+}
+
+kred::python::LaunchSizes
+kred::python::getLaunchSizes(const kred_kernel_info &info, int64_t M, int64_t N,
+                             py::handle argSizes, py::handle outSize,
+                             py::handle outIdxSize, int64_t batch,
+                             const int64_t *batchOffsets) {
   LaunchSizes sizes;
   size_t numArgs = info.num_args > 0 ? size_t(info.num_args) : 0;
   sizes.args.resize(numArgs);
@@ -314,11 +328,18 @@ kred::python::LaunchSizes kred::python::getLaunchSizes(
     int32_t cat = info.arg_category[p];
     int64_t count = cat == KRED_CAT_I ? M : cat == KRED_CAT_J ? N : 1;
     int64_t vouched = cat == KRED_CAT_UNUSED ? 0 : needed(count, info.arg_dim[p]);
+    // A batch: up to the end of the element that starts last.
+    if (batchOffsets && cat != KRED_CAT_UNUSED) {
+      int64_t last = 0;
+      for (int64_t z = 0; z < batch; ++z)
+        last = std::max(last, batchOffsets[z * int64_t(numArgs) + p]);
+      vouched = last > INT64_MAX - vouched ? INT64_MAX : vouched + last;
+    }
     sizes.args[p] =
         given ? getCount(seq[p], vouched, "arg_sizes[" + std::to_string(p) + "]")
               : vouched;
   }
-  int64_t rows = info.axis == 1 ? M : N;
+  int64_t rows = needed(info.axis == 1 ? M : N, std::max<int64_t>(batch, 1));
   sizes.out = getCount(outSize, needed(rows, info.out_value_dim), "out_size");
   sizes.outIdx =
       getCount(outIdxSize, needed(rows, info.out_index_dim), "out_idx_size");

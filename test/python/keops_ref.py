@@ -739,7 +739,10 @@ class FakeKernel:
             raise RuntimeError(where + counts[0])
 
     def launch(self, arg_ptrs, M, N, out_ptr, out_idx_ptr, num_threads=0, split=-1, *, arg_sizes=None,
-               out_size=None, out_idx_size=None):
+               out_size=None, out_idx_size=None, batch=1, batch_offsets=None):
+        if batch != 1 or batch_offsets is not None:
+            return self._launch_batched(arg_ptrs, M, N, out_ptr, out_idx_ptr, arg_sizes, out_size, out_idx_size,
+                                        batch, batch_offsets)
         formula, aliases, reduction, axis, dtype, opt_arg, formula2 = self.spec
         info = self.info
         self._check_sizes(M, N, arg_sizes, out_size, out_idx_size)
@@ -760,6 +763,55 @@ class FakeKernel:
             _to_address(out_ptr, v, dtype)
         if i is not None:
             _to_address(out_idx_ptr, i, "int64")
+
+    def _launch_batched(self, arg_ptrs, M, N, out_ptr, out_idx_ptr, arg_sizes, out_size, out_idx_size, batch,
+                        batch_offsets):
+        """kred_cpu_launch_batched_sized: one launch per batch element at its offsets, every element checked
+        (the runtime's messages for the offsets) before any runs."""
+        info, where, n = self.info, "kernel 'kernel': ", self.info["num_args"]
+        if batch_offsets is not None:
+            if not isinstance(batch_offsets, np.ndarray):
+                raise TypeError("batch_offsets must be an int64 array (a buffer)")
+            if (batch_offsets.dtype != np.int64 or batch_offsets.size != batch * n
+                    or not batch_offsets.flags.c_contiguous):
+                raise ValueError(f"batch_offsets must be a contiguous int64 buffer of batch x num_args = {batch} x "
+                                 f"{n} element offsets")
+        if batch < 1:
+            raise RuntimeError(f"{where}batch count must be at least 1 (got {batch})")
+        if batch_offsets is None:
+            raise RuntimeError(f"{where}batch of {batch} elements with no offsets or sizes")
+        offsets = batch_offsets.reshape(batch, n)
+        item = 2 if self.spec[4] in ("float16", "bfloat16") else np.dtype(self.spec[4]).itemsize
+        rows = M if info["axis"] == 1 else N
+        vd, idd = info["out_value_dim"], info["out_index_dim"]
+        elements = []
+        for z in range(batch):
+            ptrs, sizes = [], []
+            for p in range(n):
+                c, d, o = info["arg_category"][p], info["arg_dim"][p], int(offsets[z, p])
+                if c >= 0 and o < 0:
+                    raise RuntimeError(f"{where}batch element {z}: argument {p} has a negative offset ({o})")
+                o = o if c >= 0 else 0
+                given = None if c < 0 or arg_sizes is None else arg_sizes[p]
+                count = {0: ("M", M), 1: ("N", N)}.get(c)
+                need = count[1] * d if count else d
+                if given is not None and o + need > given:
+                    of = f" ({count[0]} = {count[1]} rows of {d})" if count else ""
+                    raise RuntimeError(f"{where}batch element {z}: argument {p} ({'Vi Vj Pm'.split()[c]}, dim {d}) at "
+                                       f"offset {o} needs {need} element{'s' * (need != 1)}{of}, past the {given} given")
+                ptrs.append(arg_ptrs[p] + o * item if arg_ptrs[p] else arg_ptrs[p])
+                sizes.append(None if arg_sizes is None or arg_sizes[p] is None else arg_sizes[p] - o)
+            kw = {"arg_sizes": None if arg_sizes is None else sizes,
+                  "out_size": None if out_size is None else out_size - z * rows * vd,
+                  "out_idx_size": None if out_idx_size is None else out_idx_size - z * rows * idd}
+            elements.append((ptrs, out_ptr + z * rows * vd * item if out_ptr else out_ptr,
+                             out_idx_ptr + z * rows * idd * 8 if out_idx_ptr else out_idx_ptr, kw))
+        for what, dim, given in [("out", vd, out_size), ("out_idx", idd, out_idx_size)]:
+            if dim and given is not None and given < batch * rows * dim:
+                raise RuntimeError(f"{where}{what} holds {given} elements; a batch of {batch} x {rows} rows x {dim} "
+                                   f"needs {batch * rows * dim}")
+        for ptrs, out_z, idx_z, kw in elements:
+            self.launch(ptrs, M, N, out_z, idx_z, **kw)
 
     def launch_ranges(
         self, arg_ptrs, M, N, out_ptr, out_idx_ptr, blocks_ptr, num_blocks, slices_ptr, red_ptr, num_red, num_threads=0,

@@ -1,5 +1,6 @@
 """Genred passes the element count of every array to the sized launches, so that no call can make the
-runtime read or write past an array (kred_cpu_launch_sized / kred_cpu_launch_ranges_sized, docs/abi.md).
+runtime read or write past an array (kred_cpu_launch_sized, kred_cpu_launch_batched_sized with the offsets
+of each batch element, kred_cpu_launch_ranges_sized; docs/abi.md).
 
 A Genred call computes M and N from the shapes and allocates the outputs itself, so a correct call
 never needs the check. The tests below therefore break the contract on purpose: they patch the CPU
@@ -33,15 +34,24 @@ def dense(x, y, b, p):
     return ((x[..., :, None, :] - y[..., None, :, :]) ** 2).sum(-1) @ b + y.shape[-2] * p
 
 
+class Launches(list):
+    """(M, N, sizes) of every launch; `batches`: (batch, batch_offsets) of each."""
+
+    def __init__(self):
+        super().__init__()
+        self.batches = []
+
+
 @pytest.fixture
 def recorded(monkeypatch):
-    """Records (M, N, sizes) of every CPU launch (plain and block-sparse)."""
-    calls = []
+    """Records (M, N, sizes) of every CPU launch (plain, batched and block-sparse)."""
+    calls = Launches()
     real, real_ranges = backends.CPUBackend.launch, backends.CPUBackend.launch_ranges
 
-    def launch(self, kernel, ptrs, M, N, out, idx, sizes=None):
+    def launch(self, kernel, ptrs, M, N, out, idx, sizes=None, batch=1, batch_offsets=None):
         calls.append((M, N, sizes))
-        return real(self, kernel, ptrs, M, N, out, idx, sizes=sizes)
+        calls.batches.append((batch, None if batch_offsets is None else batch_offsets.copy()))
+        return real(self, kernel, ptrs, M, N, out, idx, sizes=sizes, batch=batch, batch_offsets=batch_offsets)
 
     def launch_ranges(self, kernel, ptrs, M, N, out, idx, ranges, sizes=None):
         calls.append((M, N, sizes))
@@ -58,8 +68,8 @@ def one_row_too_many(monkeypatch):
     real, real_ranges = backends.CPUBackend.launch, backends.CPUBackend.launch_ranges
     extra = {"M": 1, "N": 0}
 
-    def launch(self, kernel, ptrs, M, N, out, idx, sizes=None):
-        return real(self, kernel, ptrs, M + extra["M"], N + extra["N"], out, idx, sizes=sizes)
+    def launch(self, kernel, ptrs, M, N, out, idx, sizes=None, **batch):
+        return real(self, kernel, ptrs, M + extra["M"], N + extra["N"], out, idx, sizes=sizes, **batch)
 
     def launch_ranges(self, kernel, ptrs, M, N, out, idx, ranges, sizes=None):
         return real_ranges(self, kernel, ptrs, M + extra["M"], N + extra["N"], out, idx, ranges, sizes=sizes)
@@ -93,15 +103,18 @@ def test_unused_position_gets_no_size(recorded):
     assert arg_sizes == [x.size, None, y.size]
 
 
-def test_batched_launches_count_from_their_offset(recorded):
+def test_a_batch_is_one_launch_with_the_whole_arrays_and_the_offsets(recorded):
     x, y, b, p = data(batch=(3,))
-    pb = np.zeros((1, 2), np.float32)  # a broadcast parameter: every batch points at its start
+    pb = np.zeros((1, 2), np.float32)  # a broadcast parameter: every batch element reads its start
     out = Genred(F, ALIASES, axis=1)(x, y, b, pb)
     np.testing.assert_allclose(out, dense(x, y, b, pb), rtol=1e-5)
-    assert len(recorded) == 3
-    for k, (M, N, (arg_sizes, out_size, idx_size)) in enumerate(recorded):
-        assert arg_sizes == [(3 - k) * 7 * 3, (3 - k) * 11 * 3, (3 - k) * 11 * 2, 2]
-        assert (out_size, idx_size) == ((3 - k) * 7 * 2, None)
+    (M, N, (arg_sizes, out_size, idx_size)), = recorded
+    assert (M, N) == (7, 11)
+    assert arg_sizes == [3 * 7 * 3, 3 * 11 * 3, 3 * 11 * 2, 2]
+    assert (out_size, idx_size) == (3 * 7 * 2, None)
+    (batch, offsets), = recorded.batches
+    assert batch == 3
+    np.testing.assert_array_equal(offsets, [[0, 0, 0, 0], [21, 33, 22, 0], [42, 66, 44, 0]])
 
 
 @pytest.mark.parametrize("framework", ["numpy", "torch"])
@@ -127,14 +140,17 @@ def test_too_many_j_rows_are_refused(one_row_too_many):
         Genred(F, ALIASES, axis=1)(x, y, b, p)
 
 
-def test_batched_call_with_too_many_rows_is_refused_at_the_last_batch(one_row_too_many, recorded):
-    # Launch k may read into batch k + 1 (still inside the array); the last batch would read past the
-    # end: that launch is refused. (recorded wraps one_row_too_many's launch: it sees Genred's M.)
+def test_batched_call_with_too_many_rows_is_refused_naming_the_last_element(one_row_too_many, recorded):
+    # Element k may read into element k + 1 (still inside the array); the last element would read past
+    # the end: the launch is refused, naming it, before anything is written. (recorded wraps
+    # one_row_too_many's launch: it sees Genred's M.)
     x, y, b, p = data(batch=(3,))
-    with pytest.raises(RuntimeError, match=r"argument 0 \(Vi, dim 3\) is too short: 24 elements expected "
-                                           r"\(M = 8 rows of 3\), 21 given"):
-        Genred(F, ALIASES, axis=1)(x, y, b, p)
-    assert len(recorded) == 3
+    out = np.full((3, 7, 2), 42.0, np.float32)
+    with pytest.raises(RuntimeError, match=r"batch element 2: argument 0 \(Vi, dim 3\) at offset 42 needs 24 "
+                                           r"elements \(M = 8 rows of 3\), past the 63 given"):
+        Genred(F, ALIASES, axis=1)(x, y, b, p, out=out)
+    assert len(recorded) == 1
+    assert (out == 42.0).all()
 
 
 def test_block_sparse_call_with_too_many_rows_is_refused(one_row_too_many):

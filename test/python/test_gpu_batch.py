@@ -100,25 +100,58 @@ def test_batched_reduction(name, axis, split, poison, emulator, monkeypatch):
                 check_values(o[idx], w, dtype, what)
 
 
+def many_elements(dtype, N=11, B=70):
+    """LogSumExpWeight over B batch elements of one row each: x and y batched, b and p shared."""
+    g = torch.Generator().manual_seed(1)
+    x = torch.randn(B, 1, 3, generator=g, dtype=torch.float64)
+    y = torch.randn(B, N, 3, generator=g, dtype=torch.float64)
+    b = torch.randn(1, N, 2, generator=g, dtype=torch.float64)
+    p = torch.rand(1, generator=g, dtype=torch.float64) + 0.5
+    return [a.to(TDTYPE[dtype]) for a in (x, y, b, p)]
+
+
+def check_many_elements(out, args, dtype):
+    """`out` of many_elements(dtype) against the float64 reference of each element."""
+    B = args[0].shape[0]
+    assert out.shape == (B, 1, 2)
+    for z in range(B):
+        part = [args[0][z], args[1][z], args[2][0], args[3]]
+        check_values(out[z], reference("LogSumExpWeight", 1, part), dtype, f"batch element {z}")
+
+
+class SumBatch:
+    """A batch of two Sum reductions (CASES["Sum"], axis 1) on numpy arrays, for calling the launch functions
+    directly: x, y and b batched, p shared; their addresses and sizes, an output of NaN and the good offsets."""
+
+    M, N = M, N
+
+    def __init__(self):
+        g = np.random.default_rng(4)
+        self.x = g.standard_normal((2, M, 3), dtype=np.float32)
+        self.y = g.standard_normal((2, N, 3), dtype=np.float32)
+        self.b = g.standard_normal((2, N, 2), dtype=np.float32)
+        self.p = np.array([0.7], dtype=np.float32)
+        self.out = np.full((2, M, 2), np.nan, dtype=np.float32)
+        self.ptrs = [a.ctypes.data for a in (self.x, self.y, self.b, self.p)]
+        self.sizes = [a.size for a in (self.x, self.y, self.b, self.p)]
+        self.good = np.array([[0, 0, 0, 0], [M * 3, N * 3, N * 2, 0]], dtype=np.int64)
+
+    def check(self, what):
+        """The output against the float64 reference of each element."""
+        for z in range(2):
+            want = reference("Sum", 1, [torch.from_numpy(a) for a in (self.x[z], self.y[z], self.b[z], self.p)])
+            check_values(torch.from_numpy(self.out[z]), want, "float32", f"{what}, batch element {z}")
+
+
 @gpu_suite
 @pytest.mark.parametrize("dtype", ["float16", "float64"])
 def test_batched_dtypes_and_many_elements(dtype, poison, emulator, monkeypatch):
     # More batch elements than threads in a block, a batch of one row each.
-    name = "LogSumExpWeight"
-    g = torch.Generator().manual_seed(1)
-    B = 70
-    x = torch.randn(B, 1, 3, generator=g, dtype=torch.float64)
-    y = torch.randn(B, 11, 3, generator=g, dtype=torch.float64)
-    b = torch.randn(1, 11, 2, generator=g, dtype=torch.float64)
-    p = torch.rand(1, generator=g, dtype=torch.float64) + 0.5
-    args = [a.to(TDTYPE[dtype]) for a in (x, y, b, p)]
+    args = many_elements(dtype)
     counter = LaunchCounter(monkeypatch)
-    out = genred("torch", name, 1)(*(dev(a) for a in args), backend=gpu_backend())
-    assert counter.calls == [B]
-    assert out.shape == (B, 1, 2)
-    for z in range(B):
-        part = [args[0][z], args[1][z], args[2][0], args[3]]
-        check_values(out[z], reference(name, 1, part), dtype, f"batch element {z}")
+    out = genred("torch", "LogSumExpWeight", 1)(*(dev(a) for a in args), backend=gpu_backend())
+    assert counter.calls == [70]
+    check_many_elements(out, args, dtype)
 
 
 @gpu_suite
@@ -127,21 +160,13 @@ def test_batched_launch_checks():
     from kred import _C
 
     rt = _C.runtime
-    name = "Sum"
-    formula, aliases, reduction, _, _ = CASES[name]
+    formula, aliases, reduction, _, _ = CASES["Sum"]
     kernel = _C.compile_gpu(formula, aliases, reduction, 1, "float32", emulate=True)
-    g = np.random.default_rng(4)
-    x = g.standard_normal((2, M, 3), dtype=np.float32)
-    y = g.standard_normal((2, N, 3), dtype=np.float32)
-    b = g.standard_normal((2, N, 2), dtype=np.float32)
-    p = np.array([0.7], dtype=np.float32)
-    out = np.full((2, M, 2), np.nan, dtype=np.float32)
-    ptrs = [a.ctypes.data for a in (x, y, b, p)]
-    sizes = [a.size for a in (x, y, b, p)]
-    good = np.array([[0, 0, 0, 0], [M * 3, N * 3, N * 2, 0]], dtype=np.int64)
+    s = SumBatch()
+    out, good = s.out, s.good
 
     def launch(offsets, batch=2, out_size=out.size, split=0):
-        rt.gpu_launch(kernel, ptrs, M, N, out.ctypes.data, 0, split=split, arg_sizes=sizes, out_size=out_size,
+        rt.gpu_launch(kernel, s.ptrs, M, N, out.ctypes.data, 0, split=split, arg_sizes=s.sizes, out_size=out_size,
                       batch=batch, batch_offsets=offsets)
 
     was = rt.gpu_set_emulator(True)
@@ -149,9 +174,7 @@ def test_batched_launch_checks():
         for split in (0, 1):
             out[:] = np.nan
             launch(good, split=split)
-            for z in range(2):
-                want = reference(name, 1, [torch.from_numpy(a) for a in (x[z], y[z], b[z], p)])
-                check_values(torch.from_numpy(out[z]), want, "float32", f"split {split}, batch element {z}")
+            s.check(f"split {split}")
         bad = good.copy()
         bad[1, 1] = N * 3 + 1  # y of element 1 would run past y
         with pytest.raises(RuntimeError, match="argument 1"):

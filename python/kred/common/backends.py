@@ -17,7 +17,9 @@ devices of the arguments and ``device_id`` into a backend object:
   real launch logic on the host GPU emulator, on host memory.
 
 A backend has ``signature(spec, dtype)`` (the compiled kernel and its
-signature), ``launch(kernel, arg_ptrs, M, N, out_ptr, idx_ptr)``,
+signature), ``launch(kernel, arg_ptrs, M, N, out_ptr, idx_ptr, sizes, batch,
+batch_offsets)`` (``batched = True``: a batch of reductions in one launch,
+kred_cpu_launch_batched_sized or kred_gpu_launch_batched_sized),
 ``launch_ranges(..., ranges)`` (block-sparse ``ranges=``; on the GPU
 backends, kred_gpu_launch_ranges_sized), and ``launch_states`` /
 ``merge_states`` (the unfinalized accumulators of every row, then their
@@ -77,10 +79,15 @@ class CPUBackend:
     def signature(self, spec, dtype):
         return spec.signature(dtype)
 
-    def launch(self, kernel, arg_ptrs, M, N, out_ptr, idx_ptr, sizes=None):
+    batched = True  # launch() takes batch= / batch_offsets= (the batch's tasks share the thread pool)
+
+    def launch(self, kernel, arg_ptrs, M, N, out_ptr, idx_ptr, sizes=None, batch=1, batch_offsets=None):
         """sizes: None, or (arg_sizes, out_size, idx_size), the elements each buffer holds (None entries:
-        unchecked); the runtime rejects a short buffer (kred_cpu_launch_sized)."""
-        kernel.launch(arg_ptrs, M, N, out_ptr, idx_ptr, 0, **_size_keywords(sizes))
+        unchecked); the runtime rejects a short buffer (kred_cpu_launch_sized). batch, batch_offsets: `batch`
+        reductions in one launch, argument p of element z at batch_offsets[z, p] elements from arg_ptrs[p] (an
+        int64 numpy array of batch x num_args), outputs one after the other (kred_cpu_launch_batched_sized)."""
+        kernel.launch(arg_ptrs, M, N, out_ptr, idx_ptr, 0, batch=batch, batch_offsets=batch_offsets,
+                      **_size_keywords(sizes))
 
     def launch_ranges(self, kernel, arg_ptrs, M, N, out_ptr, idx_ptr, ranges, sizes=None):
         """Block-sparse launch; ranges = (blocks, slices, redranges), int64 C-contiguous numpy arrays
