@@ -24,7 +24,7 @@ for formulas such as ``k(x, y) * a`` (checked exactly on two columns): then L is
 the E columns at once; otherwise the factorization runs over the n E unknowns.
 
 Applied by Woodbury as ``z = r - L (alpha Id + L^T L)^-1 L^T r`` (that is alpha P^-1; CG does not see the
-constant), in float64: O(n r) per iteration, one O(n r^2) product and an r x r eigendecomposition to set up.
+constant), in float64: O(n r) per iteration, one O(n r^2) product and an r x r inverse to set up.
 """
 
 import math
@@ -108,6 +108,15 @@ class _NumpyOps:
     def eigh(self, a):
         return self.np.linalg.eigh(a)
 
+    def inv(self, a):
+        return self.np.linalg.inv(a)
+
+    def eye(self, n):
+        return self.np.eye(n)
+
+    def trace(self, a):
+        return self.np.trace(a)
+
     def stack_columns(self, cols):
         return self.np.stack(cols, axis=1)
 
@@ -157,6 +166,15 @@ class _TorchOps:
     def eigh(self, a):
         return self.torch.linalg.eigh(a)
 
+    def inv(self, a):
+        return self.torch.linalg.inv(a)
+
+    def eye(self, n):
+        return self.torch.eye(n, dtype=self.torch.float64, device=self.device)
+
+    def trace(self, a):
+        return self.torch.trace(a)
+
     def stack_columns(self, cols):
         return self.torch.stack(cols, dim=1)
 
@@ -174,13 +192,18 @@ class _TorchCpuOps(_NumpyOps):
         self.torch = torch
 
     def f64(self, x):
-        return x.to(self.torch.float64).numpy()
+        if x.dtype == self.torch.bfloat16:  # no numpy dtype
+            return x.to(self.torch.float64).numpy()
+        return self.np.asarray(x.numpy(), dtype=self.np.float64)  # numpy's copy: one thread, no barrier
 
     def cast(self, x, like):
-        return self.torch.from_numpy(x).to(like.dtype)
+        if like.dtype == self.torch.bfloat16:
+            return self.torch.from_numpy(x).to(like.dtype)
+        return self.torch.from_numpy(self.np.asarray(x, dtype=str(like.dtype).split(".")[-1]))
 
     def unit_rows(self, rows, dim, e, like):
         return _TorchOps.unit_rows(self, rows, dim, e, like)
+
 
 
 def _ops(tools, like):
@@ -237,7 +260,7 @@ class _Entries:
                            caller="KernelSolve (preconditioner)")
 
     def raw_column(self, j, e):
-        """K applied to the unit vector (j, e): the (rows, E) output of the reduction over row j only."""
+        """K applied to the unit vector (j, e): the (rows, E) output of the reduction over row j only, in float64."""
         args = list(self.args)
         for p, a in enumerate(args):
             if self.cats.get(p) == self.rc and p != self.pos:
@@ -246,17 +269,17 @@ class _Entries:
         out = self._call(self.ks.spec, args)
         if tuple(out.shape) != (self.rows, self.E):
             raise _Unsupported()
-        return out
+        return self.ops.f64(out)
 
     def raw_diagonal(self, e):
-        """(rows, E): row i is K applied to the unit vector (i, e), at the pair (i, i) only."""
+        """(rows, E), float64: row i is K applied to the unit vector (i, e), at the pair (i, i) only."""
         spec = self.ks.spec
         f, aliases = ad.recategorize(spec.formula, tuple(spec.aliases), self.rc, 1 - self.rc)
         dspec = ad.derived_spec(f, aliases, "Sum", spec.axis, None, None, spec.dtype_acc, spec.sum_scheme,
                                 spec.fast_math)
         args = list(self.args)
         args[self.pos] = self.ops.unit_rows(self.rows, self.E, e, self.like)
-        return self._call(dspec, args)
+        return self.ops.f64(self._call(dspec, args))
 
     def detect_scalar(self):
         """Whether K = k (x) Id_E: on two columns, unit vector e maps to component e only, the same for all e."""
@@ -281,21 +304,18 @@ class _Entries:
         return self.rows if self.scalar else self.rows * self.E
 
     def diagonal(self):
-        ops = self.ops
         if self.scalar:
-            return ops.f64(self.raw_diagonal(0)[:, 0])
-        parts = [ops.f64(self.raw_diagonal(e)[:, e]) for e in range(self.E)]
-        out = ops.zeros((self.rows, self.E))
-        for e, d in enumerate(parts):
-            out[:, e] = d
+            return self.raw_diagonal(0)[:, 0]
+        out = self.ops.zeros((self.rows, self.E))
+        for e in range(self.E):
+            out[:, e] = self.raw_diagonal(e)[:, e]
         return out.reshape(-1)
 
     def column(self, p):
-        ops = self.ops
         if self.scalar:
-            return ops.f64(self.raw_column(p, 0)[:, 0])
+            return self.raw_column(p, 0)[:, 0]
         j, e = divmod(p, self.E)
-        return ops.f64(self.raw_column(j, e)).reshape(-1)
+        return self.raw_column(j, e).reshape(-1)
 
 
 # ---------------------------------------------------------------------------
@@ -367,11 +387,10 @@ def nystrom(ops, n, column, rank, floor_rel, seed=0):
 
 class LowRankPreconditioner:
     """``z = alpha P^-1 v`` for ``P = alpha Id + L L^T`` (one L per batch element), by Woodbury:
-    ``z = v - L (alpha Id + L^T L)^-1 L^T v``; the inverse of the small matrix from its eigendecomposition.
+    ``z = v - L (alpha Id + L^T L)^-1 L^T v`` with the r x r inverse computed once.
 
-    Accurate (and positive definite) when alpha is well above the rounding of L^T L's eigenvalues,
-    eps * lambda_max: the shift is raised to 1e3 eps lambda_max where alpha is smaller (a valid preconditioner
-    still). kind, ranks (per batch element), scalar (L acts on each column of the unknown), setup_s,
+    Accurate (and positive definite) when alpha is well above the rounding of L^T L, eps * lambda_max: the
+    shift is raised to 1e3 eps trace(L^T L) where alpha is smaller (P is a valid preconditioner still). kind, ranks (per batch element), scalar (L acts on each column of the unknown), setup_s,
     kernel_calls.
     """
 
@@ -385,11 +404,13 @@ class LowRankPreconditioner:
         for k, f in enumerate(Lts):
             Lt[k, : f.shape[0]] = f
         G = Lt @ ops.mT(Lt)  # (nb, r, r)
-        lam, V = ops.eigh(G)
-        lam = lam * (lam > 0)
-        top = float(lam.max())
+        # trace(G) >= lambda_max(G): the shift keeps alpha Id + G's inverse accurate to about 1e-13 / (1 + x)
+        # in the directions where its exact value is x (the smallest, alpha / (alpha + lambda_max)).
+        top = max(float(ops.trace(G[k])) for k in range(nb))
         self.shift = max(alpha, 1e3 * 2.2e-16 * top)
-        self.Cinv = (V / (self.shift + lam)[..., None, :]) @ ops.mT(V)
+        C = G + self.shift * ops.eye(r)
+        Cinv = ops.inv(C)
+        self.Cinv = (Cinv + ops.mT(Cinv)) / 2  # exactly symmetric: CG needs a symmetric P
         self.Lt = Lt
         self.nb, self.n = nb, n
         self.setup_s = 0.0
