@@ -132,8 +132,22 @@ kernelred.reduce @half sum over j
 
 // -----
 
+// The running-max family runs in two-pass tiles of 64 indices: the first
+// loop stores each pair's formula and keeps the tile's maximum, one exp
+// rescales the sums, the second loop adds exp(f - max) to the partials.
+
 // CHECK-LABEL: func.func @double_run(
-// CHECK:         math.exp %{{.*}} : vector<8xf64>
+// CHECK-DAG:     %[[C64:.*]] = arith.constant 64 : i64
+// CHECK:         scf.for %{{.*}} step %[[C64]]
+// CHECK:           scf.for
+// CHECK:             llvm.store %{{.*}} : vector<8xf64>, !llvm.ptr
+// CHECK:             arith.cmpf ogt, %{{.*}} : vector<8xf64>
+// CHECK:             scf.yield
+// CHECK:           math.exp %{{.*}} : vector<8xf64>
+// CHECK:           scf.for
+// CHECK:             llvm.load %{{.*}} -> vector<8xf64>
+// CHECK:             math.exp %{{.*}} : vector<8xf64>
+// CHECK:             scf.yield
 kernelred.reduce @double logsumexp over j
     vars(%x: i[0] vector<1xf64>, %y: j[1] vector<1xf64>)
     attributes {tile_i = 8 : i64} {

@@ -324,6 +324,59 @@ void ReductionBuilder::buildEndExpBlock(OpBuilder &b, Location loc,
   pending = l.cst(pending.getType(), 1.0);
 }
 
+Value ReductionBuilder::buildRescaleExpTile(OpBuilder &b, Location loc,
+                                            AccumulatorState &state,
+                                            Value tileMax) const {
+  Lanes l{b, loc};
+  Type laneType = tileMax.getType();
+  Value m = state.values[0];
+  Value greater = l.cmp(arith::CmpFPredicate::OGT, tileMax, m);
+  Value mNew = l.select(greater, tileMax, m);
+  // exp(m - mNew) where the maximum moves (0 from -inf or to +inf), 1 where
+  // it stays (infinite maxima included: no inf - inf).
+  Value scale =
+      l.select(greater, l.exp(l.sub(m, mNew)), l.cst(laneType, 1.0));
+  int64_t sums = getNumExpSums();
+  for (int64_t s = 0; s < sums; ++s) {
+    state.values[1 + s] = l.mul(state.values[1 + s], scale);
+    if (isCompensated())
+      state.values[1 + sums + s] = l.mul(state.values[1 + sums + s], scale);
+  }
+  state.values[0] = mNew;
+  // The terms' shift: the maximum, or 0 where it is infinite (exp(f - 0) is
+  // then 0 for f = -inf and inf for f = +inf, as the finalization expects).
+  Value infinite = l.cmp(arith::CmpFPredicate::OEQ, l.abs(mNew),
+                         l.cst(laneType, kInf));
+  return l.select(infinite, l.cst(laneType, 0.0), mNew);
+}
+
+void ReductionBuilder::buildAddExpTerm(OpBuilder &b, Location loc,
+                                       SmallVectorImpl<Value> &partials,
+                                       Value f, ValueRange g,
+                                       Value shift) const {
+  Lanes l{b, loc};
+  Value e = l.exp(l.sub(f, shift));
+  Value one = l.cst(f.getType(), 1.0);
+  for (int64_t s = 0, e2 = getNumExpSums(); s < e2; ++s) {
+    Value w = getExpWeight(g, s, one);
+    partials[s] = l.add(partials[s], w == one ? e : l.mul(e, w));
+  }
+}
+
+void ReductionBuilder::buildEndExpTile(OpBuilder &b, Location loc,
+                                       AccumulatorState &state,
+                                       ArrayRef<Value> partials) const {
+  Lanes l{b, loc};
+  int64_t sums = getNumExpSums();
+  for (int64_t s = 0; s < sums; ++s) {
+    Value &sum = state.values[1 + s];
+    if (isCompensated())
+      l.kahanAdd(sum, state.values[1 + sums + s], partials[s]);
+    else
+      sum = l.add(sum, partials[s]);
+  }
+}
+
 void ReductionBuilder::buildEndBlock(OpBuilder &b, Location loc,
                                      AccumulatorState &state) const {
   if (!usesBlocks())

@@ -76,6 +76,21 @@ public:
   bool usesExpBlocks() const {
     return getFamily() == MonoidFamily::RunningMaxExp && isCompensated();
   }
+  /// Two-pass tiles of the running-max family (the CPU lowering): a first
+  /// pass over a tile of the reduced index computes the formula and its
+  /// maximum (tileMax, per lane); buildRescaleExpTile moves the running
+  /// maximum there, scales the sums once (one exp per tile instead of one
+  /// per pair) and returns the shift of the tile's terms; the second pass
+  /// adds exp(f - shift) * w to getNumExpSums() plain partials
+  /// (buildAddExpTerm, one exp per pair and no per-pair rescaling or Kahan
+  /// step); buildEndExpTile folds the partials into the (compensated) sums.
+  Value buildRescaleExpTile(OpBuilder &b, Location loc,
+                            AccumulatorState &state, Value tileMax) const;
+  void buildAddExpTerm(OpBuilder &b, Location loc,
+                       SmallVectorImpl<Value> &partials, Value f, ValueRange g,
+                       Value shift) const;
+  void buildEndExpTile(OpBuilder &b, Location loc, AccumulatorState &state,
+                       ArrayRef<Value> partials) const;
   int64_t getNumExpPartials() const {
     return usesExpBlocks() ? getNumExpSums() + 1 : 0;
   }

@@ -32,6 +32,8 @@
 
 #include "lib/Conversion/Common/ReductionBuilder.h"
 
+#include <limits>
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -76,6 +78,18 @@ private:
   /// Loads the reduced-index variables at `j` and evaluates the per-j and
   /// per-pair parts of the formula; then accumulates every group.
   SmallVector<Value> buildPairStep(Value j, ValueRange flatState);
+  /// Evaluates the formula (and weight) at reduced index `j` for every
+  /// group of rows and hands them to `consume(group, f, g, jLanes)`.
+  void evaluatePair(
+      Value j,
+      function_ref<void(int64_t, Components &, Components &, Value)> consume);
+  /// The running-max family in two-pass tiles of expTileJ reduced indices
+  /// (ReductionBuilder::buildRescaleExpTile): one exp per pair.
+  bool usesExpTiles() const {
+    return desc.getFamily() == MonoidFamily::RunningMaxExp;
+  }
+  SmallVector<Value> buildExpTile(Value tileBase, Value tileEnd,
+                                  ValueRange flatState);
   /// The K-selection insertion of one group with the state in memory.
   void buildSelectInMemory(int64_t group, const Components &f, Value jLanes);
   /// The j loop over [lb, ub) carrying `flatState`.
@@ -100,7 +114,10 @@ private:
   SmallVector<Value> varPtrs;
   /// Lane-major buffers of the output-row variables, by argument number.
   DenseMap<unsigned, Value> rowBuffers;
-  Value stateBuf, stateIdxBuf, formulaBuf;
+  Value stateBuf, stateIdxBuf, formulaBuf, expTileBuf;
+  /// Reduced indices per two-pass tile (usesExpTiles), and the formula and
+  /// weight lane values kept per pair of a tile.
+  int64_t expTileJ = 64, expTileValues = 0;
   DenseMap<Value, Components> uniformValues, reducedValues;
   SmallVector<DenseMap<Value, Components>> rowValues, pairValues;
   /// The reduced index of the pair step being built.
@@ -263,7 +280,9 @@ void KernelBuilder::buildSelectInMemory(int64_t group, const Components &f,
   });
 }
 
-SmallVector<Value> KernelBuilder::buildPairStep(Value j, ValueRange flatState) {
+void KernelBuilder::evaluatePair(
+    Value j,
+    function_ref<void(int64_t, Components &, Components &, Value)> consume) {
   // Reduced-index variables: scalars, loaded once per j.
   currentJ = j;
   reducedValues.clear();
@@ -287,8 +306,6 @@ SmallVector<Value> KernelBuilder::buildPairStep(Value j, ValueRange flatState) {
   (void)evaluator.evaluate(FormulaStage::Reduced, lanesBuilder, env);
 
   Value jLanes = vector::BroadcastOp::create(b, loc, indexLanes, j);
-  int64_t perGroup = numValues + numIndices;
-  SmallVector<Value> next;
   for (int64_t u = 0; u < groups; ++u) {
     pairValues[u].clear();
     env = makeEnv(u);
@@ -302,16 +319,93 @@ SmallVector<Value> KernelBuilder::buildPairStep(Value j, ValueRange flatState) {
     if (Value w = op.getWeight())
       for (Value c : evaluator.lookup(w, env))
         g.push_back(toAcc(c));
+    consume(u, f, g, jLanes);
+  }
+}
+
+SmallVector<Value> KernelBuilder::buildPairStep(Value j, ValueRange flatState) {
+  int64_t perGroup = numValues + numIndices;
+  SmallVector<Value> next;
+  evaluatePair(j, [&](int64_t u, Components &f, Components &g, Value jLanes) {
     if (selectInMemory()) {
       buildSelectInMemory(u, f, jLanes);
-      continue;
+      return;
     }
     AccumulatorState state = AccumulatorState::unflatten(
         flatState.slice(u * perGroup, perGroup), numValues);
     desc.buildAccumulate(b, loc, state, f, g, jLanes);
     llvm::append_range(next, state.flatten());
-  }
+  });
   return next;
+}
+
+SmallVector<Value> KernelBuilder::buildExpTile(Value tileBase, Value tileEnd,
+                                               ValueRange flatState) {
+  unsigned align = alignOf(accType);
+  // Slot `c` (0: the formula, 1...: the weight) of group u at pair t.
+  auto slot = [&](Value t, int64_t u, int64_t c) {
+    return gep(expTileBuf, accType,
+               addI(mulI(t, i64(groups * expTileValues * lanes)),
+                    i64((u * expTileValues + c) * lanes)));
+  };
+  // Pass 1: the formula and weight of every pair, and the tile's maximum.
+  Value minusInf = buildLaneConstant(b, loc, accLanes,
+                                     -std::numeric_limits<double>::infinity());
+  SmallVector<Value> initMax(groups, minusInf);
+  scf::ForOp pass1 = buildFor(
+      tileBase, tileEnd, i64(1), initMax, [&](Value j, ValueRange maxes) {
+        SmallVector<Value> next(maxes.begin(), maxes.end());
+        Value t = subI(j, tileBase);
+        evaluatePair(j, [&](int64_t u, Components &f, Components &g, Value) {
+          store(f[0], slot(t, u, 0), align);
+          for (auto [c, v] : llvm::enumerate(g))
+            store(v, slot(t, u, 1 + c), align);
+          // select(f > max, f, max): one vmaxps; NaN never becomes the max
+          // (its term makes the sum NaN in pass 2).
+          Value greater = arith::CmpFOp::create(
+              b, loc, arith::CmpFPredicate::OGT, f[0], next[u]);
+          next[u] = arith::SelectOp::create(b, loc, greater, f[0], next[u]);
+        });
+        return next;
+      });
+  // The running maxima move to the tiles' ones.
+  int64_t perGroup = numValues + numIndices;
+  int64_t sums = desc.getNumExpSums();
+  SmallVector<AccumulatorState> states;
+  SmallVector<Value> shifts;
+  for (int64_t u = 0; u < groups; ++u) {
+    states.push_back(AccumulatorState::unflatten(
+        flatState.slice(u * perGroup, perGroup), numValues));
+    shifts.push_back(
+        desc.buildRescaleExpTile(b, loc, states.back(), pass1.getResult(u)));
+  }
+  // Pass 2: exp(f - shift) * w into plain partials.
+  Value zero = buildLaneConstant(b, loc, accLanes, 0.0);
+  SmallVector<Value> initPartials(groups * sums, zero);
+  scf::ForOp pass2 = buildFor(
+      tileBase, tileEnd, i64(1), initPartials, [&](Value j, ValueRange parts) {
+        Value t = subI(j, tileBase);
+        SmallVector<Value> next(parts.begin(), parts.end());
+        for (int64_t u = 0; u < groups; ++u) {
+          Value f = load(accLanes, slot(t, u, 0), align);
+          SmallVector<Value> g;
+          for (int64_t c = 1; c < expTileValues; ++c)
+            g.push_back(load(accLanes, slot(t, u, c), align));
+          SmallVector<Value> partials(next.begin() + u * sums,
+                                      next.begin() + (u + 1) * sums);
+          desc.buildAddExpTerm(b, loc, partials, f, g, shifts[u]);
+          llvm::copy(partials, next.begin() + u * sums);
+        }
+        return next;
+      });
+  SmallVector<Value> partials(pass2.getResults());
+  SmallVector<Value> ended;
+  for (int64_t u = 0; u < groups; ++u) {
+    desc.buildEndExpTile(b, loc, states[u],
+                         ArrayRef<Value>(partials).slice(u * sums, sums));
+    llvm::append_range(ended, states[u].flatten());
+  }
+  return ended;
 }
 
 SmallVector<Value> KernelBuilder::buildReducedLoop(Value lb, Value ub,
@@ -381,6 +475,11 @@ LogicalResult KernelBuilder::buildRun() {
   Value outIdxBuf = allocaBuffer(indexType, outIndices * rowBlock);
   if (selectInMemory())
     formulaBuf = allocaBuffer(accType, formulaDim * lanes);
+  if (usesExpTiles()) {
+    expTileValues = 1 + desc.getWeightDim();
+    expTileBuf =
+        allocaBuffer(accType, expTileJ * groups * expTileValues * lanes);
+  }
 
   buildFor(r0, r1, i64(rowBlock), {}, [&](Value rowBase, ValueRange) {
     Value lastRow = subI(r1, i64(1));
@@ -445,6 +544,13 @@ LogicalResult KernelBuilder::buildRun() {
               llvm::append_range(ended, s.flatten());
             }
             return ended;
+          });
+      flat.assign(tiles.getResults().begin(), tiles.getResults().end());
+    } else if (usesExpTiles()) {
+      scf::ForOp tiles = buildFor(
+          k0, k1, i64(expTileJ), flat, [&](Value tileBase, ValueRange state) {
+            Value tileEnd = minI(addI(tileBase, i64(expTileJ)), k1);
+            return buildExpTile(tileBase, tileEnd, state);
           });
       flat.assign(tiles.getResults().begin(), tiles.getResults().end());
     } else {
