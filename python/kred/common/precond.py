@@ -48,9 +48,7 @@ def check_options(precond, rank):
     elif isinstance(precond, str) and precond in KINDS:
         kind = precond
     else:
-        raise ValueError(
-            f"KernelSolve: precond must be 'auto', 'pivchol', 'nystrom' or None, got {precond!r}"
-        )
+        raise ValueError(f"KernelSolve: precond must be 'auto', 'pivchol', 'nystrom' or None, got {precond!r}")
     if rank is None or (isinstance(rank, str) and rank == "auto"):
         rank = None
     else:
