@@ -12,7 +12,10 @@ Sections (--sections, default all):
   gpu       issue 7, only with a CUDA device;
   gpu_static  issue 14, no GPU needed: kred's and KeOps' kernels compiled
             for sm_90, the SASS of their inner loops counted per pair, and
-            the issue-slot bound on an H100 (bench/gpu_static.py).
+            the issue-slot bound on an H100 (bench/gpu_static.py);
+  solve     issue 15: KernelSolve on the Gaussian system (M=5000, 4
+            right-hand sides): kred's preconditioned and plain CG, pykeops'
+            KernelSolve, a dense LU solve; M=1e5 kred alone.
 
 Each cell: warm-up (a small call that compiles, then a full-size call unless
 the problem has more than 2e9 pairs), then the median of --min-runs to
@@ -38,12 +41,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="tiny sizes and few runs: a smoke test for CI")
-    p.add_argument("--sections", default="forward,backward,compile,roofline,gpu,gpu_static",
-                   help="comma-separated subset of forward,backward,compile,roofline,gpu,gpu_static")
+    p.add_argument("--sections", default="forward,backward,compile,roofline,gpu,gpu_static,solve",
+                   help="comma-separated subset of forward,backward,compile,roofline,gpu,gpu_static,solve")
     p.add_argument("--filter", default=None, help="regex on benchmark names (seed_lse, seed_sum, gauss_1e4, "
                    "gauss_1e5, argkmin_5e4; GPU: gauss_1e6, softmax_weight_1e5, argkmin_D3_1e5, argkmin_D64_1e5; "
                    "gpu_static: seed_lse, seed_sum, gauss_D3, lse_D3, softmax_weight_D3, argkmin_D3, argkmin_D64, "
-                   "gauss_D64)")
+                   "gauss_D64; solve: solve_5e3, solve_1e5)")
     p.add_argument("--threads", type=int, default=os.cpu_count(),
                    help="threads of kred, pykeops (OpenMP) and torch (default: all logical CPUs)")
     p.add_argument("--no-kred-1t", action="store_true", help="skip the extra single-thread kred column")
@@ -86,12 +89,13 @@ def main(argv=None):
     sys.path.insert(0, HERE)
 
     from kredbench import compile_latency, cpu, gpu, roofline
+    from kredbench import solve as solve_bench
     from kredbench import workloads as W
     from kredbench.common import CpuMonitor, Stats, Timer, fmt_monitor, machine_facts, say
     from kredbench.libs import Libs
 
     sections = {s.strip() for s in args.sections.split(",") if s.strip()}
-    unknown = sections - {"forward", "backward", "compile", "roofline", "gpu", "gpu_static"}
+    unknown = sections - {"forward", "backward", "compile", "roofline", "gpu", "gpu_static", "solve"}
     if unknown:
         sys.exit(f"run.py: unknown sections {sorted(unknown)}")
     if args.quick:
@@ -234,9 +238,22 @@ def main(argv=None):
             say(f"skipped: {exc}")
             report["gpu_static"] = f"skipped: {exc}"
 
+    solve_targets = None
+    if "solve" in sections:
+        say("\n## KernelSolve (CPU)\n")
+        mark = monitor.mark()
+        cases = chosen(solve_bench.CASES)
+        solve_rows = solve_bench.run(libs, opts, cases)
+        say("")
+        say(solve_bench.render(solve_rows, args.threads))
+        say(f"\nLoad during this section: {fmt_monitor(monitor.summary(mark))}")
+        report["solve"] = [r.as_dict() for r in solve_rows]
+        solve_targets = solve_bench.targets(solve_rows)
+
     monitor.stop()
     say("\n## Targets\n")
-    say(_targets(fwd_rows, bwd_rows, compile_res, fractions, (report.get("gpu_targets") or []) + (static_targets or [])))
+    say(_targets(fwd_rows, bwd_rows, compile_res, fractions,
+                 (report.get("gpu_targets") or []) + (static_targets or []) + (solve_targets or [])))
     say(f"\nLoad during the whole run ({(time.time() - t_start) / 60:.1f} min): {fmt_monitor(monitor.summary())}")
     if args.json:
         with open(args.json, "w") as f:
