@@ -238,6 +238,9 @@ findTool(const char *envVar, std::initializer_list<const char *> names) {
   return std::nullopt;
 }
 
+/// The C compiler that compiles a library's entry points and links it:
+/// $KRED_CLANG, clang 22 or clang, the clang kred was built with, else the
+/// system's cc (a wheel's kred-compile on a machine without clang).
 static llvm::Expected<std::string> findClang() {
   if (std::optional<std::string> path =
           findTool("KRED_CLANG", {"clang-22", "clang"}))
@@ -246,8 +249,10 @@ static llvm::Expected<std::string> findClang() {
   if (llvm::sys::fs::can_execute(KRED_CLANG_PATH))
     return std::string(KRED_CLANG_PATH);
 #endif
-  return makeError("cannot find clang (needed to link kernel libraries); "
-                   "install clang-22 or set KRED_CLANG");
+  if (std::optional<std::string> path = findTool("KRED_CC", {"cc", "gcc"}))
+    return *path;
+  return makeError("cannot find a C compiler (clang or cc, needed to link "
+                   "kernel libraries); install clang-22 or set KRED_CLANG");
 }
 
 /// ld.lld, when there is one (faster than the system linker): $KRED_LD, then
@@ -256,11 +261,27 @@ static std::optional<std::string> findLinker() {
   return findTool("KRED_LD", {"ld.lld-22", "ld.lld"});
 }
 
+/// The `lib` directory beside the directory of the running program:
+/// <prefix>/lib for <prefix>/bin/kred-compile (`make install`, and the
+/// wheel's kred/bin and kred/lib), build/lib for build/bin.
+static std::string getProgramLibDir() {
+  static int anchor;
+  std::string program = llvm::sys::fs::getMainExecutable(nullptr, &anchor);
+  if (program.empty())
+    return "";
+  llvm::SmallString<256> dir(llvm::sys::path::parent_path(program));
+  llvm::sys::path::remove_filename(dir);
+  llvm::sys::path::append(dir, "lib");
+  return dir.str().str();
+}
+
 /// The directory of libkred_runtime.so to link kernel libraries against.
 static llvm::Expected<std::string> findRuntimeLibraryDir() {
   std::vector<std::string> candidates;
   if (const char *env = std::getenv("KRED_RUNTIME_LIBRARY_DIR"); env && *env)
     candidates.push_back(env);
+  if (std::string dir = getProgramLibDir(); !dir.empty())
+    candidates.push_back(dir);
 #ifdef KRED_RUNTIME_BUILD_DIR
   candidates.push_back(KRED_RUNTIME_BUILD_DIR);
 #endif
@@ -275,6 +296,21 @@ static llvm::Expected<std::string> findRuntimeLibraryDir() {
   }
   return makeError("cannot find libkred_runtime.so (set "
                    "KRED_RUNTIME_LIBRARY_DIR to its directory)");
+}
+
+/// compiler-rt's builtins archive: the one kred was built with, else the
+/// copy beside the runtime library (the wheel's kred/lib), if any.
+static std::optional<std::string> findBuiltinsArchive() {
+#ifdef KRED_BUILTINS_ARCHIVE
+  if (llvm::sys::fs::exists(KRED_BUILTINS_ARCHIVE))
+    return std::string(KRED_BUILTINS_ARCHIVE);
+  llvm::SmallString<256> path(getProgramLibDir());
+  llvm::sys::path::append(path,
+                          llvm::sys::path::filename(KRED_BUILTINS_ARCHIVE));
+  if (llvm::sys::fs::exists(path))
+    return path.str().str();
+#endif
+  return std::nullopt;
 }
 
 /// Runs `args` (args[0] is the program); its output becomes the error.
@@ -848,8 +884,9 @@ llvm::Error linkLibrary(ModuleOp module, llvm::ArrayRef<LibraryKernel> kernels,
       "-Wl,--as-needed"};
   if (anyCPU)
     args.push_back(objectPath);
-  if (std::optional<std::string> linker = findLinker())
-    args.push_back("--ld-path=" + *linker);
+  if (llvm::sys::path::filename(*clang).contains("clang"))
+    if (std::optional<std::string> linker = findLinker())
+      args.push_back("--ld-path=" + *linker);
   if (entryPoints) {
     auto runtimeDir = findRuntimeLibraryDir();
     if (!runtimeDir)
@@ -860,10 +897,8 @@ llvm::Error linkLibrary(ModuleOp module, llvm::ArrayRef<LibraryKernel> kernels,
   // compiler-rt's builtins (f16/bf16 conversions on levels without the
   // instructions), linked in privately: the library then loads on any
   // host, whatever its libgcc provides.
-#ifdef KRED_BUILTINS_ARCHIVE
-  if (llvm::sys::fs::exists(KRED_BUILTINS_ARCHIVE))
-    args.push_back(KRED_BUILTINS_ARCHIVE);
-#endif
+  if (std::optional<std::string> builtins = findBuiltinsArchive())
+    args.push_back(*builtins);
   args.push_back("-lm");
   return runTool(args, scratch.get());
 }
