@@ -2,6 +2,7 @@
 #   make        build (configures on first use)
 #   make demo   set up, build and run the main job (the LogSumExp seed example)
 #   make test   set up, build and run every test suite; ends with a count line
+#   make wheel  the self-contained wheel (static MLIR/LLVM, manylinux) in dist/: `pip install dist/kred-*.whl`
 #   make bench  run the benchmarks of bench/ (and rewrite the GPU static model section of bench/RESULTS.md)
 #   make sanitize  ASan+UBSan build (build-asan/) and tests under it
 
@@ -10,7 +11,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 export CUDA_HOME ?= /usr/local/cuda
 
-.PHONY: all build setup configure test demo docs bench clean sanitize
+.PHONY: all build setup configure test demo docs bench clean sanitize wheel
 
 all: build
 
@@ -40,6 +41,14 @@ demo: setup build
 
 sanitize: setup
 	@scripts/sanitize.sh
+
+# pip wheel . compiles everything again with static MLIR and LLVM into
+# build-pip/ (its own build, incremental after the first); auditwheel then
+# tags it manylinux and grafts the system libraries it needs.
+wheel: setup
+	rm -rf dist/raw
+	CMAKE_BUILD_PARALLEL_LEVEL=$(JOBS) .venv/bin/python -m pip wheel . --no-build-isolation --no-deps -w dist/raw
+	PATH=$(CURDIR)/.venv/bin:$$PATH .venv/bin/python -m auditwheel repair -w dist dist/raw/kred-*.whl
 
 bench: setup build
 	.venv/bin/python bench/run.py --gpu-static-md bench/RESULTS.md

@@ -34,6 +34,10 @@ def clear_cache():
     cache.clear()
 
 
+# Where a wheel's AOT runtime is: find_package(kernelred) with
+# CMAKE_PREFIX_PATH=kred.get_cmake_prefix() (docs/abi.md).
+from kred._tools import get_cmake_dir, get_cmake_prefix  # noqa: E402
+
 # pykeops' module-level API ------------------------------------------------
 
 import os as _os
