@@ -15,6 +15,14 @@ if [ -d test/python ] && ls test/python/test_*.py >/dev/null 2>&1; then
     .venv/bin/python -m pytest -q -ra --junitxml="$results/pytest.xml" test/python || status=1
 fi
 
+# The wheel (about a minute): packed from this build's objects linked with
+# static MLIR and LLVM, installed into a fresh virtualenv and tested from
+# there (scripts/test_wheel.sh). KRED_TEST_WHEEL=0 skips it.
+if [ "${KRED_TEST_WHEEL:-1}" != 0 ]; then
+  echo "=== wheel (scripts/test_wheel.sh) ==="
+  scripts/test_wheel.sh "$BUILD" "$results/wheel.xml" || status=1
+fi
+
 .venv/bin/python scripts/summarize_junit.py "$results"/*.xml || status=1
 rm -rf "$results"
 exit $status
