@@ -16,6 +16,10 @@ Sections (--sections, default all):
   solve     issue 15: KernelSolve on the Gaussian system (M=5000, 4
             right-hand sides): kred's preconditioned and plain CG, pykeops'
             KernelSolve, a dense LU solve; M=1e5 kred alone.
+  distributed  issue 17: kred.distributed on 1 and 2 processes (gloo on
+            loopback): a Gaussian sum with j sharded, ArgKMin with queries
+            and database sharded; parallel efficiency and bytes sent
+            (bench/distributed.py).
 
 Each cell: warm-up (a small call that compiles, then a full-size call unless
 the problem has more than 2e9 pairs), then the median of --min-runs to
@@ -41,7 +45,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="tiny sizes and few runs: a smoke test for CI")
-    p.add_argument("--sections", default="forward,backward,compile,roofline,gpu,gpu_static,solve",
+    p.add_argument("--sections", default="forward,backward,compile,roofline,gpu,gpu_static,solve,distributed",
                    help="comma-separated subset of forward,backward,compile,roofline,gpu,gpu_static,solve")
     p.add_argument("--filter", default=None, help="regex on benchmark names (seed_lse, seed_sum, gauss_1e4, "
                    "gauss_1e5, argkmin_5e4; GPU: gauss_1e6, softmax_weight_1e5, argkmin_D3_1e5, argkmin_D64_1e5; "
@@ -95,7 +99,7 @@ def main(argv=None):
     from kredbench.libs import Libs
 
     sections = {s.strip() for s in args.sections.split(",") if s.strip()}
-    unknown = sections - {"forward", "backward", "compile", "roofline", "gpu", "gpu_static", "solve"}
+    unknown = sections - {"forward", "backward", "compile", "roofline", "gpu", "gpu_static", "solve", "distributed"}
     if unknown:
         sys.exit(f"run.py: unknown sections {sorted(unknown)}")
     if args.quick:
@@ -249,6 +253,15 @@ def main(argv=None):
         say(f"\nLoad during this section: {fmt_monitor(monitor.summary(mark))}")
         report["solve"] = [r.as_dict() for r in solve_rows]
         solve_targets = solve_bench.targets(solve_rows)
+
+    if "distributed" in sections:
+        say("\n## Distributed (CPU, gloo on loopback)\n")
+        mark = monitor.mark()
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import distributed as dist_bench
+
+        report["distributed"] = dist_bench.run_section(quick=args.quick, say=say)
+        say(f"\nLoad during this section: {fmt_monitor(monitor.summary(mark))}")
 
     monitor.stop()
     say("\n## Targets\n")
