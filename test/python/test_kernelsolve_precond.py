@@ -299,3 +299,24 @@ def test_operators_the_preconditioner_cannot_factor_are_left_to_cg():
     Kinv = kn.KernelSolve("a", ["a = Vj(2)"], "a", axis=1)
     with pytest.raises(ValueError, match="square"):
         Kinv(b, alpha=ALPHA, precond="pivchol")
+
+
+@pytest.mark.parametrize("framework", ["numpy", "torch"])
+@pytest.mark.parametrize("M", [1, 9])
+def test_preconditioner_is_symmetric_positive_definite_and_leaves_its_input(framework, M):
+    """z = alpha P^-1 v against the dense formula; v unchanged (CG passes its residual)."""
+    E = 3
+    x, b = data(M, E, seed=16, batch=(2,))
+    mod = kn if framework == "numpy" else kt
+    ks = mod.KernelSolve(FORMULA, aliases(E), "a", axis=1)
+    xs, bs = framework_args(framework, "float64", x, b)
+    P = pc.build(ks, (xs, xs, bs), ALPHA, "auto", -1, "pivchol", 4)
+    v = bs.copy() if framework == "numpy" else bs.clone()
+    z = P(v)
+    assert (np.asarray(v) == np.asarray(bs)).all()
+    for k in range(2):
+        Lt = torch.as_tensor(np.asarray(P.Lt[k]))
+        Pk = ALPHA * torch.eye(M, dtype=torch.float64) + Lt.T @ Lt
+        assert torch.linalg.eigvalsh(Pk).min() > 0
+        want = ALPHA * torch.linalg.solve(Pk, b[k])
+        assert torch.allclose(torch.as_tensor(np.asarray(z[k])), want, rtol=1e-10, atol=1e-12)

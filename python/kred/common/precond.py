@@ -91,6 +91,29 @@ class _NumpyOps:
     def clamp0_(self, v):
         self.np.maximum(v, 0.0, out=v)
 
+    # numpy's own loops (einsum) where a threaded BLAS call would cost more than its work: OpenBLAS wakes
+    # its threads for each call (about 0.1 s on a busy host) and leaves them spinning against kred's.
+
+    def combine(self, rows, coef):
+        """sum_q coef[q] rows[q] (the pivoted Cholesky's Schur update, r calls)."""
+        return self.np.einsum("qn,q->n", rows, coef)
+
+    def gram(self, Lt):
+        """Lt Lt^T of (nb, r, n)."""
+        nb, r, n = Lt.shape
+        if r * r * n <= 5e7:
+            return self.np.einsum("brn,bsn->brs", Lt, Lt)
+        return Lt @ self.mT(Lt)  # BLAS: blocked, worth its threads
+
+    def woodbury(self, Lt, Cinv, x):
+        """x - Lt^T Cinv Lt x for x (nb, n, c): four einsums over contiguous rows (once per CG step)."""
+        np = self.np
+        xt = self.mT(x).copy()  # (nb, c, n), C-contiguous; never a view of x (CG's residual)
+        t = np.einsum("brn,bcn->brc", Lt, xt)
+        y = np.einsum("brs,bsc->brc", Cinv, t)
+        xt -= np.einsum("brc,brn->bcn", y, Lt)
+        return self.mT(xt)
+
     def copy(self, v):
         return v.copy()
 
@@ -148,6 +171,15 @@ class _TorchOps:
 
     def clamp0_(self, v):
         v.clamp_(min=0.0)
+
+    def combine(self, rows, coef):
+        return coef @ rows
+
+    def gram(self, Lt):
+        return Lt @ self.mT(Lt)
+
+    def woodbury(self, Lt, Cinv, x):
+        return x - self.mT(Lt) @ (Cinv @ (Lt @ x))
 
     def copy(self, v):
         return v.clone()
@@ -339,21 +371,23 @@ def pivoted_cholesky(ops, diag, column, rmax, alpha, floor, adaptive, min_rank=1
         p = ops.argmax(d)
         if not float(d[p]) > floor:
             break
-        col = column(p)
+        row = Lt[k]
+        row[...] = column(p)
         if k:
-            col = col - ops.mT(Lt[:k]) @ Lt[:k, p]
-        piv = float(col[p])
+            row -= ops.combine(Lt[:k], Lt[:k, p])  # the Schur complement's column
+        piv = float(row[p])
         if not piv > floor:
+            row[...] = 0
             break
-        l = col / math.sqrt(piv)
-        Lt[k] = l
-        d -= l * l
+        row *= 1 / math.sqrt(piv)
+        ll = row * row
+        d -= ll
         d[p] = 0.0
         ops.clamp0_(d)
         pivots.append(p)
         k += 1
         if adaptive:
-            mass = float(l @ l)
+            mass = float(ll.sum())
             own += piv
             off += mass - piv
             if mass <= alpha or float(d.sum()) <= alpha or (k >= min_rank and off < own):
@@ -401,7 +435,7 @@ class LowRankPreconditioner:
         Lt = ops.zeros((nb, r, n))
         for k, f in enumerate(Lts):
             Lt[k, : f.shape[0]] = f
-        G = Lt @ ops.mT(Lt)  # (nb, r, r)
+        G = ops.gram(Lt)  # (nb, r, r)
         # trace(G) >= lambda_max(G): the shift keeps alpha Id + G's inverse accurate to about 1e-13 / (1 + x)
         # in the directions where its exact value is x (the smallest, alpha / (alpha + lambda_max)).
         top = max(float(ops.trace(G[k])) for k in range(nb))
@@ -421,7 +455,7 @@ class LowRankPreconditioner:
     def __call__(self, v):
         ops = self.ops
         x = ops.f64(v).reshape((self.nb, self.n, self.E if self.scalar else 1))
-        z = x - ops.mT(self.Lt) @ (self.Cinv @ (self.Lt @ x))
+        z = ops.woodbury(self.Lt, self.Cinv, x)
         return ops.cast(z.reshape(tuple(v.shape)), v)
 
 
