@@ -100,6 +100,18 @@ def _points(D, weight_dim=None):
     return make
 
 
+def _batched_points(B, D, weight_dim):
+    """B independent problems: (B, M, D), (B, N, D) points and (B, N, weight_dim) weights."""
+
+    def make(M, N, gen, device="cpu"):
+        x = torch.rand(B, M, D, generator=gen).to(device)
+        y = torch.rand(B, N, D, generator=gen).to(device)
+        b = torch.rand(B, N, weight_dim, generator=gen).to(device)
+        return [x, y, b]
+
+    return make
+
+
 # --------------------------------------------------------------------------
 # Dense torch versions
 
@@ -121,6 +133,11 @@ def sqdist(x, y):
 
 def dense_gauss(x, y, b):
     return torch.exp(-sqdist(x, y)) @ b
+
+
+def dense_batched_gauss(x, y, b):
+    d = (x * x).sum(-1, keepdim=True) + (y * y).sum(-1)[..., None, :] - 2 * (x @ y.transpose(-1, -2))
+    return torch.exp(-d) @ b
 
 
 def dense_argkmin(K):
@@ -171,7 +188,14 @@ def argkmin(M, N, D=3, K=10, name=None):
 
 ARGKMIN = argkmin(5 * 10**4, 5 * 10**4, name="argkmin_5e4")
 
-FORWARD = [SEED_LSE, SEED_SUM, GAUSS_1E4, GAUSS_1E5, ARGKMIN]
+# Batch dimensions (issue 15): 64 small Gaussian sums in one Genred call, one launch whose tasks the threads
+# share (M and N are those of each batch element).
+GAUSS_BATCH = Workload(
+    "gauss_batch64", "64 Gaussian sums (batch), D=3", "Exp(-SqDist(x,y))*b",
+    ["x = Vi(3)", "y = Vj(3)", "b = Vj(1)"], "Sum", 200, 300,
+    _batched_points(64, 3, 1), dense_batched_gauss, dense_matrices=4 * 64, quick=(200, 300))
+
+FORWARD = [SEED_LSE, SEED_SUM, GAUSS_1E4, GAUSS_1E5, ARGKMIN, GAUSS_BATCH]
 BACKWARD = [SEED_LSE, SEED_SUM, GAUSS_1E4, GAUSS_1E5]
 
 # --------------------------------------------------------------------------
