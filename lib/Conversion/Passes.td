@@ -119,7 +119,7 @@ def KredApproximateMathPass : Pass<"kred-approximate-math"> {
   let options = [
     Option<"avx512", "avx512", "bool", /*default=*/"false",
            "The target has AVX-512F: exp of 512-bit vectors (16 x f32, "
-           "8 x f64) scales by 2^k with vscalefps/vscalefpd (about 14 "
+           "8 x f64) scales by 2^k with vscalefps/vscalefpd (about 15 "
            "instead of 19 uops in f32, 20 instead of 35 in f64)">
   ];
   let dependentDialects = [
