@@ -609,8 +609,10 @@ class KernelSolve(KernelSolveBase):
 
     A conjugate gradient whose matrix-vector product is the ring-passed reduction of ``sharded("ij")`` and
     whose inner products are all-reduced: every rank iterates in lockstep and returns its slice of the
-    solution. Same constructor and call as kred.torch.KernelSolve (pykeops' signature) plus ``group``;
-    not differentiable (inputs are detached).
+    solution. Same constructor as kred.torch.KernelSolve (pykeops' signature) plus ``group``; the call takes
+    pykeops' keywords (alpha, eps, backend, device_id, maxiter) but no ``precond=``: the distributed CG is
+    not preconditioned (kred.torch.KernelSolve's pivoted Cholesky needs kernel columns from every rank).
+    Not differentiable (inputs are detached).
     """
 
     _tools = TorchTools
