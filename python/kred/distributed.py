@@ -179,6 +179,30 @@ class Layout:
 
         return wait
 
+    def ring(self, blocks, sizes):
+        """Passes this rank's `blocks` (tensors of sizes[rank] rows) around the ring of ranks: yields
+        (src, [the blocks of rank src]) for every rank, the next slices travelling while the caller works."""
+        nmax = max(max(sizes), 1)
+        held = []
+        for t in blocks:
+            buf = torch.zeros((nmax, t.shape[-1]), dtype=t.dtype, device=self.comm_device(t))
+            buf[: sizes[self.rank]] = t
+            held.append(buf)
+        for step in range(self.size):
+            wait = self.ring_step(held) if step < self.size - 1 else None
+            src = (self.rank - step) % self.size
+            yield src, [b[: sizes[src]] for b in held]
+            if wait is not None:
+                held = wait()
+
+    def sum_(self, t):
+        """All-reduce (sum) of `t` over the ranks, in place on a copy on the communication device."""
+        c = t.to(self.comm_device(t)).clone(memory_format=torch.contiguous_format)
+        dist.all_reduce(c, group=self.group)
+        _stats["bytes"] += c.numel() * c.element_size()
+        _stats["collectives"] += 1
+        return c.to(t.device)
+
     def agree(self, failure, meta, caller):
         """Exchanges (failed?, meta...) with every rank; raises on every rank if one failed; returns the metas."""
         rows = self.all_ints([1 if failure is not None else 0] + list(meta))
@@ -228,11 +252,7 @@ class _AllReduce(torch.autograd.Function):
     @staticmethod
     def forward(ctx, t, layout):
         ctx.layout = layout
-        c = t.to(layout.comm_device(t)).clone(memory_format=torch.contiguous_format)
-        dist.all_reduce(c, group=layout.group)
-        _stats["bytes"] += c.numel() * c.element_size()
-        _stats["collectives"] += 1
-        return c.to(t.device)
+        return layout.sum_(t)
 
     @staticmethod
     def backward(ctx, grad):
@@ -384,23 +404,13 @@ class _Plan:
             all_i = self.layout.all_gather(si) if si.shape[-1] else [si] * len(all_v)
             return self._merge(all_v, all_i)
         # ring: the reduced variables travel from rank to rank
-        nmax = max(max(red), 1)
-        held = []
-        for p in self.red_pos:
-            buf = torch.zeros((nmax, self.sig.dims[p]), dtype=self.args[p].dtype, device=self.layout.comm_device(self.args[p]))
-            buf[: red[me]] = self.args[p]
-            held.append(buf)
         parts = [None] * self.layout.size
-        for step in range(self.layout.size):
-            wait = self.layout.ring_step(held) if step < self.layout.size - 1 else None
-            src = (me - step) % self.layout.size
+        for src, blocks in self.layout.ring([self.args[p] for p in self.red_pos], red):
             args = list(self.args)
-            for p, buf in zip(self.red_pos, held):
-                args[p] = buf[: red[src]].to(self.device)
+            for p, block in zip(self.red_pos, blocks):
+                args[p] = block.to(self.device)
             sv, si = self._states(args, red[src])
             parts[src] = (sv, self._shift(si, offsets[src]))
-            if wait is not None:
-                held = wait()
         return self._merge([v for v, _ in parts], [i for _, i in parts])
 
     def _merge(self, values, indices):
@@ -525,22 +535,11 @@ def _gather(layout, mode, t, idx, sizes, offsets):
         own, loc = _select(idx, offsets[me], sizes[me])
         if sizes[me]:
             out = torch.where(own[:, None], t[loc], out)
-        total = out.to(layout.comm_device(out))
-        dist.all_reduce(total, group=layout.group)
-        _stats["bytes"] += total.numel() * total.element_size()
-        _stats["collectives"] += 1
-        return total.to(t.device)
-    nmax = max(max(sizes), 1)
-    held = torch.zeros((nmax, t.shape[-1]), dtype=t.dtype, device=layout.comm_device(t))
-    held[: sizes[me]] = t
-    for step in range(layout.size):
-        wait = layout.ring_step([held]) if step < layout.size - 1 else None
-        src = (me - step) % layout.size
+        return layout.sum_(out)
+    for src, (block,) in layout.ring([t], sizes):
         own, loc = _select(idx, offsets[src], sizes[src])
         if sizes[src]:
-            out = torch.where(own[:, None], held[loc].to(t.device), out)
-        if wait is not None:
-            (held,) = wait()
+            out = torch.where(own[:, None], block[loc].to(t.device), out)
     return out
 
 
