@@ -799,6 +799,25 @@ int setUpLaunch(const kred_gpu_kernel *kernel, const char *who,
   return getDevice(driver(), setup->opts.device, who, &setup->dev);
 }
 
+/// Makes `dev`'s context current for the lifetime of `scope` and gets the
+/// kernel's module there.
+int enterModule(const Driver &d, const kred_gpu_kernel &k, const Device &dev,
+                ScopedContext &scope, Module *m) {
+  if (CUresult r = scope.enter(dev.context))
+    return driverFail(d, r, k.info, "cuCtxSetCurrent");
+  return getModule(d, k, dev, m);
+}
+
+/// gridDim.x holds at most 2^31-1 blocks; `what` names the `rows`.
+int checkGridX(const kred_kernel_info &info, int64_t blocks, int64_t rows,
+               const char *what) {
+  if (blocks > 0x7fffffff)
+    return fail(KRED_ERR_UNSUPPORTED,
+                "kernel '%s': %lld %s need more than 2^31-1 blocks",
+                kernelName(info), static_cast<long long>(rows), what);
+  return KRED_OK;
+}
+
 /// Launches the merge kernel, NAME_gpu_merge(state_values, state_indices,
 /// rows, nchunks, out, out_idx), over `rows` rows (grid z: `gridZ` batch
 /// elements).
@@ -816,10 +835,8 @@ int launchMerge(const Driver &d, const kred_gpu_kernel &k, const Module &m,
   for (int i = 0; i < 6; ++i)
     mergeParams[i] = &mergeValues[i];
   int64_t mergeBlocks = ceilDiv(rows, k.block_threads);
-  if (mergeBlocks > 0x7fffffff)
-    return fail(KRED_ERR_UNSUPPORTED,
-                "kernel '%s': %lld rows need more than 2^31-1 blocks",
-                kernelName(k.info), static_cast<long long>(rows));
+  if (int status = checkGridX(k.info, mergeBlocks, rows, "rows"))
+    return status;
   if (CUresult r =
           d.launchKernel(m.merge, static_cast<unsigned>(mergeBlocks), 1, gridZ,
                          static_cast<unsigned>(k.block_threads), 1, 1, 0,
@@ -837,7 +854,6 @@ int launch(const kred_gpu_kernel *kernel, const void *const *args, int64_t M,
     return status;
   const kred_gpu_kernel &k = *kernel;
   const kred_kernel_info &info = k.info;
-  const char *name = kernelName(info);
   kred::detail::BufferSizes adjusted{};
   std::vector<int64_t> argsLeft;
   if (sizes || batch.count != 1)
@@ -854,10 +870,8 @@ int launch(const kred_gpu_kernel *kernel, const void *const *args, int64_t M,
     return KRED_OK;
 
   ScopedContext scope(d);
-  if (CUresult r = scope.enter(setup.dev->context))
-    return driverFail(d, r, info, "cuCtxSetCurrent");
   Module m;
-  if (int status = getModule(d, k, *setup.dev, &m))
+  if (int status = enterModule(d, k, *setup.dev, scope, &m))
     return status;
   // One launch runs up to kMaxGridZ batch elements (grid z).
   int64_t group = std::min(batch.count, kMaxGridZ);
@@ -865,10 +879,8 @@ int launch(const kred_gpu_kernel *kernel, const void *const *args, int64_t M,
   if (int status = makePlan(k, *setup.dev, rows, setup.reduced, opts.split,
                             group, &plan))
     return status;
-  if (plan.rowBlocks > 0x7fffffff)
-    return fail(KRED_ERR_UNSUPPORTED,
-                "kernel '%s': %lld output rows need more than 2^31-1 blocks",
-                name, static_cast<long long>(rows));
+  if (int status = checkGridX(info, plan.rowBlocks, rows, "output rows"))
+    return status;
 
   CUstream stream = static_cast<CUstream>(opts.stream);
   ScratchBuffer scratch(d, stream);
@@ -1018,10 +1030,8 @@ int launchRanges(const kred_gpu_kernel *kernel, const void *const *args,
       lookup.insert(lookup.end(),
                     {w.first, w.last, r0, std::min(w.r1, r0 + perBlock)});
   int64_t cudaBlocks = static_cast<int64_t>(lookup.size()) / kLookupFields;
-  if (cudaBlocks > 0x7fffffff)
-    return fail(KRED_ERR_UNSUPPORTED,
-                "kernel '%s': %lld output rows need more than 2^31-1 blocks",
-                name, static_cast<long long>(rows));
+  if (int status = checkGridX(info, cudaBlocks, rows, "output rows"))
+    return status;
   size_t lookupBytes = lookup.size() * sizeof(int64_t);
   ScratchBuffer table(d, stream);
   if (int status =
@@ -1067,17 +1077,13 @@ int launchStates(const kred_gpu_kernel *kernel, const void *const *args,
     return KRED_OK;
   const Driver &d = driver();
   ScopedContext scope(d);
-  if (CUresult r = scope.enter(setup.dev->context))
-    return driverFail(d, r, info, "cuCtxSetCurrent");
   Module m;
-  if (int status = getModule(d, k, *setup.dev, &m))
+  if (int status = enterModule(d, k, *setup.dev, scope, &m))
     return status;
   int64_t rowBlocks =
       ceilDiv(rows, int64_t(k.block_threads) * k.rows_per_thread);
-  if (rowBlocks > 0x7fffffff)
-    return fail(KRED_ERR_UNSUPPORTED,
-                "kernel '%s': %lld output rows need more than 2^31-1 blocks",
-                kernelName(info), static_cast<long long>(rows));
+  if (int status = checkGridX(info, rowBlocks, rows, "output rows"))
+    return status;
   // NAME_gpu(arg_0, ..., arg_{P-1}, M, N, chunk = K, out = 0, out_idx = 0,
   //          state_values, state_indices, batch_offsets = 0)
   uintptr_t values = reinterpret_cast<uintptr_t>(states.values);
@@ -1130,10 +1136,8 @@ int mergeStates(const kred_gpu_kernel *kernel,
   if (rows == 0)
     return KRED_OK;
   ScopedContext scope(d);
-  if (CUresult r = scope.enter(dev->context))
-    return driverFail(d, r, info, "cuCtxSetCurrent");
   Module m;
-  if (int status = getModule(d, k, *dev, &m))
+  if (int status = enterModule(d, k, *dev, scope, &m))
     return status;
   return launchMerge(
       d, k, m, static_cast<CUstream>(opts.stream),
